@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs the compiled tests with node's test runner: unit tests (no root) and
+// integration tests (root, real kernel; they skip themselves without root).
+// Usage: node scripts/test.mjs [unit|integration] [name-filter]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const dist = path.join(here, '..', 'dist', 'test');
+const which = process.argv[2] && ['unit', 'integration'].includes(process.argv[2]) ? [process.argv[2]] : ['unit', 'integration'];
+const filter = process.argv.find((a, i) => i >= 2 && !['unit', 'integration'].includes(a));
+
+function find(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return find(p);
+    return e.name.endsWith('.test.js') ? [p] : [];
+  });
+}
+
+const files = which.flatMap((w) => find(path.join(dist, w)).sort()).filter((f) => !filter || f.includes(filter));
+if (files.length === 0) {
+  console.error('no test files found; run `npm run build` first');
+  process.exit(1);
+}
+// Integration tests share the kernel (cgroups, mounts, network): run files one at a time.
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { registerRuntime } from './runtime/index.js';
+
+/** Every top-level verb registers itself here; one line each. */
+export function registerAll(program: Command): void {
+  registerRuntime(program);
+}

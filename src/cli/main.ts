@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { describe, exitCodeFor } from '../errors.js';
+import { registerAll } from './commands.js';
+
+export const VERSION = '0.1.0';
+
+/** Build the whole command tree. Each verb lives in its own file and registers itself. */
+export function buildProgram(): Command {
+  const program = new Command('berth')
+    .description('berth: build, ship and run containers')
+    .version(`berth version ${VERSION}`, '-v, --version', 'print version information and quit')
+    .option('--root <dir>', 'root of berth state (default /var/lib/berth, or $BERTH_ROOT)')
+    .option('-D, --debug', 'print stack traces on errors')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`berth: ${str.replace(/^error: /, '').trim()}\n`) });
+  registerAll(program);
+  return program;
+}
+
+/** Print an error as one line and set the exit code. The only place errors meet the user. */
+export function reportError(e: unknown, debug = false): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return 125;
+  }
+  process.stderr.write(`berth: ${describe(e)}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  return exitCodeFor(e);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.commands.forEach(function inherit(c: Command) {
+    c.exitOverride();
+    c.configureOutput({ outputError: (str, write) => write(`berth: ${str.replace(/^error: /, '').trim()}\n`) });
+    c.commands.forEach(inherit);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    process.exitCode = reportError(e, argv.includes('--debug') || argv.includes('-D'));
+  }
+}

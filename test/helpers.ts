@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const isRoot = process.getuid?.() === 0;
+/** Pass as the options of test()/describe(): skips clearly without root. */
+export const requiresRoot = isRoot ? {} : { skip: 'needs root (run the tests as root for the real-kernel checks)' };
+
+export const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const berthBin = path.join(projectDir, 'bin', 'berth.js');
+export const fixturesDir = path.join(projectDir, 'test', 'fixtures');
+
+export function tmpDir(prefix = 'berth-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+const BUSYBOX = '/bin/busybox';
+
+/**
+ * A minimal rootfs from Debian's busybox-static: /bin/busybox plus a symlink per
+ * applet, and the usual empty directories. Cached per process.
+ */
+export function busyboxRootfs(dest: string): string {
+  if (!fs.existsSync(BUSYBOX)) throw new Error('busybox-static is not installed (apt-get install busybox-static)');
+  for (const d of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'home', 'var', 'usr/bin', 'usr/sbin']) {
+    fs.mkdirSync(path.join(dest, d), { recursive: true });
+  }
+  fs.chmodSync(path.join(dest, 'tmp'), 0o1777);
+  fs.copyFileSync(BUSYBOX, path.join(dest, 'bin', 'busybox'));
+  fs.chmodSync(path.join(dest, 'bin', 'busybox'), 0o755);
+  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const a of applets) {
+    const link = path.join(dest, 'bin', a);
+    if (a !== 'busybox' && !fs.existsSync(link)) fs.symlinkSync('busybox', link);
+  }
+  fs.writeFileSync(path.join(dest, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  fs.writeFileSync(path.join(dest, 'etc', 'group'), 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n');
+  return dest;
+}
