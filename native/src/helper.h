@@ -1,0 +1,71 @@
+/* berth-helper: the mechanism half of berth. It carries out a plan written by
+ * src/runtime/plan.ts (format: docs/plan.md) and holds no policy of its own. */
+#pragma once
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+struct op {
+	char *name;
+	int argc;
+	char **argv;
+};
+
+struct plan {
+	struct op *ops;
+	int n;
+	int child_start; /* index of the first op after `begin` */
+};
+
+/* plan.c */
+int plan_load(const char *path, struct plan *p);
+const char *op_arg(const struct op *o, int i); /* "" when missing */
+unsigned long op_hex(const struct op *o, int i);
+long long op_num(const struct op *o, int i);
+
+/* report.c: messages on the sync channel, one per line (or packet). */
+void send_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_error(int fd, const char *step, const char *path, int err);
+noreturn void fail(int fd, const char *step, const char *path, int err);
+int read_line(int fd, char *buf, size_t len); /* bytes read, 0 on EOF, -1 on error */
+int write_all(int fd, const void *buf, size_t len);
+
+/* fsutil.c: path resolution that never leaves the container's rootfs. */
+int open_in_root(int rootfd, const char *rel, int flags);
+int mkdirs_in_root(int rootfd, const char *rel, mode_t mode);
+int create_file_in_root(int rootfd, const char *rel, mode_t mode);
+int write_file(const char *path, const char *data);
+
+/* mounts.c: the child's filesystem ops. Return 0 or an errno; *path names the object. */
+struct mount_ctx {
+	int rootfd;           /* -1 until `rootfs` */
+	char rootfs[4096];
+};
+int do_mount_op(struct mount_ctx *m, const struct op *o, const char **what);
+int do_pivot_root(struct mount_ctx *m, const char **what);
+int do_mask(const char *path);
+int do_readonly(const char *path);
+int do_remount_ro(const char *path);
+
+/* creds.c: identity, capabilities, seccomp. */
+int do_cred_op(const struct op *o, const char **what);
+
+/* hooks.c */
+int run_hook(const struct op *o, const char *state_json);
+
+/* console.c */
+int setup_console(int sync_fd);
+int send_fd(int sock, int fd, const char *payload);
+int recv_fd(int sock, char *buf, size_t len, int *fd);
+
+/* child.c */
+noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd);
+
+/* monitor.c */
+int monitor_main(struct plan *p, int ts_fd);
+
+/* logs.c */
+struct logfile;
+struct logfile *log_open(const char *path, long long max_size, int max_files);
+void log_write(struct logfile *l, const char *stream, const char *buf, size_t len);
+void log_flush(struct logfile *l);
