@@ -1,0 +1,181 @@
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { conflict, invalidArgument, isBerthError } from '../errors.js';
+import { applyNetOps, linkExists } from '../sys/netExec.js';
+import { hostListeningPorts, hostResolvConf, localPortRange } from '../sys/netHost.js';
+import { NetworkStore, DEFAULT_NETWORK } from './NetworkStore.js';
+import { ensureNetworkUp } from './lifecycle.js';
+import { allocateIp, macFor } from './ipam.js';
+import { assignHostPorts, type PortSpec } from './ports.js';
+import { planAttach, planDetach } from './plan.js';
+import { syncFirewall } from './applyFirewall.js';
+import { ensureDns, hasDns, stopDns } from './dns/manage.js';
+import { hostnameFile, hostsFile, parseResolvConf, resolvConfFile } from './etcFiles.js';
+import type { AttachResult, Endpoint, NetworkState } from './types.js';
+
+/** Bandwidth limits for `--network-rate`; applied by src/network/rate/ (tc). */
+export interface RateSpec {
+  egress?: string;
+  ingress?: string;
+}
+
+export interface AttachOptions {
+  root: string;
+  containerId: string;
+  /** Container name (resolvable by DNS on user networks). */
+  name: string;
+  aliases?: string[];
+  /** The container's network namespace, e.g. `/proc/<pid>/ns/net`. */
+  netnsPath: string;
+  /** Network name or id; default `bridge`. */
+  network?: string;
+  /** Parsed `-p` / `-P` requests (ports.ts parsePublish / publishAll). */
+  ports?: PortSpec[];
+  hostname?: string;
+  /** A fixed address (`--ip`). */
+  ip?: string;
+  /** Interface name inside; default eth<N> for the container's Nth network. */
+  ifname?: string;
+  rate?: RateSpec;
+  /**
+   * The call site for `--network-rate`: the engine passes the tc mechanism from
+   * src/network/rate/ here; it gets the host-side veth (egress of the container is
+   * ingress on it) and the requested rates.
+   */
+  rateLimiter?: (hostIfname: string, rate: RateSpec) => void | Promise<void>;
+}
+
+export interface DetachOptions {
+  root: string;
+  containerId: string;
+  network?: string;
+}
+
+/** Host-side veth name: stable per (network, container), so detach and reconcile find it. */
+export function hostIfnameFor(networkId: string, containerId: string): string {
+  return `bv${crypto.createHash('sha256').update(`${networkId}/${containerId}`).digest('hex').slice(0, 12)}`;
+}
+
+function endpointsOf(store: NetworkStore, containerId: string): { net: NetworkState; ep: Endpoint }[] {
+  return store.list().flatMap((net) => (net.endpoints[containerId] ? [{ net, ep: net.endpoints[containerId] }] : []));
+}
+
+/** Record the endpoint (IP, MAC, host ports) under the lock; nothing on the host changes yet. */
+async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: NetworkState; ep: Endpoint; first: boolean }> {
+  return store.locked(() => {
+    const net = store.get(o.network ?? DEFAULT_NETWORK);
+    if (net.endpoints[o.containerId]) throw conflict(`container ${o.name} is already connected to network ${net.name}`);
+    const names = [o.name, ...(o.aliases ?? [])];
+    if (!net.isDefault) {
+      for (const ep of Object.values(net.endpoints)) {
+        if (ep.name === o.name) throw conflict(`endpoint with name ${o.name} already exists in network ${net.name}`);
+      }
+    }
+    if (o.ports?.length && net.internal) throw invalidArgument(`network ${net.name} is internal: ports cannot be published`);
+    const others = endpointsOf(store, o.containerId);
+    const taken = store.list().flatMap((n) => Object.values(n.endpoints).flatMap((e) => e.ports));
+    const ports = assignHostPorts(o.ports ?? [], { taken, listening: hostListeningPorts(), ephemeral: localPortRange() });
+    const ipAddr = allocateIp(net, o.ip);
+    const ep: Endpoint = {
+      containerId: o.containerId,
+      name: o.name,
+      aliases: [...new Set(names.slice(1))],
+      ip: ipAddr,
+      mac: macFor(ipAddr),
+      hostIfname: hostIfnameFor(net.id, o.containerId),
+      ifname: o.ifname ?? `eth${others.length}`,
+      netnsPath: o.netnsPath,
+      ports,
+      hostname: o.hostname,
+    };
+    net.endpoints[o.containerId] = ep;
+    store.save(net);
+    return { net, ep, first: others.length === 0 };
+  });
+}
+
+/**
+ * Connect a container's netns to a network: IP from IPAM, veth pair, address and
+ * default route inside, published ports, DNS records. Returns the addresses and the
+ * content of /etc/hosts, /etc/hostname and /etc/resolv.conf for the engine to write.
+ */
+export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
+  const store = new NetworkStore(o.root);
+  // The bridge first (cheap check); the firewall sync below also restores missing rules.
+  await ensureNetworkUp(store, o.network ?? DEFAULT_NETWORK, { firewall: false });
+  const { net, ep, first } = await reserve(store, o);
+  try {
+    applyNetOps(planAttach(net, ep, first));
+    await syncFirewall([store.get(net.name)]);
+    if (o.rate && o.rateLimiter) await o.rateLimiter(ep.hostIfname, o.rate);
+    if (hasDns(net)) await startDnsIfNeeded(store, net.name);
+  } catch (e) {
+    await detachContainer({ root: o.root, containerId: o.containerId, network: net.name }).catch(() => undefined);
+    throw e;
+  }
+  const prefixLen = Number(net.subnet.split('/')[1]);
+  const hostname = o.hostname ?? o.containerId.slice(0, 12);
+  return {
+    network: net.name,
+    networkId: net.id,
+    ip: ep.ip,
+    prefixLen,
+    mac: ep.mac,
+    gateway: net.gateway,
+    ifname: ep.ifname,
+    hostIfname: ep.hostIfname,
+    ports: ep.ports,
+    files: {
+      hosts: hostsFile([{ ip: ep.ip, names: [hostname] }]),
+      hostname: hostnameFile(hostname),
+      resolvConf: resolvConfFile(parseResolvConf(hostResolvConf()), hasDns(net) ? net.gateway : undefined),
+    },
+  };
+}
+
+async function startDnsIfNeeded(store: NetworkStore, name: string): Promise<void> {
+  await store.locked(async () => {
+    const net = store.get(name);
+    const stateFile = path.join(store.dir, `${net.name}.json`);
+    const pid = await ensureDns(net, stateFile);
+    if (pid !== net.dnsPid) {
+      net.dnsPid = pid;
+      store.save(net);
+    }
+  });
+}
+
+/**
+ * Undo attachContainer: veth, port rules, the IP allocation and DNS records; stops the
+ * network's DNS server when it was the last container. Missing pieces are fine.
+ */
+export async function detachContainer(o: DetachOptions): Promise<void> {
+  const store = new NetworkStore(o.root);
+  const nets = o.network ? [store.get(o.network)] : endpointsOf(store, o.containerId).map((x) => x.net);
+  for (const n of nets) await detachOne(store, n.name, o.containerId);
+}
+
+async function detachOne(store: NetworkStore, name: string, containerId: string): Promise<void> {
+  const ep = await store.locked(() => {
+    const net = store.get(name);
+    const found = net.endpoints[containerId];
+    if (!found) return undefined;
+    delete net.endpoints[containerId];
+    if (Object.keys(net.endpoints).length === 0 && net.dnsPid) {
+      stopDns(net, path.join(store.dir, `${net.name}.json`));
+      delete net.dnsPid;
+    }
+    store.save(net);
+    return found;
+  });
+  if (!ep) return;
+  if (ep.ports.length) await syncFirewall([store.get(name)]);
+  if (linkExists(ep.hostIfname)) {
+    try {
+      applyNetOps(planDetach(ep));
+    } catch (e) {
+      // The netns may have gone away meanwhile, taking the pair with it.
+      if (!(isBerthError(e) && !linkExists(ep.hostIfname))) throw e;
+    }
+  }
+}
