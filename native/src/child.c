@@ -26,6 +26,7 @@ struct child {
 	char **env;
 	int nenv;
 	char *hook_state;
+	char exec_path[4096];
 };
 
 static int ns_type(const char *t)
@@ -169,25 +170,29 @@ static int resolve_exec(struct child *c, const char *file, char *out, size_t len
 	return access(out, X_OK) < 0 ? errno : 0;
 }
 
+/* `wait_start`: tell the runtime we are ready, then block until `start` writes the FIFO. */
+static int wait_start(struct child *c)
+{
+	send_line(c->sync, "ready");
+	if (c->fifo < 0) return 0;
+	char b;
+	ssize_t r;
+	do r = read(c->fifo, &b, 1); while (r < 0 && errno == EINTR);
+	if (r != 1) return r < 0 ? errno : EPIPE;
+	close(c->fifo);
+	c->fifo = -1;
+	return 0;
+}
+
+/* `exec ARG0 ARG1...`: the program was found by `check_exec`. */
 static noreturn void do_exec(struct child *c, const struct op *o)
 {
-	char path[4096];
-	int err = resolve_exec(c, op_arg(o, 0), path, sizeof(path));
-	if (err) fail(c->sync, "exec", op_arg(o, 0), err);
-	send_line(c->sync, "ready");
-	if (c->fifo >= 0) {
-		char b;
-		ssize_t r;
-		do r = read(c->fifo, &b, 1); while (r < 0 && errno == EINTR);
-		if (r != 1) fail(c->sync, "wait for start", "exec.fifo", r < 0 ? errno : EPIPE);
-		close(c->fifo);
-	}
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	c->env = realloc(c->env, sizeof(char *) * (c->nenv + 1));
 	c->env[c->nenv] = NULL;
-	execve(path, o->argv + 1, c->env);
-	fail(c->sync, "exec", path, errno);
+	execve(c->exec_path, o->argv, c->env);
+	fail(c->sync, "exec", c->exec_path, errno);
 }
 
 static int run_op(struct child *c, const struct op *o, const char **what)
@@ -219,6 +224,8 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 	if (!strcmp(n, "umask")) { umask((mode_t)strtoul(a0, NULL, 8)); return 0; }
 	if (!strcmp(n, "cwd")) return chdir(a0) < 0 ? errno : 0;
 	if (!strcmp(n, "console")) { *what = "/dev/ptmx"; return setup_console(c->sync); }
+	if (!strcmp(n, "check_exec")) return resolve_exec(c, a0, c->exec_path, sizeof(c->exec_path));
+	if (!strcmp(n, "wait_start")) { *what = "exec.fifo"; return wait_start(c); }
 	if (!strcmp(n, "hook_state")) return read_all_file(a0, &c->hook_state);
 	if (!strcmp(n, "hook")) { *what = op_arg(o, 1); return run_hook(o, c->hook_state ? c->hook_state : "{}"); }
 	if (!strcmp(n, "env")) {
@@ -246,7 +253,12 @@ noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd)
 		if (!strcmp(o->name, "exec")) do_exec(&c, o);
 		const char *what = "";
 		int err = run_op(&c, o, &what);
-		if (err) fail(sync_fd, o->name, what, err);
+		if (err) {
+			char step[4200];
+			if (!strcmp(o->name, "mount")) snprintf(step, sizeof(step), "mount %s on", op_arg(o, 0));
+			else snprintf(step, sizeof(step), "%s", o->name);
+			fail(sync_fd, step, what, err);
+		}
 	}
-	fail(sync_fd, "plan", "exec", EINVAL);
+	fail(sync_fd, "plan", "no exec op", EINVAL);
 }

@@ -1,6 +1,32 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { resolveRoot } from '../../sys/paths.js';
+import { registerCreate } from './create.js';
+import { registerDelete } from './delete.js';
+import { registerKill } from './kill.js';
+import { registerList } from './list.js';
+import { registerRun } from './run.js';
+import { registerSpec } from './spec.js';
+import { registerStart } from './start.js';
+import { registerState } from './state.js';
 
 /** `berth runtime ...`: an OCI runtime with runc's command line. */
 export function registerRuntime(program: Command): void {
-  program.command('runtime').description('OCI runtime (runc-compatible command line)');
+  const rt = program
+    .command('runtime')
+    .description('OCI runtime with runc\'s command line (create, start, state, kill, delete, run, list, spec)')
+    .option('--root <dir>', 'state directory of the runtime (default: <berth root>/runtime)');
+  for (const register of [registerCreate, registerStart, registerState, registerKill, registerDelete, registerRun, registerList, registerSpec]) {
+    register(rt);
+  }
+}
+
+/** The runtime's state directory: `berth runtime --root`, else <berth root>/runtime. */
+export function runtimeRoot(cmd: Command): string {
+  let c: Command | null = cmd;
+  while (c && c.name() !== 'runtime') c = c.parent;
+  const own = (c?.opts() as { root?: string } | undefined)?.root;
+  if (own) return path.resolve(own);
+  const top = (c?.parent?.opts() as { root?: string } | undefined)?.root;
+  return path.join(resolveRoot(top), 'runtime');
 }

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { createContainer } from '../../runtime/createContainer.js';
+import { runtimeRoot } from './index.js';
+
+export interface BundleFlags { bundle: string; pidFile?: string; consoleSocket?: string }
+
+export function bundleOptions(cmd: Command): Command {
+  return cmd
+    .option('-b, --bundle <dir>', 'path to the bundle (holds config.json)', '.')
+    .option('--pid-file <file>', 'write the container process id to this file')
+    .option('--console-socket <path>', 'unix socket that receives the pty master when process.terminal is set');
+}
+
+export function registerCreate(rt: Command): void {
+  bundleOptions(rt.command('create').description('create a container; its process waits for `start`').argument('<id>'))
+    .action(async (id: string, o: BundleFlags, cmd: Command) => {
+      const c = await createContainer({
+        root: runtimeRoot(cmd), id, bundle: o.bundle, holdForStart: true,
+        stdio: { mode: 'inherit' }, consoleSocket: o.consoleSocket, pidFile: o.pidFile,
+      });
+      c.helper.detach();
+    });
+}

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { createContainer } from '../../runtime/createContainer.js';
+import { deleteContainer } from '../../runtime/lifecycle.js';
+import { runHooksWarn } from '../../runtime/hooks.js';
+import { bundleOptions, type BundleFlags } from './create.js';
+import { runtimeRoot } from './index.js';
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+
+export function registerRun(rt: Command): void {
+  bundleOptions(rt.command('run').description('create and start a container; wait for it unless --detach').argument('<id>'))
+    .option('-d, --detach', 'do not wait for the container to exit')
+    .option('--keep', 'keep the container\'s state after it exits')
+    .action(async (id: string, o: BundleFlags & { detach?: boolean; keep?: boolean }, cmd: Command) => {
+      const root = runtimeRoot(cmd);
+      const c = await createContainer({
+        root, id, bundle: o.bundle, holdForStart: false, stdio: { mode: 'inherit' }, consoleSocket: o.consoleSocket, pidFile: o.pidFile,
+      });
+      if (process.env.BERTH_TIMING && c.helperNs !== undefined) process.stderr.write(`berth: helper clone->exec ${(c.helperNs / 1e6).toFixed(3)} ms\n`);
+      await runHooksWarn(c.spec.hooks, 'poststart', { ...c.sd.ociState(), status: 'running' });
+      if (o.detach) {
+        c.helper.detach();
+        return;
+      }
+      const forward = (sig: NodeJS.Signals) => { try { process.kill(c.state.pid, sig); } catch { /* gone */ } };
+      for (const s of FORWARDED) process.on(s, forward);
+      const code = await c.helper.exited;
+      for (const s of FORWARDED) process.off(s, forward);
+      c.helper.detach();
+      if (!o.keep) await deleteContainer(root, id, true);
+      process.exitCode = code;
+    });
+}

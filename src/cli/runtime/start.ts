@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import { startContainer } from '../../runtime/lifecycle.js';
+import { runtimeRoot } from './index.js';
+
+export function registerStart(rt: Command): void {
+  rt.command('start').description('run the user process of a created container').argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) => startContainer(runtimeRoot(cmd), id));
+}

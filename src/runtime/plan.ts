@@ -1,0 +1,189 @@
+/**
+ * OCI config.json -> the helper's plan (docs/plan.md). The one module that decides
+ * what the C helper does, and in which order; pure, so it is tested without root.
+ */
+import path from 'node:path';
+import { invalidArgument } from '../errors.js';
+import type { Hook, IdMapping, Mount, Spec } from './spec.js';
+import { MS, parseMountOptions, propagationFlags } from './mountOptions.js';
+import { DEFAULT_DEVICE_NODES, DEFAULT_DEVICE_SYMLINKS } from './securityDefaults.js';
+
+export type Op = [name: string, ...args: (string | number)[]];
+
+export type Stdio =
+  | { mode: 'inherit' }
+  | { mode: 'null' }
+  | { mode: 'log'; path: string; maxSize: number; maxFiles: number };
+
+export interface PlanOptions {
+  id: string;
+  bundle: string;
+  stateDir: string;
+  stdio: Stdio;
+  /** Wait on this FIFO between create and start; absent for `run`. */
+  execFifo?: string;
+  /** Where to send the pty master when process.terminal is set; `-` keeps it in the monitor. */
+  consoleSocket?: string;
+  /** Mounts that make up the rootfs itself (an overlay snapshot), mounted onto root.path first. */
+  rootfsMounts?: { type: string; source: string; options: string[] }[];
+  /** File holding the OCI state JSON for hooks run inside the container. */
+  hookStatePath?: string;
+  /** Capability names -> mask (src/runtime/capabilities.ts). */
+  capMask: (names: readonly string[]) => bigint;
+  /** Compiled seccomp filter, when the config has one. */
+  seccomp?: { program: Uint8Array; flags: number };
+  /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
+  cgroupMounts?: string[][] | 'v2';
+}
+
+const CLONE: Record<string, number> = {
+  mount: 0x00020000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000, pid: 0x20000000,
+  network: 0x40000000, cgroup: 0x02000000, time: 0x00000080,
+};
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+};
+
+const hex = (n: number | bigint) => n.toString(16);
+
+export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
+  const proc = spec.process;
+  if (!proc) throw invalidArgument('invalid config.json: process: is required to run a container');
+  const rootfs = path.resolve(o.bundle, spec.root!.path);
+  const ns = spec.linux?.namespaces ?? [];
+  const has = (t: string) => ns.some((n) => n.type === t);
+  const ops: Op[] = [['id', o.id], ['state_dir', o.stateDir]];
+  ops.push(o.stdio.mode === 'log' ? ['stdio', 'log', o.stdio.path, o.stdio.maxSize, o.stdio.maxFiles] : ['stdio', o.stdio.mode]);
+  if (proc.terminal) ops.push(['terminal', o.consoleSocket ?? '-']);
+  let flags = 0;
+  for (const n of ns) {
+    if (n.path) {
+      if (n.type === 'user' || n.type === 'pid') throw invalidArgument(`invalid config.json: linux.namespaces: joining an existing ${n.type} namespace is not supported`);
+    } else flags |= CLONE[n.type];
+  }
+  ops.push(['clone', hex(flags)]);
+  if (has('user')) {
+    const m = (l: IdMapping[]) => l.map((x) => `${x.containerID} ${x.hostID} ${x.size}`).join(',');
+    if (!spec.linux?.uidMappings?.length || !spec.linux?.gidMappings?.length) {
+      throw invalidArgument('invalid config.json: linux.uidMappings: a user namespace needs uid and gid mappings');
+    }
+    ops.push(['uid_map', m(spec.linux.uidMappings)], ['gid_map', m(spec.linux.gidMappings)]);
+  }
+  if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
+  ops.push(['begin']);
+
+  for (const n of ns) if (n.path) ops.push(['join_ns', n.type === 'network' ? 'net' : n.type === 'mount' ? 'mnt' : n.type, n.path]);
+  if (has('uts') && spec.hostname) ops.push(['sethostname', spec.hostname]);
+  if (has('uts') && spec.domainname) ops.push(['setdomainname', spec.domainname]);
+  if (has('mount')) pushFilesystem(ops, spec, o, rootfs);
+  pushLimits(ops, spec);
+  pushCredentials(ops, spec, o);
+  return ops;
+}
+
+function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): void {
+  ops.push(['propagation', hex(propagationFlags(spec.linux?.rootfsPropagation))]);
+  for (const m of o.rootfsMounts ?? []) ops.push(['mount', m.source, rootfs, m.type, '0', m.options.join(',')]);
+  ops.push(['rootfs', rootfs]);
+  let freshDev = false;
+  for (const m of spec.mounts ?? []) {
+    if (m.type === 'cgroup' || m.type === 'cgroup2') {
+      pushCgroupMount(ops, m, spec, o);
+      continue;
+    }
+    const { flags, data } = parseMountOptions(m.options);
+    const bind = m.type === 'bind' || (flags & MS.BIND) !== 0;
+    const source = bind ? path.resolve(o.bundle, m.source ?? '') : (m.source ?? m.type ?? 'none');
+    ops.push(['mount', source, m.destination, bind ? '' : (m.type ?? ''), hex(bind ? flags | MS.BIND : flags), data]);
+    if (m.destination === '/dev' && m.type === 'tmpfs') freshDev = true;
+  }
+  if (freshDev) {
+    const devices = [...DEFAULT_DEVICE_NODES, ...(spec.linux?.devices ?? [])];
+    const seen = new Set<string>();
+    for (const d of devices.reverse()) {
+      if (seen.has(d.path)) continue;
+      seen.add(d.path);
+      const mode = ('fileMode' in d && d.fileMode !== undefined ? d.fileMode : 0o666).toString(8);
+      const uid = 'uid' in d ? d.uid ?? 0 : 0;
+      const gid = 'gid' in d ? d.gid ?? 0 : 0;
+      ops.push(['mknod', d.path, mode, d.type === 'u' ? 'c' : d.type, d.major ?? 0, d.minor ?? 0, uid, gid]);
+    }
+    for (const [target, link] of DEFAULT_DEVICE_SYMLINKS) ops.push(['symlink', target, link]);
+  }
+  pushHooks(ops, spec.hooks?.createContainer, o);
+  ops.push(['pivot_root']);
+  if (spec.process?.terminal) ops.push(['console']);
+  for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) ops.push(['sysctl', k, v]);
+  for (const p of spec.linux?.maskedPaths ?? []) ops.push(['mask', p]);
+  for (const p of spec.linux?.readonlyPaths ?? []) ops.push(['readonly', p]);
+  if (spec.root?.readonly) ops.push(['remount_ro', '/']);
+}
+
+/** cgroup mounts: cgroup2 as is; on v1 a tmpfs holding one mount per hierarchy (needs a cgroup namespace). */
+function pushCgroupMount(ops: Op[], m: Mount, spec: Spec, o: PlanOptions): void {
+  const { flags } = parseMountOptions(m.options);
+  const base = flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
+  if (o.cgroupMounts === 'v2') {
+    ops.push(['mount', 'cgroup2', m.destination, 'cgroup2', hex(base), '']);
+    return;
+  }
+  ops.push(['mount', 'tmpfs', m.destination, 'tmpfs', hex(MS.NOSUID | MS.NODEV | MS.NOEXEC), 'mode=755']);
+  if (!spec.linux?.namespaces?.some((n) => n.type === 'cgroup' && !n.path)) return;
+  for (const opts of o.cgroupMounts ?? []) {
+    const name = opts.map((x) => x.replace(/^name=/, '')).join(',');
+    ops.push(['mount', 'cgroup', `${m.destination}/${name}`, 'cgroup', hex(base), opts.join(',')]);
+  }
+}
+
+function pushHooks(ops: Op[], hooks: Hook[] | undefined, o: PlanOptions): void {
+  if (!hooks?.length) return;
+  if (o.hookStatePath && !ops.some((x) => x[0] === 'hook_state')) ops.push(['hook_state', o.hookStatePath]);
+  for (const h of hooks) {
+    const args = h.args?.length ? h.args : [h.path];
+    ops.push(['hook', h.timeout ?? 0, h.path, args.length, ...args, ...(h.env ?? [])]);
+  }
+}
+
+function pushLimits(ops: Op[], spec: Spec): void {
+  for (const r of spec.process?.rlimits ?? []) {
+    const n = RLIMITS[r.type];
+    if (n === undefined) throw invalidArgument(`invalid config.json: process.rlimits: unknown rlimit type \`${r.type}\``);
+    ops.push(['rlimit', n, r.soft, r.hard, r.type]);
+  }
+  if (spec.process?.oomScoreAdj !== undefined) ops.push(['oom_score_adj', spec.process.oomScoreAdj]);
+}
+
+function pushCredentials(ops: Op[], spec: Spec, o: PlanOptions): void {
+  const p = spec.process!;
+  const caps = p.capabilities ?? {};
+  const seccomp: Op[] = o.seccomp ? [['seccomp', hex(o.seccomp.flags), Buffer.from(o.seccomp.program).toString('hex')]] : [];
+  // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it before dropping privileges (as runc).
+  if (!p.noNewPrivileges) ops.push(...seccomp);
+  if (caps.bounding) ops.push(['bounding', hex(o.capMask(caps.bounding))]);
+  const changesUser = p.user.uid !== 0 || p.user.gid !== 0;
+  if (changesUser) ops.push(['keepcaps']);
+  ops.push(['setgroups', (p.user.additionalGids ?? []).join(',')]);
+  ops.push(['setgid', p.user.gid], ['setuid', p.user.uid]);
+  ops.push(['caps', hex(o.capMask(caps.effective ?? [])), hex(o.capMask(caps.permitted ?? [])), hex(o.capMask(caps.inheritable ?? []))]);
+  if (caps.ambient?.length) ops.push(['ambient', hex(o.capMask(caps.ambient))]);
+  if (p.user.umask !== undefined) ops.push(['umask', p.user.umask.toString(8)]);
+  for (const e of p.env ?? []) ops.push(['env', e]);
+  ops.push(['cwd', p.cwd]);
+  ops.push(['check_exec', p.args[0]]);
+  ops.push(['wait_start']);
+  pushHooks(ops, spec.hooks?.startContainer, o);
+  if (p.noNewPrivileges) ops.push(['no_new_privs'], ...seccomp);
+  ops.push(['exec', ...p.args]);
+}
+
+/** Percent-encode the characters the plan's framing uses. */
+function encode(v: string | number): string {
+  return String(v).replace(/[%\t\n\r\0]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase());
+}
+
+export function serializePlan(ops: Op[]): string {
+  return ops.map((op) => op.map(encode).join('\t')).join('\n') + '\n';
+}

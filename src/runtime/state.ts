@@ -1,0 +1,131 @@
+/**
+ * Runtime state on disk, one directory per container under the runtime root:
+ *   state.json  written by the runtime once the init exists (atomic)
+ *   exit.json   written by the monitor when the init ends
+ *   exec.fifo   present between create and start
+ * Status is derived from these and /proc, so any command rebuilds its view from disk.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { errnoCode, invalidArgument, notFound } from '../errors.js';
+import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
+import { processAlive } from '../sys/procAlive.js';
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped';
+
+export interface StoredState {
+  id: string;
+  bundle: string;
+  pid: number;
+  /** /proc/PID/stat start time, to tell our process from a reused pid. */
+  pidStart?: string;
+  monitorPid: number;
+  created: string;
+  rootfs: string;
+  cgroupPath?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface ExitRecord { pid: number; exitCode: number; signal: number; finishedAt: string }
+
+/** The OCI state JSON (runtime spec, "State"). */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+export const OCI_VERSION = '1.2.0';
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
+
+export function validateId(id: string): string {
+  if (!ID_RE.test(id)) throw invalidArgument(`invalid container id \`${id}\`: use letters, digits, _ . + - (at most 128)`);
+  return id;
+}
+
+export class StateDir {
+  readonly dir: string;
+  constructor(readonly root: string, readonly id: string) {
+    this.dir = path.join(root, validateId(id));
+  }
+  get stateFile() { return path.join(this.dir, 'state.json'); }
+  get exitFile() { return path.join(this.dir, 'exit.json'); }
+  get fifo() { return path.join(this.dir, 'exec.fifo'); }
+  get planFile() { return path.join(this.dir, 'plan'); }
+  get hookStateFile() { return path.join(this.dir, 'hookstate.json'); }
+
+  exists(): boolean {
+    return fs.existsSync(this.dir);
+  }
+
+  read(): StoredState | undefined {
+    try {
+      return readJson<StoredState>(this.stateFile);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  write(s: StoredState): void {
+    writeJsonAtomic(this.stateFile, s);
+  }
+
+  exit(): ExitRecord | undefined {
+    try {
+      return readJson<ExitRecord>(this.exitFile);
+    } catch {
+      return undefined;
+    }
+  }
+
+  status(s = this.read()): Status {
+    if (!s) return 'creating';
+    if (fs.existsSync(this.exitFile)) return 'stopped';
+    if (!processAlive(s.pid, s.pidStart) || isZombie(s.pid)) return 'stopped';
+    return fs.existsSync(this.fifo) ? 'created' : 'running';
+  }
+
+  ociState(): OciState {
+    const s = this.read();
+    if (!s) return { ociVersion: OCI_VERSION, id: this.id, status: 'creating', bundle: '' };
+    const status = this.status(s);
+    const out: OciState = { ociVersion: OCI_VERSION, id: this.id, status, bundle: s.bundle };
+    if (status !== 'stopped') out.pid = s.pid;
+    if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
+    return out;
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** An existing container's state directory, or NotFound. */
+export function openState(root: string, id: string): StateDir {
+  const sd = new StateDir(root, id);
+  if (!sd.exists()) throw notFound(`container \`${id}\` does not exist`);
+  return sd;
+}
+
+export function listIds(root: string): string[] {
+  try {
+    return fs.readdirSync(root).filter((n) => ID_RE.test(n) && fs.existsSync(path.join(root, n))).sort();
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw e;
+  }
+}
