@@ -13,6 +13,7 @@
 # 125 when the VM could not run it; 2 when something needed is missing.
 # Env:  BERTH_VM_CACHE (default /var/cache/berth-vm) holds the kernel and initramfs.
 #       BERTH_VM_DEBUG=1 shows kernel messages and traces the guest's init.
+#       BERTH_VM_QEMU: the qemu binary (default qemu-system-x86_64 from PATH).
 #       BERTH_VM_KERNEL_DEB, BERTH_VM_REFRESH: see scripts/vm/kernel.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage
 
-QEMU=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+QEMU=$(command -v "${BERTH_VM_QEMU:-qemu-system-x86_64}") || die "${BERTH_VM_QEMU:-qemu-system-x86_64} not found (apt-get install qemu-system-x86)"
 [ "$(id -u)" = 0 ] || die "must run as root (9p passthrough of the host's files, cgroup tests)"
 [[ $project != *[[:space:],]* ]] || die "project path '$project' has whitespace or a comma; qemu's -fsdev cannot take it"
 mkdir -p "$cache" || die "cannot create the cache directory $cache"
