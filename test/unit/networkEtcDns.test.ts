@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostsFile, hostnameFile, parseResolvConf, resolvConfFile } from '../../src/network/etcFiles.js';
+import { buildQuery, buildResponse, parseQuery, parseResponse, RCODE_NXDOMAIN, TYPE_AAAA } from '../../src/network/dns/wire.js';
+import { recordsOf } from '../../src/network/dns/records.js';
+import { planAttach, planBridge } from '../../src/network/plan.js';
+import { parseNetworkMode, needsOwnNetns, publishAllowed } from '../../src/network/modes.js';
+import type { Endpoint, NetworkState } from '../../src/network/types.js';
+
+const ep = (id: string, name: string, ip: string, aliases: string[] = []): Endpoint => ({ containerId: id, name, aliases, ip, mac: '02:42:0a:d5:04:02', hostIfname: 'bv0', ifname: 'eth0', netnsPath: '/proc/1/ns/net', ports: [] });
+const net = (over: Partial<NetworkState> = {}): NetworkState => ({
+  name: 'n', id: 'a'.repeat(64), driver: 'bridge', bridge: 'berthaaaaaaaaaa', subnet: '10.213.4.0/24', gateway: '10.213.4.1',
+  internal: false, isDefault: false, labels: {}, created: '', endpoints: {}, ...over,
+});
+
+test('etc files: hosts, hostname, resolv.conf', () => {
+  const h = hostsFile([{ ip: '10.213.4.2', names: ['web', 'web'] }]);
+  assert.match(h, /^127\.0\.0\.1\tlocalhost$/m);
+  assert.match(h, /^10\.213\.4\.2\tweb$/m);
+  assert.equal(hostnameFile('web'), 'web\n');
+  const host = parseResolvConf('# c\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nnameserver fe80::1\nsearch example.com corp\noptions ndots:2 edns0\n');
+  assert.deepEqual(host.nameservers, ['127.0.0.53', '10.0.0.2', 'fe80::1']);
+  assert.equal(resolvConfFile(host), 'nameserver 10.0.0.2\nsearch example.com corp\noptions ndots:2 edns0\n');
+  assert.match(resolvConfFile(host, '10.213.4.1'), /^nameserver 10\.213\.4\.1\n/);
+  assert.equal(resolvConfFile(parseResolvConf('nameserver 127.0.0.53\n')), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+});
+
+test('dns wire: query round trip, A answer, NXDOMAIN', () => {
+  const q = buildQuery(0x1234, 'Web.');
+  const pq = parseQuery(q)!;
+  assert.equal(pq.question.name, 'web');
+  assert.equal(pq.id, 0x1234);
+  const r = parseResponse(buildResponse(q, pq, ['10.213.4.2', '10.213.4.3']));
+  assert.deepEqual(r, { id: 0x1234, rcode: 0, addrs: ['10.213.4.2', '10.213.4.3'] });
+  assert.equal(parseResponse(buildResponse(q, pq, [], RCODE_NXDOMAIN)).rcode, RCODE_NXDOMAIN);
+  assert.equal(parseQuery(Buffer.alloc(5)), undefined);
+  assert.equal(parseQuery(buildQuery(1, 'x', TYPE_AAAA))!.question.type, TYPE_AAAA);
+});
+
+test('dns records: name, aliases, short id, case-insensitive', () => {
+  const r = recordsOf({ endpoints: { c1: ep('c1'.repeat(32), 'Web', '10.213.4.2', ['www', 'front']), c2: ep('c2'.repeat(32), 'db', '10.213.4.3') } });
+  assert.deepEqual(r.get('web'), ['10.213.4.2']);
+  assert.deepEqual(r.get('www'), ['10.213.4.2']);
+  assert.deepEqual(r.get('c1c1c1c1c1c1'), ['10.213.4.2']);
+  assert.deepEqual(r.get('db'), ['10.213.4.3']);
+});
+
+test('plan: bridge and attach ops; internal gets no default route', () => {
+  const b = planBridge(net());
+  assert.deepEqual(b.filter((o) => o.kind === 'sysctl').map((o) => o.kind === 'sysctl' && o.key), ['net.ipv4.conf.berthaaaaaaaaaa.route_localnet', 'net.ipv4.ip_forward']);
+  assert.ok(!planBridge(net({ internal: true })).some((o) => o.kind === 'sysctl' && o.key === 'net.ipv4.ip_forward'));
+  const a = planAttach(net(), ep('c', 'c', '10.213.4.2'), true);
+  assert.equal(a[0].kind === 'ip' && a[0].netns, undefined);
+  assert.match(a[0].kind === 'ip' ? a[0].cmd : '', /^link add bv0 master berthaaaaaaaaaa up type veth peer name eth0 address 02:42:0a:d5:04:02 netns \/proc\/1\/ns\/net$/);
+  assert.ok(a.slice(1).every((o) => o.kind === 'ip' && o.netns === '/proc/1/ns/net'));
+  assert.ok(a.some((o) => o.kind === 'ip' && o.cmd === 'route add default via 10.213.4.1 dev eth0'));
+  assert.ok(!planAttach(net({ internal: true }), ep('c', 'c', '10.213.4.2'), true).some((o) => o.kind === 'ip' && o.cmd.startsWith('route')));
+  assert.ok(!planAttach(net(), ep('c', 'c', '10.213.4.2'), false).some((o) => o.kind === 'ip' && o.cmd.startsWith('route')));
+});
+
+test('network modes', () => {
+  assert.deepEqual(parseNetworkMode(undefined), { kind: 'network', name: 'bridge' });
+  assert.deepEqual(parseNetworkMode('none'), { kind: 'none' });
+  assert.deepEqual(parseNetworkMode('host'), { kind: 'host' });
+  assert.deepEqual(parseNetworkMode('container:web'), { kind: 'container', ref: 'web' });
+  assert.deepEqual(parseNetworkMode('front'), { kind: 'network', name: 'front' });
+  assert.throws(() => parseNetworkMode('container:'), /container name or id is missing/);
+  assert.ok(needsOwnNetns({ kind: 'none' }) && !needsOwnNetns({ kind: 'host' }) && !needsOwnNetns({ kind: 'container', ref: 'x' }));
+  assert.ok(publishAllowed({ kind: 'network', name: 'bridge' }) && !publishAllowed({ kind: 'host' }));
+});
