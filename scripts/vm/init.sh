@@ -62,6 +62,9 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 shm $R/dev/shm
 mount -t tmpfs -o mode=1777 tmp $R/tmp
 mount -t tmpfs -o mode=0755 run $R/run
+# berth's state root on a plain tmpfs: its overlay snapshots cannot stack on the root overlay.
+mkdir -p $R/var/lib/berth
+mount -t tmpfs -o mode=0711 berth $R/var/lib/berth
 mkdir -p $RUN $R$PROJECT
 mount -t 9p -o "$P9" berthvm $RUN || fail "mount 9p berthvm failed"
 mount -t 9p -o "$P9,cache=mmap" project $R$PROJECT || fail "mount 9p project at $PROJECT failed"
