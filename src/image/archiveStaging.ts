@@ -1,0 +1,127 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { invalidArgument } from '../errors.js';
+import { detectCompression, decompressor } from './decompress.js';
+import type { Digest } from './digest.js';
+import type { TarEntry } from './tar/TarEntry.js';
+import { TarParser, type TarHandler } from './tar/TarParser.js';
+import { entryComponents, joinInside } from './unsafePath.js';
+
+/** One regular file of an archive, written to the staging dir with its digest. */
+export interface StagedFile {
+  file: string;
+  digest: Digest;
+  size: number;
+}
+
+/**
+ * An image archive (docker-archive or oci-archive, optionally compressed) unpacked into
+ * a staging dir under ingest/: every regular file is written once and hashed on the way,
+ * so layers can later be renamed into blobs/ without copying.
+ */
+export class ArchiveStaging implements TarHandler {
+  readonly files = new Map<string, StagedFile>();
+  private links = new Map<string, string>();
+  private n = 0;
+  private fd?: number;
+  private hash?: crypto.Hash;
+  private cur?: { rel: string; file: string; size: number };
+
+  constructor(readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  entry(e: TarEntry): void {
+    const rel = entryComponents(e.name).join('/');
+    if (e.type === 'symlink' || e.type === 'link') {
+      const target = e.type === 'link' ? entryComponents(e.linkname, e.name) : joinInside(rel.split('/').slice(0, -1), e.linkname);
+      if (!target || e.linkname.startsWith('/') && e.type === 'symlink') throw invalidArgument(`archive entry ${JSON.stringify(e.name)}: link points outside the archive`);
+      this.links.set(rel, target.join('/'));
+      return;
+    }
+    if (e.type !== 'file') return;
+    const file = path.join(this.dir, String(this.n++));
+    this.fd = fs.openSync(file, 'wx', 0o644);
+    this.hash = crypto.createHash('sha256');
+    this.cur = { rel, file, size: 0 };
+  }
+
+  data(chunk: Buffer): void {
+    this.hash!.update(chunk);
+    this.cur!.size += chunk.length;
+    let off = 0;
+    while (off < chunk.length) off += fs.writeSync(this.fd!, chunk, off, chunk.length - off);
+  }
+
+  entryEnd(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+    const c = this.cur!;
+    this.files.set(c.rel, { file: c.file, size: c.size, digest: `sha256:${this.hash!.digest('hex')}` });
+  }
+
+  abort(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** Look up an archive path (following the archive's own links). */
+  get(p: string): StagedFile | undefined {
+    let rel = p.split('/').filter((c) => c && c !== '.').join('/');
+    for (let i = 0; i < 16 && !this.files.has(rel) && this.links.has(rel); i++) rel = this.links.get(rel)!;
+    return this.files.get(rel);
+  }
+
+  read(p: string): Buffer | undefined {
+    const f = this.get(p);
+    return f ? fs.readFileSync(f.file) : undefined;
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Decompress a stream if it starts with a gzip/zstd magic. */
+async function* maybeDecompress(src: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  const it = src[Symbol.asyncIterator]();
+  let first = await it.next();
+  while (!first.done && first.value.length === 0) first = await it.next();
+  if (first.done) return;
+  const head = typeof first.value === 'string' ? Buffer.from(first.value) : first.value;
+  const rest = async function* () {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+  };
+  const c = detectCompression(head);
+  if (c === 'none') {
+    yield* rest();
+    return;
+  }
+  const d = decompressor(c);
+  pipeline(Readable.from(rest()), d).catch((e: Error) => d.destroy(e));
+  yield* d as AsyncIterable<Buffer>;
+}
+
+/** Stage an archive stream; throws a one-line error for a non-tar or truncated input. */
+export async function stageArchive(src: AsyncIterable<Buffer | string>, dir: string): Promise<ArchiveStaging> {
+  const st = new ArchiveStaging(dir);
+  const p = new TarParser(st);
+  try {
+    for await (const chunk of maybeDecompress(src)) {
+      if (!p.done) p.write(chunk);
+    }
+    p.end();
+  } catch (e) {
+    st.abort();
+    st.remove();
+    const z = (e as { code?: string }).code;
+    if (typeof z === 'string' && z.startsWith('Z_')) throw invalidArgument(`invalid archive: corrupt or truncated compressed data (${(e as Error).message})`);
+    throw e;
+  }
+  return st;
+}

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import { applyChanges } from './changes.js';
+import { readHead } from './fileHead.js';
+import { detectCompression } from './decompress.js';
+import type { ImageId } from './digest.js';
+import type { ImageStore } from './ImageStore.js';
+import { hostPlatform, type ImageConfig, type Manifest } from './manifest.js';
+import { layerMediaType, MT } from './mediaTypes.js';
+import { parseTagReference } from './reference.js';
+import { writeIngest } from './writeIngest.js';
+
+export interface ImportOptions {
+  /** `name[:tag]` to give the new image. */
+  tag?: string;
+  /** `--change` instructions. */
+  changes?: string[];
+  /** `--message`: the history comment. */
+  message?: string;
+  /** Shown in the default comment: `Imported from <source>`. */
+  source?: string;
+}
+
+/**
+ * `berth import`: a filesystem tarball (plain, gzip or zstd) becomes a one-layer image.
+ * The tarball is stored as the layer blob as-is; nothing is visible until every check
+ * passed (the index is written last).
+ */
+export async function importImage(store: ImageStore, input: AsyncIterable<Buffer | string>, opts: ImportOptions = {}): Promise<ImageId> {
+  if (opts.tag) parseTagReference(opts.tag);
+  const containerConfig = applyChanges({}, opts.changes ?? []);
+  return store.lease(async () => {
+    const tmp = store.content.ingestPath('import');
+    try {
+      const blob = await writeIngest(input, tmp);
+      const head = readHead(tmp);
+      const staged = await store.layers.stage(tmp, opts.source ?? 'import');
+      try {
+        const created = new Date().toISOString();
+        const cfg: ImageConfig = {
+          architecture: hostPlatform().architecture,
+          os: 'linux',
+          created,
+          config: containerConfig,
+          rootfs: { type: 'layers', diff_ids: [staged.info.diffId] },
+          history: [{ created, comment: opts.message || `Imported from ${opts.source ?? '-'}` }],
+        };
+        if (opts.message) cfg.comment = opts.message;
+        store.content.commitFile(tmp, blob.digest, blob.size);
+        const config = store.content.putBuffer(Buffer.from(JSON.stringify(cfg)));
+        const manifest: Manifest = {
+          schemaVersion: 2,
+          mediaType: MT.ociManifest,
+          config: { mediaType: MT.ociConfig, ...config },
+          layers: [{ mediaType: layerMediaType(detectCompression(head)), ...blob }],
+        };
+        const m = store.content.putBuffer(Buffer.from(JSON.stringify(manifest)));
+        store.layers.commit(staged);
+        store.addManifest({ mediaType: MT.ociManifest, ...m }, opts.tag ? [opts.tag] : []);
+        return config.digest;
+      } catch (e) {
+        store.layers.discard(staged);
+        throw e;
+      }
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  });
+}
