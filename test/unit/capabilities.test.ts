@@ -5,7 +5,8 @@ import {
   normalizeCap, ociCapabilities, resolveCaps, restrictToHost,
 } from '../../src/runtime/capabilities.js';
 import {
-  DEFAULT_DEVICE_NODES, DEFAULT_DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, deviceRuleLine, securityPaths, defaultMounts,
+  DEFAULT_DEVICE_NODES, DEFAULT_DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, containerSecurity, deviceRuleLine, defaultMounts,
+  parseSecurityOpts, securityPaths,
 } from '../../src/runtime/securityDefaults.js';
 import { isBerthError } from '../../src/errors.js';
 
@@ -79,4 +80,51 @@ test("Docker's masked and read-only paths, devices and device rules", () => {
   assert.deepEqual(securityPaths({ privileged: true }).maskedPaths, []);
   assert.deepEqual(securityPaths({ privileged: true }).deviceRules.map(deviceRuleLine), ['a *:* rwm']);
   assert.ok(defaultMounts().find((m) => m.destination === '/sys')!.options.includes('ro'));
+});
+
+test('--security-opt values, as Docker parses them', () => {
+  assert.deepEqual(parseSecurityOpts([]).seccomp, { kind: 'default' });
+  assert.deepEqual(parseSecurityOpts(['seccomp=unconfined']).seccomp, { kind: 'unconfined' });
+  assert.deepEqual(parseSecurityOpts(['seccomp:unconfined']).seccomp, { kind: 'unconfined' });
+  assert.deepEqual(parseSecurityOpts(['seccomp=/etc/p.json']).seccomp, { kind: 'file', path: '/etc/p.json' });
+  assert.equal(parseSecurityOpts(['no-new-privileges']).noNewPrivileges, true);
+  assert.equal(parseSecurityOpts(['no-new-privileges=true']).noNewPrivileges, true);
+  assert.equal(parseSecurityOpts(['no-new-privileges:false']).noNewPrivileges, false);
+  assert.equal(parseSecurityOpts(['systempaths=unconfined']).systemPathsUnconfined, true);
+  assert.equal(parseSecurityOpts(['apparmor=unconfined']).warnings.length, 1);
+  for (const bad of ['seccomp', 'seccomp=', 'no-new-privileges=maybe', 'selinux=x', 'what']) {
+    assert.throws(() => parseSecurityOpts([bad]), (e: unknown) => isBerthError(e, 'InvalidArgument') && e.message === `invalid --security-opt: ${JSON.stringify(bad)}`);
+  }
+});
+
+test('containerSecurity: Docker defaults, privileged, cap changes, unconfined, custom profile', () => {
+  const host = 0x1fffeffffffn;
+  const d = containerSecurity({ hostBounding: host });
+  assert.deepEqual(d.capabilities.bounding, resolveCaps());
+  assert.equal(d.seccomp?.defaultAction, 'SCMP_ACT_ERRNO');
+  assert.equal(d.noNewPrivileges, false);
+  assert.deepEqual(d.maskedPaths, [...MASKED_PATHS]);
+  assert.ok(d.mounts.find((m) => m.destination === '/sys')!.options.includes('ro'));
+  assert.deepEqual(d.warnings, []);
+
+  const p = containerSecurity({ privileged: true, hostBounding: host });
+  assert.equal(p.seccomp, undefined);
+  assert.equal(p.capabilities.bounding.length, 40);
+  assert.deepEqual(p.warnings, ["capability CAP_SYS_RESOURCE is not in the host's bounding set; dropped"]);
+  assert.deepEqual(p.maskedPaths, []);
+  assert.deepEqual(p.deviceRules.map(deviceRuleLine), ['a *:* rwm']);
+  assert.ok(p.mounts.find((m) => m.destination === '/sys')!.options.includes('rw'));
+
+  const admin = containerSecurity({ capAdd: ['SYS_ADMIN'], capDrop: ['NET_RAW'], securityOpt: ['no-new-privileges'] });
+  assert.ok(admin.capabilities.bounding.includes('CAP_SYS_ADMIN'));
+  assert.ok(!admin.capabilities.bounding.includes('CAP_NET_RAW'));
+  assert.ok(admin.seccomp!.syscalls!.some((r) => r.names!.includes('mount')), 'CAP_SYS_ADMIN brings mount back');
+  assert.equal(admin.noNewPrivileges, true);
+
+  assert.equal(containerSecurity({ securityOpt: ['seccomp=unconfined'] }).seccomp, undefined);
+  const custom = containerSecurity({ securityOpt: ['seccomp=p.json'], seccompProfile: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mount'], action: 'SCMP_ACT_ERRNO' }] } });
+  assert.equal(custom.seccomp!.defaultAction, 'SCMP_ACT_ALLOW');
+  assert.throws(() => containerSecurity({ securityOpt: ['seccomp=p.json'], seccompProfile: { syscalls: 3 } }), (e: unknown) => isBerthError(e, 'InvalidArgument') && /^seccomp profile p.json: /.test(e.message));
+  assert.equal(containerSecurity({ readOnly: true }).readonlyRootfs, true);
+  assert.equal(containerSecurity({ uid: 1000 }).capabilities.effective.length, 0);
 });
