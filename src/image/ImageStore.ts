@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { conflict, invalidArgument, notFound } from '../errors.js';
+import type { Writable } from 'node:stream';
+import { commitSnapshot, type CommitOptions } from './commitSnapshot.js';
 import { ContentStore } from './ContentStore.js';
+import { exportSnapshot } from './exportSnapshot.js';
+import type { Mount } from './Mount.js';
+import { diffSnapshot, type Change } from './snapshotDiff.js';
+import { Snapshotter } from './Snapshotter.js';
 import { isDigest, shortId, type Digest, type ImageId } from './digest.js';
 import type { ImageRecord } from './ImageRecord.js';
 import { LayerStore } from './LayerStore.js';
@@ -92,6 +98,56 @@ export class ImageStore {
       if (hits.length > 1) throw invalidArgument(`ambiguous image ID prefix ${ref}: matches ${hits.length} images`);
     }
     throw notFound(`No such image: ${ref}`);
+  }
+
+  /** The familiar tag `ref` names, when it names one that exists (not for IDs/digests). */
+  tagFor(ref: string): string | undefined {
+    if (/^(sha256:)?[a-f0-9]{64}$/.test(ref)) return undefined;
+    try {
+      const r = parseReference(ref);
+      if (r.digest) return undefined;
+      const want = familiarString(r);
+      for (const img of this.list()) for (const t of img.tags) if (this.normTag(t) === want) return t;
+    } catch {
+      /* an ID prefix */
+    }
+    return undefined;
+  }
+
+  // ---- snapshots: what the engine calls -------------------------------------------
+
+  /**
+   * Create the container root `snapshots/<key>/{upper,work}` over the image's shared layer
+   * dirs and return the overlay mount for the runtime to perform (nothing is mounted here).
+   * See Snapshotter for how many layers fit (short `l/<id>` symlinks in lowerdir).
+   */
+  prepareSnapshot(key: string, imageRef: string): Promise<Mount[]> {
+    return new Snapshotter(this).prepare(key, imageRef);
+  }
+
+  /** The mounts of an existing snapshot. */
+  snapshotMounts(key: string): Mount[] {
+    return new Snapshotter(this).mounts(key);
+  }
+
+  /** Remove a snapshot's dirs (after the container's mount is gone). */
+  removeSnapshot(key: string): void {
+    new Snapshotter(this).remove(key);
+  }
+
+  /** `docker diff`: changes in the snapshot's upper dir. */
+  diffSnapshot(key: string): Change[] {
+    return diffSnapshot(this, new Snapshotter(this), key);
+  }
+
+  /** `docker commit`: the upper dir becomes a new layer on the snapshot's image. */
+  commitSnapshot(key: string, opts: CommitOptions = {}): Promise<ImageId> {
+    return commitSnapshot(this, new Snapshotter(this), key, opts);
+  }
+
+  /** `docker export`: the snapshot's merged filesystem as a tar. */
+  exportSnapshot(key: string, out: Writable): Promise<void> {
+    return exportSnapshot(this, new Snapshotter(this), key, out);
   }
 
   /** Read an image's config (Env, Cmd, Entrypoint, ... under `.config`). */

@@ -1,0 +1,131 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import { fsyncDir, writeJsonAtomic } from '../sys/atomicWrite.js';
+import type { Digest, ImageId } from './digest.js';
+import type { ImageStore } from './ImageStore.js';
+import type { Mount } from './Mount.js';
+
+/** `snapshots/<key>/snapshot.json`. */
+export interface SnapshotInfo {
+  key: string;
+  imageId: ImageId;
+  /** diff_ids, bottom layer first. */
+  layers: Digest[];
+  created: string;
+}
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** Overlay's mount data must fit one page (4096 bytes including the NUL). */
+export const MOUNT_DATA_MAX = 4095;
+
+/**
+ * Overlay snapshots: a container's root is overlayfs of the image's shared layer dirs
+ * (lower) plus its own `snapshots/<key>/upper` and `work`.
+ *
+ * Many layers: each lowerdir is given as `<root>/l/<short>` — a short symlink to
+ * `layers/<hex>/diff` (the kernel follows it when parsing the option) — instead of the
+ * 80+ character layer path, so about 100+ layers fit in the one-page mount data limit.
+ * Beyond that `prepare` fails with FailedPrecondition naming the limit.
+ */
+export class Snapshotter {
+  readonly dir: string;
+  constructor(private readonly store: ImageStore) {
+    this.dir = path.join(store.root, 'snapshots');
+  }
+
+  private keyDir(key: string): string {
+    if (!KEY.test(key)) throw invalidArgument(`invalid snapshot key ${JSON.stringify(key)}`);
+    return path.join(this.dir, key);
+  }
+
+  info(key: string): SnapshotInfo {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.keyDir(key), 'snapshot.json'), 'utf8')) as SnapshotInfo;
+    } catch {
+      throw notFound(`snapshot ${key} not found`);
+    }
+  }
+
+  list(): SnapshotInfo[] {
+    if (!fs.existsSync(this.dir)) return [];
+    return fs.readdirSync(this.dir).filter((k) => KEY.test(k)).flatMap((k) => {
+      try {
+        return [this.info(k)];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  upperDir(key: string): string {
+    return path.join(this.keyDir(key), 'upper');
+  }
+
+  /** Lower dirs, top layer first (overlay's order). */
+  lowerDirs(info: SnapshotInfo): string[] {
+    return [...info.layers].reverse().map((l) => this.store.layers.diffDir(l));
+  }
+
+  /** Create `snapshots/<key>` for an image (extracting missing layers) and return its mounts. */
+  async prepare(key: string, imageRef: string): Promise<Mount[]> {
+    const dir = this.keyDir(key);
+    return this.store.lease(async () => {
+      const img = this.store.resolve(imageRef);
+      await ensureLayers(this.store, img.manifest.layers.map((l) => l.digest), img.config.rootfs.diff_ids);
+      if (fs.existsSync(dir)) throw alreadyExists(`snapshot ${key} already exists`);
+      const tmp = path.join(this.dir, `.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+      for (const d of ['upper', 'work', 'empty']) fs.mkdirSync(path.join(tmp, d), { recursive: true, mode: 0o755 });
+      const info: SnapshotInfo = { key, imageId: img.id, layers: img.config.rootfs.diff_ids, created: new Date().toISOString() };
+      writeJsonAtomic(path.join(tmp, 'snapshot.json'), info);
+      try {
+        this.mountsFor(info, tmp);
+        fs.renameSync(tmp, dir);
+      } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+      fsyncDir(this.dir);
+      return this.mounts(key);
+    });
+  }
+
+  /** The overlay mount of an existing snapshot (nothing is mounted here). */
+  mounts(key: string): Mount[] {
+    return this.mountsFor(this.info(key), this.keyDir(key));
+  }
+
+  private mountsFor(info: SnapshotInfo, dir: string): Mount[] {
+    const lowers = [...info.layers].reverse().map((l) => {
+      const li = this.store.layers.info(l);
+      if (!li) throw notFound(`layer ${l} of snapshot ${info.key} is not extracted`);
+      return path.join(this.store.layers.linksDir, li.link);
+    });
+    if (lowers.length === 0) lowers.push(path.join(dir, 'empty'));
+    const options = [`lowerdir=${lowers.join(':')}`, `upperdir=${path.join(dir, 'upper')}`, `workdir=${path.join(dir, 'work')}`, 'index=off'];
+    const data = options.join(',');
+    if (data.length > MOUNT_DATA_MAX) {
+      throw failedPrecondition(`image has ${info.layers.length} layers: overlay mount options are ${data.length} bytes, over the kernel's ${MOUNT_DATA_MAX}-byte limit`, { hint: 'use a shorter --root or squash the image' });
+    }
+    return [{ type: 'overlay', source: 'overlay', options }];
+  }
+
+  /** Remove a snapshot (must be unmounted). Missing is not an error. */
+  remove(key: string): void {
+    const dir = this.keyDir(key);
+    if (!fs.existsSync(dir)) return;
+    const trash = path.join(this.dir, `.tmp-rm-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+    fs.renameSync(dir, trash);
+    fs.rmSync(trash, { recursive: true, force: true });
+  }
+}
+
+/** Extract any of an image's layers that are not in layers/ yet (e.g. after a layer GC). */
+export async function ensureLayers(store: ImageStore, blobs: Digest[], diffIds: Digest[]): Promise<void> {
+  for (let i = 0; i < diffIds.length; i++) {
+    if (store.layers.has(diffIds[i])) continue;
+    if (!store.content.has(blobs[i])) throw notFound(`layer blob ${blobs[i]} is missing from the store`);
+    store.layers.commit(await store.layers.stage(store.content.path(blobs[i]), `${i} (${blobs[i]})`, diffIds[i]));
+  }
+}

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { dumpXattrs } from '../sys/xattr.js';
+import { applyChanges } from './changes.js';
+import type { ImageId } from './digest.js';
+import type { ImageStore } from './ImageStore.js';
+import type { ContainerConfig, ImageConfig, Manifest } from './manifest.js';
+import { MT } from './mediaTypes.js';
+import { parseTagReference } from './reference.js';
+import type { Snapshotter } from './Snapshotter.js';
+import { TarWriter } from './tar/TarWriter.js';
+import { upperToTar, type TreeSource } from './treeToTar.js';
+import { writeIngest } from './writeIngest.js';
+
+export interface CommitOptions {
+  /** `repo[:tag]` for the new image. */
+  tag?: string;
+  /** Replaces these fields of the base image's config (the engine passes the container's). */
+  config?: ContainerConfig;
+  /** `--change` instructions, applied after `config`. */
+  changes?: string[];
+  author?: string;
+  comment?: string;
+  /** history created_by (Docker leaves the container's command here). */
+  createdBy?: string;
+}
+
+/** Read an upper dir as a tree source (opaque dirs and xattrs from one getfattr run). */
+export function upperSource(upper: string): TreeSource {
+  const xattrs = dumpXattrs(upper);
+  const opaque = new Set<string>();
+  for (const [p, a] of xattrs) if (a.get('trusted.overlay.opaque')?.toString() === 'y') opaque.add(path.relative(upper, p));
+  return { dir: upper, opaque, xattrs };
+}
+
+/**
+ * `commit`: turn a snapshot's upper dir into a new layer (overlay whiteouts -> OCI
+ * `.wh.` entries) on top of the snapshot's image, and record the new image.
+ * The container should be paused or stopped so the upper dir holds still.
+ */
+export async function commitSnapshot(store: ImageStore, snaps: Snapshotter, key: string, opts: CommitOptions = {}): Promise<ImageId> {
+  if (opts.tag) parseTagReference(opts.tag);
+  const info = snaps.info(key);
+  const base = store.resolve(info.imageId);
+  const cc = applyChanges({ ...(base.config.config ?? {}), ...(opts.config ?? {}) }, opts.changes ?? []);
+  return store.lease(async () => {
+    const tmp = store.content.ingestPath('commit');
+    try {
+      const pt = new PassThrough({ highWaterMark: 1 << 20 });
+      const writing = writeIngest(pt, tmp);
+      const w = new TarWriter(pt);
+      await upperToTar(upperSource(snaps.upperDir(key)), w);
+      await w.finish();
+      const blob = await writing;
+      const staged = await store.layers.stage(tmp, `commit of ${key}`, blob.digest);
+      const created = new Date().toISOString();
+      const cfg: ImageConfig = {
+        ...base.config,
+        created,
+        config: cc,
+        rootfs: { type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, blob.digest] },
+        history: [...(base.config.history ?? []), { created, created_by: opts.createdBy ?? '', ...(opts.author ? { author: opts.author } : {}), ...(opts.comment ? { comment: opts.comment } : {}) }],
+      };
+      if (opts.author) cfg.author = opts.author;
+      else delete cfg.author;
+      store.content.commitFile(tmp, blob.digest, blob.size);
+      const config = store.content.putBuffer(Buffer.from(JSON.stringify(cfg)));
+      const manifest: Manifest = {
+        schemaVersion: 2,
+        mediaType: MT.ociManifest,
+        config: { mediaType: MT.ociConfig, ...config },
+        layers: [...base.manifest.layers, { mediaType: MT.ociLayer, ...blob }],
+      };
+      const m = store.content.putBuffer(Buffer.from(JSON.stringify(manifest)));
+      store.layers.commit(staged);
+      store.addManifest({ mediaType: MT.ociManifest, ...m }, opts.tag ? [opts.tag] : []);
+      return config.digest;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  });
+}
