@@ -7,7 +7,9 @@ import type { Endpoint, NetworkState } from './types.js';
 export type NetOp =
   /** A line for `ip -batch` (no leading `ip`), in netns when given, else the host. */
   | { kind: 'ip'; netns?: string; cmd: string }
-  | { kind: 'sysctl'; key: string; value: string };
+  | { kind: 'sysctl'; key: string; value: string }
+  /** A write under /sys/class/net (no process spawned). */
+  | { kind: 'sysfs'; path: string; value: string };
 
 const prefixOf = (net: NetworkState) => net.subnet.split('/')[1];
 
@@ -39,6 +41,8 @@ export function planAttach(net: NetworkState, ep: Endpoint, defaultRoute: boolea
   const ops: NetOp[] = [
     // One netlink request: creating, enslaving and raising separately costs 3x the kernel time.
     { kind: 'ip', cmd: `link add ${ep.hostIfname} master ${net.bridge} up type veth peer name ${ep.ifname} address ${ep.mac} netns ${ns}` },
+    // Hairpin: a container reaching its own published port gets its reply back through its own bridge port.
+    { kind: 'sysfs', path: `${ep.hostIfname}/brport/hairpin_mode`, value: '1' },
     { kind: 'ip', netns: ns, cmd: `link set lo up` },
     { kind: 'ip', netns: ns, cmd: `addr add ${ep.ip}/${prefixOf(net)} dev ${ep.ifname}` },
     { kind: 'ip', netns: ns, cmd: `link set ${ep.ifname} up` },

@@ -59,7 +59,10 @@ export function setSysctl(key: string, value: string): void {
 }
 
 /** An operation from the network planner (src/network/plan.ts NetOp). */
-export type NetOpLike = { kind: 'ip'; netns?: string; cmd: string } | { kind: 'sysctl'; key: string; value: string };
+export type NetOpLike =
+  | { kind: 'ip'; netns?: string; cmd: string }
+  | { kind: 'sysctl'; key: string; value: string }
+  | { kind: 'sysfs'; path: string; value: string };
 
 /** Run planner ops in order, batching consecutive `ip` lines of the same namespace. */
 export function applyNetOps(ops: NetOpLike[]): void {
@@ -70,9 +73,10 @@ export function applyNetOps(ops: NetOpLike[]): void {
     batch = [];
   };
   for (const op of ops) {
-    if (op.kind === 'sysctl') {
+    if (op.kind === 'sysctl' || op.kind === 'sysfs') {
       flush();
-      setSysctl(op.key, op.value);
+      if (op.kind === 'sysctl') setSysctl(op.key, op.value);
+      else fs.writeFileSync(`/sys/class/net/${op.path}`, op.value);
       continue;
     }
     if (batch.length && op.netns !== ns) flush();

@@ -52,7 +52,8 @@ test('plan: bridge and attach ops; internal gets no default route', () => {
   const a = planAttach(net(), ep('c', 'c', '10.213.4.2'), true);
   assert.equal(a[0].kind === 'ip' && a[0].netns, undefined);
   assert.match(a[0].kind === 'ip' ? a[0].cmd : '', /^link add bv0 master berthaaaaaaaaaa up type veth peer name eth0 address 02:42:0a:d5:04:02 netns \/proc\/1\/ns\/net$/);
-  assert.ok(a.slice(1).every((o) => o.kind === 'ip' && o.netns === '/proc/1/ns/net'));
+  assert.ok(a.slice(1).every((o) => (o.kind === 'ip' && o.netns === '/proc/1/ns/net') || o.kind === 'sysfs'));
+  assert.ok(a.some((o) => o.kind === 'sysfs' && o.path === 'bv0/brport/hairpin_mode'));
   assert.ok(a.some((o) => o.kind === 'ip' && o.cmd === 'route add default via 10.213.4.1 dev eth0'));
   assert.ok(!planAttach(net({ internal: true }), ep('c', 'c', '10.213.4.2'), true).some((o) => o.kind === 'ip' && o.cmd.startsWith('route')));
   assert.ok(!planAttach(net(), ep('c', 'c', '10.213.4.2'), false).some((o) => o.kind === 'ip' && o.cmd.startsWith('route')));

@@ -1,0 +1,128 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import dgram from 'node:dgram';
+import { requiresRoot, tmpDir } from '../helpers.js';
+import { attachContainer, detachContainer, ensureDefaultNetwork, removeNetwork, parsePublish, reconcile, NetworkStore, type AttachResult } from '../../src/network/index.js';
+import { Netns, httpd, udpEcho, leakSnapshot, rand, sh, tryRun, wget } from './networkHarness.js';
+
+function udpAsk(host: string, port: number, msg: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    const t = setTimeout(() => (s.close(), reject(new Error(`no UDP answer from ${host}:${port}`))), 5000);
+    s.on('message', (m) => (clearTimeout(t), s.close(), resolve(m.toString())));
+    s.send(msg, port, host);
+  });
+}
+
+describe('network: default bridge, NAT and published ports', requiresRoot, () => {
+  const root = tmpDir();
+  const bridge = `berthT${rand()}`;
+  const nss: Netns[] = [];
+  const ids: string[] = [];
+  let before0: string[];
+  let a: AttachResult;
+  let b: AttachResult;
+  const nsA = () => nss[0];
+  const nsB = () => nss[1];
+
+  before(async () => {
+    before0 = leakSnapshot();
+    nss.push(new Netns(), new Netns());
+    await ensureDefaultNetwork(root, { bridge, subnet: '10.213.1.0/24' });
+    ids.push('a'.repeat(60) + rand().slice(0, 4), 'b'.repeat(60) + rand().slice(0, 4));
+    a = await attachContainer({ root, containerId: ids[0], name: 'a', netnsPath: nsA().path, ports: [...parsePublish('127.0.0.1::8080'), ...parsePublish('8080'), ...parsePublish('5353/udp')] });
+    b = await attachContainer({ root, containerId: ids[1], name: 'b', netnsPath: nsB().path });
+    await httpd(nsA(), 8080, 'hello from a');
+    await udpEcho(nsA(), 5353);
+  });
+
+  after(async () => {
+    for (const id of ids) await detachContainer({ root, containerId: id }).catch(() => undefined);
+    await removeNetwork(root, 'bridge', { allowDefault: true }).catch(() => undefined);
+    for (const n of nss) n.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+    assert.deepEqual(leakSnapshot(), before0, 'no leaked links, rules, netns or addresses');
+  });
+
+  test('addresses, default route, files for the container', () => {
+    assert.equal(a.ip, '10.213.1.2');
+    assert.equal(b.ip, '10.213.1.3');
+    assert.equal(a.gateway, '10.213.1.1');
+    assert.match(nsA().exec(['ip', '-4', 'addr', 'show', 'eth0']).out, /inet 10\.213\.1\.2\/24/);
+    assert.match(nsA().exec(['ip', 'route']).out, /default via 10\.213\.1\.1 dev eth0/);
+    assert.match(nsA().exec(['ip', 'link', 'show', 'eth0']).out, /02:42:0a:d5:01:02/);
+    assert.match(a.files.hosts, /10\.213\.1\.2\t/);
+    assert.doesNotMatch(a.files.resolvConf, /nameserver 127\./);
+    assert.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), '1');
+  });
+
+  test('container -> container by IP', () => {
+    const r = nsB().exec(['/bin/busybox', 'ping', '-c', '1', '-W', '5', a.ip]);
+    assert.equal(r.status, 0, r.out);
+    assert.equal(wget(nsB(), `http://${a.ip}:8080/`).out, 'hello from a');
+  });
+
+  test('published ports: host loopback, host address, UDP', async () => {
+    const lo = a.ports.find((p) => p.hostIp === '127.0.0.1')!;
+    const any = a.ports.find((p) => p.hostIp === '' && p.protocol === 'tcp')!;
+    const udp = a.ports.find((p) => p.protocol === 'udp')!;
+    assert.ok(lo.hostPort > 0 && any.hostPort > 0 && udp.hostPort > 0);
+    assert.equal(wget(undefined, `http://127.0.0.1:${lo.hostPort}/`).out, 'hello from a');
+    assert.equal(wget(undefined, `http://127.0.0.1:${any.hostPort}/`).out, 'hello from a');
+    // The host's own non-loopback address (traffic stays on this machine).
+    const hostIp = sh('ip', ['-4', '-o', 'route', 'get', '1.1.1.1']).match(/src (\S+)/)?.[1];
+    if (hostIp) assert.equal(wget(undefined, `http://${hostIp}:${any.hostPort}/`).out, 'hello from a');
+    assert.equal(await udpAsk('127.0.0.1', udp.hostPort, 'ping'), 'echo:ping');
+    // Bound to 127.0.0.1 only: not on the gateway address.
+    assert.notEqual(wget(undefined, `http://${a.gateway}:${lo.hostPort}/`).status, 0);
+  });
+
+  test('another container -> host published port (and a container to its own port: hairpin)', () => {
+    const any = a.ports.find((p) => p.hostIp === '' && p.protocol === 'tcp')!;
+    assert.equal(wget(nsB(), `http://${b.gateway}:${any.hostPort}/`).out, 'hello from a');
+    assert.equal(wget(nsA(), `http://${a.gateway}:${any.hostPort}/`).out, 'hello from a');
+  });
+
+  test('firewall rules are put back when removed; a second sync changes nothing', async () => {
+    sh('iptables', ['-D', 'FORWARD', '-j', 'BERTH-FORWARD']);
+    sh('iptables', ['-t', 'nat', '-F', 'BERTH-POSTROUTING']);
+    const c = new Netns();
+    nss.push(c);
+    ids.push('c'.repeat(60) + rand().slice(0, 4));
+    await attachContainer({ root, containerId: ids[2], name: 'c', netnsPath: c.path });
+    const saved = sh('iptables-save', []);
+    assert.match(saved, /-A FORWARD -j BERTH-FORWARD/);
+    assert.match(saved, /-A BERTH-POSTROUTING -j BERTH-P-/);
+    await reconcile(root);
+    assert.equal(sh('iptables-save', []).split('\n').filter((l) => l.includes('BERTH')).join('\n'), saved.split('\n').filter((l) => l.includes('BERTH')).join('\n'));
+  });
+
+  test('reconcile: a container whose netns vanished loses its veth, rules and address', async () => {
+    const d = new Netns();
+    nss.push(d);
+    const id = 'd'.repeat(60) + rand().slice(0, 4);
+    ids.push(id);
+    const r = await attachContainer({ root, containerId: id, name: 'd', netnsPath: d.path, ports: parsePublish('18099:80') });
+    assert.match(sh('iptables-save', ['-t', 'nat']), /--dport 18099/);
+    d.cleanup();
+    const rep = await reconcile(root);
+    assert.deepEqual(rep.detached, [`bridge/${id}`]);
+    assert.doesNotMatch(sh('iptables-save', ['-t', 'nat']), /--dport 18099/);
+    assert.ok(!fs.existsSync(`/sys/class/net/${r.hostIfname}`));
+    assert.equal(new NetworkStore(root).get('bridge').endpoints[id], undefined);
+  });
+
+  test('detach removes the veth, port rules and the allocation', async () => {
+    await detachContainer({ root, containerId: ids[0] });
+    assert.ok(!fs.existsSync(`/sys/class/net/${a.hostIfname}`));
+    assert.doesNotMatch(sh('iptables-save', ['-t', 'nat']), new RegExp(`--to-destination ${a.ip.replace(/\./g, '\\.')}:`));
+    assert.equal(tryRun('ip', ['netns', 'exec', nsA().name, 'ip', 'link', 'show', 'eth0']).status !== 0, true);
+    // The address is free again.
+    const e = new Netns();
+    nss.push(e);
+    ids.push('e'.repeat(60) + rand().slice(0, 4));
+    const r = await attachContainer({ root, containerId: ids.at(-1)!, name: 'e', netnsPath: e.path });
+    assert.equal(r.ip, a.ip);
+  });
+});
