@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { failedPrecondition } from '../../errors.js';
+import { checkStore, leftovers } from '../../image/checkStore.js';
+import { shortId } from '../../image/digest.js';
+import { diskUsage } from '../../image/diskUsage.js';
+import { familiarRepository, parseReference } from '../../image/reference.js';
+import { humanSize, printFormatted, since } from './format.js';
+import { storeFor } from './store.js';
+
+const pct = (part: number, whole: number) => (whole ? ` (${Math.round((part * 100) / whole)}%)` : '');
+
+/** `system df [-v] [--format]`: shared layers are counted once. */
+export function addDfCommand(system: Command): Command {
+  return system
+    .command('df')
+    .description('Show docker disk usage')
+    .option('-v, --verbose', 'Show detailed information on space usage')
+    .option('--format <string>', 'Format output using a custom template')
+    .action((o: { verbose?: boolean; format?: string }, cmd: Command) => {
+      const du = diskUsage(storeFor(cmd));
+      const rows = [
+        { Type: 'Images', TotalCount: String(du.images.total), Active: String(du.images.active), Size: humanSize(du.images.size), Reclaimable: `${humanSize(du.images.reclaimable)}${pct(du.images.reclaimable, du.images.size)}` },
+        { Type: 'Containers', TotalCount: String(du.containers.total), Active: String(du.containers.active), Size: humanSize(du.containers.size), Reclaimable: `${humanSize(du.containers.reclaimable)}${pct(du.containers.reclaimable, du.containers.size)}` },
+        { Type: 'Local Volumes', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+        { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+      ];
+      if (!o.verbose) {
+        const def = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
+        process.stdout.write(printFormatted(o.format ?? def, rows, { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' }));
+        return;
+      }
+      process.stdout.write(`Images space usage:\n\n`);
+      const irows = du.images.items.flatMap((it) => (it.image.tags.length ? it.image.tags : ['<none>:<none>']).map((t) => {
+        const r = t.startsWith('<none>') ? undefined : parseReference(t);
+        return {
+          Repository: r ? familiarRepository(r.repository) : '<none>', Tag: r?.tag ?? '<none>', ID: shortId(it.image.id), CreatedSince: since(it.image.created),
+          Size: humanSize(it.image.size), SharedSize: humanSize(it.shared), UniqueSize: humanSize(it.unique), Containers: String(it.containers),
+        };
+      }));
+      process.stdout.write(printFormatted('table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', irows,
+        { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS' }));
+      process.stdout.write(`\nContainers space usage:\n\n`);
+      const crows = du.containers.items.map((c) => ({ ID: c.id.slice(0, 12), Image: c.image.startsWith('sha256:') ? shortId(c.image as `sha256:${string}`) : c.image, Size: humanSize(c.size), Names: c.name.replace(/^\//, '') }));
+      process.stdout.write(printFormatted('table {{.ID}}\t{{.Image}}\t{{.Size}}\t{{.Names}}', crows, { ID: 'CONTAINER ID', Image: 'IMAGE', Size: 'SIZE', Names: 'NAMES' }));
+    });
+}
+
+/** `system check`: verify every blob digest and reference; exit 1 on problems. */
+export function addCheckCommand(system: Command): Command {
+  return system
+    .command('check')
+    .description('Verify the image store: every blob digest, every reference, every layer')
+    .action(async (_o: unknown, cmd: Command) => {
+      const store = storeFor(cmd);
+      const problems = await checkStore(store);
+      const junk = leftovers(store);
+      for (const p of problems) process.stdout.write(`${p}\n`);
+      if (junk.length) process.stdout.write(`${junk.length} leftover temporary file(s) from interrupted operations (removed by image prune)\n`);
+      if (problems.length) throw failedPrecondition(`image store has ${problems.length} problem(s)`, { exitCode: 1 });
+      process.stdout.write('image store is consistent\n');
+    });
+}
