@@ -11,6 +11,7 @@ export function buildProgram(): Command {
     .version(`berth version ${VERSION}`, '-v, --version', 'print version information and quit')
     .option('--root <dir>', 'root of berth state (default /var/lib/berth, or $BERTH_ROOT)')
     .option('-D, --debug', 'print stack traces on errors')
+    .enablePositionalOptions()
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`berth: ${str.replace(/^error: /, '').trim()}\n`) });

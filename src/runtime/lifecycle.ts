@@ -7,7 +7,7 @@ import { Cgroup } from './cgroups/index.js';
 import { cgroupLayout } from './createContainer.js';
 import { runHooksWarn } from './hooks.js';
 import { loadSpec, type Spec } from './spec.js';
-import { openState, type StateDir } from './state.js';
+import { isZombie, openState, type StateDir } from './state.js';
 
 /** Release an init held between create and start. */
 export async function startContainer(root: string, id: string): Promise<void> {
@@ -61,7 +61,7 @@ export async function waitStopped(sd: StateDir, timeoutMs = 10_000): Promise<boo
   const s = sd.read();
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (sd.status(s) === 'stopped' && (!s || !processAlive(s.monitorPid))) return true;
+    if (sd.status(s) === 'stopped' && (!s || !processAlive(s.monitorPid) || isZombie(s.monitorPid))) return true;
     await new Promise((r) => setTimeout(r, 5));
   }
   return false;
