@@ -1,0 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { failedPrecondition, internal } from '../errors.js';
+
+/**
+ * Run `tc` commands (from src/network/rate) in order. With `tolerateMissing`,
+ * "nothing to delete" answers (ENOENT/EINVAL from a del) count as success.
+ */
+export function runTcCommands(commands: string[][], opts: { tolerateMissing?: boolean } = {}): void {
+  for (const argv of commands) {
+    if (argv[0] !== 'tc') throw internal(`runTcCommands: not a tc command: ${argv.join(' ')}`);
+    const r = spawnSync('tc', argv.slice(1), { encoding: 'utf8' });
+    if (r.error) throw failedPrecondition(`tc: ${r.error.message}`, { cause: r.error, hint: 'install iproute2' });
+    if (r.status === 0) continue;
+    const why = (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n')[0];
+    if (opts.tolerateMissing && /No such file|Cannot find|Invalid handle|Cannot delete qdisc with handle of zero/i.test(why)) continue;
+    throw failedPrecondition(`\`${argv.join(' ')}\`: ${why}`, { code: 'tc.failed' });
+  }
+}
