@@ -4,7 +4,7 @@ import { mknodBatch, type NodeSpec } from '../sys/mknod.js';
 import { setXattrs, type XattrSet } from '../sys/xattr.js';
 import type { TarEntry } from './tar/TarEntry.js';
 import type { TarHandler } from './tar/TarParser.js';
-import { entryComponents, joinInside, unsafeEntry } from './unsafePath.js';
+import { entryComponents, unsafeEntry } from './unsafePath.js';
 
 type Kind = 'dir' | 'file' | 'symlink' | 'node';
 const WH = '.wh.';
@@ -48,10 +48,23 @@ export class LayerApplier implements TarHandler {
     return rel === '' ? this.root : `${this.root}/${rel}`;
   }
 
-  /** Resolve directory components inside the layer, creating missing ones; follows in-layer symlinks only. */
-  private dirOf(comps: string[], name: string, create = true, hops = { n: 0 }): string[] {
-    let out: string[] = [];
-    for (const c of comps) {
+  /**
+   * Resolve directory components inside the layer, creating missing ones. Symlinks (ours,
+   * from earlier entries) are followed component by component like the kernel would, and
+   * refused when absolute or when `..` would climb above the layer root.
+   */
+  private dirOf(comps: string[], name: string, create = true): string[] {
+    const out: string[] = [];
+    const todo = [...comps];
+    let hops = 0;
+    while (todo.length) {
+      const c = todo.shift()!;
+      if (c === '' || c === '.') continue;
+      if (c === '..') {
+        if (out.length === 0) throw unsafeEntry(name, 'path goes through a symlink pointing outside the layer');
+        out.pop();
+        continue;
+      }
       const rel = out.length ? `${out.join('/')}/${c}` : c;
       const k = this.kinds.get(rel);
       if (k === undefined) {
@@ -63,10 +76,8 @@ export class LayerApplier implements TarHandler {
       else if (k === 'symlink') {
         const target = this.links.get(rel)!;
         if (target.startsWith('/')) throw unsafeEntry(name, `path goes through symlink ${rel} -> ${target} (absolute)`);
-        const joined = joinInside(out, target);
-        if (!joined) throw unsafeEntry(name, `path goes through symlink ${rel} -> ${target}, which points outside`);
-        if (++hops.n > 40) throw unsafeEntry(name, 'too many levels of symbolic links');
-        out = this.dirOf(joined, name, create, hops);
+        if (++hops > 40) throw unsafeEntry(name, 'too many levels of symbolic links');
+        todo.unshift(...target.split('/'));
       } else throw unsafeEntry(name, `${rel} is not a directory`);
     }
     return out;
@@ -141,7 +152,7 @@ export class LayerApplier implements TarHandler {
   }
 
   private hardlink(e: TarEntry, rel: string): void {
-    const tcomps = entryComponents(e.linkname, e.name);
+    const tcomps = entryComponents(e.linkname, `${e.name} -> ${e.linkname}`);
     if (tcomps.length === 0) throw unsafeEntry(e.name, 'hard link to the root');
     const tdir = this.dirOf(tcomps.slice(0, -1), e.name, false);
     const trel = [...tdir, tcomps[tcomps.length - 1]].join('/');

@@ -26,16 +26,23 @@ export async function unpackLayer(blobFile: string, dest: string, what: string, 
   const applier = new LayerApplier(dest);
   const parser = new TarParser(applier);
   let tarSize = 0;
+  let failure: unknown;
   try {
     await pipeline(fs.createReadStream(blobFile, { highWaterMark: 1 << 20 }), decompressor(c), async function (src: AsyncIterable<Buffer>) {
       for await (const chunk of src) {
         hash.update(chunk);
         tarSize += chunk.length;
-        parser.write(chunk);
+        try {
+          parser.write(chunk);
+        } catch (e) {
+          failure = e;
+          throw e;
+        }
       }
     });
     parser.end();
-  } catch (e) {
+  } catch (e0) {
+    const e = failure ?? e0;
     applier.abort();
     if (e instanceof BerthError) throw invalidArgument(`layer ${what}: ${e.message}`, { code: e.code, cause: e });
     const z = (e as { code?: string }).code;
