@@ -22,6 +22,8 @@
 
 struct monitor {
 	const char *id, *state_dir, *stdio, *log_path, *console, *fifo, *uid_map, *gid_map;
+	const char *cgroup_procs[16];
+	int ncgroup;
 	long long log_max;
 	int log_files, terminal;
 	unsigned long clone_flags;
@@ -57,6 +59,7 @@ static void parse(struct monitor *m, struct plan *p)
 		else if (!strcmp(n, "uid_map")) m->uid_map = op_arg(o, 0);
 		else if (!strcmp(n, "gid_map")) m->gid_map = op_arg(o, 0);
 		else if (!strcmp(n, "exec_fifo")) m->fifo = op_arg(o, 0);
+		else if (!strcmp(n, "cgroup_procs") && m->ncgroup < 16) m->cgroup_procs[m->ncgroup++] = op_arg(o, 0);
 	}
 }
 
@@ -232,6 +235,11 @@ int monitor_main(struct plan *p, int ts)
 	int e;
 	if (m.uid_map && (e = write_map(pid, "uid_map", m.uid_map)) < 0) { kill(pid, SIGKILL); fail(ts, "write", "uid_map", -e); }
 	if (m.gid_map && (e = write_map(pid, "gid_map", m.gid_map)) < 0) { kill(pid, SIGKILL); fail(ts, "write", "gid_map", -e); }
+	/* Into the cgroups before the child runs a single instruction of the plan. */
+	char pidstr[16];
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	for (int i = 0; i < m.ncgroup; i++)
+		if ((e = write_file(m.cgroup_procs[i], pidstr)) < 0) { kill(pid, SIGKILL); fail(ts, "join cgroup", m.cgroup_procs[i], -e); }
 	send_line(ts, "pid\t%d", pid);
 	char line[256];
 	long long t0 = now_ns();

@@ -27,6 +27,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   pidFile?: string;
   rootfsMounts?: PlanOptions['rootfsMounts'];
+  /** The engine's part while the init waits (e.g. networking); runs after cgroup placement. */
+  beforeStart?: (pid: number) => Promise<void>;
 }
 
 export interface Created {
@@ -72,6 +74,11 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   let helper: HelperHandle | undefined;
   let cgroup: Cgroup | undefined;
   try {
+    const cgroupPath = layout ? cgroupPathFor(spec, o.id) : undefined;
+    if (layout && cgroupPath) {
+      cgroup = Cgroup.create(layout, cgroupPath);
+      if (spec.linux?.resources) cgroup.update(spec.linux.resources as never);
+    }
     const needsHookState = !!(spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length);
     const ops = buildPlan(spec, {
       id: o.id, bundle, stateDir: sd.dir, stdio: o.stdio, consoleSocket: o.consoleSocket,
@@ -81,21 +88,17 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       capMask: capsToMask,
       seccomp: spec.linux?.seccomp ? compileSeccompFor(spec.linux.seccomp) : undefined,
       cgroupMounts: layout ? v1CgroupMounts(layout) : undefined,
+      cgroupProcs: cgroup?.dirs().map((d) => path.join(d, 'cgroup.procs')),
     });
     fs.writeFileSync(sd.planFile, serializePlan(ops), { mode: 0o600 });
     helper = spawnHelper(sd.planFile, o.stdio.mode === 'inherit' ? 'inherit' : 'ignore');
     const pid = expect(await helper.next(), 'pid').pid;
     const state: StoredState = {
       id: o.id, bundle, pid, pidStart: processStartTime(pid), monitorPid: helper.child.pid!,
-      created: new Date().toISOString(), rootfs, annotations: spec.annotations,
+      created: new Date().toISOString(), rootfs, annotations: spec.annotations, cgroupPath,
     };
-    if (layout) {
-      state.cgroupPath = cgroupPathFor(spec, o.id);
-      cgroup = Cgroup.create(layout, state.cgroupPath);
-      if (spec.linux?.resources) cgroup.update(spec.linux.resources as never);
-      cgroup.addPid(pid);
-    }
     sd.write(state);
+    if (o.beforeStart) await o.beforeStart(pid);
     if (o.pidFile) atomicWriteFileSync(path.resolve(o.pidFile), String(pid));
     const oci: OciState = { ociVersion: OCI_VERSION, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations };
     await runHooks(spec.hooks, 'prestart', oci);

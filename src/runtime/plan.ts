@@ -32,6 +32,8 @@ export interface PlanOptions {
   capMask: (names: readonly string[]) => bigint;
   /** Compiled seccomp filter, when the config has one. */
   seccomp?: { program: Uint8Array; flags: number };
+  /** cgroup.procs files the monitor writes the init's pid into before it runs anything. */
+  cgroupProcs?: string[];
   /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
   cgroupMounts?: string[][] | 'v2';
 }
@@ -72,6 +74,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
     }
     ops.push(['uid_map', m(spec.linux.uidMappings)], ['gid_map', m(spec.linux.gidMappings)]);
   }
+  for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
   ops.push(['begin']);
 
