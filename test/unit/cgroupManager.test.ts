@@ -137,6 +137,17 @@ for (const kind of ['v1', 'hybrid', 'v2'] as FixtureKind[]) {
     Cgroup.open(f.layout, 'berth/c1', { fs: fixtureCgroupFs() }).destroy();
   });
 
+  test(`cgroup ${kind}: hugetlb lands on v1 or cgroup2 names; a missing optional file is skipped and reported`, (t) => {
+    const { cg } = setup(t);
+    cg.update({ hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] });
+    const file = kind === 'v1' ? 'hugetlb.2MB.limit_in_bytes' : 'hugetlb.2MB.max';
+    assert.equal(read(path.join(cg.dirFor('hugetlb') as string, file)), '4194304');
+    const swapFile = kind === 'v2' ? 'memory.swap.max' : 'memory.memsw.limit_in_bytes';
+    fs.rmSync(path.join(cg.dirFor('memory') as string, swapFile));
+    const skipped = cg.update({ memory: { limit: 64 * MiB, swap: 128 * MiB } });
+    assert.deepEqual(skipped.map((w) => w.file), [swapFile]);
+  });
+
   test(`cgroup ${kind}: a missing controller is a FailedPrecondition naming it`, (t) => {
     const { cg } = setup(t);
     const ctrl = kind === 'v2' ? 'net_cls' : 'rdma';

@@ -21,6 +21,9 @@ const ALIASES: Record<string, string> = {
   'io.weight': 'io.bfq.weight',
 };
 
+/** Files that older kernels or hosts without swap accounting lack; skipped, reported. */
+const OPTIONAL_FILES = new Set(['memory.memsw.limit_in_bytes', 'memory.swap.max', 'cpu.cfs_burst_us', 'cpu.max.burst', 'cpu.idle', 'memory.swappiness']);
+
 /**
  * One container's cgroup, on every hierarchy the host has: a directory per v1
  * hierarchy (co-mounted controllers share one), the cgroup2 directory in hybrid
@@ -112,19 +115,29 @@ export class Cgroup {
     if (want.length > 0) this.cgfs.write(path.join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
   }
 
-  /** Translate and apply OCI resources (create time and `update`). */
-  update(resources: LinuxResources): void {
-    this.apply(translateResources(resources, this.layout.mode));
+  /**
+   * Translate and apply OCI resources (create time and `berth runtime update`).
+   * Returns the writes skipped because this kernel lacks an optional feature
+   * (swap accounting, cpu burst, cpu.idle) so the caller can warn like Docker does.
+   */
+  update(resources: LinuxResources): CgroupWrite[] {
+    return this.apply(translateResources(resources, this.layout.mode));
   }
 
   /**
    * Carry out translator writes. A write the kernel refuses is retried once after
-   * the others (memory.limit vs memsw and similar ordering constraints).
+   * the others (memory.limit vs memsw and similar ordering constraints). Writes to
+   * optional files the kernel does not have are skipped and returned.
    */
-  apply(writes: CgroupWrite[]): void {
+  apply(writes: CgroupWrite[]): CgroupWrite[] {
     const failed: { file: string; value: string; error: unknown }[] = [];
+    const skipped: CgroupWrite[] = [];
     for (const wr of writes) {
       const file = this.fileFor(wr);
+      if (file === undefined) {
+        skipped.push(wr);
+        continue;
+      }
       try {
         this.cgfs.write(file, wr.value);
       } catch (e) {
@@ -133,9 +146,11 @@ export class Cgroup {
       }
     }
     for (const f of failed) this.cgfs.write(f.file, f.value);
+    return skipped;
   }
 
-  private fileFor(wr: CgroupWrite): string {
+  /** The file to write, or undefined for a missing optional one. */
+  private fileFor(wr: CgroupWrite): string | undefined {
     const dir = this.dirFor(wr.controller);
     if (dir === undefined) {
       throw failedPrecondition(`cgroup controller \`${wr.controller}\` is not available on this host (needed for ${wr.file})`, { code: 'cgroup.controller' });
@@ -145,6 +160,7 @@ export class Cgroup {
     const alias = ALIASES[name];
     if (alias !== undefined && !this.cgfs.exists(file) && this.cgfs.exists(path.join(dir, alias))) return path.join(dir, alias);
     if (!this.cgfs.exists(file)) {
+      if (OPTIONAL_FILES.has(name)) return undefined;
       throw failedPrecondition(`cgroup: \`${file}\` does not exist (controller \`${wr.controller}\` not enabled or not supported by this kernel)`, { code: 'cgroup.file' });
     }
     return file;

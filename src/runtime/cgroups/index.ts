@@ -4,3 +4,4 @@ export { Cgroup, type CgroupOptions } from './Cgroup.js';
 export { cgroupRelPath, validateRelPath, DEFAULT_CGROUP_PARENT } from './cgroupRelPath.js';
 export { readStatsV1, readStatsV2 } from './readCgroupStats.js';
 export type * from './types.js';
+export { parseMemorySize, cpusToQuota, updateOptionsToResources, type UpdateOptions } from './updateOptions.js';
