@@ -49,7 +49,7 @@ export function specFor(input: SecurityInput = {}, args: string[] = ['true']): S
   linux.maskedPaths = sec.maskedPaths;
   linux.readonlyPaths = sec.readonlyPaths;
   linux.resources = { devices: sec.deviceRules, pids: { limit: 200 } };
-  if (sec.seccomp) linux.seccomp = sec.seccomp as Record<string, unknown>;
+  if (sec.seccomp) linux.seccomp = sec.seccomp as unknown as Record<string, unknown>;
   else delete linux.seccomp;
   return spec;
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { invalidArgument } from '../../errors.js';
 import { SECCOMP_FILTER_FLAG, SECCOMP_RET } from './bpf.js';
 import type { SyscallArch } from './syscallTables.js';
@@ -6,51 +5,118 @@ import type { SyscallArch } from './syscallTables.js';
 /**
  * Seccomp profiles as users write them: the OCI runtime-spec `linux.seccomp`
  * object, or Docker's profile JSON (archMap, includes/excludes by capability).
+ * Validated by hand (no schema library): `berth runtime run` loads this module
+ * on every start.
  */
-const numeric = z.union([z.number(), z.string(), z.bigint()]);
-const argSchema = z.object({
-  index: z.number().int(),
-  value: numeric,
-  valueTwo: numeric.optional(),
-  op: z.string(),
-});
-const filterSchema = z.object({
-  caps: z.array(z.string()).nullish(),
-  arches: z.array(z.string()).nullish(),
-  minKernel: z.string().nullish(),
-});
-const ruleSchema = z.object({
-  names: z.array(z.string()).nullish(),
-  name: z.string().nullish(),
-  action: z.string(),
-  errnoRet: z.number().int().nullish(),
-  args: z.array(argSchema).nullish(),
-  includes: filterSchema.nullish(),
-  excludes: filterSchema.nullish(),
-  comment: z.string().nullish(),
-});
-export const profileSchema = z.object({
-  defaultAction: z.string(),
-  defaultErrnoRet: z.number().int().nullish(),
-  architectures: z.array(z.string()).nullish(),
-  archMap: z.array(z.object({ architecture: z.string(), subArchitectures: z.array(z.string()).nullish() })).nullish(),
-  flags: z.array(z.string()).nullish(),
-  listenerPath: z.string().nullish(),
-  syscalls: z.array(ruleSchema).nullish(),
-});
+export interface SeccompArg {
+  index: number;
+  value: number | string | bigint;
+  valueTwo?: number | string | bigint;
+  op: string;
+}
+export interface SeccompFilter {
+  caps?: string[] | null;
+  arches?: string[] | null;
+  minKernel?: string | null;
+}
+export interface SeccompRule {
+  names?: string[] | null;
+  name?: string | null;
+  action: string;
+  errnoRet?: number | null;
+  args?: SeccompArg[] | null;
+  includes?: SeccompFilter | null;
+  excludes?: SeccompFilter | null;
+  comment?: string | null;
+}
+export interface SeccompProfile {
+  defaultAction: string;
+  defaultErrnoRet?: number | null;
+  architectures?: string[] | null;
+  archMap?: { architecture: string; subArchitectures?: string[] | null }[] | null;
+  flags?: string[] | null;
+  listenerPath?: string | null;
+  syscalls?: SeccompRule[] | null;
+}
 
-export type SeccompArg = z.infer<typeof argSchema>;
-export type SeccompRule = z.infer<typeof ruleSchema>;
-export type SeccompProfile = z.infer<typeof profileSchema>;
+class Bad extends Error {}
+type Rec = Record<string, unknown>;
+const fail = (at: string, what: string): never => {
+  throw new Bad(`${at || '(root)'}: ${what}`);
+};
+const isObj = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absent = (v: unknown) => v === undefined || v === null;
+
+function obj(v: unknown, at: string): Rec {
+  return isObj(v) ? v : fail(at, 'expected an object');
+}
+function str(v: unknown, at: string): string {
+  return typeof v === 'string' ? v : fail(at, 'expected a string');
+}
+function optStr(v: unknown, at: string): void {
+  if (!absent(v)) str(v, at);
+}
+function optInt(v: unknown, at: string): void {
+  if (!absent(v) && !Number.isInteger(v)) fail(at, 'expected an integer');
+}
+function optStrArray(v: unknown, at: string): void {
+  if (absent(v)) return;
+  if (!Array.isArray(v)) fail(at, 'expected an array of strings');
+  (v as unknown[]).forEach((x, i) => str(x, `${at}.${i}`));
+}
+function optArray(v: unknown, at: string, each: (x: unknown, at: string) => void): void {
+  if (absent(v)) return;
+  if (!Array.isArray(v)) fail(at, 'expected an array');
+  (v as unknown[]).forEach((x, i) => each(x, `${at}.${i}`));
+}
+function numeric(v: unknown, at: string): void {
+  if (typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'bigint') fail(at, 'expected a number');
+}
+function checkFilter(v: unknown, at: string): void {
+  if (absent(v)) return;
+  const f = obj(v, at);
+  optStrArray(f.caps, `${at}.caps`);
+  optStrArray(f.arches, `${at}.arches`);
+  optStr(f.minKernel, `${at}.minKernel`);
+}
+function checkRule(v: unknown, at: string): void {
+  const r = obj(v, at);
+  optStrArray(r.names, `${at}.names`);
+  optStr(r.name, `${at}.name`);
+  str(r.action, `${at}.action`);
+  optInt(r.errnoRet, `${at}.errnoRet`);
+  optArray(r.args, `${at}.args`, (a, aat) => {
+    const o = obj(a, aat);
+    if (!Number.isInteger(o.index)) fail(`${aat}.index`, 'expected an integer');
+    numeric(o.value, `${aat}.value`);
+    if (!absent(o.valueTwo)) numeric(o.valueTwo, `${aat}.valueTwo`);
+    str(o.op, `${aat}.op`);
+  });
+  checkFilter(r.includes, `${at}.includes`);
+  checkFilter(r.excludes, `${at}.excludes`);
+  optStr(r.comment, `${at}.comment`);
+}
 
 /** Checks the shape of a profile; bad input is one line naming the field. */
 export function parseProfile(input: unknown, what = 'seccomp profile'): SeccompProfile {
-  const r = profileSchema.safeParse(input);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw invalidArgument(`${what}: ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}`, { code: 'seccomp.invalid' });
+  try {
+    const p = obj(input, '');
+    str(p.defaultAction, 'defaultAction');
+    optInt(p.defaultErrnoRet, 'defaultErrnoRet');
+    optStrArray(p.architectures, 'architectures');
+    optArray(p.archMap, 'archMap', (m, at) => {
+      const o = obj(m, at);
+      str(o.architecture, `${at}.architecture`);
+      optStrArray(o.subArchitectures, `${at}.subArchitectures`);
+    });
+    optStrArray(p.flags, 'flags');
+    optStr(p.listenerPath, 'listenerPath');
+    optArray(p.syscalls, 'syscalls', checkRule);
+    return p as unknown as SeccompProfile;
+  } catch (e) {
+    if (e instanceof Bad) throw invalidArgument(`${what}: ${e.message}`, { code: 'seccomp.invalid' });
+    throw e;
   }
-  return r.data;
 }
 
 export const EPERM = 1;
