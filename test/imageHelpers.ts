@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImageId } from '../src/image/digest.js';
+import { sha256, type ImageId } from '../src/image/digest.js';
+import { newEntry, type TarEntry } from '../src/image/tar/TarEntry.js';
+import { encodeHeader, END_OF_ARCHIVE, padFor } from '../src/image/tar/TarWriter.js';
 import { importImage } from '../src/image/importImage.js';
 import { ImageStore } from '../src/image/ImageStore.js';
 import { busyboxRootfs, tmpDir } from './helpers.js';
@@ -29,3 +31,30 @@ export async function createBusyboxImage(root: string, tag = 'busybox:latest', c
   const store = ImageStore.open(root);
   return importImage(store, fs.createReadStream(busyboxTar()), { tag, changes, source: 'busybox-static' });
 }
+
+/** A layer tar from entries (uses berth's own tar writer; bodies for regular files). */
+export function layerTar(entries: [TarEntry, Buffer?][]): Buffer {
+  const parts: Buffer[] = [];
+  for (const [e, body] of entries) {
+    const b = body ?? Buffer.alloc(0);
+    parts.push(encodeHeader(e.type === 'file' ? { ...e, size: b.length } : e));
+    if (e.type === 'file') parts.push(b, padFor(b.length));
+  }
+  parts.push(END_OF_ARCHIVE);
+  return Buffer.concat(parts);
+}
+
+/** A docker-archive (what `docker save` writes) of one image made of `layers`. */
+export function dockerArchive(layers: Buffer[], o: { tag?: string; config?: Record<string, unknown> } = {}): Buffer {
+  const diffIds = layers.map((l) => sha256(l));
+  const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: o.config ?? { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: layers.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) }));
+  const cfgName = `${sha256(cfg).slice(7)}.json`;
+  const manifest = Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: o.tag ? [o.tag] : null, Layers: diffIds.map((d) => `${d.slice(7)}/layer.tar`) }]));
+  return layerTar([
+    [newEntry({ name: cfgName, type: 'file' }), cfg],
+    ...layers.map((l, i): [TarEntry, Buffer] => [newEntry({ name: `${diffIds[i].slice(7)}/layer.tar`, type: 'file' }), l]),
+    [newEntry({ name: 'manifest.json', type: 'file' }), manifest],
+  ]);
+}
+
+export { newEntry };

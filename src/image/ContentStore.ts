@@ -4,6 +4,7 @@ import path from 'node:path';
 import { errnoCode, invalidArgument, notFound } from '../errors.js';
 import { atomicWriteFileSync, fsyncDir } from '../sys/atomicWrite.js';
 import { hexOf, isDigest, type Digest } from './digest.js';
+import { crashPoint } from './crashPoint.js';
 import { withLockSync } from './lock.js';
 import type { ImageIndex } from './manifest.js';
 import { MT } from './mediaTypes.js';
@@ -85,6 +86,7 @@ export class ContentStore {
       fs.rmSync(tmp, { force: true });
       return;
     }
+    crashPoint('blob:before-rename');
     fs.renameSync(tmp, this.path(digest));
     fsyncDir(this.blobsDir);
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { applyChanges } from './changes.js';
+import { crashPoint } from './crashPoint.js';
 import { readHead } from './fileHead.js';
 import { detectCompression } from './decompress.js';
 import type { ImageId } from './digest.js';
@@ -54,7 +55,9 @@ export async function importImage(store: ImageStore, input: AsyncIterable<Buffer
           layers: [{ mediaType: layerMediaType(detectCompression(head)), ...blob }],
         };
         const m = store.content.putBuffer(Buffer.from(JSON.stringify(manifest)));
+        crashPoint('import:before-layer');
         store.layers.commit(staged);
+        crashPoint('import:before-index');
         store.addManifest({ mediaType: MT.ociManifest, ...m }, opts.tag ? [opts.tag] : []);
         return config.digest;
       } catch (e) {

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors.js';
 import { ArchiveStaging, stageArchive, type StagedFile } from './archiveStaging.js';
+import { crashPoint } from './crashPoint.js';
 import { readHead } from './fileHead.js';
 import { detectCompression } from './decompress.js';
 import { hexOf, isDigest, type Digest, type ImageId } from './digest.js';
@@ -109,6 +110,7 @@ export async function loadArchive(store: ImageStore, input: AsyncIterable<Buffer
     const st = await stageArchive(input, store.content.ingestPath('load'));
     const staged: StagedLayer[] = [];
     try {
+      crashPoint('load:staged');
       const mj = st.read('manifest.json');
       const ij = st.read('index.json');
       if (!mj && !ij) throw invalidArgument('invalid archive: no manifest.json (docker-archive) or index.json (oci-archive) found');
@@ -124,6 +126,7 @@ export async function loadArchive(store: ImageStore, input: AsyncIterable<Buffer
           staged.push(s);
         }
       }
+      crashPoint('load:layers-staged');
       return { images: plan.map((img) => commitImage(store, img, done)) };
     } finally {
       for (const s of staged) store.layers.discard(s);
@@ -153,6 +156,7 @@ function commitImage(store: ImageStore, img: PlannedImage, done: Map<Digest, Sta
     const s = done.get(id);
     if (s && fs.existsSync(s.dir)) store.layers.commit(s);
   }
+  crashPoint('load:before-index');
   store.addManifest(mdesc, img.tags);
   return { id: img.config.digest, tags: img.tags };
 }
