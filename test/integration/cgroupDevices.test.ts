@@ -1,27 +1,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { requiresRoot, tmpDir } from '../helpers.js';
 import { detectCgroupLayout } from '../../src/runtime/cgroups/index.js';
-import { diskOf, spawnHeld, testCgroup } from './cgroupHarness.js';
-
-/**
- * A node (in `dir`) for a block device the host can open: the root disk first,
- * else any other (sandboxed hosts may refuse the root disk to everyone).
- */
-function openableBlockDevice(dir: string): string | undefined {
-  const root = diskOf('/');
-  const candidates = [`${root.major}:${root.minor}`, ...fs.readdirSync('/sys/dev/block')];
-  for (const [i, dev] of candidates.entries()) {
-    const node = path.join(dir, `blk${i}`);
-    const [major, minor] = dev.split(':');
-    if (spawnSync('/bin/busybox', ['mknod', node, 'b', major, minor]).status !== 0) continue;
-    if (spawnSync('/bin/busybox', ['dd', `if=${node}`, 'of=/dev/null', 'bs=512', 'count=1']).status === 0) return node;
-  }
-  return undefined;
-}
+import { openableBlockDevice, spawnHeld, testCgroup } from './cgroupHarness.js';
 
 const skip = requiresRoot.skip ?? (detectCgroupLayout().mode === 'v2' ? 'v2 devices need an eBPF program from the helper (not implemented yet)' : undefined);
 

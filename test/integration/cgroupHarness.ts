@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Cgroup, detectCgroupLayout, type CgroupLayout } from '../../src/runtime/cgroups/index.js';
 
@@ -83,3 +84,20 @@ export function isGone(pid: number): boolean {
     return true;
   }
 }
+
+/**
+ * A node (in `dir`) for a block device the host can open: the root disk first,
+ * else any other (sandboxed hosts may refuse the root disk to everyone).
+ */
+export function openableBlockDevice(dir: string): string | undefined {
+  const root = diskOf('/');
+  const candidates = [`${root.major}:${root.minor}`, ...fs.readdirSync('/sys/dev/block')];
+  for (const [i, dev] of candidates.entries()) {
+    const node = path.join(dir, `blk${i}`);
+    const [major, minor] = dev.split(':');
+    if (spawnSync('/bin/busybox', ['mknod', node, 'b', major, minor]).status !== 0) continue;
+    if (spawnSync('/bin/busybox', ['dd', `if=${node}`, 'of=/dev/null', 'bs=512', 'count=1']).status === 0) return node;
+  }
+  return undefined;
+}
+

@@ -60,6 +60,19 @@ export class Cgroup {
     return this.hierarchies().map((h) => path.join(h, this.relPath));
   }
 
+  /** The cgroup.procs file of every directory: what the helper writes the init's pid into. */
+  procsFiles(): string[] {
+    return this.dirs().map((d) => path.join(d, 'cgroup.procs'));
+  }
+
+  /**
+   * Where a v2 device filter (compileDeviceFilter) must be attached: the cgroup2
+   * directory (v2, and hybrid hosts, where the kernel checks it too), else undefined.
+   */
+  bpfDeviceTarget(): string | undefined {
+    return this.layout.unified === null ? undefined : path.join(this.layout.unified, this.relPath);
+  }
+
   /** The directory holding `controller`'s files, or undefined when the host lacks it. */
   dirFor(controller: string): string | undefined {
     const { mode, v1, unified, unifiedControllers } = this.layout;

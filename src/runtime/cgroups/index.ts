@@ -5,3 +5,4 @@ export { cgroupRelPath, validateRelPath, DEFAULT_CGROUP_PARENT } from './cgroupR
 export { readStatsV1, readStatsV2 } from './readCgroupStats.js';
 export type * from './types.js';
 export { parseMemorySize, cpusToQuota, updateOptionsToResources, type UpdateOptions } from './updateOptions.js';
+export { compileDeviceFilter, deviceAllowed, type DeviceFilter } from './compileDeviceFilter.js';
