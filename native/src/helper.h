@@ -64,7 +64,39 @@ noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd);
 /* monitor.c */
 int monitor_main(struct plan *p, int ts_fd);
 
+/* attach.c */
+#define ATTACH_MAX 8
+struct pollfd;
+struct attach_client {
+	int fd;
+	unsigned char *buf;
+	size_t len;
+};
+struct attach {
+	int listen_fd;
+	struct attach_client c[ATTACH_MAX];
+};
+struct attach_sink {
+	int stdin_fd; /* where stdin frames go: a pipe or the pty master */
+	int pty;      /* for resize */
+};
+int attach_listen(struct attach *a, const char *path);
+int attach_pollfds(struct attach *a, struct pollfd *fds); /* fills 1 + ATTACH_MAX entries */
+void attach_handle(struct attach *a, struct pollfd *fds, struct attach_sink *s);
+void attach_broadcast(struct attach *a, int stream, const char *buf, size_t len);
+void attach_close_all(struct attach *a);
+
+/* wait status -> exit code: the code, or 128 + signal */
+int status_code_of(int status);
+
+/* exec.c: run a process inside a running container's namespaces and cgroup. */
+int exec_main(struct plan *p, int pid, int ts_fd);
+
+/* init.c: a minimal pid 1 that reaps zombies and forwards signals. */
+int init_main(int argc, char **argv);
+
 /* logs.c */
+size_t json_escape(char *out, const char *in, size_t len);
 struct logfile;
 struct logfile *log_open(const char *path, long long max_size, int max_files);
 void log_write(struct logfile *l, const char *stream, const char *buf, size_t len);

@@ -50,7 +50,7 @@ static void rotate(struct logfile *l)
 	l->size = 0;
 }
 
-static size_t json_escape(char *out, const char *in, size_t len)
+size_t json_escape(char *out, const char *in, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;

@@ -1,22 +1,46 @@
-/* berth-helper: `berth-helper run PLAN` with the runtime's sync channel on fd 3. */
+/* berth-helper: `run PLAN` (a container and its monitor; sync channel on fd 3),
+ * `exec PLAN PID` (a process in a running container), and `init` (pid 1 for --init). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "helper.h"
 
+int status_code_of(int status);
+
+static int has_fd3(void)
+{
+	return fcntl(3, F_GETFD) >= 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "berth-init")) return init_main(argc - 1 - (argc > 1 && !strcmp(argv[1], "--")), argv + 1 + (argc > 1 && !strcmp(argv[1], "--")));
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
 		puts("berth-helper 0.1.0");
 		return 0;
 	}
-	if (argc != 3 || strcmp(argv[1], "run") != 0) {
-		fprintf(stderr, "usage: berth-helper run PLAN (sync channel on fd 3)\n");
+	if (argc >= 2 && !strcmp(argv[1], "init")) {
+		int skip = argc > 2 && !strcmp(argv[2], "--");
+		return init_main(argc - 2 - skip, argv + 2 + skip);
+	}
+	int exec = argc == 4 && !strcmp(argv[1], "exec");
+	if (!exec && (argc != 3 || strcmp(argv[1], "run") != 0)) {
+		fprintf(stderr, "usage: berth-helper run PLAN | exec PLAN PID | init CMD...  (sync channel on fd 3)\n");
 		return 2;
 	}
+	int ts = has_fd3() ? 3 : -1;
 	struct plan p;
 	int r = plan_load(argv[2], &p);
-	if (r < 0) fail(3, "load plan", argv[2], -r);
-	return monitor_main(&p, 3);
+	if (r < 0) fail(ts >= 0 ? ts : 2, "load plan", argv[2], -r);
+	if (exec) return exec_main(&p, atoi(argv[3]), ts);
+	if (ts < 0) {
+		fprintf(stderr, "berth-helper run: the sync channel (fd 3) is missing\n");
+		return 2;
+	}
+	return monitor_main(&p, ts);
 }

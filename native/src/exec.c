@@ -1,0 +1,162 @@
+/* `berth-helper exec PLAN PID`: a new process inside a running container. It joins
+ * every namespace of PID that differs from ours (user first), forks into the pid
+ * namespace, is placed in the container's cgroups, then runs the plan's child part.
+ * With `terminal` it gets a pty of the container's devpts, proxied to our stdio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include "helper.h"
+
+static const struct { const char *name; int type; } NS[] = {
+	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
+};
+#define NNS (sizeof(NS) / sizeof(NS[0]))
+
+/* Open the target's namespaces that differ from ours; -1 for the shared ones. */
+static int open_namespaces(int pid, int fds[NNS])
+{
+	for (size_t i = 0; i < NNS; i++) {
+		char path[64], self[64];
+		struct stat a, b;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, NS[i].name);
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", NS[i].name);
+		fds[i] = -1;
+		if (stat(path, &a) < 0) return errno;
+		if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) return errno;
+	}
+	return 0;
+}
+
+static noreturn void joiner(struct plan *p, int fds[NNS], int sync)
+{
+	for (size_t i = 0; i < NNS; i++)
+		if (fds[i] >= 0 && setns(fds[i], NS[i].type) < 0) fail(sync, "setns", NS[i].name, errno);
+	pid_t c = fork();
+	if (c < 0) fail(sync, "fork", "exec", errno);
+	if (c == 0) child_main(p, sync, -1);
+	send_line(sync, "pid\t%d", c);
+	_exit(0);
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Proxy our stdio and the pty until the process ends; returns its wait status. */
+static int proxy(pid_t pid, int pty, int sfd)
+{
+	int status = 0, done = 0, in_open = pty >= 0;
+	char buf[32768];
+	while (!done || pty >= 0) {
+		struct pollfd fds[3] = { { .fd = sfd, .events = POLLIN }, { .fd = pty, .events = POLLIN }, { .fd = in_open ? 0 : -1, .events = POLLIN } };
+		int r = poll(fds, 3, done ? 0 : -1);
+		if (r < 0 && errno == EINTR) continue;
+		if (r <= 0 && done) break;
+		if (fds[1].revents) {
+			ssize_t n = read(pty, buf, sizeof(buf));
+			if (n > 0) write_all(1, buf, (size_t)n);
+			else if (n < 0 && errno == EIO) { close(pty); pty = -1; }
+			else if (n == 0) { close(pty); pty = -1; }
+		}
+		if (fds[2].revents) {
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n > 0) write_all(pty, buf, (size_t)n);
+			else in_open = 0;
+		}
+		if (!(fds[0].revents & POLLIN)) continue;
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGWINCH) { if (pty >= 0) copy_winsize(0, pty); continue; }
+			if (si.ssi_signo != SIGCHLD) { kill(pid, (int)si.ssi_signo); continue; }
+			int st;
+			pid_t w;
+			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+				if (w == pid) { status = st; done = 1; }
+		}
+	}
+	return status;
+}
+
+int exec_main(struct plan *p, int pid, int ts)
+{
+	int terminal = 0, fds[NNS];
+	const char *cgroups[16];
+	int ncg = 0;
+	for (int i = 0; i < p->child_start - 1; i++) {
+		const struct op *o = &p->ops[i];
+		if (!strcmp(o->name, "terminal")) terminal = 1;
+		else if (!strcmp(o->name, "cgroup_procs") && ncg < 16) cgroups[ncg++] = op_arg(o, 0);
+	}
+	int out = ts >= 0 ? ts : 2;
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	int e = open_namespaces(pid, fds);
+	if (e) fail(out, "open namespaces of", "the container", e == ENOENT ? ESRCH : e);
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) fail(out, "socketpair", "sync", errno);
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	pid_t j = fork();
+	if (j < 0) fail(out, "fork", "exec", errno);
+	if (j == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(sp[0]);
+		if (ts >= 0) close(ts);
+		joiner(p, fds, sp[1]);
+	}
+	close(sp[1]);
+	for (size_t i = 0; i < NNS; i++) if (fds[i] >= 0) close(fds[i]);
+	char msg[8192];
+	int fd, st;
+	int r = recv_fd(sp[0], msg, sizeof(msg), &fd);
+	waitpid(j, &st, 0);
+	if (r <= 0 || strncmp(msg, "pid\t", 4) != 0) {
+		if (r > 0) { msg[strcspn(msg, "\n")] = 0; send_line(out, "%s", msg); }
+		return 126;
+	}
+	pid_t child = (pid_t)atoi(msg + 4);
+	char pidstr[16];
+	snprintf(pidstr, sizeof(pidstr), "%d", child);
+	for (int i = 0; i < ncg; i++)
+		if ((e = write_file(cgroups[i], pidstr)) < 0) { kill(child, SIGKILL); fail(out, "join cgroup", cgroups[i], -e); }
+	if (ts >= 0) send_line(ts, "pid\t%d", child);
+	if (write(sp[0], "g", 1) != 1) fail(out, "sync", "exec", errno);
+	int pty = -1;
+	for (;;) {
+		r = recv_fd(sp[0], msg, sizeof(msg), &fd);
+		if (r <= 0 && fd < 0) break; /* exec'd */
+		if (fd >= 0) { pty = fd; if (isatty(0)) copy_winsize(0, pty); continue; }
+		msg[strcspn(msg, "\n")] = 0;
+		if (!strncmp(msg, "error", 5)) {
+			send_line(out, "%s", msg);
+			waitpid(child, &st, 0);
+			return status_code_of(st);
+		}
+	}
+	close(sp[0]);
+	if (ts >= 0) { send_line(ts, "exec\t0\t0"); close(ts); }
+	(void)terminal;
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return status_code_of(proxy(child, pty, sfd));
+}
