@@ -26,7 +26,7 @@ export interface CgroupFs {
 function fail(op: string, p: string, e: unknown): never {
   const code = errnoCode(e);
   const msg = `cgroup ${op} \`${p}\`: ${code ?? (e as Error).message}`;
-  if (code === 'ENOENT') throw notFound(msg, { cause: e, code: 'cgroup.missing' });
+  if (code === 'ENOENT' || code === 'ESRCH') throw notFound(msg, { cause: e, code: code === 'ESRCH' ? 'cgroup.nopid' : 'cgroup.missing' });
   if (code === 'EINVAL' || code === 'ERANGE') throw invalidArgument(msg, { cause: e, code: 'cgroup.value' });
   if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES' || code === 'ENOSPC' || code === 'EOPNOTSUPP' || code === 'ENOTSUP') {
     throw failedPrecondition(msg, { cause: e, code: `cgroup.${code.toLowerCase()}` });

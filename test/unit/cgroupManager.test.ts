@@ -146,11 +146,12 @@ for (const kind of ['v1', 'hybrid', 'v2'] as FixtureKind[]) {
     fs.rmSync(path.join(cg.dirFor('memory') as string, swapFile));
     const skipped = cg.update({ memory: { limit: 64 * MiB, swap: 128 * MiB } });
     assert.deepEqual(skipped.map((w) => w.file), [swapFile]);
+    if (kind !== 'v1') assert.deepEqual(cg.update({ network: { classID: 1 } }).map((w) => w.file), kind === 'v2' ? [] : ['net_cls.classid']);
   });
 
   test(`cgroup ${kind}: a missing controller is a FailedPrecondition naming it`, (t) => {
     const { cg } = setup(t);
-    const ctrl = kind === 'v2' ? 'net_cls' : 'rdma';
+    const ctrl = 'rdma_x';
     assert.throws(() => cg.apply([{ controller: ctrl, file: `${ctrl}.x`, value: '1' }]), (e) => isBerthError(e, 'FailedPrecondition') && (e as Error).message.includes(ctrl));
   });
 }

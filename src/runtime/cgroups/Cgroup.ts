@@ -24,6 +24,9 @@ const ALIASES: Record<string, string> = {
 /** Files that older kernels or hosts without swap accounting lack; skipped, reported. */
 const OPTIONAL_FILES = new Set(['memory.memsw.limit_in_bytes', 'memory.swap.max', 'cpu.cfs_burst_us', 'cpu.max.burst', 'cpu.idle', 'memory.swappiness']);
 
+/** Controllers whose absence only loses a refinement (classid/priority for tc): skipped, reported. */
+const OPTIONAL_CONTROLLERS = new Set(['net_cls', 'net_prio']);
+
 /**
  * One container's cgroup, on every hierarchy the host has: a directory per v1
  * hierarchy (co-mounted controllers share one), the cgroup2 directory in hybrid
@@ -124,14 +127,22 @@ export class Cgroup {
     if (isRoot && this.layout.mode !== 'v2') return;
     const available = (this.cgfs.read(path.join(dir, 'cgroup.controllers')) ?? '').split(/\s+/);
     const enabled = (this.cgfs.read(path.join(dir, 'cgroup.subtree_control')) ?? '').split(/\s+/);
-    const want = V2_CONTROLLERS.filter((c) => available.includes(c) && !enabled.includes(c));
-    if (want.length > 0) this.cgfs.write(path.join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
+    for (const c of V2_CONTROLLERS.filter((c) => available.includes(c) && !enabled.includes(c))) {
+      try {
+        this.cgfs.write(path.join(dir, 'cgroup.subtree_control'), `+${c}`);
+      } catch (e) {
+        // One controller the kernel will not delegate here (e.g. cpu with RT tasks
+        // elsewhere) must not cost the others; writes needing it fail by name later.
+        if (!isBerthError(e, 'FailedPrecondition') && !isBerthError(e, 'InvalidArgument')) throw e;
+      }
+    }
   }
 
   /**
    * Translate and apply OCI resources (create time and `berth runtime update`).
    * Returns the writes skipped because this kernel lacks an optional feature
-   * (swap accounting, cpu burst, cpu.idle) so the caller can warn like Docker does.
+   * (swap accounting, cpu burst, cpu.idle, net_cls/net_prio) so the caller can
+   * warn like Docker does.
    */
   update(resources: LinuxResources): CgroupWrite[] {
     return this.apply(translateResources(resources, this.layout.mode));
@@ -166,6 +177,7 @@ export class Cgroup {
   private fileFor(wr: CgroupWrite): string | undefined {
     const dir = this.dirFor(wr.controller);
     if (dir === undefined) {
+      if (OPTIONAL_CONTROLLERS.has(wr.controller)) return undefined;
       throw failedPrecondition(`cgroup controller \`${wr.controller}\` is not available on this host (needed for ${wr.file})`, { code: 'cgroup.controller' });
     }
     const name = wr.controller === 'hugetlb' && this.onUnified('hugetlb') ? hugetlbV1ToV2(wr.file) : wr.file;
