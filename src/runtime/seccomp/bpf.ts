@@ -136,13 +136,20 @@ export class Assembler {
 
 /** struct sock_filter[] as the kernel reads it: 8 bytes each, little-endian (x86_64, aarch64). */
 export function encodeProgram(prog: SockFilter[]): Buffer {
+  // Plain byte stores: cheap even before the JIT warms up (one CLI start compiles once).
   const b = Buffer.alloc(prog.length * 8);
-  prog.forEach((f, i) => {
-    b.writeUInt16LE(f.code, i * 8);
-    b.writeUInt8(f.jt, i * 8 + 2);
-    b.writeUInt8(f.jf, i * 8 + 3);
-    b.writeUInt32LE(f.k >>> 0, i * 8 + 4);
-  });
+  for (let i = 0, o = 0; i < prog.length; i++, o += 8) {
+    const f = prog[i]!;
+    const k = f.k >>> 0;
+    b[o] = f.code & 0xff;
+    b[o + 1] = f.code >>> 8;
+    b[o + 2] = f.jt;
+    b[o + 3] = f.jf;
+    b[o + 4] = k & 0xff;
+    b[o + 5] = (k >>> 8) & 0xff;
+    b[o + 6] = (k >>> 16) & 0xff;
+    b[o + 7] = k >>> 24;
+  }
   return b;
 }
 

@@ -62,7 +62,8 @@ function optInt(v: unknown, at: string): void {
 function optStrArray(v: unknown, at: string): void {
   if (absent(v)) return;
   if (!Array.isArray(v)) fail(at, 'expected an array of strings');
-  (v as unknown[]).forEach((x, i) => str(x, `${at}.${i}`));
+  const a = v as unknown[];
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') fail(`${at}.${i}`, 'expected a string');
 }
 function optArray(v: unknown, at: string, each: (x: unknown, at: string) => void): void {
   if (absent(v)) return;
