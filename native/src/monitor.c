@@ -156,7 +156,8 @@ static int spawn_init(struct monitor *m, struct plan *p)
 	record_start(m);
 	for (;;) {
 		int r = child_message(m);
-		if (r == 1 || r == 3) return 0;
+		/* Held for `start` (create) is done at `ready`; otherwise wait for the exec itself. */
+		if ((r == 1 && m->fifo) || r == 3) return 0;
 		if (r == 2) {
 			int st;
 			waitpid(pid, &st, 0);

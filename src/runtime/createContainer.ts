@@ -27,6 +27,10 @@ export interface CreateOptions {
   consoleSocket?: string;
   pidFile?: string;
   rootfsMounts?: PlanOptions['rootfsMounts'];
+  attachSocket?: PlanOptions['attachSocket'];
+  stdinPipe?: PlanOptions['stdinPipe'];
+  restart?: PlanOptions['restart'];
+  health?: PlanOptions['health'];
   /** The engine's part while the init waits (e.g. networking); runs after cgroup placement. */
   beforeStart?: (pid: number) => Promise<void>;
 }
@@ -84,6 +88,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       id: o.id, bundle, stateDir: sd.dir, stdio: o.stdio, consoleSocket: o.consoleSocket,
       execFifo: o.holdForStart ? sd.fifo : undefined,
       rootfsMounts: o.rootfsMounts,
+      attachSocket: o.attachSocket, stdinPipe: o.stdinPipe, restart: o.restart, health: o.health,
       hookStatePath: needsHookState ? sd.hookStateFile : undefined,
       capMask: capsToMask,
       seccomp: spec.linux?.seccomp ? compileSeccompFor(spec.linux.seccomp) : undefined,

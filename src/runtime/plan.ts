@@ -32,6 +32,14 @@ export interface PlanOptions {
   capMask: (names: readonly string[]) => bigint;
   /** Compiled seccomp filter, when the config has one. */
   seccomp?: { program: Uint8Array; flags: number };
+  /** Unix socket where the monitor serves attach clients (stdcopy frames). */
+  attachSocket?: string;
+  /** Give the container a stdin pipe fed by attach clients (docker -i). */
+  stdinPipe?: boolean;
+  /** Restart policy carried out by the monitor. */
+  restart?: { policy: 'no' | 'always' | 'on-failure' | 'unless-stopped'; maxRetries?: number };
+  /** Health check run by the monitor: an exec plan file (buildExecPlan) and its schedule. */
+  health?: { planFile: string; intervalMs: number; timeoutMs: number; startPeriodMs: number; retries: number };
   /** cgroup.procs files the monitor writes the init's pid into before it runs anything. */
   cgroupProcs?: string[];
   /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
@@ -60,6 +68,13 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   const ops: Op[] = [['id', o.id], ['state_dir', o.stateDir]];
   ops.push(o.stdio.mode === 'log' ? ['stdio', 'log', o.stdio.path, o.stdio.maxSize, o.stdio.maxFiles] : ['stdio', o.stdio.mode]);
   if (proc.terminal) ops.push(['terminal', o.consoleSocket ?? '-']);
+  if (o.stdinPipe && !proc.terminal) ops.push(['stdin_pipe']);
+  if (o.attachSocket) ops.push(['attach', o.attachSocket]);
+  if (o.restart && o.restart.policy !== 'no') ops.push(['restart', o.restart.policy, o.restart.maxRetries ?? 0]);
+  if (o.health) {
+    const h = o.health;
+    ops.push(['health', h.intervalMs, h.timeoutMs, h.startPeriodMs, h.retries, h.planFile]);
+  }
   let flags = 0;
   for (const n of ns) {
     if (n.path) {
@@ -157,6 +172,28 @@ function pushLimits(ops: Op[], spec: Spec): void {
     ops.push(['rlimit', n, r.soft, r.hard, r.type]);
   }
   if (spec.process?.oomScoreAdj !== undefined) ops.push(['oom_score_adj', spec.process.oomScoreAdj]);
+}
+
+export interface ExecPlanOptions {
+  capMask: (names: readonly string[]) => bigint;
+  seccomp?: { program: Uint8Array; flags: number };
+  /** cgroup.procs files to join. */
+  cgroupProcs?: string[];
+}
+
+/**
+ * The plan for `berth-helper exec PLAN PID`: a process joining a running container
+ * (its namespaces are taken from PID), with the same credential steps as the init.
+ */
+export function buildExecPlan(process: NonNullable<Spec['process']>, o: ExecPlanOptions): Op[] {
+  const ops: Op[] = [];
+  if (process.terminal) ops.push(['terminal', '-']);
+  for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
+  ops.push(['begin']);
+  if (process.terminal) ops.push(['console']);
+  pushLimits(ops, { ociVersion: '', process });
+  pushCredentials(ops, { ociVersion: '', process }, { ...o, id: '', bundle: '', stateDir: '', stdio: { mode: 'null' } });
+  return ops.filter((op) => op[0] !== 'wait_start');
 }
 
 function pushCredentials(ops: Op[], spec: Spec, o: PlanOptions): void {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode, invalidArgument, notFound } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
-import { processAlive } from '../sys/procAlive.js';
+import { processAlive, processStartTime } from '../sys/procAlive.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped';
 
@@ -26,7 +26,10 @@ export interface StoredState {
   annotations?: Record<string, string>;
 }
 
-export interface ExitRecord { pid: number; exitCode: number; signal: number; finishedAt: string }
+export interface ExitRecord { pid: number; exitCode: number; signal: number; finishedAt: string; restartCount?: number; restarting?: boolean }
+
+/** Written by the monitor at every (re)start of the init. */
+export interface InitRecord { pid: number; restartCount: number; startedAt: string }
 
 /** The OCI state JSON (runtime spec, "State"). */
 export interface OciState {
@@ -62,9 +65,15 @@ export class StateDir {
     return fs.existsSync(this.dir);
   }
 
+  get initFile() { return path.join(this.dir, 'init.json'); }
+
+  /** The stored state, with the pid of the current init when the monitor has restarted it. */
   read(): StoredState | undefined {
     try {
-      return readJson<StoredState>(this.stateFile);
+      const s = readJson<StoredState>(this.stateFile);
+      const init = this.init();
+      if (init && init.pid !== s.pid) return { ...s, pid: init.pid, pidStart: processStartTime(init.pid) };
+      return s;
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined;
       throw e;
@@ -73,6 +82,14 @@ export class StateDir {
 
   write(s: StoredState): void {
     writeJsonAtomic(this.stateFile, s);
+  }
+
+  init(): InitRecord | undefined {
+    try {
+      return readJson<InitRecord>(this.initFile);
+    } catch {
+      return undefined;
+    }
   }
 
   exit(): ExitRecord | undefined {

@@ -26,8 +26,13 @@ export interface HelperHandle {
   exited: Promise<number>;
 }
 
-export function spawnHelper(planFile: string, stdio: 'inherit' | 'ignore'): HelperHandle {
-  const child = spawn(helperPath, ['run', planFile], { stdio: [stdio, stdio, stdio, 'pipe'], detached: true });
+/**
+ * `run PLAN` starts a container and its monitor in a session of its own; `exec PLAN PID`
+ * runs a process in a running container, in our process group (it gets our SIGWINCH).
+ */
+export function spawnHelper(planFile: string, stdio: 'inherit' | 'ignore', execPid?: number, detached = execPid === undefined): HelperHandle {
+  const args = execPid === undefined ? ['run', planFile] : ['exec', planFile, String(execPid)];
+  const child = spawn(helperPath, args, { stdio: [stdio, stdio, stdio, 'pipe'], detached });
   const chan = child.stdio[3] as Socket;
   const queue: HelperMessage[] = [];
   const waiters: { resolve: (m: HelperMessage) => void; reject: (e: Error) => void }[] = [];

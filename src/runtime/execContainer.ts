@@ -1,0 +1,56 @@
+/** A new process in a running container (`docker exec`): same namespaces, cgroup and, unless told otherwise, credentials. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { BerthError, failedPrecondition } from '../errors.js';
+import { helperError, spawnHelper } from '../sys/helper.js';
+import { capsToMask } from './capabilities.js';
+import { Cgroup } from './cgroups/index.js';
+import { cgroupLayout } from './createContainer.js';
+import { buildExecPlan, serializePlan } from './plan.js';
+import type { Spec } from './spec.js';
+import { openState } from './state.js';
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  process: NonNullable<Spec['process']>;
+  seccomp?: { program: Uint8Array; flags: number };
+  /** Start it and return at once (docker exec -d). */
+  detach?: boolean;
+}
+
+/** Write the exec plan for a container; the monitor's health checks use the same form. */
+export function writeExecPlan(file: string, process: NonNullable<Spec['process']>, cgroupPath: string | undefined, seccomp?: ExecOptions['seccomp']): void {
+  const cgroupProcs = cgroupPath ? Cgroup.open(cgroupLayout(), cgroupPath).dirs().map((d) => path.join(d, 'cgroup.procs')) : undefined;
+  fs.writeFileSync(file, serializePlan(buildExecPlan(process, { capMask: capsToMask, seccomp, cgroupProcs })), { mode: 0o600 });
+}
+
+/** Runs the process; resolves with its exit code (0 at once with detach). */
+export async function execContainer(o: ExecOptions): Promise<number> {
+  const sd = openState(o.root, o.id);
+  const s = sd.read();
+  const status = sd.status(s);
+  if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
+  const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
+  writeExecPlan(plan, o.process, s.cgroupPath, o.seccomp);
+  const helper = spawnHelper(plan, o.detach ? 'ignore' : 'inherit', s.pid, !!o.detach);
+  try {
+    for (;;) {
+      const m = await helper.next();
+      if (m.kind === 'error') throw helperError(m);
+      if (m.kind === 'exec') break;
+    }
+  } catch (e) {
+    await helper.exited;
+    fs.rmSync(plan, { force: true });
+    if (e instanceof BerthError) throw e;
+    throw failedPrecondition(`exec in \`${o.id}\`: ${(e as Error).message}`);
+  }
+  fs.rmSync(plan, { force: true });
+  if (o.detach) {
+    helper.detach();
+    return 0;
+  }
+  return helper.exited;
+}
