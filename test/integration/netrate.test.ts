@@ -82,15 +82,17 @@ test('netrate: a 1 mbit/s egress limit gives a transfer rate within 50% of it', 
   assert.ok(free > 3e6, `without the limit ${(free / 1e6).toFixed(1)} mbit/s`);
 });
 
-test('netrate: container plan limits what the container receives on the host end', requiresRoot, async (t) => {
-  // Namespace a plays the host, b the container (veth vb is its eth0).
+test('netrate: container plan shapes what the container sends (its end, by netns path) and receives (host end)', requiresRoot, async (t) => {
+  // Namespace a plays the host, b the container (veth vb is its eth0, its netns given by path).
   const n = twoNamespaces(t);
-  const plan = containerRatePlan({ hostVeth: n.va, containerVeth: n.vb, containerNetns: n.b, ingress: '1mbit' });
+  const plan = containerRatePlan({ hostVeth: n.va, containerVeth: n.vb, containerNetns: `/run/netns/${n.b}`, egress: '1mbit', ingress: '2mbit' });
   // The host end lives in namespace a here; on a real host it has no -n.
-  runTcCommands(plan.map((c) => ['tc', '-n', n.a, ...c.slice(1)]));
-  const rate = await measure(n.a, n.b, n.addrB, 400_000);
-  t.diagnostic(`container ingress 1mbit: measured ${(rate / 1e6).toFixed(3)} mbit/s`);
-  assert.ok(rate >= 0.5e6 && rate <= 1.5e6, `measured ${(rate / 1e6).toFixed(3)} mbit/s`);
+  runTcCommands(plan.map((c) => (c[0] === 'tc' ? ['tc', '-n', n.a, ...c.slice(1)] : c)));
+  const received = await measure(n.a, n.b, n.addrB, 800_000);
+  const sent = await measure(n.b, n.a, n.addrA, 400_000);
+  t.diagnostic(`container ingress 2mbit: measured ${(received / 1e6).toFixed(3)} mbit/s; egress 1mbit: ${(sent / 1e6).toFixed(3)} mbit/s`);
+  assert.ok(received >= 1e6 && received <= 3e6, `ingress measured ${(received / 1e6).toFixed(3)} mbit/s`);
+  assert.ok(sent >= 0.5e6 && sent <= 1.5e6, `egress measured ${(sent / 1e6).toFixed(3)} mbit/s`);
 });
 
 test('netrate: tc errors are one-line FailedPrecondition', requiresRoot, () => {

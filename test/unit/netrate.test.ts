@@ -32,4 +32,7 @@ test('netrate: a container egress limit shapes its own end, ingress the host end
     'tc qdisc replace dev vethab12 root tbf rate 2000000bit burst 25000 latency 50ms',
   ]);
   assert.deepEqual(containerRatePlan({ hostVeth: 'v', containerVeth: 'eth0', containerNetns: 'n' }), []);
+  const byPath = containerRatePlan({ hostVeth: 'v', containerVeth: 'eth0', containerNetns: '/proc/42/ns/net', egress: 8000 });
+  assert.deepEqual(byPath[0].slice(0, 5), ['nsenter', '--net=/proc/42/ns/net', '--', 'tc', 'qdisc']);
+  assert.throws(() => containerRatePlan({ hostVeth: 'v', containerVeth: 'eth0', containerNetns: 'x y', egress: 8000 }), (e) => isBerthError(e, 'InvalidArgument'));
 });

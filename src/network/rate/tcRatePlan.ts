@@ -1,6 +1,10 @@
 import { invalidArgument } from '../../errors.js';
 
-/** One `tc` invocation, argv[0] = 'tc'. `-n <netns>` selects a named network namespace. */
+/**
+ * One `tc` invocation as argv: `tc ...`, `tc -n <name> ...` for a named netns
+ * (/run/netns/<name>), or `nsenter --net=<path> -- tc ...` for a netns given by
+ * path (e.g. /proc/<pid>/ns/net, which `tc -n` cannot take).
+ */
 export type TcCommand = string[];
 
 const UNITS: Record<string, number> = {
@@ -37,8 +41,10 @@ const DEV = /^[A-Za-z0-9_.@-]{1,15}$/;
 
 function prefix(dev: string, netns?: string): string[] {
   if (!DEV.test(dev)) throw invalidArgument(`network rate: ${JSON.stringify(dev)} is not an interface name`);
-  if (netns !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(netns)) throw invalidArgument(`network rate: ${JSON.stringify(netns)} is not a netns name`);
-  return netns === undefined ? ['tc'] : ['tc', '-n', netns];
+  if (netns === undefined) return ['tc'];
+  if (netns.startsWith('/') && !netns.includes('..') && /^[\w./-]+$/.test(netns)) return ['nsenter', `--net=${netns}`, '--', 'tc'];
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(netns)) throw invalidArgument(`network rate: ${JSON.stringify(netns)} is not a netns name or path`);
+  return ['tc', '-n', netns];
 }
 
 /**
@@ -58,7 +64,7 @@ export function clearLimitCommands(dev: string, netns?: string): TcCommand[] {
 export interface ContainerRateLimits {
   /** The veth end on the host (in the host's or the bridge's namespace). */
   hostVeth: string;
-  /** The veth end inside the container and the named netns that holds it. */
+  /** The veth end inside the container and its netns: a name, or a path like /proc/<pid>/ns/net. */
   containerVeth: string;
   containerNetns: string;
   /** What the container sends, e.g. `10mbit`. */
