@@ -60,7 +60,10 @@ mount -t devtmpfs devtmpfs $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 shm $R/dev/shm
-mount -t tmpfs -o mode=1777 tmp $R/tmp
+# /tmp on a real disk (ext2 on /dev/vda), as on most hosts: block-I/O limits need one.
+mke2fs -q -F /dev/vda >/dev/null 2>&1 || fail "mke2fs /dev/vda failed"
+mount -t ext4 /dev/vda $R/tmp || fail "mount /dev/vda on /tmp failed"
+chmod 1777 $R/tmp
 mount -t tmpfs -o mode=0755 run $R/run
 # berth's state root on a plain tmpfs: its overlay snapshots cannot stack on the root overlay.
 mkdir -p $R/var/lib/berth

@@ -3,14 +3,14 @@
 #
 # Contents: /bin/busybox, /init (scripts/vm/init.sh), and the kernel modules the guest
 # needs before it can reach the host's files (virtio-pci, 9p over virtio, overlayfs,
-# virtio-blk), decompressed on the host (busybox insmod does not read .ko.xz/.zst)
+# virtio-blk, ext4 for the scratch disk), decompressed on the host (busybox insmod does not read .ko.xz/.zst)
 # and listed dependencies-first in /lib/modules/load-order.
 # Usage: scripts/vm/initramfs.sh <cache-dir> <kernel-dir>
 set -euo pipefail
 cache=${1:?usage: initramfs.sh <cache-dir> <kernel-dir>}
 kdir=${2:?usage: initramfs.sh <cache-dir> <kernel-dir>}
 here=$(cd "$(dirname "$0")" && pwd)
-WANTED=(virtio_pci virtio_blk 9pnet_virtio 9p overlay)
+WANTED=(virtio_pci virtio_blk 9pnet_virtio 9p overlay crc32c_generic ext4)
 BUSYBOX=${BERTH_VM_BUSYBOX:-/bin/busybox}
 
 die() { echo "berth-vm: $*" >&2; exit 2; }

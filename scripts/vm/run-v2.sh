@@ -6,8 +6,8 @@
 #   e.g. scripts/vm/run-v2.sh node scripts/test.mjs integration cgroup
 # The command runs as root in the project directory (same path as on the host, writable),
 # with BERTH_VM=1 in its environment; the rest of / is the host's, read-only under a
-# tmpfs overlay. The guest has no network and one scratch disk, /dev/vda (virtio-blk,
-# 64 MiB, reads zeroes), for block-I/O limits.
+# tmpfs overlay; /tmp is a fresh 1 GiB ext2 disk (/dev/vda, virtio-blk) so that
+# block-I/O limits have a real device under test files. The guest has no network.
 #
 # Exit: the command's code; 124 when the VM overran --timeout (qemu is killed by PID);
 # 125 when the VM could not run it; 2 when something needed is missing.
@@ -62,6 +62,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The guest's /tmp: a sparse file, formatted by the guest, gone with the run directory.
+truncate -s 1G "$run/scratch.img"
+
 # The guest's command, run by the host's bash inside the guest (quoting by printf %q).
 {
   echo '#!/bin/bash'
@@ -93,7 +96,7 @@ args=(
   -device virtio-9p-pci,fsdev=project,mount_tag=project
   -fsdev "local,id=berthvm,path=$run,security_model=passthrough"
   -device virtio-9p-pci,fsdev=berthvm,mount_tag=berthvm
-  -blockdev driver=null-co,node-name=scratch,size=67108864,read-zeroes=on
+  -drive "file=$run/scratch.img,if=none,id=scratch,format=raw,cache=unsafe"
   -device virtio-blk-pci,drive=scratch
 )
 
