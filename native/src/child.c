@@ -239,10 +239,13 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 	return EINVAL;
 }
 
+int child_no_pdeathsig;
+
 noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd)
 {
 	struct child c = { .sync = sync_fd, .fifo = fifo_fd, .m = { .rootfd = -1 } };
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Die with the monitor until exec. Not in exec mode: there our parent exits at once. */
+	if (getppid() != 1 && !child_no_pdeathsig) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Wait for the go-ahead: the runtime has placed us in our cgroups and set up the network. */
 	char go;
 	ssize_t r;

@@ -49,7 +49,10 @@ static noreturn void joiner(struct plan *p, int fds[NNS], int sync)
 		if (fds[i] >= 0 && setns(fds[i], NS[i].type) < 0) fail(sync, "setns", NS[i].name, errno);
 	pid_t c = fork();
 	if (c < 0) fail(sync, "fork", "exec", errno);
-	if (c == 0) child_main(p, sync, -1);
+	if (c == 0) {
+		child_no_pdeathsig = 1;
+		child_main(p, sync, -1);
+	}
 	send_line(sync, "pid\t%d", c);
 	_exit(0);
 }

@@ -59,6 +59,7 @@ int send_fd(int sock, int fd, const char *payload);
 int recv_fd(int sock, char *buf, size_t len, int *fd);
 
 /* child.c */
+extern int child_no_pdeathsig;
 noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd);
 
 /* monitor.c */

@@ -11,6 +11,7 @@ import { processStartTime } from '../sys/procAlive.js';
 import { capsToMask } from './capabilities.js';
 import { Cgroup, cgroupRelPath, detectCgroupLayout, validateRelPath, type CgroupLayout } from './cgroups/index.js';
 import { runHooks } from './hooks.js';
+import { DEFAULT_DEVICE_RULES } from './securityDefaults.js';
 import { buildPlan, serializePlan, type PlanOptions, type Stdio } from './plan.js';
 import { compileSeccompFor } from './seccompFor.js';
 import { loadSpec, type Spec } from './spec.js';
@@ -57,6 +58,13 @@ export function cgroupPathFor(spec: Spec, id: string): string {
   return cgroupRelPath(id);
 }
 
+/** Like runc: the spec's device rules, then the devices every container may use (null, zero, tty, pts...). */
+function withDefaultDevices(resources: Record<string, unknown>): Record<string, unknown> {
+  const rules = resources.devices as unknown[] | undefined;
+  if (!rules) return resources;
+  return { ...resources, devices: [...rules, ...DEFAULT_DEVICE_RULES.filter((r) => r.allow)] };
+}
+
 function v1CgroupMounts(layout: CgroupLayout): string[][] | 'v2' {
   if (layout.mode === 'v2') return 'v2';
   const byMount = new Map<string, string[]>();
@@ -81,7 +89,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     const cgroupPath = layout ? cgroupPathFor(spec, o.id) : undefined;
     if (layout && cgroupPath) {
       cgroup = Cgroup.create(layout, cgroupPath);
-      if (spec.linux?.resources) cgroup.update(spec.linux.resources as never);
+      if (spec.linux?.resources) cgroup.update(withDefaultDevices(spec.linux.resources) as never);
     }
     const needsHookState = !!(spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length);
     const ops = buildPlan(spec, {
