@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { requiresRoot } from '../helpers.js';
 import { Cgroup, detectCgroupLayout } from '../../src/runtime/cgroups/index.js';
-import { spawnHeld, testCgroup, waitFor } from './cgroupHarness.js';
-import { isGone } from './cgroupHarness.js';
+import { isGone, spawnHeld, testCgroup, waitFor } from './cgroupHarness.js';
 
 test('cgroup lifecycle: placed before it runs; /proc/self/cgroup shows berth/<id>', requiresRoot, async (t) => {
   const { cg } = testCgroup(t);
