@@ -1,9 +1,33 @@
 import type { Command } from 'commander';
-import { registerRuntime } from './runtime/index.js';
-import { registerImageCommands } from './image/index.js';
 
-/** Every top-level verb registers itself here; one line each. */
-export function registerAll(program: Command): void {
-  registerRuntime(program);
-  registerImageCommands(program);
+type Register = (program: Command) => void;
+
+/**
+ * Every verb group, loaded lazily: `berth <verb>` imports only the groups that list
+ * <verb>, so a `run` does not pay for the image store's or the network's modules.
+ * Help and unknown verbs load them all. Add one entry per group, and list every
+ * top-level verb the group registers (a verb may appear in several groups, e.g. `system`).
+ */
+const GROUPS: { verbs: string[]; load: () => Promise<Register> }[] = [
+  { verbs: ['runtime'], load: async () => (await import('./runtime/index.js')).registerRuntime },
+  {
+    verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system'],
+    load: async () => (await import('./image/index.js')).registerImageCommands,
+  },
+];
+
+/** The first word that is not a global option (or its value). */
+export function verbOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--root') { i++; continue; }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+export async function registerFor(program: Command, verb: string | undefined): Promise<void> {
+  const groups = verb === undefined ? [] : GROUPS.filter((g) => g.verbs.includes(verb));
+  for (const g of groups.length ? groups : GROUPS) (await g.load())(program);
 }

@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { collect, exit1, storeOf } from './common.js';
+
+async function confirm(question: string, force?: boolean): Promise<boolean> {
+  if (force) return true;
+  process.stdout.write(`${question}\nAre you sure you want to continue? [y/N] `);
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin });
+  const answer: string = await new Promise((r) => {
+    rl.once('line', r);
+    rl.once('close', () => r(''));
+  });
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+export function human(n: number): string {
+  const u = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < u.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : Number(v.toPrecision(3))}${u[i]}`;
+}
+
+/** `container prune [-f] [--filter]`. */
+export function addContainerPruneCommand(container: Command): Command {
+  return container.command('prune').description('Remove all stopped containers')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, [])
+    .action(exit1(async (o: { force?: boolean; filter: string[] }, cmd: Command) => {
+      if (!(await confirm('WARNING! This will remove all stopped containers.', o.force))) return;
+      const store = await storeOf(cmd);
+      const { pruneContainers } = await import('../../engine/prune.js');
+      const r = await pruneContainers(store, o.filter);
+      if (r.deleted.length) process.stdout.write(`Deleted Containers:\n${r.deleted.map((d) => `${d}\n`).join('')}\n`);
+      process.stdout.write(`Total reclaimed space: ${human(r.reclaimed)}\n`);
+    }));
+}
+
+/** `system prune [-a] [-f] [--volumes]`: stopped containers, (volumes), then images via the image store. */
+export function addSystemPruneCommand(system: Command): Command {
+  return system.command('prune').description('Remove unused data')
+    .option('-a, --all', 'Remove all unused images not just dangling ones')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--volumes', 'Prune anonymous volumes')
+    .option('--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")', collect, [])
+    .action(exit1(async (o: { all?: boolean; force?: boolean; volumes?: boolean; filter: string[] }, cmd: Command) => {
+      const what = ['all stopped containers', ...(o.volumes ? ['all anonymous volumes not used by at least one container'] : []), o.all ? 'all images without at least one container associated to them' : 'all dangling images'];
+      if (!(await confirm(`WARNING! This will remove:\n${what.map((w) => `  - ${w}\n`).join('')}`, o.force))) return;
+      const store = await storeOf(cmd);
+      const { pruneContainers, pruneVolumes } = await import('../../engine/prune.js');
+      const c = await pruneContainers(store, o.filter);
+      if (c.deleted.length) process.stdout.write(`Deleted Containers:\n${c.deleted.map((d) => `${d}\n`).join('')}\n`);
+      let reclaimed = c.reclaimed;
+      if (o.volumes) {
+        const v = pruneVolumes(store, false, o.filter);
+        if (v.deleted.length) process.stdout.write(`Deleted Volumes:\n${v.deleted.map((d) => `${d}\n`).join('')}\n`);
+        reclaimed += v.reclaimed;
+      }
+      const { ImageStore } = await import('../../image/ImageStore.js');
+      const { pruneImages } = await import('../../image/pruneImages.js');
+      const ir = await pruneImages(ImageStore.open(store.root), { all: !!o.all });
+      const del = ir.ImagesDeleted.map((d) => ('Untagged' in d ? `untagged: ${d.Untagged}` : `deleted: ${d.Deleted}`));
+      if (del.length) process.stdout.write(`Deleted Images:\n${del.map((d) => `${d}\n`).join('')}\n`);
+      reclaimed += ir.SpaceReclaimed;
+      process.stdout.write(`Total reclaimed space: ${human(reclaimed)}\n`);
+    }));
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { collect, exit1, storeOf } from './common.js';
+
+const HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
+  State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS',
+};
+const DEFAULT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+
+/** `ps [-a] [-q] [-n N] [-l] [-s] [--no-trunc] [--filter k=v] [--format T]`. */
+export function addPsCommand(parent: Command, name = 'ps'): Command {
+  return parent.command(name).description('List containers')
+    .option('-a, --all', 'Show all containers (default shows just running)')
+    .option('-q, --quiet', 'Only display container IDs')
+    .option('-n, --last <int>', 'Show n last created containers (includes all states)')
+    .option('-l, --latest', 'Show the latest created container (includes all states)')
+    .option('-s, --size', 'Display total file sizes')
+    .option('--no-trunc', "Don't truncate output")
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <string>', 'Format output using a custom template')
+    .action(exit1(async (o: { all?: boolean; quiet?: boolean; last?: string; latest?: boolean; size?: boolean; trunc: boolean; filter: string[]; format?: string }, cmd: Command) => {
+      const store = await storeOf(cmd);
+      const { listContainers, psRow } = await import('../../engine/listContainers.js');
+      const { parseIntFlag } = await import('../../engine/parseFlags.js');
+      const last = o.latest ? 1 : o.last === undefined ? undefined : parseIntFlag(o.last, '--last');
+      const entries = listContainers(store, { all: o.all, last, filters: o.filter });
+      if (o.quiet) {
+        for (const e of entries) process.stdout.write(`${o.trunc ? e.rec.Id.slice(0, 12) : e.rec.Id}\n`);
+        return;
+      }
+      const rows = entries.map((e) => psRow(e, o.trunc));
+      let format = o.format ?? DEFAULT;
+      if (o.size) {
+        const { containerSize } = await import('../../engine/containerSize.js');
+        entries.forEach((e, i) => (rows[i].Size = containerSize(store, e.rec)));
+        if (!o.format) format += '\t{{.Size}}';
+      }
+      const { printFormatted } = await import('../image/format.js');
+      process.stdout.write(printFormatted(format, rows, HEADERS));
+    }));
+}

@@ -1,0 +1,65 @@
+/** The `run`/`create` options (Docker's names and short flags). */
+import type { Command } from 'commander';
+import { collect } from './common.js';
+
+export function addRunFlags(c: Command): Command {
+  return c
+    .helpOption('--help', 'display help for command')
+    .option('-d, --detach', 'Run container in background and print container ID')
+    .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    .option('-t, --tty', 'Allocate a pseudo-TTY')
+    .option('--rm', 'Automatically remove the container when it exits')
+    .option('--name <string>', 'Assign a name to the container')
+    .option('-e, --env <list>', 'Set environment variables', collect, [])
+    .option('--env-file <list>', 'Read in a file of environment variables', collect, [])
+    .option('-w, --workdir <string>', 'Working directory inside the container')
+    .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
+    .option('-h, --hostname <string>', 'Container host name')
+    .option('-l, --label <list>', 'Set meta data on a container', collect, [])
+    .option('-v, --volume <list>', 'Bind mount a volume', collect, [])
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
+    .option('--tmpfs <list>', 'Mount a tmpfs directory', collect, [])
+    .option('--read-only', "Mount the container's root filesystem as read only")
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
+    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota')
+    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period')
+    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--device <list>', 'Add a host device to the container', collect, [])
+    .option('--device-read-bps <list>', 'Limit read rate (bytes per second) from a device', collect, [])
+    .option('--device-write-bps <list>', 'Limit write rate (bytes per second) to a device', collect, [])
+    .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
+    .option('--sysctl <map>', 'Sysctl options', collect, [])
+    .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
+    .option('--cap-drop <list>', 'Drop Linux capabilities', collect, [])
+    .option('--privileged', 'Give extended privileges to this container')
+    .option('--security-opt <list>', 'Security Options', collect, [])
+    .option('--restart <string>', 'Restart policy to apply when a container exits', 'no')
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
+    .option('--stop-signal <string>', 'Signal to stop the container')
+    .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container')
+    .option('--health-cmd <string>', 'Command to run to check health')
+    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h)')
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h)')
+    .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
+    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown')
+    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
+    .option('--log-driver <string>', 'Logging driver for the container (json-file)')
+    .option('--log-opt <list>', 'Log driver options', collect, [])
+    .option('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)")
+    .option('--cgroup-parent <string>', 'Optional parent cgroup for the container')
+    .option('--network <network>', 'Connect a container to a network', 'none')
+    .option('-p, --publish <list>', "Publish a container's port(s) to the host", collect, [])
+    .option('-P, --publish-all', 'Publish all exposed ports to random ports')
+    .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect, []);
+}
+
+/** commander's --no-healthcheck arrives as healthcheck: false. */
+export function normalizeRunFlags(o: Record<string, unknown>): Record<string, unknown> {
+  return { ...o, noHealthcheck: o.healthcheck === false };
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { exit1, forEachRef, storeOf } from './common.js';
+
+/** `start [-a] [-i] CONTAINER...`. With -a it streams the output and returns the exit code. */
+export function addStartCommand(parent: Command): Command {
+  return parent.command('start').description('Start one or more stopped containers')
+    .argument('<container...>')
+    .option('-a, --attach', "Attach STDOUT/STDERR and forward signals")
+    .option('-i, --interactive', "Attach container's STDIN")
+    .action(exit1(async (refs: string[], o: { attach?: boolean; interactive?: boolean }, cmd: Command) => {
+      const store = await storeOf(cmd);
+      const { startContainer } = await import('../../engine/startContainer.js');
+      if (o.attach || o.interactive) {
+        const { attachStart } = await import('../../engine/attachStart.js');
+        process.exitCode = await attachStart(store, refs[0], { stdout: process.stdout, stderr: process.stderr });
+        return;
+      }
+      await forEachRef(refs, async (r) => {
+        await startContainer(store, r);
+        return r;
+      });
+    }));
+}

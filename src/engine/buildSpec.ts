@@ -1,0 +1,134 @@
+/**
+ * A container record -> the OCI config.json the runtime runs. Pure: everything read
+ * from the host (user database, device numbers, capability bounding set, seccomp
+ * profile file) comes in through `SpecInputs`.
+ */
+import { invalidArgument } from '../errors.js';
+import { containerSecurity } from '../runtime/securityDefaults.js';
+import type { Mount, Spec } from '../runtime/spec.js';
+import { ULIMIT_RESOURCES } from './parseFlags.js';
+import type { ContainerRecord } from './types.js';
+
+export interface DeviceInfo { type: 'c' | 'b'; major: number; minor: number; mode: number }
+
+export interface SpecInputs {
+  /** Absolute path of the (empty) directory the overlay is mounted on. */
+  rootfs: string;
+  /** Files bind-mounted into /etc (hostname, hosts, resolv.conf), when present. */
+  etcFiles: Record<string, string>;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  hostBounding?: bigint;
+  seccompProfile?: unknown;
+  device(path: string): DeviceInfo;
+}
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The process environment as Docker builds it: PATH default, HOSTNAME, TERM for a tty, then Config.Env. */
+export function processEnv(rec: ContainerRecord): string[] {
+  const env = [...rec.Config.Env];
+  const has = (k: string) => env.some((e) => e.split('=')[0] === k);
+  const pre: string[] = [];
+  if (!has('PATH')) pre.push(`PATH=${DEFAULT_PATH}`);
+  if (!has('HOSTNAME')) pre.push(`HOSTNAME=${rec.Config.Hostname}`);
+  if (rec.Config.Tty && !has('TERM')) pre.push('TERM=xterm');
+  return [...pre, ...env];
+}
+
+export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
+  const hc = rec.HostConfig;
+  const sec = containerSecurity({
+    privileged: hc.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], securityOpt: hc.SecurityOpt ?? [],
+    readOnly: hc.ReadonlyRootfs, hostBounding: i.hostBounding, seccompProfile: i.seccompProfile, uid: i.user.uid,
+  });
+  const args = [rec.Path, ...rec.Args];
+  const spec: Spec = {
+    ociVersion: '1.2.0',
+    process: {
+      terminal: rec.Config.Tty,
+      user: { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids.length ? { additionalGids: i.user.additionalGids } : {}) },
+      args,
+      env: processEnv(rec),
+      cwd: rec.Config.WorkingDir || '/',
+      capabilities: sec.capabilities,
+      noNewPrivileges: sec.noNewPrivileges,
+      ...(hc.OomScoreAdj ? { oomScoreAdj: hc.OomScoreAdj } : {}),
+      ...(hc.Ulimits?.length ? { rlimits: hc.Ulimits.map((u) => ({ type: ULIMIT_RESOURCES[u.Name], soft: u.Soft, hard: u.Hard })) } : {}),
+    },
+    root: { path: i.rootfs, readonly: sec.readonlyRootfs },
+    hostname: rec.Config.Hostname,
+    mounts: [...sec.mounts, ...userMounts(rec, i)],
+    annotations: { 'org.opencontainers.image.ref': rec.Config.Image, 'berth.container.name': rec.Name.replace(/^\//, '') },
+    linux: {
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      maskedPaths: sec.maskedPaths,
+      readonlyPaths: sec.readonlyPaths,
+      resources: resources(rec, i, sec.deviceRules as unknown as Record<string, unknown>[]),
+      ...(hc.Devices.length ? { devices: hc.Devices.map((d) => deviceNode(d.PathInContainer, i.device(d.PathOnHost))) } : {}),
+      ...(hc.Sysctls && Object.keys(hc.Sysctls).length ? { sysctl: hc.Sysctls } : {}),
+      ...(sec.seccomp ? { seccomp: sec.seccomp as unknown as Record<string, unknown> } : {}),
+      cgroupsPath: hc.CgroupParent ? `${hc.CgroupParent.replace(/^\/+|\/+$/g, '')}/${rec.Id}` : `berth/${rec.Id}`,
+    },
+  };
+  if (hc.Privileged) spec.linux!.maskedPaths = [];
+  return spec;
+}
+
+function deviceNode(p: string, d: DeviceInfo) {
+  return { path: p, type: d.type, major: d.major, minor: d.minor, fileMode: d.mode & 0o777, uid: 0, gid: 0 };
+}
+
+function userMounts(rec: ContainerRecord, i: SpecInputs): Mount[] {
+  const out: Mount[] = [];
+  const dests = new Set(rec.Mounts.map((m) => m.Destination));
+  for (const [name, src] of Object.entries(i.etcFiles)) {
+    const dest = `/etc/${name}`;
+    if (!dests.has(dest)) out.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'rprivate'] });
+  }
+  for (const [dest, opts] of Object.entries(rec.HostConfig.Tmpfs ?? {})) {
+    out.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
+  }
+  for (const m of rec.Mounts) {
+    if (m.Type === 'tmpfs') {
+      out.push({ destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.Options ?? []), ...(m.RW ? [] : ['ro'])] });
+      continue;
+    }
+    if (!m.Source) throw invalidArgument(`mount ${m.Destination}: no source resolved`);
+    out.push({ destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', m.Propagation || 'rprivate', ...(m.RW ? [] : ['ro'])] });
+  }
+  return out;
+}
+
+function resources(rec: ContainerRecord, i: SpecInputs, deviceRules: Record<string, unknown>[]): Record<string, unknown> {
+  const hc = rec.HostConfig;
+  const r: Record<string, unknown> = { devices: [...deviceRules] };
+  for (const d of hc.Devices) {
+    const info = i.device(d.PathOnHost);
+    (r.devices as unknown[]).push({ allow: true, type: info.type, major: info.major, minor: info.minor, access: d.CgroupPermissions });
+  }
+  const mem: Record<string, number> = {};
+  if (hc.Memory > 0) mem.limit = hc.Memory;
+  if (hc.MemoryReservation > 0) mem.reservation = hc.MemoryReservation;
+  if (hc.MemorySwap !== 0) mem.swap = hc.MemorySwap;
+  if (Object.keys(mem).length) r.memory = mem;
+  const cpu: Record<string, unknown> = {};
+  if (hc.NanoCpus > 0) {
+    cpu.period = 100000;
+    cpu.quota = Math.round((hc.NanoCpus * 100000) / 1e9);
+  } else if (hc.CpuQuota > 0) {
+    cpu.quota = hc.CpuQuota;
+    cpu.period = hc.CpuPeriod || 100000;
+  }
+  if (hc.CpuShares > 0) cpu.shares = hc.CpuShares;
+  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
+  if (Object.keys(cpu).length) r.cpu = cpu;
+  if (hc.PidsLimit !== null && hc.PidsLimit !== 0) r.pids = { limit: hc.PidsLimit };
+  const throttle = (l: { Path: string; Rate: number }[] | null) => (l ?? []).map((t) => {
+    const d = i.device(t.Path);
+    return { major: d.major, minor: d.minor, rate: t.Rate };
+  });
+  const rd = throttle(hc.BlkioDeviceReadBps);
+  const wr = throttle(hc.BlkioDeviceWriteBps);
+  if (rd.length || wr.length) r.blockIO = { ...(rd.length ? { throttleReadBpsDevice: rd } : {}), ...(wr.length ? { throttleWriteBpsDevice: wr } : {}) };
+  return r;
+}

@@ -1,0 +1,95 @@
+/**
+ * `create` (and the first half of `run`): resolve the image, claim a name, write the
+ * record, prepare the snapshot, create/seed volumes. The record is written before the
+ * snapshot so a killed CLI leaves something `rm` can clean; everything is under the
+ * container's lock.
+ */
+import fs from 'node:fs';
+import { isBerthError, notFound } from '../errors.js';
+import { ImageStore } from '../image/ImageStore.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { copyLayeredDir } from './imageFiles.js';
+import { makeRecord } from './makeRecord.js';
+import { newContainerId, randomName, validateName } from './names.js';
+import { parseEnvFile } from './parseFlags.js';
+import type { RunFlags } from './runFlags.js';
+import { snapshotDirs } from './startContainer.js';
+import type { ContainerRecord } from './types.js';
+import { VolumeStore } from './volumes.js';
+
+export interface CreateRequest {
+  image: string;
+  command: string[];
+  flags: RunFlags;
+}
+
+function readEnvFiles(files: string[]): string[] {
+  return files.flatMap((f) => {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch (e) {
+      throw notFound(`open ${f}: no such file or directory`, { cause: e });
+    }
+    return parseEnvFile(text, f);
+  });
+}
+
+function claimName(store: ContainerStore, id: string, wanted: string | undefined): string {
+  if (wanted) {
+    const n = validateName(wanted);
+    store.claimName(n, id);
+    return n;
+  }
+  for (let i = 0; ; i++) {
+    const n = randomName(i);
+    if (store.reserveName(n, id)) return n;
+  }
+}
+
+export async function createContainer(store: ContainerStore, req: CreateRequest): Promise<ContainerRecord> {
+  store.init();
+  const images = new ImageStore(store.root);
+  let img;
+  try {
+    img = images.resolve(req.image);
+  } catch (e) {
+    if (isBerthError(e, 'NotFound')) throw notFound(`Unable to find image '${req.image}' locally`, { hint: 'load or import it first (berth has no registry access here)' });
+    throw e;
+  }
+  const id = newContainerId();
+  const envFiles = readEnvFiles(req.flags.envFile);
+  const draft = makeRecord({ id, name: 'x', imageId: img.id, imageRef: req.image, image: img.config.config ?? {}, command: req.command, flags: req.flags, envFiles: [envFiles].flat() });
+  const name = claimName(store, id, req.flags.name);
+  const rec: ContainerRecord = { ...draft, Name: `/${name}` };
+  try {
+    return await store.withLock(id, async () => {
+      fs.mkdirSync(store.dir(id), { mode: 0o710 });
+      store.write(rec);
+      await images.prepareSnapshot(rec.SnapshotKey, img.id);
+      prepareMounts(store, rec, snapshotDirs(images, rec.SnapshotKey));
+      store.write(rec);
+      return rec;
+    });
+  } catch (e) {
+    const { removeContainerFiles } = await import('./removeContainer.js');
+    await removeContainerFiles(store, rec, true).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Volumes get a source (created and seeded when new); -v bind sources are created when missing. */
+function prepareMounts(store: ContainerStore, rec: ContainerRecord, dirs: string[]): void {
+  const vols = new VolumeStore(store.root);
+  for (const m of rec.Mounts) {
+    if (m.Type === 'bind') {
+      if (!fs.existsSync(m.Source)) fs.mkdirSync(m.Source, { recursive: true, mode: 0o755 });
+      continue;
+    }
+    if (m.Type !== 'volume') continue;
+    const { volume, created } = vols.create(m.Name || undefined, {}, !m.Name);
+    m.Name = volume.Name;
+    m.Source = volume.Mountpoint;
+    if (created || vols.isEmpty(volume.Name)) copyLayeredDir(dirs, m.Destination, volume.Mountpoint);
+  }
+}

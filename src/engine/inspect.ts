@@ -1,0 +1,58 @@
+/** `inspect`: Docker's ContainerJSON shape, with the live State. */
+import { Cgroup } from '../runtime/cgroups/index.js';
+import { cgroupLayout } from '../runtime/createContainer.js';
+import path from 'node:path';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState } from './containerState.js';
+import type { ContainerRecord } from './types.js';
+
+function oomFor(cgroupPath: string): boolean {
+  try {
+    return Cgroup.open(cgroupLayout(), cgroupPath).oomKilled();
+  } catch {
+    return false;
+  }
+}
+
+export function inspectContainer(store: ContainerStore, rec: ContainerRecord): Record<string, unknown> {
+  const st = liveState(store, rec, { oom: oomFor });
+  const state = {
+    Status: st.Status, Running: st.Running, Paused: st.Paused, Restarting: st.Restarting, OOMKilled: st.OOMKilled || (!st.Running && oomRecorded(rec)),
+    Dead: st.Dead, Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+    ...(rec.Config.Healthcheck?.Test && rec.Config.Healthcheck.Test[0] !== 'NONE' ? { Health: { Status: st.Running ? 'starting' : 'unhealthy', FailingStreak: 0, Log: [] } } : {}),
+  };
+  const cdir = store.dir(rec.Id);
+  const name = (f: string) => path.join(cdir, f);
+  return {
+    Id: rec.Id,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: state,
+    Image: rec.Image,
+    ResolvConfPath: name('resolv.conf'),
+    HostnamePath: name('hostname'),
+    HostsPath: name('hosts'),
+    LogPath: store.logPath(rec.Id),
+    Name: rec.Name,
+    RestartCount: rec.RestartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: rec.HostConfig,
+    GraphDriver: { Name: 'overlay2', Data: { UpperDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper'), WorkDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'work') } },
+    Mounts: rec.Mounts.map((m) => ({
+      Type: m.Type, ...(m.Type === 'volume' ? { Name: m.Name } : {}), Source: m.Source, Destination: m.Destination,
+      ...(m.Type === 'volume' ? { Driver: 'local' } : {}), Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
+    })),
+    Config: rec.Config,
+    NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, SandboxKey: st.Running ? `/proc/${st.Pid}/ns/net` : '', Networks: {} },
+  };
+}
+
+function oomRecorded(rec: ContainerRecord): boolean {
+  return (rec.State as { OOMKilled?: boolean }).OOMKilled === true;
+}

@@ -1,0 +1,89 @@
+/** `ps`: records + live state, Docker's filters, rows for the table/template. */
+import { invalidArgument } from '../errors.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState, statusText, type LiveState } from './containerState.js';
+import type { ContainerRecord } from './types.js';
+
+export interface PsOptions {
+  all?: boolean;
+  last?: number;
+  filters?: string[];
+}
+
+export interface PsEntry { rec: ContainerRecord; state: LiveState }
+
+const FILTER_KEYS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume', 'health', 'is-task', 'network'];
+
+function parseFilters(list: string[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const f of list) {
+    const i = f.indexOf('=');
+    if (i <= 0) throw invalidArgument(`bad format of filter (expected name=value): ${f}`);
+    const k = f.slice(0, i).toLowerCase();
+    if (!FILTER_KEYS.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+    m.set(k, [...(m.get(k) ?? []), f.slice(i + 1)]);
+  }
+  const statuses = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+  for (const s of m.get('status') ?? []) if (!statuses.includes(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
+  return m;
+}
+
+function matches(e: PsEntry, f: Map<string, string[]>, store: ContainerStore): boolean {
+  const any = (k: string, pred: (v: string) => boolean) => !f.has(k) || f.get(k)!.some(pred);
+  const { rec, state } = e;
+  const name = rec.Name.replace(/^\//, '');
+  return any('id', (v) => rec.Id.startsWith(v))
+    && any('name', (v) => { try { return new RegExp(v).test(name); } catch { return name.includes(v); } })
+    && (!f.has('label') || f.get('label')!.every((v) => {
+      const [k, val] = v.split('=', 2);
+      return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val);
+    }))
+    && any('status', (v) => state.Status === v)
+    && any('exited', (v) => state.Status === 'exited' && state.ExitCode === Number(v))
+    && any('ancestor', (v) => rec.Config.Image === v || rec.Image === v || rec.Image.slice(7).startsWith(v) || rec.Config.Image === `${v}:latest`)
+    && any('volume', (v) => rec.Mounts.some((m) => m.Name === v || m.Destination === v))
+    && any('before', (v) => { const o = store.find(v); return rec.Created < o.Created; })
+    && any('since', (v) => { const o = store.find(v); return rec.Created > o.Created; });
+}
+
+export function listContainers(store: ContainerStore, o: PsOptions = {}): PsEntry[] {
+  const f = parseFilters(o.filters ?? []);
+  const all = o.all || (o.last !== undefined && o.last > 0) || f.has('status') || f.has('exited');
+  let out = store.list().map((rec) => ({ rec, state: liveState(store, rec) })).reverse();
+  if (!all) out = out.filter((e) => e.state.Running);
+  out = out.filter((e) => matches(e, f, store));
+  if (o.last !== undefined && o.last > 0) out = out.slice(0, o.last);
+  return out;
+}
+
+/** `docker ps`'s COMMAND column: the quoted command, truncated to 20 unless --no-trunc. */
+export function commandText(rec: ContainerRecord, trunc: boolean): string {
+  const cmd = [rec.Path, ...rec.Args].join(' ');
+  const t = trunc && cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd;
+  return `"${t}"`;
+}
+
+export function psRow(e: PsEntry, trunc: boolean, now = Date.now()): Record<string, unknown> {
+  const { rec, state } = e;
+  const created = Date.parse(rec.Created);
+  const labels = Object.entries(rec.Config.Labels).map(([k, v]) => `${k}=${v}`).join(',');
+  return {
+    ID: trunc ? rec.Id.slice(0, 12) : rec.Id,
+    Image: rec.Config.Image,
+    Command: commandText(rec, trunc),
+    CreatedAt: new Date(created).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
+    RunningFor: `${humanAgo(now - created)} ago`,
+    Ports: '',
+    State: state.Status,
+    Status: statusText(state, now),
+    Size: '',
+    Names: rec.Name.replace(/^\//, ''),
+    Labels: labels,
+    Mounts: rec.Mounts.map((m) => m.Name || m.Source).join(','),
+    Networks: rec.HostConfig.NetworkMode,
+  };
+}
+
+function humanAgo(ms: number): string {
+  return statusText({ Status: 'running', Running: true, StartedAt: new Date(Date.now() - ms).toISOString() } as LiveState).replace(/^Up /, '');
+}

@@ -1,0 +1,41 @@
+/**
+ * `rm`: stop (with -f), drop the runtime state and cgroup, the snapshot, anonymous
+ * volumes (with -v), then the record and the name. Each step tolerates a missing piece,
+ * so a `rm` killed half-way is finished by the next one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { conflict } from '../errors.js';
+import { ImageStore } from '../image/ImageStore.js';
+import { deleteContainer } from '../runtime/lifecycle.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState } from './containerState.js';
+import type { ContainerRecord } from './types.js';
+import { VolumeStore } from './volumes.js';
+
+export async function removeContainer(store: ContainerStore, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+  const found = store.find(ref);
+  return store.withLock(found.Id, async () => {
+    const rec = store.read(found.Id) ?? found;
+    const st = liveState(store, rec);
+    if (st.Running && !opts.force) {
+      const what = st.Paused ? 'paused' : 'running';
+      throw conflict(`cannot remove container "${rec.Name}": container is ${what}: stop the container before removing or force remove`);
+    }
+    await removeContainerFiles(store, rec, !!opts.volumes);
+    return rec.Id;
+  }).finally(() => fs.rmSync(store.lockFile(found.Id), { force: true }));
+}
+
+/** Everything but the lock; used by rm, --rm and a failed create. */
+export async function removeContainerFiles(store: ContainerStore, rec: ContainerRecord, volumes: boolean): Promise<void> {
+  if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) await deleteContainer(store.runtimeRoot, rec.Id, true);
+  new ImageStore(store.root).removeSnapshot(rec.SnapshotKey);
+  if (volumes) {
+    const vols = new VolumeStore(store.root);
+    for (const m of rec.Mounts) if (m.Type === 'volume' && m.Anonymous && m.Name) vols.removeDir(m.Name);
+  }
+  fs.rmSync(store.recordFile(rec.Id), { force: true });
+  fs.rmSync(store.dir(rec.Id), { recursive: true, force: true });
+  store.releaseName(rec.Name.replace(/^\//, ''), rec.Id);
+}

@@ -1,0 +1,62 @@
+/** The `run`/`create` flags as commander hands them over (camelCase, strings and lists). */
+export interface RunFlags {
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  rm?: boolean;
+  name?: string;
+  env: string[];
+  envFile: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  hostname?: string;
+  label: string[];
+  volume: string[];
+  mount: string[];
+  tmpfs: string[];
+  readOnly?: boolean;
+  memory?: string;
+  memorySwap?: string;
+  memoryReservation?: string;
+  cpus?: string;
+  cpuShares?: string;
+  cpuQuota?: string;
+  cpuPeriod?: string;
+  cpusetCpus?: string;
+  pidsLimit?: string;
+  device: string[];
+  deviceReadBps: string[];
+  deviceWriteBps: string[];
+  ulimit: string[];
+  sysctl: string[];
+  capAdd: string[];
+  capDrop: string[];
+  privileged?: boolean;
+  securityOpt: string[];
+  restart?: string;
+  init?: boolean;
+  stopSignal?: string;
+  stopTimeout?: string;
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthRetries?: string;
+  healthStartPeriod?: string;
+  noHealthcheck?: boolean;
+  logOpt: string[];
+  logDriver?: string;
+  oomScoreAdj?: string;
+  cgroupParent?: string;
+  network?: string;
+  publish: string[];
+  publishAll?: boolean;
+  attach: string[];
+}
+
+export function emptyRunFlags(): RunFlags {
+  return {
+    env: [], envFile: [], label: [], volume: [], mount: [], tmpfs: [], device: [], deviceReadBps: [], deviceWriteBps: [],
+    ulimit: [], sysctl: [], capAdd: [], capDrop: [], securityOpt: [], logOpt: [], publish: [], attach: [],
+  };
+}

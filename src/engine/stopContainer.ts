@@ -1,0 +1,83 @@
+/** stop, kill, restart, wait: signals to the init and waiting for the monitor's exit record. */
+import { conflict } from '../errors.js';
+import { parseSignal } from '../runtime/lifecycle.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState, type LiveState } from './containerState.js';
+import { thawPath } from './pause.js';
+import type { ContainerRecord } from './types.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll the derived state until the container is not running (or the deadline passes). */
+export async function waitExit(store: ContainerStore, id: string, timeoutMs = Infinity): Promise<LiveState | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    const rec = store.read(id);
+    if (!rec) return undefined;
+    const st = liveState(store, rec);
+    if (!st.Running) return st;
+    if (Date.now() >= deadline) return st;
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+  }
+}
+
+function signalPid(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch { /* gone */ }
+}
+
+/** Record that the user stopped it, and that it is not running (the image store reads State.Running). */
+function markStopped(store: ContainerStore, rec: ContainerRecord, st: LiveState | undefined, byUser: boolean): void {
+  rec.State = { ...rec.State, Status: 'exited', Running: false, StoppedByUser: byUser || rec.State.StoppedByUser, FinishedAt: st?.FinishedAt ?? new Date().toISOString(), ExitCode: st?.ExitCode ?? rec.State.ExitCode };
+  store.write(rec);
+}
+
+/** `stop [-t N] [-s SIG]`: the stop signal, then SIGKILL after the timeout. */
+export async function stopContainer(store: ContainerStore, ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+  const found = store.find(ref);
+  await store.withLock(found.Id, async () => {
+    const rec = store.read(found.Id) ?? found;
+    const st = liveState(store, rec);
+    if (!st.Running) return;
+    const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
+    if (st.Paused) thaw(st);
+    signalPid(st.Pid, parseSignal(signal ?? rec.Config.StopSignal));
+    let after = await waitExit(store, rec.Id, t < 0 ? Infinity : t * 1000);
+    if (after?.Running) {
+      signalPid(st.Pid, 9);
+      after = await waitExit(store, rec.Id);
+    }
+    markStopped(store, rec, after, true);
+  });
+}
+
+function thaw(st: LiveState): void {
+  try {
+    thawPath(st.cgroupPath);
+  } catch { /* SIGKILL below still ends it */ }
+}
+
+/** `kill [-s SIG]`. */
+export async function killContainer(store: ContainerStore, ref: string, signal?: string): Promise<void> {
+  const sig = parseSignal(signal ?? 'KILL');
+  const rec = store.find(ref);
+  const st = liveState(store, rec);
+  if (!st.Running) throw conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
+  process.kill(st.Pid, sig);
+  if (sig === 9) {
+    const after = await waitExit(store, rec.Id);
+    store.update(rec.Id, (r) => markStoppedInPlace(r, after));
+  }
+}
+
+function markStoppedInPlace(r: ContainerRecord, st: LiveState | undefined): void {
+  r.State = { ...r.State, Status: 'exited', Running: false, StoppedByUser: true, FinishedAt: st?.FinishedAt ?? r.State.FinishedAt, ExitCode: st?.ExitCode ?? r.State.ExitCode };
+}
+
+/** `wait`: block until it stops; its exit code. */
+export async function waitContainer(store: ContainerStore, ref: string): Promise<number> {
+  const rec = store.find(ref);
+  const st = await waitExit(store, rec.Id);
+  return st?.ExitCode ?? 0;
+}

@@ -1,0 +1,111 @@
+/**
+ * The container record, `<root>/containers/<id>/container.json`. Docker's PascalCase,
+ * because it is what `inspect` shows and what the image store reads (Id, Name, Image).
+ */
+import type { HealthConfig } from '../image/manifest.js';
+
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** Anonymous volumes (image VOLUME, `-v /path`) go with `rm -v`. */
+  Anonymous?: boolean;
+  /** tmpfs options (size=, mode=). */
+  Options?: string[];
+}
+
+export interface RestartPolicy { Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure'; MaximumRetryCount: number }
+
+export interface DeviceMapping { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }
+export interface ThrottleDevice { Path: string; Rate: number }
+export interface Ulimit { Name: string; Soft: number; Hard: number }
+
+export interface HostConfig {
+  Binds: string[] | null;
+  AutoRemove: boolean;
+  Privileged: boolean;
+  ReadonlyRootfs: boolean;
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  SecurityOpt: string[] | null;
+  NetworkMode: string;
+  PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
+  RestartPolicy: RestartPolicy;
+  Init: boolean | null;
+  LogConfig: { Type: 'json-file'; Config: Record<string, string> };
+  Tmpfs: Record<string, string> | null;
+  Memory: number;
+  MemorySwap: number;
+  MemoryReservation: number;
+  NanoCpus: number;
+  CpuShares: number;
+  CpuQuota: number;
+  CpuPeriod: number;
+  CpusetCpus: string;
+  PidsLimit: number | null;
+  Devices: DeviceMapping[];
+  BlkioDeviceReadBps: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps: ThrottleDevice[] | null;
+  Ulimits: Ulimit[] | null;
+  Sysctls: Record<string, string> | null;
+  OomScoreAdj: number;
+  CgroupParent: string;
+}
+
+export interface ContainerConfigRec {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Tty: boolean;
+  OpenStdin: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Entrypoint: string[] | null;
+  Image: string;
+  Volumes: Record<string, object> | null;
+  WorkingDir: string;
+  Labels: Record<string, string>;
+  StopSignal: string;
+  StopTimeout?: number;
+  Healthcheck?: HealthConfig;
+  ExposedPorts?: Record<string, object>;
+}
+
+/** The part of State written to disk; the live view is derived (engine/containerState.ts). */
+export interface StoredRunState {
+  StartedAt: string;
+  FinishedAt: string;
+  /** Set by stop/kill so `unless-stopped`/`always` know it was the user. */
+  StoppedByUser?: boolean;
+  Error: string;
+  /** Exit code of a start that failed (126/127) or the last observed exit. */
+  ExitCode?: number;
+}
+
+export interface ContainerRecord {
+  Id: string;
+  /** `/name`, as Docker. */
+  Name: string;
+  /** The image ID (sha256:...). */
+  Image: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  Config: ContainerConfigRec;
+  HostConfig: HostConfig;
+  Mounts: MountPoint[];
+  SnapshotKey: string;
+  RestartCount: number;
+  /** Kept in the record for the image store (isRunning); refreshed when a command observes a change. */
+  State: { Status: string; Running: boolean } & StoredRunState;
+  /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */
+  ProcessUser?: { uid: number; gid: number; additionalGids: number[] };
+}
