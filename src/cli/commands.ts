@@ -14,6 +14,10 @@ const GROUPS: { verbs: string[]; load: () => Promise<Register> }[] = [
     verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system'],
     load: async () => (await import('./image/index.js')).registerImageCommands,
   },
+  {
+    verbs: ['container', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rename', 'pause', 'unpause', 'logs', 'rm', 'ps', 'inspect', 'volume', 'system', 'info', 'version'],
+    load: async () => (await import('./container/index.js')).registerContainerCommands,
+  },
 ];
 
 /** The first word that is not a global option (or its value). */
