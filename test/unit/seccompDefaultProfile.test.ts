@@ -26,7 +26,7 @@ const BLOCKED = ['mount', 'umount2', 'reboot', 'init_module', 'finit_module', 'd
   'kexec_file_load', 'bpf', 'perf_event_open', 'keyctl', 'add_key', 'request_key', 'unshare', 'setns', 'pivot_root',
   'swapon', 'swapoff', 'acct', 'settimeofday', 'clock_settime', 'open_by_handle_at', 'iopl', 'ioperm', 'syslog',
   'userfaultfd', 'io_uring_setup', 'quotactl', 'lookup_dcookie', 'fsopen', 'move_mount', 'open_tree', 'vhangup',
-  'uselib', 'nfsservctl', 'mbind', 'create_module'];
+  'uselib', 'nfsservctl', 'mbind', 'create_module', 'kcmp', 'pidfd_getfd', 'process_madvise'];
 const ALLOWED = ['read', 'write', 'openat', 'close', 'execve', 'mmap', 'brk', 'futex', 'rt_sigaction', 'exit_group',
   'socketpair', 'getrandom', 'clock_gettime', 'chroot', 'mknod', 'setuid', 'capset', 'prctl', 'seccomp',
   'ptrace', 'arch_prctl', 'process_vm_readv', 'wait4', 'fork', 'vfork'];
@@ -81,7 +81,7 @@ test('default profile: capabilities bring their syscalls back, as in Docker', ()
   assert.equal(admin('reboot'), 'ERRNO(1)');
   assert.equal(admin('keyctl'), 'ERRNO(1)'); // no capability brings keyrings back
   const all = checker(CAPABILITIES);
-  for (const s of ['reboot', 'init_module', 'finit_module', 'delete_module', 'acct', 'settimeofday', 'iopl', 'syslog', 'open_by_handle_at', 'mbind', 'vhangup']) {
+  for (const s of ['reboot', 'init_module', 'finit_module', 'delete_module', 'acct', 'settimeofday', 'iopl', 'syslog', 'open_by_handle_at', 'mbind', 'vhangup', 'kcmp', 'pidfd_getfd']) {
     assert.equal(all(s), 'ALLOW', s);
   }
   for (const s of ['kexec_load', 'keyctl', 'add_key', 'request_key', 'swapon', 'userfaultfd']) assert.equal(all(s), 'ERRNO(1)', s);
@@ -89,6 +89,15 @@ test('default profile: capabilities bring their syscalls back, as in Docker', ()
   assert.equal(noChroot('chroot'), 'ERRNO(1)');
   assert.equal(checker(['CAP_BPF'])('bpf'), 'ALLOW');
   assert.equal(checker(['CAP_PERFMON'])('perf_event_open'), 'ALLOW');
+});
+
+test('default profile: ptrace only from kernel 4.8 (before, it could bypass the filter)', () => {
+  const caps = DEFAULT_CAPS;
+  const old = compileSeccomp(defaultSeccompProfile(caps, { kernel: '4.4.0' }), 'x86_64', { caps, kernel: '4.4.0' });
+  const nr = SYSCALL_TABLES.x86_64.ptrace!;
+  assert.equal(runFilter(old.program, { nr, arch: AUDIT_ARCH.x86_64 }).action, 'ERRNO');
+  const withCap = compileSeccomp(defaultSeccompProfile([...caps, 'CAP_SYS_PTRACE'], { kernel: '4.4.0' }), 'x86_64');
+  assert.equal(runFilter(withCap.program, { nr, arch: AUDIT_ARCH.x86_64 }).action, 'ALLOW');
 });
 
 test('default profile on aarch64', () => {

@@ -92,8 +92,8 @@ export function defaultDockerProfile(): SeccompProfile {
     // Separate rules: alternatives (OR).
     ...PERSONALITIES.map((v) => allow('personality', { args: [{ index: 0, value: v, op: 'SCMP_CMP_EQ' }] })),
     allow('arch_prctl modify_ldt', { includes: { arches: ['amd64'] } }),
-    // Since 4.8 ptrace cannot be used to bypass seccomp; the other calls read/inspect processes the same way.
-    allow('kcmp pidfd_getfd process_madvise process_vm_readv process_vm_writev ptrace', { includes: { minKernel: '4.8' } }),
+    // Since 4.8 ptrace cannot be used to bypass seccomp; process_vm_* read/write memory the same way.
+    allow('process_vm_readv process_vm_writev ptrace', { includes: { minKernel: '4.8' } }),
     // Threads and fork, but no new namespaces (the user namespace would hand back every capability).
     allow('clone', {
       args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
