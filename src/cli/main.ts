@@ -1,11 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { describe, exitCodeFor } from '../errors.js';
-import { registerAll } from './commands.js';
+import { registerFor, verbOf } from './commands.js';
 
 export const VERSION = '0.1.0';
 
 /** Build the whole command tree. Each verb lives in its own file and registers itself. */
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('berth')
     .description('berth: build, ship and run containers')
     .version(`berth version ${VERSION}`, '-v, --version', 'print version information and quit')
@@ -15,7 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`berth: ${str.replace(/^error: /, '').trim()}\n`) });
-  registerAll(program);
+  await registerFor(program, verbOf(argv));
   return program;
 }
 
@@ -31,7 +31,7 @@ export function reportError(e: unknown, debug = false): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
     c.configureOutput({ outputError: (str, write) => write(`berth: ${str.replace(/^error: /, '').trim()}\n`) });

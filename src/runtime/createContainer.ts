@@ -13,7 +13,6 @@ import { Cgroup, cgroupRelPath, detectCgroupLayout, validateRelPath, type Cgroup
 import { runHooks } from './hooks.js';
 import { DEFAULT_DEVICE_RULES } from './securityDefaults.js';
 import { buildPlan, serializePlan, type PlanOptions, type Stdio } from './plan.js';
-import { compileSeccompFor } from './seccompFor.js';
 import { loadSpec, type Spec } from './spec.js';
 import { StateDir, OCI_VERSION, type OciState, type StoredState } from './state.js';
 
@@ -99,7 +98,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       attachSocket: o.attachSocket, stdinPipe: o.stdinPipe, restart: o.restart, health: o.health,
       hookStatePath: needsHookState ? sd.hookStateFile : undefined,
       capMask: capsToMask,
-      seccomp: spec.linux?.seccomp ? compileSeccompFor(spec.linux.seccomp) : undefined,
+      seccomp: spec.linux?.seccomp ? (await import('./seccompFor.js')).compileSeccompFor(spec.linux.seccomp) : undefined,
       cgroupMounts: layout ? v1CgroupMounts(layout) : undefined,
       cgroupProcs: cgroup?.dirs().map((d) => path.join(d, 'cgroup.procs')),
     });
