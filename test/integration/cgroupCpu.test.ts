@@ -13,13 +13,21 @@ test('cgroup cpu: quota 50000/100000 holds a busy loop to 35-65% of one core', r
   cg.addPid(busy.pid);
   busy.release();
   await waitFor('the loop to start', () => cg.stats().cpu.usageNs > 0);
-  const u0 = cg.stats().cpu.usageNs;
-  const t0 = process.hrtime.bigint();
-  await sleep(2000);
-  const used = cg.stats().cpu.usageNs - u0;
-  const wall = Number(process.hrtime.bigint() - t0);
-  const share = used / wall;
-  assert.ok(share >= 0.35 && share <= 0.65, `cpu share ${share.toFixed(3)} of one core`);
+  // Above 65% means the quota failed: fail at once. Below 35% can also be a busy
+  // host (other work starving the loop): measure again, up to three windows.
+  const shares: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const u0 = cg.stats().cpu.usageNs;
+    const t0 = process.hrtime.bigint();
+    await sleep(2000);
+    const share = (cg.stats().cpu.usageNs - u0) / Number(process.hrtime.bigint() - t0);
+    shares.push(share);
+    assert.ok(share <= 0.65, `cpu share ${share.toFixed(3)} of one core is above the 50% quota`);
+    if (share >= 0.35) break;
+  }
+  const last = shares[shares.length - 1];
+  t.diagnostic(`cpu share per 2 s window: ${shares.map((x) => x.toFixed(3)).join(', ')}`);
+  assert.ok(last >= 0.35 && last <= 0.65, `cpu share ${shares.map((x) => x.toFixed(3)).join(', ')} of one core`);
   assert.ok(cg.stats().cpu.throttledPeriods > 0, 'the kernel reports throttling');
 });
 

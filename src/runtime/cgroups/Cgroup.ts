@@ -94,8 +94,9 @@ export class Cgroup {
     for (let i = 1; i <= parts.length; i++) {
       const dir = path.join(base, ...parts.slice(0, i));
       if (isV2) this.enableControllers(path.dirname(dir), i === 1);
-      const created = this.mkdirRetry(dir);
-      if (created && base === this.layout.v1.cpuset) this.inheritCpuset(dir);
+      this.mkdirRetry(dir);
+      // Also for a parent made by someone else: an empty cpuset takes no tasks.
+      if (base === this.layout.v1.cpuset) this.inheritCpuset(dir);
     }
   }
 
@@ -295,7 +296,15 @@ export class Cgroup {
    */
   destroy(opts: { pruneParents?: boolean } = {}): void {
     this.killAll();
-    for (const dir of this.dirs()) this.removeTree(dir);
+    let first: unknown;
+    for (const dir of this.dirs()) {
+      try {
+        this.removeTree(dir);
+      } catch (e) {
+        first ??= e; // still try the other hierarchies
+      }
+    }
+    if (first !== undefined) throw first;
     if (!opts.pruneParents) return;
     const parts = this.relPath.split('/');
     for (let i = parts.length - 1; i >= 1; i--) {
