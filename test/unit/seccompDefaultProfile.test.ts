@@ -54,12 +54,16 @@ test('default profile: personality only with the values Docker allows', () => {
   for (const v of [0x0040000n /* ADDR_NO_RANDOMIZE */, 0x400000n /* READ_IMPLIES_EXEC */, 1n]) assert.equal(check('personality', [v]), 'ERRNO(1)', v.toString(16));
 });
 
-test('default profile: socket for every family but AF_VSOCK', () => {
+test('default profile: socket for every family but AF_ALG and AF_VSOCK', () => {
   const check = checker(DEFAULT_CAPS);
   assert.equal(check('socket', [2n]), 'ALLOW'); // AF_INET
   assert.equal(check('socket', [1n]), 'ALLOW'); // AF_UNIX
   assert.equal(check('socket', [17n]), 'ALLOW'); // AF_PACKET: NET_RAW decides
-  assert.equal(check('socket', [40n]), 'ERRNO(1)');
+  assert.equal(check('socket', [40n]), 'ERRNO(1)'); // AF_VSOCK
+  assert.equal(check('socket', [38n]), 'ERRNO(1)'); // AF_ALG
+  assert.equal(check('socket', [39n]), 'ALLOW'); // AF_NFC
+  assert.equal(check('socket', [41n]), 'ALLOW');
+  assert.equal(check('socket', [0x100000002n]), 'ALLOW', 'high bits: > 40');
 });
 
 test('default profile: the 32-bit and x32 tables are filtered too', () => {

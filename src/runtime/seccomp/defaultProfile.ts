@@ -48,12 +48,16 @@ socketcall socketpair splice stat stat64 statfs statfs64 statx symlink symlinkat
 syncfs sysinfo tee tgkill time timer_create timer_delete timer_getoverrun timer_gettime timer_gettime64
 timer_settime timer_settime64 timerfd_create timerfd_gettime timerfd_gettime64 timerfd_settime
 timerfd_settime64 times tkill truncate truncate64 ugetrlimit umask uname unlink unlinkat utime utimensat
-utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write writev`;
+utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write writev
+cachestat getxattrat listmount listxattrat mseal removexattrat setxattrat statmount uretprobe`;
 
 const words = (s: string) => s.trim().split(/\s+/);
 
 /** The namespace flags of clone(2)/unshare(2): NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET. */
 export const CLONE_NAMESPACE_FLAGS = 0x7e020000;
+/** socket(2) families that reach past the container: AF_ALG (kernel crypto), AF_VSOCK (the hypervisor). */
+const AF_ALG = 38;
+const AF_NFC = 39;
 const AF_VSOCK = 40;
 
 /** personality(2) values Docker allows: PER_LINUX, PER_LINUX32, UNAME26 variants, and the query 0xffffffff. */
@@ -62,8 +66,9 @@ const PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff];
 /** Syscalls that come back with a capability (the capability guards them in the kernel too). */
 const BY_CAPABILITY: Record<string, string> = {
   CAP_DAC_READ_SEARCH: 'open_by_handle_at',
-  CAP_SYS_ADMIN: `bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount mount_setattr
-    move_mount open_tree perf_event_open quotactl quotactl_fd setdomainname sethostname setns syslog umount umount2 unshare`,
+  CAP_SYS_ADMIN: `bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie lsm_get_self_attr
+    lsm_list_modules lsm_set_self_attr mount mount_setattr move_mount open_tree perf_event_open quotactl quotactl_fd
+    setdomainname sethostname setns syslog umount umount2 unshare`,
   CAP_SYS_BOOT: 'reboot',
   CAP_SYS_CHROOT: 'chroot',
   CAP_SYS_MODULE: 'delete_module init_module finit_module',
@@ -87,8 +92,10 @@ const allow = (names: string, extra: Partial<SeccompRule> = {}): SeccompRule => 
 export function defaultDockerProfile(): SeccompProfile {
   const syscalls: SeccompRule[] = [
     allow(BASE_ALLOW),
-    // socket(2) for every family except AF_VSOCK (reaches the host).
-    allow('socket', { args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_NE' }] }),
+    // socket(2) for every family but AF_ALG and AF_VSOCK (separate rules: alternatives).
+    allow('socket', { args: [{ index: 0, value: AF_ALG, op: 'SCMP_CMP_LT' }] }),
+    allow('socket', { args: [{ index: 0, value: AF_NFC, op: 'SCMP_CMP_EQ' }] }),
+    allow('socket', { args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_GT' }] }),
     // Separate rules: alternatives (OR).
     ...PERSONALITIES.map((v) => allow('personality', { args: [{ index: 0, value: v, op: 'SCMP_CMP_EQ' }] })),
     allow('arch_prctl modify_ldt', { includes: { arches: ['amd64'] } }),
