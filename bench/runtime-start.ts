@@ -1,0 +1,77 @@
+/**
+ * bench/runtime-start: median wall time of `berth runtime run` on a bundle running /bin/true in
+ * new pid/mnt/uts/ipc/net namespaces, against, in the same run: `unshare ... chroot` (the floor),
+ * `node -e 0` (Node's own start), and `crun run` / `runc run` when installed. Also the helper's
+ * own clone->exec time. Usage: node dist/bench/runtime-start.js [iterations]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultSpec } from '../src/runtime/defaultSpec.js';
+import { berthBin, busyboxRootfs, tmpDir } from '../test/helpers.js';
+
+const N = Number(process.argv[2] ?? 30);
+const dir = tmpDir('berth-bench-');
+const rootfs = busyboxRootfs(path.join(dir, 'rootfs'));
+fs.copyFileSync('/bin/true', path.join(rootfs, 'bin', 'true.real'));
+const spec = defaultSpec();
+spec.process!.terminal = false;
+spec.process!.args = ['/bin/true'];
+spec.linux!.namespaces = ['pid', 'mount', 'uts', 'ipc', 'network'].map((type) => ({ type }));
+spec.mounts = spec.mounts!.filter((m) => m.type !== 'cgroup');
+delete spec.linux!.resources;
+spec.ociVersion = '1.0.2'; // what Debian's crun 1.8 and runc 1.1 accept
+fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
+
+const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const helperTimes: number[] = [];
+let seq = 0;
+const cases: [string, () => string[]][] = [
+  ['unshare+chroot (floor)', () => ['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', 'chroot', rootfs, '/bin/true']],
+  ['node -e 0', () => [process.execPath, '-e', '0']],
+  ['berth runtime run', () => [process.execPath, berthBin, 'runtime', '--root', path.join(dir, 'berth'), 'run', `b${seq++}`]],
+];
+/** A reference runtime counts only if it can run this bundle on this host (crun 1.8 refuses hybrid cgroups). */
+function probe(name: string, argv: () => string[]): void {
+  if (!which(argv()[0])) return void console.log(`  (${name}: not installed, skipped)`);
+  const a = argv();
+  const r = spawnSync(a[0], a.slice(1), { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) return void console.log(`  (${name}: fails on this host, skipped: ${r.stderr.trim().split('\n').pop()})`);
+  cases.push([name, argv]);
+}
+probe('crun run', () => ['crun', '--root', path.join(dir, 'crun'), 'run', `c${seq++}`]);
+probe('runc run', () => ['runc', '--root', path.join(dir, 'runc'), 'run', `r${seq++}`]);
+
+const times = new Map<string, number[]>(cases.map(([n]) => [n, []]));
+for (let i = 0; i < N; i++) {
+  for (const [name, argv] of cases) {
+    const a = argv();
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(a[0], a.slice(1), { cwd: dir, encoding: 'utf8', env: { ...process.env, BERTH_TIMING: '1' } });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+    times.get(name)!.push(ms);
+    const m = /helper clone->exec ([\d.]+) ms/.exec(r.stderr);
+    if (m) helperTimes.push(Number(m[1]));
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const med = new Map([...times].map(([k, v]) => [k, median(v)]));
+console.log(`runtime-start: ${N} iterations, medians (ms)`);
+for (const [k, v] of med) console.log(`  ${k.padEnd(24)} ${v.toFixed(1)}`);
+const floor = med.get('unshare+chroot (floor)')!;
+const helper = median(helperTimes);
+console.log(`  ${'helper clone->exec'.padEnd(24)} ${helper.toFixed(1)}`);
+console.log(`ratio helper / unshare floor: ${(helper / floor).toFixed(2)} (target <= 2)`);
+const crun = med.get('crun run');
+const berth = med.get('berth runtime run')!;
+if (crun === undefined) {
+  console.log('ratio berth run / node start: ' + (berth / med.get('node -e 0')!).toFixed(2) + ' (crun unavailable; the target is node start + 2x crun)');
+} else {
+  const budget = med.get('node -e 0')! + 2 * crun;
+  console.log(`ratio berth run / (node start + 2x crun): ${(berth / budget).toFixed(2)} (target <= 1)`);
+  console.log(`ratio berth run / crun run: ${(berth / crun).toFixed(2)}`);
+}
+const runc = med.get('runc run');
+if (runc !== undefined) console.log(`ratio berth run / runc run: ${(berth / runc).toFixed(2)}`);
+fs.rmSync(dir, { recursive: true, force: true });
