@@ -14,6 +14,8 @@ export interface DeviceInfo { type: 'c' | 'b'; major: number; minor: number; mod
 export interface SpecInputs {
   /** Absolute path of the (empty) directory the overlay is mounted on. */
   rootfs: string;
+  /** The helper binary, bind-mounted at INIT_PATH for --init. */
+  initBinary?: string;
   /** Files bind-mounted into /etc (hostname, hosts, resolv.conf), when present. */
   etcFiles: Record<string, string>;
   user: { uid: number; gid: number; additionalGids: number[] };
@@ -21,6 +23,9 @@ export interface SpecInputs {
   seccompProfile?: unknown;
   device(path: string): DeviceInfo;
 }
+
+/** Where `--init` puts the helper (in init mode) inside the container. */
+export const INIT_PATH = '/sbin/berth-init';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -41,7 +46,7 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
     privileged: hc.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], securityOpt: hc.SecurityOpt ?? [],
     readOnly: hc.ReadonlyRootfs, hostBounding: i.hostBounding, seccompProfile: i.seccompProfile, uid: i.user.uid,
   });
-  const args = [rec.Path, ...rec.Args];
+  const args = rec.HostConfig.Init ? [INIT_PATH, '--', rec.Path, ...rec.Args] : [rec.Path, ...rec.Args];
   const spec: Spec = {
     ociVersion: '1.2.0',
     process: {
@@ -85,6 +90,7 @@ function userMounts(rec: ContainerRecord, i: SpecInputs): Mount[] {
     const dest = `/etc/${name}`;
     if (!dests.has(dest)) out.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'rprivate'] });
   }
+  if (rec.HostConfig.Init && i.initBinary) out.push({ destination: INIT_PATH, type: 'bind', source: i.initBinary, options: ['bind', 'ro', 'rprivate'] });
   for (const [dest, opts] of Object.entries(rec.HostConfig.Tmpfs ?? {})) {
     out.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
   }

@@ -23,6 +23,7 @@ export interface LiveState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  RestartCount: number;
   /** Internal: the monitor's pid while it lives. */
   monitorPid?: number;
   cgroupPath?: string;
@@ -30,7 +31,8 @@ export interface LiveState {
 
 interface RuntimeFiles {
   state?: { pid: number; pidStart?: string; monitorPid: number; cgroupPath?: string; created: string };
-  exit?: { exitCode: number; signal: number; finishedAt: string };
+  exit?: { pid: number; exitCode: number; signal: number; finishedAt: string; restartCount?: number; restarting?: boolean };
+  init?: { pid: number; restartCount: number; startedAt: string };
 }
 
 function readJsonMaybe<T>(file: string): T | undefined {
@@ -41,9 +43,20 @@ function readJsonMaybe<T>(file: string): T | undefined {
   }
 }
 
+export function runtimeDir(store: ContainerStore, id: string): string {
+  return path.join(store.runtimeRoot, id);
+}
+
 export function runtimeFiles(store: ContainerStore, id: string): RuntimeFiles {
-  const dir = path.join(store.runtimeRoot, id);
-  return { state: readJsonMaybe(path.join(dir, 'state.json')), exit: readJsonMaybe(path.join(dir, 'exit.json')) };
+  const dir = runtimeDir(store, id);
+  const state = readJsonMaybe<RuntimeFiles['state']>(path.join(dir, 'state.json'));
+  if (!state) return {};
+  return { state, exit: readJsonMaybe(path.join(dir, 'exit.json')), init: readJsonMaybe(path.join(dir, 'init.json')) };
+}
+
+/** The monitor's health.json (Docker's Health shape), when the container has a check. */
+export function healthOf(store: ContainerStore, id: string): { Status: string; FailingStreak: number; Log: unknown[] } | undefined {
+  return readJsonMaybe(path.join(runtimeDir(store, id), 'health.json'));
 }
 
 function isZombie(pid: number): boolean {
@@ -70,7 +83,7 @@ export function isFrozen(cgroupPath: string | undefined): boolean {
 export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { oom?: (cgroupPath: string) => boolean } = {}): LiveState {
   const base: LiveState = {
     Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0,
-    ExitCode: 0, Error: rec.State.Error ?? '', StartedAt: rec.State.StartedAt, FinishedAt: rec.State.FinishedAt,
+    ExitCode: 0, Error: rec.State.Error ?? '', StartedAt: rec.State.StartedAt, FinishedAt: rec.State.FinishedAt, RestartCount: 0,
   };
   const rt = runtimeFiles(store, rec.Id);
   if (!rt.state) {
@@ -80,26 +93,31 @@ export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { o
   }
   const s = rt.state;
   base.cgroupPath = s.cgroupPath;
-  if (rt.exit) {
-    const oom = !!(s.cgroupPath && opts.oom?.(s.cgroupPath));
-    return { ...base, Status: 'exited', ExitCode: rt.exit.exitCode, FinishedAt: rt.exit.finishedAt, OOMKilled: oom };
-  }
-  const alive = processAlive(s.pid, s.pidStart) && !isZombie(s.pid);
+  base.RestartCount = rt.init?.restartCount ?? 0;
+  if (rt.init?.startedAt) base.StartedAt = rt.init.startedAt;
+  const oom = () => !!(s.cgroupPath && opts.oom?.(s.cgroupPath));
+  const exited = (code: number, fin: string, error = base.Error): LiveState => ({ ...base, Status: 'exited', ExitCode: code, FinishedAt: fin, OOMKilled: oom(), Error: error });
+  if (rt.exit && !rt.exit.restarting) return exited(rt.exit.exitCode, rt.exit.finishedAt);
   const monitorAlive = processAlive(s.monitorPid) && !isZombie(s.monitorPid);
-  if (alive && monitorAlive) {
-    const paused = isFrozen(s.cgroupPath);
-    return { ...base, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Pid: s.pid, monitorPid: s.monitorPid };
+  if (!monitorAlive) {
+    if (rt.exit) return exited(rt.exit.exitCode, rt.exit.finishedAt);
+    return exited(137, base.FinishedAt, base.Error || 'container monitor died');
   }
-  if (monitorAlive) {
-    // The init is gone and the monitor is about to write exit.json: still running until it has.
-    return { ...base, Status: 'running', Running: true, Pid: s.pid, monitorPid: s.monitorPid };
+  const pid = rt.init?.pid ?? s.pid;
+  const pidStart = pid === s.pid ? s.pidStart : undefined;
+  const current = !(rt.exit && rt.exit.pid === pid) && processAlive(pid, pidStart) && !isZombie(pid);
+  if (rt.exit?.restarting && !current) {
+    return { ...base, Status: 'restarting', Running: true, Restarting: true, ExitCode: rt.exit.exitCode, FinishedAt: rt.exit.finishedAt, monitorPid: s.monitorPid };
   }
-  return { ...base, Status: 'exited', ExitCode: 137, Error: base.Error || 'container monitor died', FinishedAt: base.FinishedAt };
+  // Running; or the init just ended and the monitor is about to write exit.json.
+  const paused = isFrozen(s.cgroupPath);
+  return { ...base, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Pid: pid, monitorPid: s.monitorPid };
 }
 
 /** "Up 5 minutes", "Exited (0) 3 seconds ago", "Created", as `docker ps` prints them. */
 export function statusText(st: LiveState, now = Date.now()): string {
   if (st.Status === 'created') return 'Created';
+  if (st.Restarting) return `Restarting (${st.ExitCode}) ${humanDuration((now - Date.parse(st.FinishedAt)) / 1000)} ago`;
   if (st.Running) {
     const up = `Up ${humanDuration((now - Date.parse(st.StartedAt)) / 1000)}`;
     return st.Paused ? `${up} (Paused)` : up;

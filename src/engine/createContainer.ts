@@ -67,8 +67,10 @@ export async function createContainer(store: ContainerStore, req: CreateRequest)
       fs.mkdirSync(store.dir(id), { mode: 0o710 });
       store.write(rec);
       await images.prepareSnapshot(rec.SnapshotKey, img.id);
-      prepareMounts(store, rec, snapshotDirs(images, rec.SnapshotKey));
-      store.write(rec);
+      if (rec.Mounts.some((m) => m.Type !== 'tmpfs')) {
+        prepareMounts(store, rec, snapshotDirs(images, rec.SnapshotKey));
+        store.write(rec);
+      }
       return rec;
     });
   } catch (e) {

@@ -3,7 +3,7 @@ import { Cgroup } from '../runtime/cgroups/index.js';
 import { cgroupLayout } from '../runtime/createContainer.js';
 import path from 'node:path';
 import type { ContainerStore } from './ContainerStore.js';
-import { liveState } from './containerState.js';
+import { healthOf, liveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
 
 function oomFor(cgroupPath: string): boolean {
@@ -19,7 +19,7 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
   const state = {
     Status: st.Status, Running: st.Running, Paused: st.Paused, Restarting: st.Restarting, OOMKilled: st.OOMKilled || (!st.Running && oomRecorded(rec)),
     Dead: st.Dead, Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
-    ...(rec.Config.Healthcheck?.Test && rec.Config.Healthcheck.Test[0] !== 'NONE' ? { Health: { Status: st.Running ? 'starting' : 'unhealthy', FailingStreak: 0, Log: [] } } : {}),
+    ...(rec.Config.Healthcheck?.Test && rec.Config.Healthcheck.Test[0] !== 'NONE' ? { Health: healthOf(store, rec.Id) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
   };
   const cdir = store.dir(rec.Id);
   const name = (f: string) => path.join(cdir, f);
@@ -35,7 +35,7 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
     HostsPath: name('hosts'),
     LogPath: store.logPath(rec.Id),
     Name: rec.Name,
-    RestartCount: rec.RestartCount,
+    RestartCount: st.RestartCount,
     Driver: 'overlay2',
     Platform: 'linux',
     MountLabel: '',

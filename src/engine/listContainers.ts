@@ -1,7 +1,7 @@
 /** `ps`: records + live state, Docker's filters, rows for the table/template. */
 import { invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
-import { liveState, statusText, type LiveState } from './containerState.js';
+import { healthOf, humanDuration, liveState, statusText, type LiveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
 
 export interface PsOptions {
@@ -10,7 +10,7 @@ export interface PsOptions {
   filters?: string[];
 }
 
-export interface PsEntry { rec: ContainerRecord; state: LiveState }
+export interface PsEntry { rec: ContainerRecord; state: LiveState; health?: string }
 
 const FILTER_KEYS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume', 'health', 'is-task', 'network'];
 
@@ -39,6 +39,7 @@ function matches(e: PsEntry, f: Map<string, string[]>, store: ContainerStore): b
       return k in rec.Config.Labels && (val === undefined || rec.Config.Labels[k] === val);
     }))
     && any('status', (v) => state.Status === v)
+    && any('health', (v) => (e.health ?? (e.rec.Config.Healthcheck?.Test ? 'starting' : 'none')) === v)
     && any('exited', (v) => state.Status === 'exited' && state.ExitCode === Number(v))
     && any('ancestor', (v) => rec.Config.Image === v || rec.Image === v || rec.Image.slice(7).startsWith(v) || rec.Config.Image === `${v}:latest`)
     && any('volume', (v) => rec.Mounts.some((m) => m.Name === v || m.Destination === v))
@@ -49,7 +50,7 @@ function matches(e: PsEntry, f: Map<string, string[]>, store: ContainerStore): b
 export function listContainers(store: ContainerStore, o: PsOptions = {}): PsEntry[] {
   const f = parseFilters(o.filters ?? []);
   const all = o.all || (o.last !== undefined && o.last > 0) || f.has('status') || f.has('exited');
-  let out = store.list().map((rec) => ({ rec, state: liveState(store, rec) })).reverse();
+  let out: PsEntry[] = store.list().map((rec) => ({ rec, state: liveState(store, rec), health: rec.Config.Healthcheck?.Test ? healthOf(store, rec.Id)?.Status : undefined })).reverse();
   if (!all) out = out.filter((e) => e.state.Running);
   out = out.filter((e) => matches(e, f, store));
   if (o.last !== undefined && o.last > 0) out = out.slice(0, o.last);
@@ -75,7 +76,7 @@ export function psRow(e: PsEntry, trunc: boolean, now = Date.now()): Record<stri
     RunningFor: `${humanAgo(now - created)} ago`,
     Ports: '',
     State: state.Status,
-    Status: statusText(state, now),
+    Status: statusText(state, now) + healthSuffix(e),
     Size: '',
     Names: rec.Name.replace(/^\//, ''),
     Labels: labels,
@@ -85,5 +86,11 @@ export function psRow(e: PsEntry, trunc: boolean, now = Date.now()): Record<stri
 }
 
 function humanAgo(ms: number): string {
-  return statusText({ Status: 'running', Running: true, StartedAt: new Date(Date.now() - ms).toISOString() } as LiveState).replace(/^Up /, '');
+  return humanDuration(ms / 1000);
+}
+
+function healthSuffix(e: PsEntry): string {
+  if (!e.state.Running || e.state.Paused || !e.rec.Config.Healthcheck?.Test || e.rec.Config.Healthcheck.Test[0] === 'NONE') return '';
+  const h = e.health ?? 'starting';
+  return h === 'starting' ? ' (health: starting)' : ` (${h})`;
 }

@@ -53,10 +53,12 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   for (const s of FORWARDED) process.off(s, forward);
   created.helper.detach();
   const exitCode = exitCodeOf(store, rec.Id, await code);
-  store.update(rec.Id, (r) => {
-    r.State = { ...r.State, Status: 'exited', Running: false, ExitCode: exitCode, FinishedAt: new Date().toISOString() };
-  });
   if (rec.HostConfig.AutoRemove) await removeAfterExit(store, rec);
+  else {
+    store.update(rec.Id, (r) => {
+      r.State = { ...r.State, Status: 'exited', Running: false, ExitCode: exitCode, FinishedAt: new Date().toISOString() };
+    });
+  }
   return { id: rec.Id, exitCode };
 }
 

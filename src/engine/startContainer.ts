@@ -6,9 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError, isBerthError } from '../errors.js';
-import { writeJsonAtomic } from '../sys/atomicWrite.js';
 import { createContainer, type Created } from '../runtime/createContainer.js';
 import { deleteContainer } from '../runtime/lifecycle.js';
+import { writeExecPlan } from '../runtime/execContainer.js';
+import { helperPath } from '../sys/paths.js';
+import type { Spec } from '../runtime/spec.js';
 import { ImageStore } from '../image/ImageStore.js';
 import { Snapshotter } from '../image/Snapshotter.js';
 import { buildSpec } from './buildSpec.js';
@@ -52,18 +54,24 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord): 
   const rootfs = path.join(cdir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const spec = buildSpec(rec, {
-    rootfs, etcFiles: writeEtcFiles(cdir, rec), user, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo,
+    rootfs, etcFiles: writeEtcFiles(cdir, rec), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo,
   });
-  writeJsonAtomic(path.join(cdir, 'config.json'), spec);
+  // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).
+  fs.writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(spec));
   const log = rec.HostConfig.LogConfig.Config;
   const { parseLogOpts } = await import('./parseFlags.js');
   const lo = parseLogOpts(Object.entries(log).map(([k, v]) => `${k}=${v}`));
+  const rp = rec.HostConfig.RestartPolicy;
   let created: Created;
   try {
     created = await createContainer({
       root: store.runtimeRoot, id: rec.Id, bundle: cdir, spec, holdForStart: false,
       stdio: { mode: 'log', path: store.logPath(rec.Id), maxSize: lo.maxSize, maxFiles: lo.maxFiles },
       rootfsMounts: images.snapshotMounts(rec.SnapshotKey),
+      attachSocket: attachSocketPath(store, rec.Id),
+      stdinPipe: rec.Config.OpenStdin,
+      restart: rp.Name === 'no' || rp.Name === '' ? undefined : { policy: rp.Name, maxRetries: rp.MaximumRetryCount },
+      health: healthFor(rec, cdir, spec),
       beforeStart: (pid) => setupNetwork(store, rec, pid),
     });
   } catch (e) {
@@ -75,6 +83,24 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord): 
   rec.ProcessUser = user;
   store.write(rec);
   return { created, record: rec };
+}
+
+/** The monitor's attach socket (short path: sun_path holds 108 bytes). */
+export function attachSocketPath(store: ContainerStore, id: string): string {
+  return path.join(store.runtimeRoot, `${id.slice(0, 12)}.sock`);
+}
+
+/** Docker's defaults: 30s interval, 30s timeout, 0 start period, 3 retries. */
+function healthFor(rec: ContainerRecord, cdir: string, spec: Spec) {
+  const h = rec.Config.Healthcheck;
+  const test = h?.Test;
+  if (!test?.length || test[0] === 'NONE') return undefined;
+  const args = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : test[0] === 'CMD' ? test.slice(1) : test;
+  if (!args.length) return undefined;
+  const planFile = path.join(cdir, 'health.plan');
+  writeExecPlan(planFile, { ...spec.process!, args, terminal: false }, spec.linux?.cgroupsPath, undefined);
+  const ms = (ns: number | undefined, def: number) => (ns ? Math.max(1, Math.round(ns / 1e6)) : def);
+  return { planFile, intervalMs: ms(h!.Interval, 30000), timeoutMs: ms(h!.Timeout, 30000), startPeriodMs: ms(h!.StartPeriod, 0), retries: h!.Retries || 3 };
 }
 
 function messageOf(e: unknown): string {

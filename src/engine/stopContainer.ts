@@ -1,8 +1,10 @@
 /** stop, kill, restart, wait: signals to the init and waiting for the monitor's exit record. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { conflict } from '../errors.js';
 import { parseSignal } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
-import { liveState, type LiveState } from './containerState.js';
+import { liveState, runtimeDir, type LiveState } from './containerState.js';
 import { thawPath } from './pause.js';
 import type { ContainerRecord } from './types.js';
 
@@ -41,6 +43,7 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
     const st = liveState(store, rec);
     if (!st.Running) return;
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
+    requestStop(store, rec.Id);
     if (st.Paused) thaw(st);
     signalPid(st.Pid, parseSignal(signal ?? rec.Config.StopSignal));
     let after = await waitExit(store, rec.Id, t < 0 ? Infinity : t * 1000);
@@ -50,6 +53,13 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
     }
     markStopped(store, rec, after, true);
   });
+}
+
+/** Tell the monitor not to restart the container (restart policies). */
+export function requestStop(store: ContainerStore, id: string): void {
+  try {
+    fs.writeFileSync(path.join(runtimeDir(store, id), 'stop-requested'), '');
+  } catch { /* no runtime state: nothing to restart */ }
 }
 
 function thaw(st: LiveState): void {
@@ -63,7 +73,8 @@ export async function killContainer(store: ContainerStore, ref: string, signal?:
   const sig = parseSignal(signal ?? 'KILL');
   const rec = store.find(ref);
   const st = liveState(store, rec);
-  if (!st.Running) throw conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
+  if (!st.Running || st.Restarting) throw conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
+  if (sig === 9 || sig === 15) requestStop(store, rec.Id);
   process.kill(st.Pid, sig);
   if (sig === 9) {
     const after = await waitExit(store, rec.Id);
