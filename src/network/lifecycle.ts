@@ -1,10 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { failedPrecondition, isBerthError } from '../errors.js';
 import { applyNetOps, linkExists } from '../sys/netExec.js';
 import { NetworkStore, DEFAULT_NETWORK, type CreateOptions } from './NetworkStore.js';
 import { planBridge, planBridgeRemove } from './plan.js';
 import { syncFirewall } from './applyFirewall.js';
-import { stopDns } from './dns/manage.js';
+import { logFileFor, stopDns } from './dns/manage.js';
 import type { NetworkState } from './types.js';
 
 /** Extra settings a test (or `network create`) may give; dnsUpstream points forwarding elsewhere. */
@@ -61,6 +62,7 @@ export async function ensureNetworkUp(store: NetworkStore, ref: string, opts: { 
 /** `network rm`: refuse while containers are attached (Docker's error), else tear down. */
 export async function removeNetwork(root: string, ref: string, opts: { allowDefault?: boolean } = {}): Promise<NetworkState> {
   const store = new NetworkStore(root);
+  if (ref === DEFAULT_NETWORK && !opts.allowDefault) throw failedPrecondition(`${ref} is a pre-defined network and cannot be removed`);
   return store.locked(async () => {
     const net = store.get(ref);
     if (net.isDefault && !opts.allowDefault) throw failedPrecondition(`${net.name} is a pre-defined network and cannot be removed`);
@@ -68,6 +70,7 @@ export async function removeNetwork(root: string, ref: string, opts: { allowDefa
     if (n > 0) throw failedPrecondition(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
     await teardown(store, net);
     store.delete(net.name);
+    fs.rmSync(logFileFor(path.join(store.dir, `${net.name}.json`)), { force: true });
     return net;
   });
 }

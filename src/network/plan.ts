@@ -1,4 +1,5 @@
 import type { Endpoint, NetworkState } from './types.js';
+import { macFor } from './ipam.js';
 
 /**
  * The link/address/route operations for a bridge and a container endpoint, as data.
@@ -17,7 +18,9 @@ const prefixOf = (net: NetworkState) => net.subnet.split('/')[1];
 export function planBridge(net: NetworkState): NetOp[] {
   const br = net.bridge;
   const ops: NetOp[] = [
-    { kind: 'ip', cmd: `link add name ${br} type bridge` },
+    // A fixed MAC: otherwise the bridge takes its lowest port's MAC and changes it when that
+    // container leaves, and the others' ARP entries for the gateway go stale.
+    { kind: 'ip', cmd: `link add name ${br} address ${macFor(net.gateway)} type bridge` },
     { kind: 'ip', cmd: `addr add ${net.gateway}/${prefixOf(net)} dev ${br}` },
     { kind: 'ip', cmd: `link set ${br} up` },
     // Published ports reachable from 127.0.0.1: DNAT in OUTPUT sends loopback-sourced packets here.

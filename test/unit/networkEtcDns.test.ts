@@ -47,6 +47,7 @@ test('dns records: name, aliases, short id, case-insensitive', () => {
 
 test('plan: bridge and attach ops; internal gets no default route', () => {
   const b = planBridge(net());
+  assert.equal(b[0].kind === 'ip' && b[0].cmd, 'link add name berthaaaaaaaaaa address 02:42:0a:d5:04:01 type bridge', 'fixed bridge MAC');
   assert.deepEqual(b.filter((o) => o.kind === 'sysctl').map((o) => o.kind === 'sysctl' && o.key), ['net.ipv4.conf.berthaaaaaaaaaa.route_localnet', 'net.ipv4.ip_forward']);
   assert.ok(!planBridge(net({ internal: true })).some((o) => o.kind === 'sysctl' && o.key === 'net.ipv4.ip_forward'));
   const a = planAttach(net(), ep('c', 'c', '10.213.4.2'), true);

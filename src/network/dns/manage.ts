@@ -27,7 +27,12 @@ export async function ensureDns(net: NetworkState, stateFile: string): Promise<n
   if (!hasDns(net)) return undefined;
   if (isDnsServer(net.dnsPid, stateFile)) return net.dnsPid;
   const up = upstreamsFor(net);
-  return spawnDnsServer(serverScript, [stateFile, net.gateway, String(net.dnsPort ?? 53), up.length ? up.join(',') : '-']);
+  return spawnDnsServer(serverScript, [stateFile, net.gateway, String(net.dnsPort ?? 53), up.length ? up.join(',') : '-'], logFileFor(stateFile));
+}
+
+/** The DNS server's stderr, next to the network's state file. */
+export function logFileFor(stateFile: string): string {
+  return stateFile.replace(/\.json$/, '.dns.log');
 }
 
 export function stopDns(net: NetworkState, stateFile: string): void {

@@ -16,14 +16,16 @@ const [stateFile, listenIp, portStr, upstreamArg] = process.argv.slice(2);
 const upstreams = !upstreamArg || upstreamArg === '-' ? [] : upstreamArg.split(',');
 const UPSTREAM_TIMEOUT_MS = 2000;
 
-let cache: { mtimeMs: number; records: Map<string, string[]> } | undefined;
+/** Keyed by inode too: every atomic write is a new file, and mtimes are only tick-precise. */
+let cache: { key: string; records: Map<string, string[]> } | undefined;
 
 function records(): Map<string, string[]> {
   try {
     const st = fs.statSync(stateFile);
-    if (!cache || cache.mtimeMs !== st.mtimeMs) {
+    const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    if (!cache || cache.key !== key) {
       const net = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as NetworkState;
-      cache = { mtimeMs: st.mtimeMs, records: recordsOf(net) };
+      cache = { key, records: recordsOf(net) };
     }
   } catch {
     // State file gone or mid-replace: keep the last good records.
@@ -44,9 +46,10 @@ function forward(raw: Buffer, hosts: string[]): Promise<Buffer | undefined> {
       if (b) resolve(b);
       else resolve(forward(raw, rest));
     };
-    const t = setTimeout(() => done(undefined), UPSTREAM_TIMEOUT_MS);
-    s.on('error', () => done(undefined));
-    s.on('message', (m) => done(m));
+    let settled = false;
+    const t = setTimeout(() => !settled && ((settled = true), done(undefined)), UPSTREAM_TIMEOUT_MS);
+    s.on('error', () => !settled && ((settled = true), done(undefined)));
+    s.on('message', (m) => !settled && ((settled = true), done(m)));
     s.send(raw, Number(p), addr);
   });
 }
@@ -65,7 +68,8 @@ async function handle(sock: dgram.Socket, raw: Buffer, rinfo: dgram.RemoteInfo):
 }
 
 const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-sock.on('message', (m, r) => void handle(sock, m, r).catch(() => undefined));
+sock.on('message', (m, r) => void handle(sock, m, r).catch((e: Error) => process.stderr.write(`berth dns: ${e.message}\n`)));
+process.on('uncaughtException', (e) => process.stderr.write(`berth dns: uncaught: ${e.stack ?? e.message}\n`));
 sock.on('error', (e) => {
   process.stderr.write(`berth dns: ${e.message}\n`);
   process.exit(1);
