@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addCreateCommand } from './create.js';
+import { addExecCommand } from './exec.js';
 import { addInfoCommands } from './info.js';
 import { addInspectCommand } from './inspect.js';
 import { addKillCommand } from './kill.js';
@@ -34,6 +35,7 @@ export function registerContainerCommands(program: Command): void {
     addRenameCommand(parent);
     addPauseCommands(parent);
     addLogsCommand(parent);
+    addExecCommand(parent);
   }
   addRmCommand(program, 'rm');
   addRmCommand(container, 'rm');

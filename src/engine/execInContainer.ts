@@ -1,0 +1,58 @@
+/**
+ * `exec`: a new process in a running container, built from the container's own process
+ * (env, user, caps, cwd) with the exec flags applied, run by the helper in exec mode
+ * (joins every namespace and the cgroup).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { conflict } from '../errors.js';
+import { CAPABILITIES } from '../runtime/capabilities.js';
+import { execContainer } from '../runtime/execContainer.js';
+import type { Spec } from '../runtime/spec.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState } from './containerState.js';
+import { readLayeredFile, resolveUser } from './imageFiles.js';
+import { mergeEnv, parseEnvArgs } from './parseFlags.js';
+import { snapshotDirs } from './startContainer.js';
+
+export interface ExecRequest {
+  command: string[];
+  detach?: boolean;
+  tty?: boolean;
+  env?: string[];
+  user?: string;
+  workdir?: string;
+  privileged?: boolean;
+}
+
+export async function execInContainer(store: ContainerStore, ref: string, req: ExecRequest): Promise<number> {
+  const rec = store.find(ref);
+  const st = liveState(store, rec);
+  if (!st.Running || st.Restarting) throw conflict(`container ${rec.Id} is not running`);
+  if (st.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+  const spec = JSON.parse(fs.readFileSync(path.join(store.dir(rec.Id), 'config.json'), 'utf8')) as Spec;
+  const proc = { ...spec.process! };
+  proc.args = req.command;
+  proc.terminal = !!req.tty;
+  proc.env = mergeEnv(proc.env ?? [], parseEnvArgs(req.env ?? []));
+  if (req.workdir) proc.cwd = req.workdir;
+  if (req.user !== undefined) {
+    const { ImageStore } = await import('../image/ImageStore.js');
+    const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
+    const u = resolveUser(req.user, readLayeredFile(dirs, 'etc/passwd'), readLayeredFile(dirs, 'etc/group'));
+    if ('error' in u) throw conflict(u.error);
+    proc.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+  }
+  if (req.privileged) {
+    const all = [...CAPABILITIES];
+    proc.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
+  } else if (proc.user.uid !== 0 && proc.capabilities) {
+    proc.capabilities = { ...proc.capabilities, effective: [], permitted: [] };
+  }
+  let seccomp: { program: Uint8Array; flags: number } | undefined;
+  if (spec.linux?.seccomp && !req.privileged) {
+    const { compileSeccompFor } = await import('../runtime/seccompFor.js');
+    seccomp = compileSeccompFor(spec.linux.seccomp);
+  }
+  return execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach });
+}
