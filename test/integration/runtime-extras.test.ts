@@ -1,0 +1,92 @@
+/** `berth runtime`: hooks at the spec's points, and terminal via --console-socket. */
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fixturesDir, requiresRoot } from '../helpers.js';
+import { berth, berthDetached, cleanupBundle, makeBundle } from '../runtimeHelpers.js';
+
+describe('runtime: hooks', requiresRoot, () => {
+  const b = makeBundle();
+  after(() => cleanupBundle(b));
+
+  test('every hook phase runs, in order, with the state on stdin', () => {
+    const hostLog = path.join(b.dir, 'hooks.log');
+    const hook = (phase: string) => ({ path: '/bin/sh', args: ['sh', '-c', `read s; echo "${phase} $s" >> ${hostLog}`] });
+    // startContainer runs inside the container: it writes into the container's filesystem.
+    const inside = { path: '/bin/sh', args: ['sh', '-c', 'read s; echo "startContainer $(hostname)" >> /hooks-inside.log'] };
+    b.spec.hostname = 'hooked';
+    b.spec.hooks = {
+      prestart: [hook('prestart')], createRuntime: [hook('createRuntime')], createContainer: [hook('createContainer')],
+      startContainer: [inside], poststart: [hook('poststart')], poststop: [hook('poststop')],
+    };
+    b.spec.process!.args = ['true'];
+    b.write();
+    const r = berth(b, ['run', 'hk']);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = fs.readFileSync(hostLog, 'utf8').trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.split(' ')[0]), ['prestart', 'createRuntime', 'createContainer', 'poststart', 'poststop']);
+    const state = JSON.parse(lines[0].slice('prestart '.length));
+    assert.equal(state.id, 'hk');
+    assert.ok(state.pid > 0);
+    assert.equal(fs.readFileSync(path.join(b.rootfs, 'hooks-inside.log'), 'utf8'), 'startContainer hooked\n');
+    delete b.spec.hooks;
+  });
+
+  test('a failing prestart hook fails the create and leaves nothing', () => {
+    b.spec.hooks = { prestart: [{ path: '/bin/false' }] };
+    b.spec.process!.args = ['true'];
+    b.write();
+    const r = berthDetached(b, ['create', 'hkfail']);
+    delete b.spec.hooks;
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^berth: prestart hook `\/bin\/false` failed: exit status 1/);
+    assert.ok(!fs.existsSync(path.join(b.root, 'hkfail')));
+  });
+});
+
+describe('runtime: terminal', requiresRoot, () => {
+  const b = makeBundle();
+  after(() => cleanupBundle(b));
+
+  test('process.terminal gives a real pty, its master sent over --console-socket', async () => {
+    const sock = path.join(b.dir, 'console.sock');
+    const peer = spawn('python3', [path.join(fixturesDir, 'runtime', 'recvtty.py'), sock, 'tty; [ -t 0 ] && echo STDIN-IS-TTY; echo END-OF-TEST; exit'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    peer.stdout.on('data', (d) => (out += d));
+    await new Promise<void>((r) => peer.stdout.once('data', () => r()));
+    b.spec.process!.terminal = true;
+    b.spec.process!.args = ['sh'];
+    b.write();
+    const r = berthDetached(b, ['run', '--console-socket', sock, 'tty']);
+    await new Promise((res) => peer.on('exit', res));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(out, /name=\/dev\/pts\/0/);
+    assert.match(out, /^\/dev\/pts\/0\r?$/m);
+    assert.match(out, /STDIN-IS-TTY/);
+  });
+});
+
+describe('runtime: kernel settings and paths', requiresRoot, () => {
+  const b = makeBundle();
+  after(() => cleanupBundle(b));
+
+  test('sysctl, domainname, oom_score_adj, umask, masked and read-only paths, read-only root', () => {
+    b.spec.domainname = 'example.test';
+    b.spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '12345' };
+    b.spec.process!.oomScoreAdj = 500;
+    b.spec.process!.user.umask = 0o077;
+    b.spec.root!.readonly = true;
+    b.spec.process!.args = ['sh', '-c', [
+      'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax', 'cat /proc/sys/kernel/domainname', 'cat /proc/self/oom_score_adj', 'umask',
+      'wc -c < /proc/timer_list', 'ls /sys/firmware | wc -l', 'echo 1 > /proc/sys/kernel/msgmax 2>/dev/null || echo ro-proc-sys',
+      'touch /newfile 2>/dev/null || echo ro-root', 'touch /tmp/x 2>/dev/null || echo ro-tmp-too',
+    ].join('; ')];
+    b.write();
+    const r = berth(b, ['run', 'ks']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['1', '12345', 'example.test', '500', '0077', '0', '0', 'ro-proc-sys', 'ro-root', 'ro-tmp-too']);
+    assert.equal(fs.readFileSync('/proc/sys/kernel/msgmax', 'utf8').trim() === '12345', false, 'the host is untouched');
+  });
+});
