@@ -7,7 +7,8 @@
 # "project", writable) is mounted at its host path and the run directory (9p tag
 # "berthvm") at /run/berth-vm. Then it runs /run/berth-vm/cmd with the host's bash,
 # writes the exit code to /run/berth-vm/rc and powers off.
-# Kernel command line: berth.project=<host path of the project>, berth.debug=1.
+# Kernel command line: berth.project=<host path of the project>, berth.debug=1,
+# berth.timeout=<seconds> (then dump the processes and stop the command).
 
 /bin/busybox mkdir -p /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
@@ -30,10 +31,12 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 PROJECT=
+LIMIT=
 for arg in $(cat /proc/cmdline); do
   case $arg in
     berth.project=*) PROJECT=${arg#berth.project=} ;;
     berth.debug=1) set -x ;;
+    berth.timeout=*) LIMIT=${arg#berth.timeout=} ;;
   esac
 done
 [ -n "$PROJECT" ] || fail "no berth.project= on the kernel command line"
@@ -75,8 +78,25 @@ mount -t 9p -o "$P9,cache=mmap" project $R$PROJECT || fail "mount 9p project at 
 # Output straight to the host's terminal: raw, no CR added before each LF.
 stty -F $OUT raw -echo 2>/dev/null
 cut -d' ' -f1 /proc/uptime >$RUN/boot-seconds
-chroot $R /bin/bash /run/berth-vm/cmd </dev/null >$OUT 2>&1
-echo $? >$RUN/rc
+chroot $R /bin/bash /run/berth-vm/cmd </dev/null >$OUT 2>&1 &
+cmd=$!
+# Past berth.timeout, show what is still running, then stop (the host kills the VM
+# if this does not get through).
+if [ -n "$LIMIT" ]; then
+  (
+    sleep "$LIMIT"
+    touch /timed-out
+    echo "berth-vm: the command is still running after ${LIMIT}s; processes:"
+    ps -o pid,ppid,stat,args | grep -v '{ps}\|\[.*\]$'
+    echo "berth-vm: cgroups under berth/:"
+    find $R/sys/fs/cgroup/berth -type d 2>/dev/null | sed "s|^$R/sys/fs/cgroup/||"
+    kill -KILL $cmd
+  ) >$OUT 2>&1 &
+fi
+wait $cmd
+rc=$?
+[ -f /timed-out ] && rc=124
+echo $rc >$RUN/rc
 sync
 umount $R$PROJECT
 poweroff -f

@@ -79,6 +79,6 @@ chmod 755 "$stage/init" "$stage/bin/busybox"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --owner 0:0) | gzip -1 >"$stage.cpio.gz"
 mv "$stage.cpio.gz" "$out"
-# Older builds for this kernel are stale now.
-for old in "$cache/initramfs-$kver-"*.cpio.gz; do [ "$old" = "$out" ] || rm -f "$old"; done
+# Older builds are stale; leave an hour for runs that may be starting with one.
+find "$cache" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -path "$out" -mmin +60 -delete
 echo "$out"
