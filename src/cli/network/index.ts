@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import fs from 'node:fs';
+import { globalRoot } from '../globals.js';
+import { describe, failedPrecondition, invalidArgument } from '../../errors.js';
+import {
+  NetworkStore, createNetwork, removeNetwork, pruneNetworks, ensureDefaultNetwork, attachContainer, detachContainer,
+} from '../../network/index.js';
+import { inspectJson, lsTable, parseLabels } from './format.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** `berth network create|ls|inspect|rm|prune|connect|disconnect`. */
+export function registerNetworkCommands(program: Command): void {
+  const net = program.command('network').description('Manage networks');
+
+  net.command('create <name>').description('Create a network')
+    .option('-d, --driver <driver>', 'driver to manage the network', 'bridge')
+    .option('--subnet <cidr>', 'subnet in CIDR format')
+    .option('--gateway <ip>', 'IPv4 gateway for the subnet')
+    .option('--internal', 'restrict external access to the network')
+    .option('--label <k=v>', 'set metadata on a network', collect, [] as string[])
+    .action(async (name: string, o: { driver: string; subnet?: string; gateway?: string; internal?: boolean; label: string[] }, cmd: Command) => {
+      if (o.driver !== 'bridge') throw invalidArgument(`plugin "${o.driver}" not found (berth supports the bridge driver)`);
+      if (o.gateway && !o.subnet) throw invalidArgument('--gateway needs --subnet');
+      const n = await createNetwork(globalRoot(cmd), { name, subnet: o.subnet, gateway: o.gateway, internal: !!o.internal, labels: parseLabels(o.label) });
+      process.stdout.write(`${n.id}\n`);
+    });
+
+  net.command('ls').alias('list').description('List networks')
+    .option('-q, --quiet', 'only display network IDs')
+    .option('--no-trunc', 'do not truncate the output')
+    .action(async (o: { quiet?: boolean; trunc: boolean }, cmd: Command) => {
+      const root = globalRoot(cmd);
+      await ensureDefaultNetwork(root);
+      const nets = new NetworkStore(root).list();
+      if (o.quiet) process.stdout.write(nets.map((n) => (o.trunc ? n.id.slice(0, 12) : n.id) + '\n').join(''));
+      else process.stdout.write(lsTable(nets, !o.trunc));
+    });
+
+  net.command('inspect <network...>').description('Display detailed information on one or more networks')
+    .action(async (refs: string[], _o: unknown, cmd: Command) => {
+      const root = globalRoot(cmd);
+      if (refs.includes('bridge')) await ensureDefaultNetwork(root);
+      const store = new NetworkStore(root);
+      const found = [];
+      const errors: string[] = [];
+      for (const r of refs) {
+        try {
+          found.push(inspectJson(store.get(r)));
+        } catch (e) {
+          errors.push(describe(e));
+        }
+      }
+      process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+      if (errors.length) {
+        for (const e of errors) process.stderr.write(`berth: ${e}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  net.command('rm <network...>').alias('remove').description('Remove one or more networks')
+    .action(async (refs: string[], _o: unknown, cmd: Command) => {
+      const root = globalRoot(cmd);
+      for (const r of refs) {
+        try {
+          await removeNetwork(root, r);
+          process.stdout.write(`${r}\n`);
+        } catch (e) {
+          process.stderr.write(`berth: ${describe(e)}\n`);
+          process.exitCode = 1;
+        }
+      }
+    });
+
+  net.command('prune').description('Remove all unused networks')
+    .option('-f, --force', 'do not prompt for confirmation')
+    .action(async (o: { force?: boolean }, cmd: Command) => {
+      if (!o.force && !confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ')) return;
+      const removed = await pruneNetworks(globalRoot(cmd));
+      if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.join('\n')}\n`);
+    });
+
+  net.command('connect <network> <container>').description('Connect a container to a network')
+    .option('--alias <name>', 'add network-scoped alias for the container', collect, [] as string[])
+    .option('--ip <address>', 'IPv4 address')
+    .option('--netns <path>', "the container's network namespace (until the engine resolves containers)")
+    .action(async (network: string, container: string, o: { alias: string[]; ip?: string; netns?: string }, cmd: Command) => {
+      const netnsPath = requireNetns(container, o.netns);
+      await attachContainer({ root: globalRoot(cmd), containerId: container, name: container, aliases: o.alias, netnsPath, network, ip: o.ip });
+    });
+
+  net.command('disconnect <network> <container>').description('Disconnect a container from a network')
+    .option('-f, --force', 'force the container to disconnect from a network')
+    .action(async (network: string, container: string, _o: unknown, cmd: Command) => {
+      const root = globalRoot(cmd);
+      const n = new NetworkStore(root).get(network);
+      if (!n.endpoints[container]) throw failedPrecondition(`container ${container} is not connected to network ${n.name}`);
+      await detachContainer({ root, containerId: container, network: n.name });
+    });
+}
+
+function requireNetns(container: string, netns?: string): string {
+  if (!netns) throw failedPrecondition(`container ${container}: berth cannot look containers up for networking yet`, { hint: 'pass --netns /proc/<pid>/ns/net' });
+  if (!fs.existsSync(netns)) throw invalidArgument(`network namespace ${netns} does not exist`);
+  return netns;
+}
+
+function confirm(prompt: string): boolean {
+  process.stdout.write(prompt);
+  const buf = Buffer.alloc(256);
+  let n = 0;
+  try {
+    n = fs.readSync(0, buf, 0, buf.length, null);
+  } catch {
+    return false;
+  }
+  return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
+}
