@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
  */
 const GROUPS: { verbs: string[]; load: () => Promise<Register> }[] = [
   { verbs: ['runtime'], load: async () => (await import('./runtime/index.js')).registerRuntime },
+  { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
   {
     verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system'],
     load: async () => (await import('./image/index.js')).registerImageCommands,
