@@ -70,17 +70,19 @@ export class ContentStore {
   }
 
   /**
-   * Move a fully written, already hashed ingest file into blobs/. It is re-verified when
-   * `verify` (cheap for small blobs); "already exists" is success.
+   * Move a fully written, already hashed ingest file into blobs/ after fsync (skipped when
+   * the caller already synced it); "already exists" is success.
    */
-  commitFile(tmp: string, digest: Digest, size: number): void {
+  commitFile(tmp: string, digest: Digest, size: number, synced = false): void {
     const st = fs.statSync(tmp);
     if (st.size !== size) throw invalidArgument(`blob ${digest}: size ${st.size}, expected ${size}`);
-    const fd = fs.openSync(tmp, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+    if (!synced) {
+      const fd = fs.openSync(tmp, 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
     }
     if (this.has(digest)) {
       fs.rmSync(tmp, { force: true });

@@ -71,10 +71,16 @@ export class LayerStore {
     return fs.readdirSync(this.dir).filter((n) => /^[a-f0-9]{64}$/.test(n)).map((h) => `sha256:${h}` as Digest);
   }
 
-  /** Unpack a blob into a temp dir under layers/ (verifying `expected`); nothing is visible yet. */
-  async stage(blobFile: string, what: string, expected?: Digest): Promise<StagedLayer> {
+  /** A fresh temp dir (with an empty `diff/`) for a layer being unpacked. */
+  begin(): StagedLayer {
     const dir = path.join(this.dir, `.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
     fs.mkdirSync(path.join(dir, 'diff'), { recursive: true });
+    return { dir, info: { diffId: 'sha256:', size: 0, tarSize: 0, link: '', opaque: [] } };
+  }
+
+  /** Unpack a blob into a temp dir under layers/ (verifying `expected`); nothing is visible yet. */
+  async stage(blobFile: string, what: string, expected?: Digest): Promise<StagedLayer> {
+    const { dir } = this.begin();
     try {
       const r = await unpackLayer(blobFile, path.join(dir, 'diff'), what, expected);
       const info: LayerInfo = { diffId: r.diffId, size: r.size, tarSize: r.tarSize, link: '', opaque: r.opaque };

@@ -6,8 +6,10 @@ import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../errors.js';
 import { detectCompression, decompressor } from './decompress.js';
 import type { Digest } from './digest.js';
+import { LayerApplier } from './LayerApplier.js';
+import type { LayerStore, StagedLayer } from './LayerStore.js';
 import type { TarEntry } from './tar/TarEntry.js';
-import { TarParser, type TarHandler } from './tar/TarParser.js';
+import { isTarHeader, TarParser, type TarHandler } from './tar/TarParser.js';
 import { entryComponents, joinInside } from './unsafePath.js';
 
 /** One regular file of an archive, written to the staging dir with its digest. */
@@ -15,7 +17,21 @@ export interface StagedFile {
   file: string;
   digest: Digest;
   size: number;
+  /** fsync finished (done in the background while the archive streams). */
+  synced?: boolean;
 }
+
+/** An uncompressed layer unpacked while it streamed by (verified later against diff_ids). */
+interface Speculation {
+  head: Buffer[];
+  headLen: number;
+  staged?: StagedLayer;
+  applier?: LayerApplier;
+  parser?: TarParser;
+  failed?: boolean;
+}
+
+const LAYERISH = /(^|\/)layer\.tar$|^blobs\/sha256\/[a-f0-9]{64}$/;
 
 /**
  * An image archive (docker-archive or oci-archive, optionally compressed) unpacked into
@@ -29,9 +45,72 @@ export class ArchiveStaging implements TarHandler {
   private fd?: number;
   private hash?: crypto.Hash;
   private cur?: { rel: string; file: string; size: number };
+  private spec?: Speculation;
+  private syncs: Promise<void>[] = [];
+  /** Layers unpacked on the fly, by digest of the (uncompressed) tar = its diff_id. */
+  readonly unpacked = new Map<Digest, StagedLayer>();
 
-  constructor(readonly dir: string) {
+  /** With `layers`, uncompressed layer tars are unpacked while they stream (one pass, no re-read). */
+  constructor(readonly dir: string, private readonly layers?: LayerStore) {
     fs.mkdirSync(dir, { recursive: true });
+  }
+
+  private specData(chunk: Buffer): void {
+    const sp = this.spec!;
+    if (sp.failed) return;
+    try {
+      if (!sp.parser) {
+        sp.head.push(Buffer.from(chunk));
+        sp.headLen += chunk.length;
+        if (sp.headLen < 512) return;
+        const head = Buffer.concat(sp.head);
+        sp.head = [];
+        if (!isTarHeader(head)) {
+          sp.failed = true;
+          return;
+        }
+        sp.staged = this.layers!.begin();
+        sp.applier = new LayerApplier(path.join(sp.staged.dir, 'diff'));
+        sp.parser = new TarParser(sp.applier);
+        sp.parser.write(head);
+      } else sp.parser.write(chunk);
+    } catch {
+      this.specFail();
+    }
+  }
+
+  private specFail(): void {
+    const sp = this.spec!;
+    sp.failed = true;
+    sp.applier?.abort();
+    if (sp.staged) this.layers!.discard(sp.staged);
+  }
+
+  private specEnd(digest: Digest, tarSize: number): void {
+    const sp = this.spec!;
+    this.spec = undefined;
+    if (sp.failed || !sp.parser) return;
+    try {
+      sp.parser.end();
+      const r = sp.applier!.finish();
+      sp.staged!.info = { diffId: digest, size: r.size, tarSize, link: '', opaque: r.opaque };
+      this.unpacked.set(digest, sp.staged!);
+    } catch {
+      this.spec = sp;
+      this.specFail();
+      this.spec = undefined;
+    }
+  }
+
+  /** Wait for the background fsyncs of staged files. */
+  async synced(): Promise<void> {
+    await Promise.all(this.syncs);
+  }
+
+  /** Remove layers unpacked on the fly that were not used. */
+  discardUnpacked(): void {
+    for (const s of this.unpacked.values()) this.layers!.discard(s);
+    this.unpacked.clear();
   }
 
   entry(e: TarEntry): void {
@@ -47,6 +126,7 @@ export class ArchiveStaging implements TarHandler {
     this.fd = fs.openSync(file, 'wx', 0o644);
     this.hash = crypto.createHash('sha256');
     this.cur = { rel, file, size: 0 };
+    if (this.layers && e.size >= 1024 && LAYERISH.test(rel)) this.spec = { head: [], headLen: 0 };
   }
 
   data(chunk: Buffer): void {
@@ -54,19 +134,28 @@ export class ArchiveStaging implements TarHandler {
     this.cur!.size += chunk.length;
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd!, chunk, off, chunk.length - off);
+    if (this.spec) this.specData(chunk);
   }
 
   entryEnd(): void {
     if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
     const c = this.cur!;
-    this.files.set(c.rel, { file: c.file, size: c.size, digest: `sha256:${this.hash!.digest('hex')}` });
+    const f: StagedFile = { file: c.file, size: c.size, digest: `sha256:${this.hash!.digest('hex')}` };
+    this.files.set(c.rel, f);
+    if (this.spec) this.specEnd(f.digest, f.size);
+    this.syncs.push(new Promise<void>((res) => fs.fsync(fd, (err) => fs.close(fd, () => {
+      f.synced = !err;
+      res();
+    }))));
   }
 
   abort(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+    if (this.spec) this.specFail();
+    this.spec = undefined;
   }
 
   /** Look up an archive path (following the archive's own links). */
@@ -82,6 +171,7 @@ export class ArchiveStaging implements TarHandler {
   }
 
   remove(): void {
+    if (this.layers) this.discardUnpacked();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -108,16 +198,18 @@ async function* maybeDecompress(src: AsyncIterable<Buffer | string>): AsyncGener
 }
 
 /** Stage an archive stream; throws a one-line error for a non-tar or truncated input. */
-export async function stageArchive(src: AsyncIterable<Buffer | string>, dir: string): Promise<ArchiveStaging> {
-  const st = new ArchiveStaging(dir);
+export async function stageArchive(src: AsyncIterable<Buffer | string>, dir: string, layers?: LayerStore): Promise<ArchiveStaging> {
+  const st = new ArchiveStaging(dir, layers);
   const p = new TarParser(st);
   try {
     for await (const chunk of maybeDecompress(src)) {
       if (!p.done) p.write(chunk);
     }
     p.end();
+    await st.synced();
   } catch (e) {
     st.abort();
+    await st.synced();
     st.remove();
     const z = (e as { code?: string }).code;
     if (typeof z === 'string' && z.startsWith('Z_')) throw invalidArgument(`invalid archive: corrupt or truncated compressed data (${(e as Error).message})`);

@@ -107,7 +107,7 @@ function planOci(st: ArchiveStaging, ij: Buffer): PlannedImage[] {
  */
 export async function loadArchive(store: ImageStore, input: AsyncIterable<Buffer | string>): Promise<LoadResult> {
   return store.lease(async () => {
-    const st = await stageArchive(input, store.content.ingestPath('load'));
+    const st = await stageArchive(input, store.content.ingestPath('load'), store.layers);
     const staged: StagedLayer[] = [];
     try {
       crashPoint('load:staged');
@@ -121,6 +121,13 @@ export async function loadArchive(store: ImageStore, input: AsyncIterable<Buffer
         const ids = img.config.parsed.rootfs.diff_ids;
         for (let i = 0; i < img.layers.length; i++) {
           if (store.layers.has(ids[i]) || done.has(ids[i])) continue;
+          const fly = st.unpacked.get(ids[i]);
+          if (fly && img.layers[i].blob.digest === ids[i]) {
+            st.unpacked.delete(ids[i]);
+            done.set(ids[i], fly);
+            staged.push(fly);
+            continue;
+          }
           const s = await store.layers.stage(img.layers[i].blob.file, `${i} (${img.layers[i].blob.digest})`, ids[i]);
           done.set(ids[i], s);
           staged.push(s);
@@ -166,5 +173,5 @@ function commitImage(store: ImageStore, img: PlannedImage, done: Map<Digest, Sta
 function copyOrCommit(store: ImageStore, f: StagedFile): void {
   if (store.content.has(f.digest)) return;
   if (!fs.existsSync(f.file)) throw invalidArgument(`blob ${f.digest} vanished from staging`);
-  store.content.commitFile(f.file, f.digest, f.size);
+  store.content.commitFile(f.file, f.digest, f.size, f.synced);
 }

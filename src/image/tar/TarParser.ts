@@ -36,6 +36,15 @@ function readNumber(b: Buffer, off: number, len: number, field: string): number 
   return parseInt(s, 8);
 }
 
+/** True when `b` (512 bytes) is a tar header with a valid checksum. */
+export function isTarHeader(b: Buffer): boolean {
+  try {
+    return b.length >= BLOCK && checksumOk(b.subarray(0, BLOCK));
+  } catch {
+    return false;
+  }
+}
+
 function checksumOk(b: Buffer): boolean {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : b[i];
