@@ -71,9 +71,9 @@ mount -t tmpfs -o mode=0755 run $R/run
 # berth's state root on a plain tmpfs: its overlay snapshots cannot stack on the root overlay.
 mkdir -p $R/var/lib/berth
 mount -t tmpfs -o mode=0711 berth $R/var/lib/berth
-mkdir -p $RUN $R$PROJECT
+mkdir -p $RUN "$R$PROJECT"
 mount -t 9p -o "$P9" berthvm $RUN || fail "mount 9p berthvm failed"
-mount -t 9p -o "$P9,cache=mmap" project $R$PROJECT || fail "mount 9p project at $PROJECT failed"
+mount -t 9p -o "$P9,cache=mmap" project "$R$PROJECT" || fail "mount 9p project at $PROJECT failed"
 
 # Output straight to the host's terminal: raw, no CR added before each LF.
 stty -F $OUT raw -echo 2>/dev/null
@@ -98,5 +98,5 @@ rc=$?
 [ -f /timed-out ] && rc=124
 echo $rc >$RUN/rc
 sync
-umount $R$PROJECT
+umount "$R$PROJECT"
 poweroff -f
