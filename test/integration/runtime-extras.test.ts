@@ -90,3 +90,32 @@ describe('runtime: kernel settings and paths', requiresRoot, () => {
     assert.equal(fs.readFileSync('/proc/sys/kernel/msgmax', 'utf8').trim() === '12345', false, 'the host is untouched');
   });
 });
+
+describe('runtime: exec, update, pause/resume, events --stats', requiresRoot, () => {
+  const b = makeBundle((s) => {
+    s.process!.args = ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done'];
+    s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }], pids: { limit: 50 } };
+  });
+  after(() => cleanupBundle(b));
+  const counter = () => Number(fs.readFileSync(path.join(b.rootfs, 'tmp', 'counter'), 'utf8') || '0');
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('exec runs in the container; update changes a limit; pause freezes; events prints stats', async () => {
+    assert.equal(berthDetached(b, ['run', '-d', 'busy']).status, 0);
+    const ex = berth(b, ['exec', 'busy', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; exit 3']);
+    assert.equal(ex.status, 3);
+    assert.match(ex.stdout, /^sh -c i=0/);
+    assert.equal(berth(b, ['update', '--pids-limit', '77', 'busy']).status, 0);
+    const stats = JSON.parse(berth(b, ['events', '--stats', 'busy']).stdout);
+    assert.equal(stats.data.pids.limit, 77);
+    assert.ok(stats.data.pids.current >= 1);
+    assert.equal(berth(b, ['pause', 'busy']).status, 0);
+    const frozen = counter();
+    await sleep(400);
+    assert.equal(counter(), frozen, 'no progress while paused');
+    assert.equal(berth(b, ['resume', 'busy']).status, 0);
+    await sleep(400);
+    assert.ok(counter() > frozen, 'progress after resume');
+    assert.equal(berth(b, ['delete', '--force', 'busy']).status, 0);
+  });
+});

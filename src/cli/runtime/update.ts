@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { invalidArgument } from '../../errors.js';
+import { Cgroup } from '../../runtime/cgroups/index.js';
+import type { LinuxResources } from '../../runtime/cgroups/types.js';
+import { cgroupLayout } from '../../runtime/createContainer.js';
+import { openState } from '../../runtime/state.js';
+import { runtimeRoot } from './index.js';
+
+interface UpdateFlags {
+  memory?: string; memoryReservation?: string; memorySwap?: string; cpuShares?: string; cpuQuota?: string;
+  cpuPeriod?: string; cpusetCpus?: string; cpusetMems?: string; pidsLimit?: string; blkioWeight?: string; r?: string;
+}
+
+const int = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw invalidArgument(`invalid value for --${name}: \`${v}\``);
+  return Number(v);
+};
+
+/** runc's `update` flags -> OCI linux.resources. */
+export function resourcesFromFlags(o: UpdateFlags): LinuxResources {
+  const r: Record<string, Record<string, unknown>> = {};
+  const set = (group: string, key: string, v: unknown) => { if (v !== undefined) (r[group] ??= {})[key] = v; };
+  set('memory', 'limit', int('memory', o.memory));
+  set('memory', 'reservation', int('memory-reservation', o.memoryReservation));
+  set('memory', 'swap', int('memory-swap', o.memorySwap));
+  set('cpu', 'shares', int('cpu-share', o.cpuShares));
+  set('cpu', 'quota', int('cpu-quota', o.cpuQuota));
+  set('cpu', 'period', int('cpu-period', o.cpuPeriod));
+  set('cpu', 'cpus', o.cpusetCpus);
+  set('cpu', 'mems', o.cpusetMems);
+  set('pids', 'limit', int('pids-limit', o.pidsLimit));
+  set('blockIO', 'weight', int('blkio-weight', o.blkioWeight));
+  return r as LinuxResources;
+}
+
+export function registerUpdate(rt: Command): void {
+  rt.command('update').description('update the resource limits of a running container').argument('<id>')
+    .option('-r, --resources <file>', 'a JSON file with OCI linux.resources (`-` for stdin)')
+    .option('--memory <bytes>').option('--memory-reservation <bytes>').option('--memory-swap <bytes>')
+    .option('--cpu-share <shares>').option('--cpu-quota <us>').option('--cpu-period <us>')
+    .option('--cpuset-cpus <list>').option('--cpuset-mems <list>').option('--pids-limit <n>').option('--blkio-weight <w>')
+    .action(async (id: string, o: UpdateFlags & { resources?: string; cpuShare?: string }, cmd: Command) => {
+      const sd = openState(runtimeRoot(cmd), id);
+      const s = sd.read();
+      if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup to update`);
+      let res: LinuxResources;
+      if (o.resources) {
+        const fs = await import('node:fs');
+        res = JSON.parse(fs.readFileSync(o.resources === '-' ? 0 : o.resources, 'utf8')) as LinuxResources;
+      } else {
+        res = resourcesFromFlags({ ...o, cpuShares: o.cpuShare });
+      }
+      Cgroup.open(cgroupLayout(), s.cgroupPath).update(res);
+    });
+}
+
+export function registerPauseResume(rt: Command): void {
+  for (const [verb, freeze] of [['pause', true], ['resume', false]] as const) {
+    rt.command(verb).description(freeze ? 'freeze every process of a container' : 'thaw a paused container').argument('<id>')
+      .action((id: string, _o: unknown, cmd: Command) => {
+        const s = openState(runtimeRoot(cmd), id).read();
+        if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup`);
+        const cg = Cgroup.open(cgroupLayout(), s.cgroupPath);
+        if (freeze) cg.freeze();
+        else cg.thaw();
+      });
+  }
+}
+
+export function registerEvents(rt: Command): void {
+  rt.command('events').description('print container statistics as JSON').argument('<id>')
+    .option('--stats', 'print one statistics record and exit')
+    .option('--interval <seconds>', 'seconds between records', '5')
+    .action(async (id: string, o: { stats?: boolean; interval: string }, cmd: Command) => {
+      const sd = openState(runtimeRoot(cmd), id);
+      const s = sd.read();
+      if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup`);
+      const cg = Cgroup.open(cgroupLayout(), s.cgroupPath);
+      const emit = () => process.stdout.write(JSON.stringify({ type: 'stats', id, data: cg.stats() }) + '\n');
+      emit();
+      if (o.stats) return;
+      while (sd.status() !== 'stopped') {
+        await new Promise((r) => setTimeout(r, Number(o.interval) * 1000));
+        emit();
+      }
+    });
+}
