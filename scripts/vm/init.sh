@@ -85,7 +85,7 @@ cmd=$!
 if [ -n "$LIMIT" ]; then
   (
     sleep "$LIMIT"
-    touch /timed-out
+    touch $RUN/timed-out
     echo "berth-vm: the command is still running after ${LIMIT}s; processes:"
     ps -o pid,ppid,stat,args | grep -v '{ps}\|\[.*\]$'
     echo "berth-vm: cgroups under berth/:"
@@ -94,9 +94,7 @@ if [ -n "$LIMIT" ]; then
   ) >$OUT 2>&1 &
 fi
 wait $cmd
-rc=$?
-[ -f /timed-out ] && rc=124
-echo $rc >$RUN/rc
+echo $? >$RUN/rc
 sync
 umount "$R$PROJECT"
 poweroff -f

@@ -132,7 +132,7 @@ wait "$qpid" || qrc=$?
 qpid=
 end=$(date +%s.%N)
 
-if [ "$(cat "$run/rc" 2>/dev/null)" = 124 ]; then
+if [ -f "$run/timed-out" ]; then
   echo "berth-vm: timed out: the command ran past ${timeout}s" >&2
   exit 124
 fi
