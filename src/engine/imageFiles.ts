@@ -129,8 +129,8 @@ export function resolveUser(spec: string, passwd: string | undefined, group: str
     else if (/^\d+$/.test(g)) gid = Number(g);
     else return { error: `unable to find group ${g}: no matching entries in group file` };
   }
-  const additionalGids = g !== undefined || !name ? [] : groups
-    .filter((f) => (f[3] ?? '').split(',').includes(name) && Number(f[2]) !== gid)
-    .map((f) => Number(f[2]));
+  // As Docker: the primary group, then every group listing the user (none when a group was given).
+  const member = g !== undefined || !name ? [] : groups.filter((f) => (f[3] ?? '').split(',').includes(name)).map((f) => Number(f[2]));
+  const additionalGids = [...new Set([gid, ...member])];
   return { uid, gid, additionalGids };
 }

@@ -11,6 +11,7 @@ import { deleteContainer } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
+import { requestStop } from './stopContainer.js';
 import { VolumeStore } from './volumes.js';
 
 export async function removeContainer(store: ContainerStore, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
@@ -29,7 +30,10 @@ export async function removeContainer(store: ContainerStore, ref: string, opts: 
 
 /** Everything but the lock; used by rm, --rm and a failed create. */
 export async function removeContainerFiles(store: ContainerStore, rec: ContainerRecord, volumes: boolean): Promise<void> {
-  if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) await deleteContainer(store.runtimeRoot, rec.Id, true);
+  if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
+    requestStop(store, rec.Id);
+    await deleteContainer(store.runtimeRoot, rec.Id, true);
+  }
   new ImageStore(store.root).removeSnapshot(rec.SnapshotKey);
   if (volumes) {
     const vols = new VolumeStore(store.root);

@@ -46,7 +46,10 @@ function ensureWorkdir(dirs: string[], workdir: string): void {
 /** Start `rec` (caller holds its lock). Throws BerthError with exitCode 126/127 when the command cannot run. */
 export async function startRecord(store: ContainerStore, rec: ContainerRecord): Promise<StartResult> {
   const images = new ImageStore(store.root);
-  if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) await deleteContainer(store.runtimeRoot, rec.Id, true);
+  if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
+    fs.writeFileSync(path.join(store.runtimeRoot, rec.Id, 'stop-requested'), '');
+    await deleteContainer(store.runtimeRoot, rec.Id, true);
+  }
   const dirs = snapshotDirs(images, rec.SnapshotKey);
   const user = rec.ProcessUser ?? userFor(rec, dirs);
   ensureWorkdir(dirs, rec.Config.WorkingDir);

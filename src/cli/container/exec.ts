@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, storeOf } from './common.js';
+import { collect, exit1, storeOf } from './common.js';
 
 /** `exec [-d] [-i] [-t] [-e] [-u] [-w] [--privileged] CONTAINER COMMAND [ARG...]`. */
 export function addExecCommand(parent: Command): Command {
@@ -14,7 +14,7 @@ export function addExecCommand(parent: Command): Command {
     .option('-w, --workdir <string>', 'Working directory inside the container')
     .option('--privileged', 'Give extended privileges to the command')
     .passThroughOptions()
-    .action(async (ref: string, command: string[], o: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean }, cmd: Command) => {
+    .action(exit1(async (ref: string, command: string[], o: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean }, cmd: Command) => {
       const store = await storeOf(cmd);
       const { execInContainer } = await import('../../engine/execInContainer.js');
       const raw = !!o.tty && !o.detach && process.stdin.isTTY;
@@ -24,5 +24,5 @@ export function addExecCommand(parent: Command): Command {
       } finally {
         if (raw) process.stdin.setRawMode(false);
       }
-    });
+    }));
 }

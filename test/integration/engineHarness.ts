@@ -1,0 +1,68 @@
+/** Running the real `berth` CLI against a throwaway root holding a busybox image. */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { berthBin, tmpDir } from '../helpers.js';
+import { createBusyboxImage } from '../imageHelpers.js';
+
+export interface Out { code: number; stdout: string; stderr: string }
+
+export class Engine {
+  readonly root: string;
+  constructor(prefix = 'berth-engine-') {
+    this.root = tmpDir(prefix);
+  }
+
+  async init(): Promise<this> {
+    await createBusyboxImage(this.root);
+    return this;
+  }
+
+  run(args: string[], input?: string): Out {
+    const r = spawnSync(process.execPath, [berthBin, '--root', this.root, ...args], { encoding: 'utf8', input, maxBuffer: 256 << 20 });
+    return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Like run, but throws with stderr unless it exits 0; returns trimmed stdout. */
+  ok(args: string[]): string {
+    const r = this.run(args);
+    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  async runAsync(args: string[]): Promise<Out> {
+    const c = spawn(process.execPath, [berthBin, '--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    const code: number = await new Promise((r) => c.on('close', (n) => r(n ?? 128)));
+    return { code, stdout, stderr };
+  }
+
+  inspect(ref: string): Record<string, any> {
+    return JSON.parse(this.ok(['inspect', ref]))[0];
+  }
+
+  /** rm -f -v of everything, then the root itself (also on failure). */
+  cleanup(): void {
+    const ids = this.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+    if (ids.length) this.run(['rm', '-f', '-v', ...ids]);
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+
+  containerDirs(): string[] {
+    const d = path.join(this.root, 'containers');
+    return fs.existsSync(d) ? fs.readdirSync(d) : [];
+  }
+}
+
+export async function until<T>(f: () => T | undefined | false, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
