@@ -22,7 +22,8 @@ export interface Box {
 export const PROBE = '/bin/probe';
 
 export function hasCompiler(): boolean {
-  return spawnSync('cc', ['--version']).status === 0 && fs.existsSync('/usr/lib/x86_64-linux-gnu/libc.a');
+  const r = spawnSync('cc', ['-print-file-name=libc.a'], { encoding: 'utf8' });
+  return r.status === 0 && path.isAbsolute(r.stdout.trim()) && fs.existsSync(r.stdout.trim());
 }
 
 /** A bundle directory with a busybox rootfs and the probe at /bin/probe. */
