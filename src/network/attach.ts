@@ -13,11 +13,9 @@ import { ensureDns, hasDns, stopDns } from './dns/manage.js';
 import { hostnameFile, hostsFile, parseResolvConf, resolvConfFile } from './etcFiles.js';
 import type { AttachResult, Endpoint, NetworkState } from './types.js';
 
-/** Bandwidth limits for `--network-rate`; applied by src/network/rate/ (tc). */
-export interface RateSpec {
-  egress?: string;
-  ingress?: string;
-}
+import { containerRatePlan } from './rate/index.js';
+import { runTcCommands } from '../sys/runTc.js';
+import type { RateSpec } from './rateFlag.js';
 
 export interface AttachOptions {
   root: string;
@@ -36,13 +34,8 @@ export interface AttachOptions {
   ip?: string;
   /** Interface name inside; default eth<N> for the container's Nth network. */
   ifname?: string;
+  /** `--network-rate` (parseNetworkRate): shaped with tc by src/network/rate/. */
   rate?: RateSpec;
-  /**
-   * The call site for `--network-rate`: the engine passes the tc mechanism from
-   * src/network/rate/ here; it gets the host-side veth (egress of the container is
-   * ingress on it) and the requested rates.
-   */
-  rateLimiter?: (hostIfname: string, rate: RateSpec) => void | Promise<void>;
 }
 
 export interface DetachOptions {
@@ -107,7 +100,9 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
   try {
     applyNetOps(planAttach(net, ep, first));
     await syncFirewall([store.get(net.name)]);
-    if (o.rate && o.rateLimiter) await o.rateLimiter(ep.hostIfname, o.rate);
+    if (o.rate && (o.rate.egress || o.rate.ingress)) {
+      runTcCommands(containerRatePlan({ hostVeth: ep.hostIfname, containerVeth: ep.ifname, containerNetns: ep.netnsPath, ...o.rate }));
+    }
     if (hasDns(net)) await startDnsIfNeeded(store, net.name);
   } catch (e) {
     await detachContainer({ root: o.root, containerId: o.containerId, network: net.name }).catch(() => undefined);

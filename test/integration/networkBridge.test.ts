@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import dgram from 'node:dgram';
 import { requiresRoot, tmpDir } from '../helpers.js';
-import { attachContainer, detachContainer, ensureDefaultNetwork, removeNetwork, parsePublish, reconcile, NetworkStore, type AttachResult } from '../../src/network/index.js';
+import { attachContainer, detachContainer, ensureDefaultNetwork, removeNetwork, parsePublish, parseNetworkRate, reconcile, NetworkStore, type AttachResult } from '../../src/network/index.js';
 import { firewallText } from '../../src/network/firewall.js';
 import { iptablesSaveBoth } from '../../src/sys/netExec.js';
 import { Netns, httpd, udpEcho, leakSnapshot, rand, sh, tryRun, wget } from './networkHarness.js';
@@ -115,6 +115,16 @@ describe('network: default bridge, NAT and published ports', requiresRoot, () =>
     assert.doesNotMatch(sh('iptables-save', ['-t', 'nat']), /--dport 18099/);
     assert.ok(!fs.existsSync(`/sys/class/net/${r.hostIfname}`));
     assert.equal(new NetworkStore(root).get('bridge').endpoints[id], undefined);
+  });
+
+  test('--network-rate: tbf on both veth ends', async () => {
+    const f = new Netns();
+    nss.push(f);
+    const id = 'f'.repeat(60) + rand().slice(0, 4);
+    ids.push(id);
+    const r = await attachContainer({ root, containerId: id, name: 'f', netnsPath: f.path, rate: parseNetworkRate('egress=8mbit,ingress=4mbit') });
+    assert.match(sh('tc', ['qdisc', 'show', 'dev', r.hostIfname]), /tbf .*rate 4Mbit/);
+    assert.match(f.exec(['tc', 'qdisc', 'show', 'dev', 'eth0']).out, /tbf .*rate 8Mbit/);
   });
 
   test('detach removes the veth, port rules and the allocation', async () => {

@@ -66,3 +66,13 @@ test('assignHostPorts: a host range takes its first free port; duplicates in one
   assert.throws(() => assignHostPorts([...parsePublish('7000:80'), ...parsePublish('7000:81')], env), /already allocated/);
   assert.equal(formatPort({ hostIp: '', hostPort: 32768, containerPort: 80, protocol: 'tcp' }), '80/tcp -> 0.0.0.0:32768');
 });
+
+test('parseNetworkRate: one rate for both directions, or egress=/ingress=', async () => {
+  const { parseNetworkRate } = await import('../../src/network/rateFlag.js');
+  assert.deepEqual(parseNetworkRate('10mbit'), { egress: '10mbit', ingress: '10mbit' });
+  assert.deepEqual(parseNetworkRate('egress=1mbit'), { egress: '1mbit' });
+  assert.deepEqual(parseNetworkRate('ingress=2mbps,egress=500kbit'), { ingress: '2mbps', egress: '500kbit' });
+  for (const bad of ['', 'fast', 'up=1mbit', 'egress=', 'egress=1mbit,egress=2mbit']) {
+    assert.throws(() => parseNetworkRate(bad), (e: unknown) => isBerthError(e, 'InvalidArgument'), bad);
+  }
+});
