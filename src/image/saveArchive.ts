@@ -21,10 +21,36 @@ export interface SaveItem {
   tags: string[];
 }
 
+/** `name` without a tag or digest, when no `name:latest` exists: every tagged image of that repository. */
+function repoImages(store: ImageStore, ref: string): SaveItem[] | undefined {
+  let r;
+  try {
+    r = parseReference(ref, false);
+  } catch {
+    return undefined;
+  }
+  if (r.tag || r.digest || store.tagFor(`${ref}:latest`)) return undefined;
+  const out: SaveItem[] = [];
+  for (const image of store.list()) {
+    const tags = image.tags.filter((t) => parseReference(t).repository === r.repository);
+    if (tags.length) out.push({ image, tags });
+  }
+  return out.length ? out : undefined;
+}
+
 /** Resolve `save` arguments the way Docker does: a name without tag saves all its tags. */
 export function saveItems(store: ImageStore, refs: string[]): SaveItem[] {
   const byId = new Map<string, SaveItem>();
   for (const ref of refs) {
+    const repoOnly = repoImages(store, ref);
+    if (repoOnly) {
+      for (const it of repoOnly) {
+        const cur = byId.get(it.image.id) ?? { image: it.image, tags: [] };
+        for (const t of it.tags) if (!cur.tags.includes(t)) cur.tags.push(t);
+        byId.set(it.image.id, cur);
+      }
+      continue;
+    }
     const img = store.resolve(ref);
     let tags: string[] = [];
     if (!img.id.endsWith(ref) && !img.id.slice(7).startsWith(ref.replace(/^sha256:/, ''))) {
