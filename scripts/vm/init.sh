@@ -64,7 +64,7 @@ mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 shm $R/dev/shm
 # /tmp on a real disk (ext2 on /dev/vda), as on most hosts: block-I/O limits need one.
-mke2fs -q -F /dev/vda >/dev/null 2>&1 || fail "mke2fs /dev/vda failed"
+mke2fs -q -F -i 65536 /dev/vda >/dev/null 2>&1 || fail "mke2fs /dev/vda failed"
 mount -t ext4 /dev/vda $R/tmp || fail "mount /dev/vda on /tmp failed"
 chmod 1777 $R/tmp
 mount -t tmpfs -o mode=0755 run $R/run

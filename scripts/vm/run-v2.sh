@@ -18,6 +18,7 @@
 #       BERTH_VM_DEBUG=1 shows kernel messages and traces the guest's init.
 #       BERTH_VM_QEMU: the qemu binary (default qemu-system-x86_64 from PATH).
 #       BERTH_VM_BOOT_LIMIT: seconds allowed for the boot (default 180).
+#       BERTH_VM_APPEND: more kernel parameters.
 #       BERTH_VM_KERNEL_DEB, BERTH_VM_REFRESH: see scripts/vm/kernel.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -81,7 +82,7 @@ truncate -s 1G "$run/scratch.img"
 # Kernel messages go to ttyS0 (console.log in the run directory, or the terminal with
 # BERTH_VM_DEBUG=1); the command's output to ttyS1, which is this script's stdout.
 append="console=ttyS0 cgroup_no_v1=all panic=-1 berth.project=$project"
-append+=" berth.timeout=$timeout"
+append+=" berth.timeout=$timeout ${BERTH_VM_APPEND:-}"
 if [ -n "${BERTH_VM_DEBUG:-}" ]; then
   append+=" berth.debug=1"
   console=(-chardev stdio,id=con,mux=on,signal=on -serial chardev:con -serial chardev:con)
