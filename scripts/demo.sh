@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The berth demo: make a small image, run it isolated and limited, look at it working.
+# Run as root on a fresh Debian machine: sudo bash scripts/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export BERTH_ROOT=${BERTH_ROOT:-/var/lib/berth}
+berth() { node bin/berth.js "$@"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+work=$(mktemp -d)
+trap 'berth rm -f demo-web >/dev/null 2>&1 || true; berth rm -f demo-oom >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+step "1. A small image: busybox from Debian's busybox-static, imported as busybox:demo"
+mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root}
+cp /bin/busybox "$work/rootfs/bin/busybox"
+for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$work/rootfs/bin/$a"; done
+echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"
+echo 'root:x:0:' > "$work/rootfs/etc/group"
+tar -C "$work/rootfs" -cf "$work/busybox.tar" .
+berth import --change 'CMD ["sh"]' "$work/busybox.tar" busybox:demo
+berth images busybox
+
+step "2. Run it detached, isolated (own pid/mnt/uts/ipc/net namespaces) and limited: 64 MB, half a CPU, 32 pids"
+berth run -d --name demo-web --hostname demo -m 64m --cpus 0.5 --pids-limit 32 busybox:demo \
+  sh -c 'i=0; while true; do i=$((i+1)); echo "tick $i from $(hostname)"; sleep 1; done'
+sleep 2
+berth ps
+
+step "3. Inside: pid 1 is our process, only our processes are visible, only lo exists"
+berth exec demo-web sh -c 'echo "pid of sh: $$ (exec)"; ps; ls /sys/class/net'
+
+step "4. Its logs (Docker's json-file format, capped at 10 MB x 3 by default)"
+berth logs --tail 3 demo-web
+
+step "5. Its limits, as the kernel enforces them"
+berth inspect --format 'Memory={{.HostConfig.Memory}} NanoCpus={{.HostConfig.NanoCpus}} PidsLimit={{.HostConfig.PidsLimit}}' demo-web
+berth stats --no-stream demo-web 2>/dev/null || true
+
+step "6. A process that wants 4x its 16 MB limit is OOM-killed; the host is fine"
+set +e
+berth run --name demo-oom -m 16m busybox:demo sh -c 'head -c 64m /dev/zero | tail > /dev/null'
+echo "exit code: $?"
+set -e
+berth inspect --format 'OOMKilled={{.State.OOMKilled}} ExitCode={{.State.ExitCode}}' demo-oom
+
+step "7. Stop and remove"
+berth stop -t 2 demo-web
+berth rm demo-web demo-oom
+berth ps -a
+echo
+echo "demo done"
