@@ -3,13 +3,15 @@
 // (Debian package linux-libc-dev): syscall name -> number for x86_64, x86 (i386),
 // x32 and aarch64. Uses the C preprocessor so #if/#ifdef blocks in
 // asm-generic/unistd.h are evaluated as they are for arm64.
-// Usage: node scripts/gen-syscalls.mjs [include-dir]   (default /usr/include)
+// Usage: node scripts/gen-syscalls.mjs [--check] [include-dir]   (default /usr/include)
+//   --check: exit 1 if the committed tables differ from what the headers give.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const inc = process.argv[2] ?? '/usr/include';
+const check = process.argv.includes('--check');
+const inc = process.argv.slice(2).find((a) => a !== '--check') ?? '/usr/include';
 const here = path.dirname(new URL(import.meta.url).pathname);
 const out = path.join(here, '..', 'src', 'runtime', 'seccomp', 'syscallTables.ts');
 
@@ -95,5 +97,10 @@ export const SYSCALL_TABLES: Readonly<Record<SyscallArch, Readonly<Record<string
   aarch64: parse(RAW.aarch64),
 };
 `;
+if (check) {
+  const same = fs.existsSync(out) && fs.readFileSync(out, 'utf8') === ts;
+  console.log(same ? `${out} matches the headers` : `${out} differs from the headers: re-run scripts/gen-syscalls.mjs`);
+  process.exit(same ? 0 : 1);
+}
 fs.writeFileSync(out, ts);
 console.log(`wrote ${out}: ${Object.entries(tables).map(([a, t]) => `${a} ${Object.keys(t).length}`).join(', ')}`);

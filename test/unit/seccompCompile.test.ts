@@ -8,7 +8,8 @@ import { AUDIT_ARCH, decodeProgram, BPF_MAXINSNS } from '../../src/runtime/secco
 import { clearMemoryCache } from '../../src/runtime/seccomp/cache.js';
 import { SYSCALL_TABLES } from '../../src/runtime/seccomp/syscallTables.js';
 import { isBerthError } from '../../src/errors.js';
-import { tmpDir } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { projectDir, tmpDir } from '../helpers.js';
 
 const X86_64 = AUDIT_ARCH.x86_64;
 const I386 = AUDIT_ARCH.x86;
@@ -277,4 +278,16 @@ test('compiled programs are cached by content, in memory and on disk', () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the committed syscall tables match the installed kernel headers', (t) => {
+  const headers = ['/usr/include/asm-generic/unistd.h', '/usr/include/x86_64-linux-gnu/asm/unistd_64.h'];
+  if (!headers.every((h) => fs.existsSync(h)) || spawnSync('cpp', ['--version']).status !== 0) {
+    return t.skip('needs cpp and linux-libc-dev');
+  }
+  const installed = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'linux-libc-dev'], { encoding: 'utf8' }).stdout;
+  const committed = /linux-libc-dev ([^)]+)\)/.exec(fs.readFileSync(path.join(projectDir, 'src', 'runtime', 'seccomp', 'syscallTables.ts'), 'utf8'))?.[1];
+  if (installed !== committed) return t.skip(`tables generated from linux-libc-dev ${committed}, installed ${installed}`);
+  const r = spawnSync(process.execPath, [path.join(projectDir, 'scripts', 'gen-syscalls.mjs'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
 });
