@@ -16,7 +16,7 @@ function writeStats(cg: Cgroup, kind: FixtureKind): void {
   if (kind === 'v2') {
     put('memory', 'memory.current', '1048576\n');
     put('memory', 'memory.max', '67108864\n');
-    put('memory', 'memory.stat', 'anon 512\nfile 4096\nkernel 0\n');
+    put('memory', 'memory.stat', 'anon 512\nfile 4096\nkernel 0\ninactive_file 1024\n');
     put('memory', 'memory.peak', '2097152\n');
     put('memory', 'memory.events', 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
     put('cpu', 'cpu.stat', 'usage_usec 3000\nuser_usec 2000\nsystem_usec 1000\nnr_periods 10\nnr_throttled 4\nthrottled_usec 500\n');
@@ -26,7 +26,7 @@ function writeStats(cg: Cgroup, kind: FixtureKind): void {
   } else {
     put('memory', 'memory.usage_in_bytes', '1048576\n');
     put('memory', 'memory.limit_in_bytes', '67108864\n');
-    put('memory', 'memory.stat', 'cache 4096\nrss 512\ntotal_cache 4096\n');
+    put('memory', 'memory.stat', 'cache 4096\nrss 512\ninactive_file 7\ntotal_cache 4096\ntotal_inactive_file 1024\n');
     put('memory', 'memory.max_usage_in_bytes', '2097152\n');
     put('memory', 'memory.failcnt', '3\n');
     put('memory', 'memory.oom_control', 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
@@ -41,7 +41,7 @@ function writeStats(cg: Cgroup, kind: FixtureKind): void {
 }
 
 const expectedStats: CgroupStats = {
-  memory: { usage: MiB, limit: 64 * MiB, cache: 4096, maxUsage: 2 * MiB, failcnt: 3 },
+  memory: { usage: MiB, limit: 64 * MiB, cache: 4096, inactiveFile: 1024, maxUsage: 2 * MiB, failcnt: 3 },
   cpu: { usageNs: 3000000, userNs: 2000000, systemNs: 1000000, periods: 10, throttledPeriods: 4, throttledNs: 500000 },
   pids: { current: 5, limit: null },
   blkio: { readBytes: 101, writeBytes: 2002 },

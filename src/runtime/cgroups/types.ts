@@ -87,7 +87,8 @@ export interface CgroupWrite {
 
 /** Statistics in one shape for v1 and v2. `null` means "no limit" or "not available". */
 export interface CgroupStats {
-  memory: { usage: number; limit: number | null; cache: number; maxUsage: number | null; failcnt: number | null };
+  /** `inactiveFile` lets callers show Docker's figure: usage - inactiveFile. */
+  memory: { usage: number; limit: number | null; cache: number; inactiveFile: number; maxUsage: number | null; failcnt: number | null };
   cpu: { usageNs: number; userNs: number; systemNs: number; periods: number; throttledPeriods: number; throttledNs: number };
   pids: { current: number; limit: number | null };
   blkio: { readBytes: number; writeBytes: number };
