@@ -53,6 +53,22 @@ function lowerNames(lowers: Lower[], rel: string): string[] {
   return [...names].filter((n) => lowerHas(lowers, rel ? `${rel}/${n}` : n));
 }
 
+/**
+ * Mount points the runtime creates in every container (Docker keeps them in an "init"
+ * layer, so `docker diff` never shows them): hidden while they are empty files that the
+ * image does not have.
+ */
+export const RUNTIME_MOUNTPOINTS = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf'];
+
+/** Drop runtime mount points, and directories changed only because of them. */
+function hideMountpoints(changes: Change[], upper: string): Change[] {
+  const hidden = new Set(changes.filter((c) => c.Kind === 1 && RUNTIME_MOUNTPOINTS.includes(c.Path) && lstatOrUndef(path.join(upper, c.Path))?.size === 0).map((c) => c.Path));
+  if (hidden.size === 0) return changes;
+  const kept = changes.filter((c) => !hidden.has(c.Path));
+  const parents = new Set([...hidden].map((p) => path.posix.dirname(p)));
+  return kept.filter((c) => !(c.Kind === 0 && parents.has(c.Path) && !kept.some((o) => o.Path.startsWith(`${c.Path}/`))));
+}
+
 /** `berth diff`: changes recorded in a snapshot's upper dir, sorted by path. */
 export function diffSnapshot(store: ImageStore, snaps: Snapshotter, key: string): Change[] {
   const info = snaps.info(key);
@@ -79,5 +95,5 @@ export function diffSnapshot(store: ImageStore, snaps: Snapshotter, key: string)
     if (opaque.has(rel)) for (const n of lowerNames(lowers, rel)) if (!seen.has(n)) out.push({ Path: `/${rel ? `${rel}/` : ''}${n}`, Kind: 2 });
   };
   walk('');
-  return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
+  return hideMountpoints(out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0)), upper);
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addDiffCommand } from './diff.js';
 import { addExportCommand } from './export.js';
 import { addHistoryCommand } from './history.js';
 import { addImagesCommand } from './images.js';
@@ -18,7 +19,7 @@ function systemGroup(program: Command): Command {
 
 /**
  * Image verbs: `images`, `image {ls,inspect,history,tag,rm,prune,import,save,load}`,
- * `history`, `tag`, `rmi`, `import`, `save`, `load`, `export`, `system {df,check}`.
+ * `history`, `tag`, `rmi`, `import`, `save`, `load`, `export`, `diff`, `system {df,check}`.
  */
 export function registerImageCommands(program: Command): void {
   addImagesCommand(program, 'images');
@@ -39,6 +40,7 @@ export function registerImageCommands(program: Command): void {
   addSaveCommand(program, 'save');
   addLoadCommand(program, 'load');
   addExportCommand(program, 'export');
+  addDiffCommand(program, 'diff');
   const system = systemGroup(program);
   addDfCommand(system);
   addCheckCommand(system);
