@@ -1,6 +1,7 @@
 /* The container's init before exec: runs the child part of the plan in order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -206,6 +207,12 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 		int r = setns(fd, ns_type(a0));
 		close(fd);
 		return r < 0 ? errno : 0;
+	}
+	if (!strcmp(n, "become_root")) {
+		/* In a new user namespace we start as an unmapped id: become its root first. */
+		*what = "user namespace";
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) return errno;
+		return setgroups(0, NULL) < 0 && errno != EPERM ? errno : 0;
 	}
 	if (!strcmp(n, "sethostname")) return sethostname(a0, strlen(a0)) < 0 ? errno : 0;
 	if (!strcmp(n, "setdomainname")) return setdomainname(a0, strlen(a0)) < 0 ? errno : 0;

@@ -93,6 +93,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
   ops.push(['begin']);
 
+  if (has('user')) ops.push(['become_root']);
   for (const n of ns) if (n.path) ops.push(['join_ns', n.type === 'network' ? 'net' : n.type === 'mount' ? 'mnt' : n.type, n.path]);
   if (has('uts') && spec.hostname) ops.push(['sethostname', spec.hostname]);
   if (has('uts') && spec.domainname) ops.push(['setdomainname', spec.domainname]);

@@ -3,7 +3,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fixturesDir, requiresRoot } from '../helpers.js';
 import { berth, berthDetached, cleanupBundle, makeBundle } from '../runtimeHelpers.js';
 
@@ -117,5 +117,27 @@ describe('runtime: exec, update, pause/resume, events --stats', requiresRoot, ()
     await sleep(400);
     assert.ok(counter() > frozen, 'progress after resume');
     assert.equal(berth(b, ['delete', '--force', 'busy']).status, 0);
+  });
+});
+
+describe('runtime: user namespace', requiresRoot, () => {
+  const b = makeBundle((s) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+  });
+  after(() => cleanupBundle(b));
+
+  test('root inside is an unprivileged id outside', () => {
+    execFileSync('chown', ['-R', '200000:200000', b.rootfs]);
+    fs.chmodSync(b.dir, 0o755);
+    b.spec.process!.args = ['sh', '-c', 'id -u; cat /proc/self/uid_map; touch /tmp/made-inside; cat /proc/self/status | grep ^Uid'];
+    b.write();
+    const r = berth(b, ['run', 'uns']);
+    assert.equal(r.status, 0, r.stderr);
+    const [uid, map] = r.stdout.trim().split('\n');
+    assert.equal(uid, '0');
+    assert.deepEqual(map.trim().split(/\s+/), ['0', '200000', '65536']);
+    assert.equal(fs.statSync(path.join(b.rootfs, 'tmp', 'made-inside')).uid, 200000, 'files it makes belong to the mapped id on the host');
   });
 });
