@@ -6,6 +6,7 @@ import { defaultSeccompProfile } from '../../src/runtime/seccomp/defaultProfile.
 import { requiresRoot } from '../helpers.js';
 import { cleanupBox, hasCompiler, makeBox, PROBE, runSpec, specFor, type Box } from './escapeHarness.js';
 import type { SecurityInput } from '../../src/runtime/securityDefaults.js';
+import { SYSCALL_TABLES } from '../../src/runtime/seccomp/syscallTables.js';
 
 const canRun = !requiresRoot.skip && hasCompiler();
 const opts = canRun ? {} : { skip: requiresRoot.skip ?? 'needs cc and a static libc (gcc, libc6-dev)' };
@@ -78,5 +79,21 @@ describe('seccomp in the kernel', opts, () => {
     const input = (extra: SecurityInput) => ({ securityOpt: ['seccomp=custom.json'], seccompProfile: dockerProfile, ...extra });
     assert.equal(out(run(input({}), undefined, 'keyctl')), 'keyctl: EPERM');
     assert.doesNotMatch(out(run(input({ capAdd: ['SYS_ADMIN'] }), undefined, 'keyctl')), /EPERM/);
+  });
+
+  test('the i386 ABI (int 0x80) is filtered by its own table', (t) => {
+    if (process.arch !== 'x64') return t.skip('x86_64 only');
+    const i386 = SYSCALL_TABLES.x86;
+    assert.equal(out(run({}, undefined, 'int80', String(i386.getpid), '0')), 'int80: ok');
+    assert.equal(out(run({}, undefined, 'int80', String(i386.unshare), String(0x10000000))), 'int80: EPERM');
+    assert.equal(out(run({}, undefined, 'int80', String(i386.keyctl), '0')), 'int80: EPERM');
+  });
+
+  test('an architecture the profile does not list is killed', (t) => {
+    if (process.arch !== 'x64') return t.skip('x86_64 only');
+    const only64 = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['keyctl'], action: 'SCMP_ACT_ERRNO' }] };
+    assert.equal(out(run({}, only64, 'euid')), 'euid: ok 0');
+    const r = run({}, only64, 'int80', String(SYSCALL_TABLES.x86.getpid), '0');
+    assert.equal(r.status, 128 + 31, `${r.status} ${r.stdout} ${r.stderr}`);
   });
 });
