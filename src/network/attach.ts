@@ -98,8 +98,8 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
   await ensureNetworkUp(store, o.network ?? DEFAULT_NETWORK, { firewall: false });
   const { net, ep, first } = await reserve(store, o);
   try {
-    applyNetOps(planAttach(net, ep, first));
-    await syncFirewall([store.get(net.name)]);
+    // The firewall check (one iptables-save, usually nothing to restore) overlaps the link setup.
+    await Promise.all([applyNetOps(planAttach(net, ep, first)), syncFirewall(() => [store.get(net.name)])]);
     if (o.rate && (o.rate.egress || o.rate.ingress)) {
       runTcCommands(containerRatePlan({ hostVeth: ep.hostIfname, containerVeth: ep.ifname, containerNetns: ep.netnsPath, ...o.rate }));
     }
@@ -164,10 +164,10 @@ async function detachOne(store: NetworkStore, name: string, containerId: string)
     return found;
   });
   if (!ep) return;
-  if (ep.ports.length) await syncFirewall([store.get(name)]);
+  if (ep.ports.length) await syncFirewall(() => [store.get(name)]);
   if (linkExists(ep.hostIfname)) {
     try {
-      applyNetOps(planDetach(ep));
+      await applyNetOps(planDetach(ep));
     } catch (e) {
       // The netns may have gone away meanwhile, taking the pair with it.
       if (!(isBerthError(e) && !linkExists(ep.hostIfname))) throw e;

@@ -53,8 +53,8 @@ export async function ensureNetworkUp(store: NetworkStore, ref: string, opts: { 
   if (linkExists(net.bridge) && opts.firewall === false) return net;
   return store.locked(async () => {
     net = store.get(ref);
-    if (!linkExists(net.bridge)) applyNetOps(planBridge(net));
-    if (opts.firewall !== false) await syncFirewall([net]);
+    if (!linkExists(net.bridge)) await applyNetOps(planBridge(net));
+    if (opts.firewall !== false) await syncFirewall(() => [store.get(ref)]);
     return net;
   });
 }
@@ -77,10 +77,10 @@ export async function removeNetwork(root: string, ref: string, opts: { allowDefa
 
 async function teardown(store: NetworkStore, net: NetworkState): Promise<void> {
   stopDns(net, path.join(store.dir, `${net.name}.json`));
-  await syncFirewall([], [net]);
+  await syncFirewall(() => [], [net]);
   if (linkExists(net.bridge)) {
     try {
-      applyNetOps(planBridgeRemove(net));
+      await applyNetOps(planBridgeRemove(net));
     } catch (e) {
       if (!(isBerthError(e) && !linkExists(net.bridge))) throw e;
     }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { internal, unavailable } from '../errors.js';
 
 /**
@@ -16,6 +16,27 @@ function run(cmd: string, args: string[], input?: string): string {
     throw internal(`${cmd} ${args.join(' ')}: ${msg || `exit ${r.status}`}`);
   }
   return r.stdout;
+}
+
+/** Like run(), without blocking: lets berth overlap the firewall check with link setup. */
+function runAsync(cmd: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', (e) => reject(unavailable(`${cmd}: ${e.message}`, { cause: e, hint: 'install iproute2 and iptables' })));
+    c.on('close', (code) => {
+      if (code === 0) return resolve(out);
+      const msg = (err || out).trim().split('\n').slice(-3).join('; ');
+      reject(internal(`${cmd} ${args.join(' ')}: ${msg || `exit ${code}`}`));
+    });
+    if (c.stdin) {
+      c.stdin.on('error', () => undefined); // a failing command may exit before reading; 'close' reports it
+      c.stdin.end(input);
+    }
+  });
 }
 
 /** Run `ip` commands (one per line, without the leading `ip`) in one process, in netnsPath if given. */
@@ -37,9 +58,9 @@ export function iptablesSave(table: 'filter' | 'nat'): string {
 }
 
 /** Apply a ruleset with --noflush: only the chains it names change. Atomic per call (nf_tables). */
-export function iptablesRestore(text: string): void {
+export async function iptablesRestore(text: string): Promise<void> {
   if (!text.trim()) return;
-  run('iptables-restore', ['--noflush', '-w'], text);
+  await runAsync('iptables-restore', ['--noflush', '-w'], text);
 }
 
 export function linkExists(name: string): boolean {
@@ -65,30 +86,34 @@ export type NetOpLike =
   | { kind: 'sysfs'; path: string; value: string };
 
 /** Run planner ops in order, batching consecutive `ip` lines of the same namespace. */
-export function applyNetOps(ops: NetOpLike[]): void {
+export async function applyNetOps(ops: NetOpLike[]): Promise<void> {
   let batch: string[] = [];
   let ns: string | undefined;
-  const flush = () => {
-    ipBatch(batch, ns);
+  const flush = async () => {
+    const lines = batch;
     batch = [];
+    if (lines.length === 0) return;
+    const input = lines.join('\n') + '\n';
+    if (ns) await runAsync('nsenter', [`--net=${ns}`, 'ip', '-batch', '-'], input);
+    else await runAsync('ip', ['-batch', '-'], input);
   };
   for (const op of ops) {
     if (op.kind === 'sysctl' || op.kind === 'sysfs') {
-      flush();
+      await flush();
       if (op.kind === 'sysctl') setSysctl(op.key, op.value);
       else fs.writeFileSync(`/sys/class/net/${op.path}`, op.value);
       continue;
     }
-    if (batch.length && op.netns !== ns) flush();
+    if (batch.length && op.netns !== ns) await flush();
     ns = op.netns;
     batch.push(op.cmd);
   }
-  flush();
+  await flush();
 }
 
 /** One `iptables-save` for both tables berth uses. */
-export function iptablesSaveBoth(): { filter: string; nat: string } {
-  const all = run('iptables-save', []);
+export async function iptablesSaveBoth(): Promise<{ filter: string; nat: string }> {
+  const all = await runAsync('iptables-save', []);
   const part = (t: string) => {
     const i = all.indexOf(`*${t}\n`);
     if (i < 0) return '';

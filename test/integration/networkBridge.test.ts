@@ -98,7 +98,7 @@ describe('network: default bridge, NAT and published ports', requiresRoot, () =>
     assert.match(saved, /-A BERTH-POSTROUTING -j BERTH-P-/);
     await reconcile(root);
     // What iptables-save prints is exactly what berth generates: a sync from here writes nothing.
-    assert.equal(firewallText(iptablesSaveBoth(), [new NetworkStore(root).get('bridge')]).trim(), '');
+    assert.equal(firewallText(await iptablesSaveBoth(), [new NetworkStore(root).get('bridge')]).trim(), '');
     assert.equal(sh('iptables-save', []).split('\n').filter((l) => l.includes('BERTH')).join('\n'), saved.split('\n').filter((l) => l.includes('BERTH')).join('\n'));
   });
 
