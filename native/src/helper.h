@@ -90,6 +90,9 @@ void attach_close_all(struct attach *a);
 /* wait status -> exit code: the code, or 128 + signal */
 int status_code_of(int status);
 
+/* bpfdev.c: cgroup v2 device filter */
+int attach_device_filter(const char *cgroup_dir, const char *hex);
+
 /* exec.c: run a process inside a running container's namespaces and cgroup. */
 int exec_main(struct plan *p, int pid, int ts_fd);
 

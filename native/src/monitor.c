@@ -39,7 +39,10 @@ static void parse(struct monitor *m, struct plan *p)
 		else if (!strcmp(n, "gid_map")) m->gid_map = op_arg(o, 0);
 		else if (!strcmp(n, "exec_fifo")) m->fifo = op_arg(o, 0);
 		else if (!strcmp(n, "cgroup_procs") && m->ncgroup < 16) m->cgroup_procs[m->ncgroup++] = op_arg(o, 0);
-		else if (!strcmp(n, "restart")) { m->restart = op_arg(o, 0); m->max_retries = (int)op_num(o, 1); }
+		else if (!strcmp(n, "bpf_devices")) {
+			int e = attach_device_filter(op_arg(o, 0), op_arg(o, 1));
+			if (e) fail(m->ts, "attach device filter to", op_arg(o, 0), e);
+		} else if (!strcmp(n, "restart")) { m->restart = op_arg(o, 0); m->max_retries = (int)op_num(o, 1); }
 		else if (!strcmp(n, "health")) health_parse(&m->health, o);
 	}
 }

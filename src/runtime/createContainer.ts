@@ -9,7 +9,7 @@ import { atomicWriteFileSync } from '../sys/atomicWrite.js';
 import { helperError, spawnHelper, type HelperHandle, type HelperMessage } from '../sys/helper.js';
 import { processStartTime } from '../sys/procAlive.js';
 import { capsToMask } from './capabilities.js';
-import { Cgroup, cgroupRelPath, detectCgroupLayout, validateRelPath, type CgroupLayout } from './cgroups/index.js';
+import { Cgroup, cgroupRelPath, compileDeviceFilter, detectCgroupLayout, validateRelPath, type CgroupLayout } from './cgroups/index.js';
 import { runHooks } from './hooks.js';
 import { DEFAULT_DEVICE_RULES } from './securityDefaults.js';
 import { buildPlan, serializePlan, type PlanOptions, type Stdio } from './plan.js';
@@ -64,6 +64,15 @@ function withDefaultDevices(resources: Record<string, unknown>): Record<string, 
   return { ...resources, devices: [...rules, ...DEFAULT_DEVICE_RULES.filter((r) => r.allow)] };
 }
 
+/** On cgroup v2 the devices rules are an eBPF program the monitor attaches (v1 has the devices controller). */
+function deviceFilterFor(layout: CgroupLayout | undefined, cgroup: Cgroup | undefined, spec: Spec): PlanOptions['deviceFilter'] {
+  const devices = (spec.linux?.resources as { devices?: unknown[] } | undefined)?.devices;
+  const target = cgroup?.bpfDeviceTarget();
+  if (layout?.mode !== 'v2' || !devices || !target) return undefined;
+  const rules = withDefaultDevices({ devices }).devices as never;
+  return { cgroupDir: target, program: compileDeviceFilter(rules).program };
+}
+
 function v1CgroupMounts(layout: CgroupLayout): string[][] | 'v2' {
   if (layout.mode === 'v2') return 'v2';
   const byMount = new Map<string, string[]>();
@@ -101,6 +110,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       seccomp: spec.linux?.seccomp ? (await import('./seccompFor.js')).compileSeccompFor(spec.linux.seccomp) : undefined,
       cgroupMounts: layout ? v1CgroupMounts(layout) : undefined,
       cgroupProcs: cgroup?.dirs().map((d) => path.join(d, 'cgroup.procs')),
+      deviceFilter: deviceFilterFor(layout, cgroup, spec),
     });
     fs.writeFileSync(sd.planFile, serializePlan(ops), { mode: 0o600 });
     helper = spawnHelper(sd.planFile, o.stdio.mode === 'inherit' ? 'inherit' : 'ignore');

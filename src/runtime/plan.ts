@@ -40,6 +40,8 @@ export interface PlanOptions {
   restart?: { policy: 'no' | 'always' | 'on-failure' | 'unless-stopped'; maxRetries?: number };
   /** Health check run by the monitor: an exec plan file (buildExecPlan) and its schedule. */
   health?: { planFile: string; intervalMs: number; timeoutMs: number; startPeriodMs: number; retries: number };
+  /** cgroup v2 device filter (eBPF) for the monitor to attach before placing the init. */
+  deviceFilter?: { cgroupDir: string; program: Uint8Array };
   /** cgroup.procs files the monitor writes the init's pid into before it runs anything. */
   cgroupProcs?: string[];
   /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
@@ -89,6 +91,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
     }
     ops.push(['uid_map', m(spec.linux.uidMappings)], ['gid_map', m(spec.linux.gidMappings)]);
   }
+  if (o.deviceFilter) ops.push(['bpf_devices', o.deviceFilter.cgroupDir, Buffer.from(o.deviceFilter.program).toString('hex')]);
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
   ops.push(['begin']);
