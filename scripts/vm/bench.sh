@@ -14,7 +14,8 @@ work='
 TIMEFORMAT=%R
 cg=/sys/fs/cgroup/berth/bench-$$
 [ -f /sys/fs/cgroup/cgroup.controllers ] || cg=/sys/fs/cgroup/memory/berth/bench-$$
-mkdir -p "$(dirname "$cg")"
+parent=$(dirname "$cg")
+[ -d "$parent" ] || { mkdir "$parent" && trap "rmdir $parent 2>/dev/null" EXIT; }
 echo "node-cold $( { time node -e 0; } 2>&1 )"
 echo "node-warm $( { time node -e 0; } 2>&1 )"
 echo "cgroup-x20 $( { time for i in $(seq 20); do mkdir "$cg" && rmdir "$cg"; done; } 2>&1 )"
