@@ -83,6 +83,8 @@ export interface PortEnv {
   listening: { tcp: Set<number>; udp: Set<number> };
   /** Range for random host ports. */
   ephemeral: [number, number];
+  /** [0,1) source for where a random port search starts; default Math.random. */
+  random?: () => number;
 }
 
 const key = (ipAddr: string, port: number, proto: Protocol) => `${ipAddr}|${port}|${proto}`;
@@ -99,8 +101,15 @@ export function assignHostPorts(specs: PortSpec[], env: PortEnv): PortMapping[] 
   const out: PortMapping[] = [];
   for (const s of specs) {
     const [lo, hi] = s.hostStart === 0 ? env.ephemeral : [s.hostStart, s.hostEnd];
+    // Random ports: start the search at a random place, so berth processes that cannot
+    // see each other's choices (other roots) rarely collide.
+    const n = hi - lo + 1;
+    const start = s.hostStart === 0 ? Math.floor((env.random ?? Math.random)() * n) : 0;
     let chosen = 0;
-    for (let p = lo; p <= hi && !chosen; p++) if (!clash(s.hostIp, p, s.protocol)) chosen = p;
+    for (let i = 0; i < n && !chosen; i++) {
+      const p = lo + ((start + i) % n);
+      if (!clash(s.hostIp, p, s.protocol)) chosen = p;
+    }
     if (!chosen) {
       if (s.hostStart === 0) throw unavailable(`no free host port for ${s.containerPort}/${s.protocol} in ${lo}-${hi}`);
       const where = `${s.hostIp || '0.0.0.0'}:${lo === hi ? lo : `${lo}-${hi}`}`;

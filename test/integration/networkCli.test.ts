@@ -4,12 +4,14 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { requiresRoot, tmpDir, berthBin } from '../helpers.js';
 import { removeNetwork } from '../../src/network/index.js';
-import { Netns, leakSnapshot, rand } from './networkHarness.js';
+import { Netns, LeakCheck, freeSubnet, rand } from './networkHarness.js';
+import { NetworkStore } from '../../src/network/index.js';
 
 describe('berth network CLI', requiresRoot, () => {
   const root = tmpDir();
   const name = `cli-${rand()}`;
-  let before0: string[];
+  const leak = new LeakCheck(root);
+  const S = freeSubnet();
   let ns: Netns;
   const berth = (...args: string[]) => {
     const r = spawnSync(process.execPath, [berthBin, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_ROOT: root } });
@@ -17,19 +19,20 @@ describe('berth network CLI', requiresRoot, () => {
   };
 
   before(() => {
-    before0 = leakSnapshot();
     ns = new Netns();
   });
   after(async () => {
     berth('network', 'disconnect', name, 'ctr1');
     await removeNetwork(root, name).catch(() => undefined);
+    leak.track(ns.name);
     ns.cleanup();
     fs.rmSync(root, { recursive: true, force: true });
-    assert.deepEqual(leakSnapshot(), before0);
+    assert.deepEqual(leak.leaks(), []);
   });
 
   test('create, ls, inspect, connect, disconnect, rm', () => {
-    const c = berth('network', 'create', '--subnet', '10.213.30.0/24', '--label', 'team=net', name);
+    const c = berth('network', 'create', '--subnet', S.cidr, '--label', 'team=net', name);
+    leak.trackNet(new NetworkStore(root).get(name));
     assert.equal(c.status, 0, c.err);
     assert.match(c.out, /^[0-9a-f]{64}\n$/);
     const ls = berth('network', 'ls');
@@ -40,10 +43,11 @@ describe('berth network CLI', requiresRoot, () => {
     assert.equal(conn.status, 0, conn.err);
     const [info] = JSON.parse(berth('network', 'inspect', name).out);
     assert.equal(info.Name, name);
-    assert.deepEqual(info.IPAM.Config, [{ Subnet: '10.213.30.0/24', Gateway: '10.213.30.1' }]);
+    assert.deepEqual(info.IPAM.Config, [{ Subnet: S.cidr, Gateway: S.at(1) }]);
     assert.deepEqual(info.Labels, { team: 'net' });
-    assert.equal(info.Containers.ctr1.IPv4Address, '10.213.30.2/24');
-    assert.match(ns.exec(['ip', '-4', 'addr']).out, /10\.213\.30\.2\/24/);
+    assert.equal(info.Containers.ctr1.IPv4Address, `${S.at(2)}/24`);
+    leak.track(info.Containers.ctr1.EndpointID);
+    assert.ok(ns.exec(['ip', '-4', 'addr']).out.includes(`${S.at(2)}/24`));
     const busy = berth('network', 'rm', name);
     assert.equal(busy.status, 1);
     assert.match(busy.err, /has active endpoints/);

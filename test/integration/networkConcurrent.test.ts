@@ -5,8 +5,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { requiresRoot, tmpDir } from '../helpers.js';
-import { createNetwork, removeNetwork, detachContainer, NetworkStore } from '../../src/network/index.js';
-import { Netns, leakSnapshot, rand } from './networkHarness.js';
+import { createNetwork, removeNetwork, detachContainer, hostIfnameFor, NetworkStore } from '../../src/network/index.js';
+import { Netns, LeakCheck, freeSubnet, rand } from './networkHarness.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'networkAttachWorker.js');
 
@@ -26,25 +26,29 @@ describe('network: 20 concurrent attaches from 20 processes', requiresRoot, () =
   const net = `conc-${rand()}`;
   const nss: Netns[] = [];
   const ids = Array.from({ length: 20 }, (_, i) => `${i.toString(16).padStart(2, '0')}${rand()}`.padEnd(64, 'f'));
-  let before0: string[];
+  const leak = new LeakCheck(root);
+  const S = freeSubnet();
 
   before(async () => {
-    before0 = leakSnapshot();
     for (let i = 0; i < 20; i++) nss.push(new Netns());
-    await createNetwork(root, { name: net, subnet: '10.213.10.0/24', dnsUpstream: [] });
+    leak.trackNet(await createNetwork(root, { name: net, subnet: S.cidr, dnsUpstream: [] }));
   });
 
   after(async () => {
     for (const id of ids) await detachContainer({ root, containerId: id, network: net }).catch(() => undefined);
     await removeNetwork(root, net).catch(() => undefined);
-    for (const n of nss) n.cleanup();
+    for (const n of nss) {
+      leak.track(n.name);
+      n.cleanup();
+    }
     fs.rmSync(root, { recursive: true, force: true });
-    assert.deepEqual(leakSnapshot(), before0, 'no leaked links, rules, netns or addresses');
+    assert.deepEqual(leak.leaks(), [], 'no leaked links, rules, netns, addresses or processes');
   });
 
   test('20 distinct addresses, each configured in its netns, all reachable', async () => {
     const res = await Promise.all(ids.map((id, i) => runWorker(['attach', root, id, nss[i].path, net])));
     const ips = res.map((r) => r.ip!);
+    ids.forEach((id) => leak.track(hostIfnameFor(new NetworkStore(root).get(net).id, id)));
     assert.equal(new Set(ips).size, 20, ips.join(' '));
     assert.equal(new Set(res.map((r) => r.mac)).size, 20);
     assert.equal(Object.keys(new NetworkStore(root).get(net).endpoints).length, 20);
@@ -56,6 +60,7 @@ describe('network: 20 concurrent attaches from 20 processes', requiresRoot, () =
   test('20 concurrent detaches leave no endpoint and no veth', async () => {
     await Promise.all(ids.map((id, i) => runWorker(['detach', root, id, nss[i].path, net])));
     assert.deepEqual(new NetworkStore(root).get(net).endpoints, {});
-    assert.deepEqual(fs.readdirSync('/sys/class/net').filter((l) => l.startsWith('bv')).filter((l) => leakSnapshot().includes(`link ${l}`) && !before0.includes(`link ${l}`)), []);
+    const id = new NetworkStore(root).get(net).id;
+    assert.deepEqual(ids.map((c) => hostIfnameFor(id, c)).filter((v) => fs.existsSync(`/sys/class/net/${v}`)), []);
   });
 });

@@ -76,13 +76,63 @@ export async function udpEcho(ns: Netns, port: number): Promise<void> {
   await ns.waitListening(port, 'udp');
 }
 
-/** Everything the network layer could leave behind: links, berth rules, netns. */
-export function leakSnapshot(): string[] {
+/** Everything berth's network layer could leave behind: links, rules, netns, addresses. */
+export function berthSnapshot(): string[] {
   const links = fs.readdirSync('/sys/class/net').filter((l) => l.startsWith('berth') || l.startsWith('bv')).map((l) => `link ${l}`);
   const rules = sh('iptables-save', []).split('\n').filter((l) => l.includes('BERTH')).map((l) => `rule ${l}`);
   const netns = fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns').filter((n) => n.startsWith('berth-test-')).map((n) => `netns ${n}`) : [];
   const addrs = sh('ip', ['-4', '-o', 'addr']).split('\n').filter((l) => /inet 10\.213\./.test(l)).map((l) => `addr ${l}`);
   return [...links, ...rules, ...netns, ...addrs].sort();
+}
+
+/**
+ * Leak check that holds while other test runs use the machine: everything this test
+ * created (bridges, veths, netns, chains by network id, addresses) is tracked by name,
+ * and after the test none of it may remain in `ip link`, `ip addr`, `iptables-save`
+ * or the process table. When nothing of berth existed before and no berth bridge
+ * remains, not even berth's top-level chains and hooks may remain.
+ */
+export class LeakCheck {
+  private tokens = new Set<string>();
+  private readonly before = berthSnapshot();
+  constructor(private readonly root: string) {}
+  track(...t: string[]): void {
+    for (const x of t) if (x) this.tokens.add(x);
+  }
+  trackNet(n: { bridge: string; id: string; subnet: string }): void {
+    this.track(n.bridge, n.id.slice(0, 12), ` ${n.subnet.split('/')[0].replace(/\.0$/, '.')}`);
+  }
+  trackAttach(r: { hostIfname: string; ip: string }): void {
+    this.track(r.hostIfname, `${r.ip}:`);
+  }
+  leaks(): string[] {
+    const now = berthSnapshot();
+    const mine = now.filter((item) => [...this.tokens].some((t) => item.includes(t)));
+    const procs = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+      try {
+        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.includes(this.root) && cmd.includes('server.js') ? [`process ${p} ${cmd.replace(/\0/g, ' ')}`] : [];
+      } catch {
+        return [];
+      }
+    });
+    const quiet = this.before.length === 0 && !now.some((i) => i.startsWith('link berth'));
+    const global = quiet ? now.filter((i) => i.startsWith('rule')) : [];
+    return [...new Set([...mine, ...procs, ...global])];
+  }
+}
+
+const usedOctets = new Set<number>();
+
+/** A /24 under 10.213.0.0/16 no host route uses (other test runs may hold some). */
+export function freeSubnet(): { cidr: string; at: (host: number) => string } {
+  const routes = sh('ip', ['-4', 'route']);
+  for (;;) {
+    const n = 20 + crypto.randomInt(230);
+    if (usedOctets.has(n) || routes.includes(`10.213.${n}.`)) continue;
+    usedOctets.add(n);
+    return { cidr: `10.213.${n}.0/24`, at: (h) => `10.213.${n}.${h}` };
+  }
 }
 
 /**

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { requiresRoot, tmpDir } from '../helpers.js';
-import { attachContainer, detachContainer, createNetwork, removeNetwork, pruneNetworks, NetworkStore, type AttachResult } from '../../src/network/index.js';
+import { attachContainer, detachContainer, createNetwork, removeNetwork, pruneNetworks, reconcile, NetworkStore, type AttachResult } from '../../src/network/index.js';
 import { isBerthError } from '../../src/errors.js';
-import { Netns, httpd, leakSnapshot, rand, wget } from './networkHarness.js';
+import { Netns, httpd, LeakCheck, freeSubnet, rand, wget } from './networkHarness.js';
 
 const wireJs = new URL('../../src/network/dns/wire.js', import.meta.url).pathname;
 
@@ -34,7 +34,12 @@ describe('network: user networks, DNS, isolation, internal', requiresRoot, () =>
   const names = { front: `front-${tag}`, back: `back-${tag}`, priv: `priv-${tag}` };
   const nss: Netns[] = [];
   const attached: { id: string; net: string }[] = [];
-  let before0: string[];
+  const leak = new LeakCheck(root);
+  const F = freeSubnet();
+  const B = freeSubnet();
+  const P = freeSubnet();
+  const gwF = F.at(1);
+  const gwP = P.at(1);
   let upstream: { port: number; proc: ChildProcess } | undefined;
   const r: Record<string, AttachResult> = {};
   const ns: Record<string, Netns> = {};
@@ -46,16 +51,16 @@ describe('network: user networks, DNS, isolation, internal', requiresRoot, () =>
     const id = `${key}${rand()}`.padEnd(64, '0');
     attached.push({ id, net });
     r[key] = await attachContainer({ root, containerId: id, name: key, aliases, netnsPath: n.path, network: net });
+    leak.trackAttach(r[key]);
     n.setResolvConf(r[key].files.resolvConf);
   }
 
   before(async () => {
-    before0 = leakSnapshot();
     upstream = await fakeUpstream();
     const up = [`127.0.0.1#${upstream.port}`];
-    await createNetwork(root, { name: names.front, subnet: '10.213.2.0/24', dnsUpstream: up });
-    await createNetwork(root, { name: names.back, subnet: '10.213.3.0/24', dnsUpstream: up });
-    await createNetwork(root, { name: names.priv, subnet: '10.213.4.0/24', internal: true, dnsUpstream: up });
+    leak.trackNet(await createNetwork(root, { name: names.front, subnet: F.cidr, dnsUpstream: up }));
+    leak.trackNet(await createNetwork(root, { name: names.back, subnet: B.cidr, dnsUpstream: up }));
+    leak.trackNet(await createNetwork(root, { name: names.priv, subnet: P.cidr, internal: true, dnsUpstream: up }));
     await attach('alpha', names.front, ['web']);
     await attach('beta', names.front);
     await attach('gamma', names.back);
@@ -68,19 +73,22 @@ describe('network: user networks, DNS, isolation, internal', requiresRoot, () =>
   after(async () => {
     for (const a of attached) await detachContainer({ root, containerId: a.id, network: a.net }).catch(() => undefined);
     for (const n of Object.values(names)) await removeNetwork(root, n).catch(() => undefined);
-    for (const n of nss) n.cleanup();
+    for (const n of nss) {
+      leak.track(n.name);
+      n.cleanup();
+    }
     if (upstream?.proc.pid) process.kill(upstream.proc.pid, 'SIGKILL');
     fs.rmSync(root, { recursive: true, force: true });
-    assert.deepEqual(leakSnapshot(), before0, 'no leaked links, rules, netns or addresses');
+    assert.deepEqual(leak.leaks(), [], 'no leaked links, rules, netns, addresses or processes');
   });
 
   test('containers resolve each other by name and alias through the network DNS server', () => {
-    assert.equal(r.beta.files.resolvConf.split('\n')[0], 'nameserver 10.213.2.1');
-    assert.deepEqual(nslookup(ns.beta, 'alpha', '10.213.2.1'), [r.alpha.ip]);
-    assert.deepEqual(nslookup(ns.beta, 'web', '10.213.2.1'), [r.alpha.ip]);
-    assert.deepEqual(nslookup(ns.alpha, 'beta', '10.213.2.1'), [r.beta.ip]);
+    assert.equal(r.beta.files.resolvConf.split('\n')[0], `nameserver ${gwF}`);
+    assert.deepEqual(nslookup(ns.beta, 'alpha', gwF), [r.alpha.ip]);
+    assert.deepEqual(nslookup(ns.beta, 'web', gwF), [r.alpha.ip]);
+    assert.deepEqual(nslookup(ns.alpha, 'beta', gwF), [r.beta.ip]);
     // Names of another network are not answered there (forwarded upstream instead).
-    assert.deepEqual(nslookup(ns.beta, 'gamma', '10.213.2.1'), ['10.9.9.9']);
+    assert.deepEqual(nslookup(ns.beta, 'gamma', gwF), ['10.9.9.9']);
   });
 
   test('by name over TCP, using the container resolv.conf', () => {
@@ -89,7 +97,7 @@ describe('network: user networks, DNS, isolation, internal', requiresRoot, () =>
   });
 
   test('other names are forwarded to the upstream resolver', () => {
-    assert.deepEqual(nslookup(ns.alpha, 'example.test', '10.213.2.1'), ['10.9.9.9']);
+    assert.deepEqual(nslookup(ns.alpha, 'example.test', gwF), ['10.9.9.9']);
   });
 
   test('containers on different networks cannot reach each other', () => {
@@ -105,9 +113,9 @@ describe('network: user networks, DNS, isolation, internal', requiresRoot, () =>
     assert.doesNotMatch(routes, /default/);
     assert.notEqual(ns.delta.exec(['ip', 'route', 'get', '192.0.2.77']).status, 0, 'no route outside');
     assert.equal(ns.delta.exec(['/bin/busybox', 'ping', '-c', '1', '-W', '5', r.eps.ip]).status, 0);
-    assert.deepEqual(nslookup(ns.delta, 'eps', '10.213.4.1'), [r.eps.ip]);
+    assert.deepEqual(nslookup(ns.delta, 'eps', gwP), [r.eps.ip]);
     // Internal networks do not forward names upstream.
-    assert.deepEqual(nslookup(ns.delta, 'example.test', '10.213.4.1'), []);
+    assert.deepEqual(nslookup(ns.delta, 'example.test', gwP), []);
   });
 
   test('a second endpoint with the same name is refused; network rm refuses while in use', async () => {
@@ -117,6 +125,17 @@ describe('network: user networks, DNS, isolation, internal', requiresRoot, () =>
     await assert.rejects(removeNetwork(root, names.front), (e: unknown) => isBerthError(e, 'FailedPrecondition') && /has active endpoints/.test((e as Error).message));
     await assert.rejects(removeNetwork(root, 'bridge'), /pre-defined network/);
     assert.deepEqual(await pruneNetworks(root), []);
+  });
+
+  test('reconcile restarts a DNS server that died', async () => {
+    const store = new NetworkStore(root);
+    const pid = store.get(names.front).dnsPid!;
+    process.kill(pid, 'SIGKILL'); // the test's own child (started by attachContainer in this process)
+    for (let i = 0; i < 500 && fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('server.js'); i++) await new Promise((res) => setTimeout(res, 10));
+    await reconcile(root);
+    const now = store.get(names.front).dnsPid!;
+    assert.ok(now && now !== pid);
+    assert.deepEqual(nslookup(ns.beta, 'web', gwF), [r.alpha.ip]);
   });
 
   test('the DNS server stops with the last container; detached names disappear', async () => {
@@ -132,7 +151,7 @@ describe('network: user networks, DNS, isolation, internal', requiresRoot, () =>
     // beta leaves front: its name is no longer answered by front's server.
     const b = attached.find((a) => a.id.startsWith('beta'))!;
     await detachContainer({ root, containerId: b.id, network: names.front });
-    assert.deepEqual(nslookup(ns.alpha, 'beta', '10.213.2.1'), ['10.9.9.9']);
+    assert.deepEqual(nslookup(ns.alpha, 'beta', gwF), ['10.9.9.9']);
     assert.deepEqual(await pruneNetworks(root), [names.back]);
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parsePublish, publishAll, assignHostPorts, formatPort } from '../../src/network/ports.js';
 import { isBerthError } from '../../src/errors.js';
 
-const env = { taken: [], listening: { tcp: new Set<number>(), udp: new Set<number>() }, ephemeral: [49153, 49160] as [number, number] };
+const env = { taken: [], listening: { tcp: new Set<number>(), udp: new Set<number>() }, ephemeral: [49153, 49160] as [number, number], random: () => 0 };
 
 test('parsePublish: Docker forms', () => {
   assert.deepEqual(parsePublish('80'), [{ hostIp: '', hostStart: 0, hostEnd: 0, containerPort: 80, protocol: 'tcp' }]);
@@ -58,6 +58,13 @@ test('assignHostPorts: fixed port already published is a Conflict', () => {
   const e2 = { ...env, taken: [{ hostIp: '127.0.0.1', hostPort: 9000, containerPort: 80, protocol: 'tcp' as const }] };
   assert.equal(assignHostPorts(parsePublish('127.0.0.2:9000:80'), e2)[0].hostPort, 9000);
   assert.throws(() => assignHostPorts(parsePublish('9000:80'), e2), /already allocated/);
+});
+
+test('assignHostPorts: random ports start at a random place and wrap around', () => {
+  const m = assignHostPorts(parsePublish('80'), { ...env, random: () => 0.99 });
+  assert.equal(m[0].hostPort, 49160);
+  const full = { ...env, random: () => 0.99, taken: [{ hostIp: '', hostPort: 49160, containerPort: 1, protocol: 'tcp' as const }] };
+  assert.equal(assignHostPorts(parsePublish('80'), full)[0].hostPort, 49153);
 });
 
 test('assignHostPorts: a host range takes its first free port; duplicates in one request clash', () => {
