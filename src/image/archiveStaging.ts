@@ -44,7 +44,7 @@ export class ArchiveStaging implements TarHandler {
   private n = 0;
   private fd?: number;
   private hash?: crypto.Hash;
-  private cur?: { rel: string; file: string; size: number };
+  private cur?: { rel: string; file: string; size: number; unsynced: number; flushing?: Promise<void> };
   private spec?: Speculation;
   private syncs: Promise<void>[] = [];
   /** Layers unpacked on the fly, by digest of the (uncompressed) tar = its diff_id. */
@@ -125,7 +125,7 @@ export class ArchiveStaging implements TarHandler {
     const file = path.join(this.dir, String(this.n++));
     this.fd = fs.openSync(file, 'wx', 0o644);
     this.hash = crypto.createHash('sha256');
-    this.cur = { rel, file, size: 0 };
+    this.cur = { rel, file, size: 0, unsynced: 0 };
     if (this.layers && e.size >= 1024 && LAYERISH.test(rel)) this.spec = { head: [], headLen: 0 };
   }
 
@@ -135,6 +135,22 @@ export class ArchiveStaging implements TarHandler {
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd!, chunk, off, chunk.length - off);
     if (this.spec) this.specData(chunk);
+    this.flushEarly(chunk.length);
+  }
+
+  /**
+   * Start writeback of big files while they stream (an fdatasync in the thread pool every
+   * 32 MB), so the fsync before the blob is renamed in has little left to do.
+   */
+  private flushEarly(n: number): void {
+    const c = this.cur!;
+    c.unsynced += n;
+    if (c.unsynced < 32 << 20 || c.flushing) return;
+    c.unsynced = 0;
+    const fd = this.fd!;
+    c.flushing = new Promise<void>((res) => fs.fdatasync(fd, () => res())).then(() => {
+      c.flushing = undefined;
+    });
   }
 
   entryEnd(): void {
@@ -145,10 +161,11 @@ export class ArchiveStaging implements TarHandler {
     const f: StagedFile = { file: c.file, size: c.size, digest: `sha256:${this.hash!.digest('hex')}` };
     this.files.set(c.rel, f);
     if (this.spec) this.specEnd(f.digest, f.size);
-    this.syncs.push(new Promise<void>((res) => fs.fsync(fd, (err) => fs.close(fd, () => {
+    const pending = c.flushing ?? Promise.resolve();
+    this.syncs.push(pending.then(() => new Promise<void>((res) => fs.fsync(fd, (err) => fs.close(fd, () => {
       f.synced = !err;
       res();
-    }))));
+    })))));
   }
 
   abort(): void {
