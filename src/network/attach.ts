@@ -65,9 +65,12 @@ async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: Ne
       }
     }
     if (o.ports?.length && net.internal) throw invalidArgument(`network ${net.name} is internal: ports cannot be published`);
-    const others = endpointsOf(store, o.containerId);
-    const taken = store.list().flatMap((n) => Object.values(n.endpoints).flatMap((e) => e.ports));
-    const ports = assignHostPorts(o.ports ?? [], { taken, listening: hostListeningPorts(), ephemeral: localPortRange() });
+    const all = store.list();
+    const others = all.filter((n) => n.name !== net.name && n.endpoints[o.containerId]);
+    // Host facts only when ports are asked for: reading /proc/net/* costs milliseconds.
+    const ports = o.ports?.length
+      ? assignHostPorts(o.ports, { taken: all.flatMap((n) => Object.values(n.endpoints).flatMap((e) => e.ports)), listening: hostListeningPorts(), ephemeral: localPortRange() })
+      : [];
     const ipAddr = allocateIp(net, o.ip);
     const ep: Endpoint = {
       containerId: o.containerId,
