@@ -9,3 +9,4 @@ export { hostsFile, hostnameFile, resolvConfFile, parseResolvConf } from './etcF
 export { hostModeFiles } from './hostMode.js';
 export type { AttachResult, Endpoint, NetworkState, PortMapping, Protocol } from './types.js';
 export { parseNetworkRate, type RateSpec } from './rateFlag.js';
+export { connectContainer, disconnectContainer, validateNetworkRequest, type ContainerNetworkRequest } from './forContainer.js';
