@@ -12,11 +12,11 @@ const GROUPS: { verbs: string[]; load: () => Promise<Register> }[] = [
   { verbs: ['runtime'], load: async () => (await import('./runtime/index.js')).registerRuntime },
   { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
   {
-    verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'diff', 'system'],
+    verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system'],
     load: async () => (await import('./image/index.js')).registerImageCommands,
   },
   {
-    verbs: ['container', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rename', 'pause', 'unpause', 'logs', 'rm', 'ps', 'exec', 'inspect', 'volume', 'system', 'info', 'version'],
+    verbs: ['container', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rename', 'pause', 'unpause', 'logs', 'rm', 'ps', 'exec', 'diff', 'commit', 'top', 'stats', 'update', 'port', 'inspect', 'volume', 'system', 'info', 'version'],
     load: async () => (await import('./container/index.js')).registerContainerCommands,
   },
 ];

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { addCreateCommand } from './create.js';
+import { addCommitCommand } from './commit.js';
+import { addDiffCommand } from './diff.js';
 import { addExecCommand } from './exec.js';
+import { addPortCommand } from './port.js';
+import { addStatsCommand } from './stats.js';
+import { addTopCommand } from './top.js';
+import { addUpdateCommand } from './update.js';
 import { addInfoCommands } from './info.js';
 import { addInspectCommand } from './inspect.js';
 import { addKillCommand } from './kill.js';
@@ -24,28 +30,24 @@ function group(program: Command, name: string, desc: string): Command {
 /** The everyday verbs, top-level and under `container`; `volume`; `info`, `version`, `system prune`. */
 export function registerContainerCommands(program: Command): void {
   const container = group(program, 'container', 'Manage containers');
-  for (const parent of [program, container]) {
-    addRunCommand(parent);
-    addCreateCommand(parent);
-    addStartCommand(parent);
-    addStopCommand(parent);
-    addRestartCommand(parent);
-    addKillCommand(parent);
-    addWaitCommand(parent);
-    addRenameCommand(parent);
-    addPauseCommands(parent);
-    addLogsCommand(parent);
-    addExecCommand(parent);
-  }
-  addRmCommand(program, 'rm');
-  addRmCommand(container, 'rm');
-  addPsCommand(program, 'ps');
-  addPsCommand(container, 'ls').alias('ps').alias('list');
-  addInspectCommand(program, 'inspect', false);
-  addInspectCommand(container, 'inspect', true);
-  addContainerPruneCommand(container);
-  addVolumeCommands(program);
+  const verbs: [string, (p: Command) => unknown][] = [
+    ['run', addRunCommand], ['create', addCreateCommand], ['start', addStartCommand], ['stop', addStopCommand],
+    ['restart', addRestartCommand], ['kill', addKillCommand], ['wait', addWaitCommand], ['rename', addRenameCommand],
+    ['pause', addPauseCommands], ['logs', addLogsCommand], ['exec', addExecCommand], ['diff', addDiffCommand],
+    ['commit', addCommitCommand], ['top', addTopCommand], ['stats', addStatsCommand], ['update', addUpdateCommand], ['port', addPortCommand],
+  ];
+  // Another group may already own a top-level verb (e.g. the image store's `diff`): keep theirs.
+  const has = (p: Command, n: string) => p.commands.some((c) => c.name() === n);
+  for (const parent of [program, container]) for (const [name, add] of verbs) if (!has(parent, name)) add(parent);
+  if (!has(program, 'rm')) addRmCommand(program, 'rm');
+  if (!has(container, 'rm')) addRmCommand(container, 'rm');
+  if (!has(program, 'ps')) addPsCommand(program, 'ps');
+  if (!has(container, 'ls')) addPsCommand(container, 'ls').alias('ps').alias('list');
+  if (!has(program, 'inspect')) addInspectCommand(program, 'inspect', false);
+  if (!has(container, 'inspect')) addInspectCommand(container, 'inspect', true);
+  if (!has(container, 'prune')) addContainerPruneCommand(container);
+  if (!has(program, 'volume')) addVolumeCommands(program);
   const system = group(program, 'system', 'Manage berth');
-  addSystemPruneCommand(system);
-  addInfoCommands(program, system);
+  if (!has(system, 'prune')) addSystemPruneCommand(system);
+  if (!has(program, 'info')) addInfoCommands(program, system);
 }

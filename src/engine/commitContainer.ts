@@ -1,0 +1,29 @@
+/** `commit`: the container's config and writable layer -> a new image (paused meanwhile, as Docker). */
+import { ImageStore } from '../image/ImageStore.js';
+import type { ContainerConfig } from '../image/manifest.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState } from './containerState.js';
+import { pauseContainer } from './pause.js';
+
+export interface CommitRequest { tag?: string; author?: string; comment?: string; changes?: string[]; pause?: boolean }
+
+export async function commitContainer(store: ContainerStore, ref: string, req: CommitRequest): Promise<string> {
+  const rec = store.find(ref);
+  const st = liveState(store, rec);
+  const pause = req.pause !== false && st.Running && !st.Paused;
+  if (pause) pauseContainer(store, rec.Id, true);
+  try {
+    const c = rec.Config;
+    const config: ContainerConfig = {
+      Env: c.Env, Cmd: c.Cmd ?? undefined, Entrypoint: c.Entrypoint, WorkingDir: c.WorkingDir, User: c.User,
+      Labels: c.Labels, Volumes: c.Volumes ?? undefined, ...(c.StopSignal !== 'SIGTERM' ? { StopSignal: c.StopSignal } : {}),
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}), ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
+    };
+    const id = await new ImageStore(store.root).commitSnapshot(rec.SnapshotKey, {
+      tag: req.tag, config, changes: req.changes, author: req.author, comment: req.comment, createdBy: [rec.Path, ...rec.Args].join(' '),
+    });
+    return id;
+  } finally {
+    if (pause) pauseContainer(store, rec.Id, false);
+  }
+}

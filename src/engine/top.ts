@@ -1,0 +1,45 @@
+/** `top`: the processes of a container's cgroup, read from /proc. */
+import fs from 'node:fs';
+import { conflict } from '../errors.js';
+import { Cgroup } from '../runtime/cgroups/index.js';
+import { cgroupLayout } from '../runtime/createContainer.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState } from './containerState.js';
+
+export interface TopResult { Titles: string[]; Processes: string[][] }
+
+function uidOf(pid: number): string {
+  const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? m[1] : '?';
+}
+
+function userName(uid: string): string {
+  try {
+    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === uid);
+    return line ? line.split(':')[0] : uid;
+  } catch {
+    return uid;
+  }
+}
+
+export function topContainer(store: ContainerStore, ref: string): TopResult {
+  const rec = store.find(ref);
+  const st = liveState(store, rec);
+  if (!st.Running || !st.cgroupPath) throw conflict(`container ${rec.Id} is not running`);
+  const ticks = 100;
+  const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const boot = Date.now() / 1000 - uptime;
+  const rows: string[][] = [];
+  for (const pid of Cgroup.open(cgroupLayout(), st.cgroupPath).pids().sort((a, b) => a - b)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') || `[${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}]`;
+      const cpu = (Number(f[11]) + Number(f[12])) / ticks;
+      const start = new Date((boot + Number(f[19]) / ticks) * 1000);
+      const time = new Date(cpu * 1000).toISOString().slice(11, 19);
+      rows.push([userName(uidOf(pid)), String(pid), f[1], '0', start.toTimeString().slice(0, 5), '?', time, cmd]);
+    } catch { /* exited meanwhile */ }
+  }
+  return { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: rows };
+}

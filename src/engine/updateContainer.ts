@@ -1,0 +1,66 @@
+/** `update`: change the recorded HostConfig and write the new limits into the running cgroup. */
+import { invalidArgument } from '../errors.js';
+import { Cgroup } from '../runtime/cgroups/index.js';
+import { cgroupLayout } from '../runtime/createContainer.js';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState } from './containerState.js';
+import { parseBytes, parseCpus, parseIntFlag, parseRestart, parseSwap } from './parseFlags.js';
+import type { HostConfig } from './types.js';
+
+export interface UpdateFlags {
+  memory?: string; memorySwap?: string; memoryReservation?: string; cpus?: string; cpuShares?: string;
+  cpuQuota?: string; cpuPeriod?: string; cpusetCpus?: string; pidsLimit?: string; restart?: string;
+}
+
+/** The OCI resources for the changed fields only. Pure. */
+export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, unknown> {
+  const r: Record<string, Record<string, unknown>> = {};
+  const mem = (r.memory ??= {});
+  if (f.memory !== undefined) {
+    hc.Memory = parseBytes(f.memory, '--memory');
+    mem.limit = hc.Memory;
+    if (f.memorySwap === undefined && hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory) {
+      hc.MemorySwap = hc.Memory * 2;
+    }
+    if (hc.MemorySwap !== 0) mem.swap = hc.MemorySwap;
+  }
+  if (f.memorySwap !== undefined) {
+    hc.MemorySwap = parseSwap(f.memorySwap);
+    if (hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage.');
+    mem.swap = hc.MemorySwap;
+  }
+  if (f.memoryReservation !== undefined) mem.reservation = hc.MemoryReservation = parseBytes(f.memoryReservation, '--memory-reservation');
+  if (!Object.keys(mem).length) delete r.memory;
+  const cpu = (r.cpu ??= {});
+  if (f.cpus !== undefined) {
+    hc.NanoCpus = parseCpus(f.cpus);
+    cpu.period = 100000;
+    cpu.quota = hc.NanoCpus ? Math.round((hc.NanoCpus * 100000) / 1e9) : -1;
+  }
+  if (f.cpuQuota !== undefined) cpu.quota = hc.CpuQuota = parseIntFlag(f.cpuQuota, '--cpu-quota', -1);
+  if (f.cpuPeriod !== undefined) cpu.period = hc.CpuPeriod = parseIntFlag(f.cpuPeriod, '--cpu-period', 1000, 1000000);
+  if (f.cpuShares !== undefined) cpu.shares = hc.CpuShares = parseIntFlag(f.cpuShares, '--cpu-shares', 0);
+  if (f.cpusetCpus !== undefined) cpu.cpus = hc.CpusetCpus = f.cpusetCpus;
+  if (!Object.keys(cpu).length) delete r.cpu;
+  if (f.pidsLimit !== undefined) {
+    hc.PidsLimit = parseIntFlag(f.pidsLimit, '--pids-limit');
+    r.pids = { limit: hc.PidsLimit <= 0 ? -1 : hc.PidsLimit };
+  }
+  if (f.restart !== undefined) {
+    if (hc.AutoRemove && f.restart !== 'no') throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    hc.RestartPolicy = parseRestart(f.restart);
+  }
+  return r;
+}
+
+export function updateContainer(store: ContainerStore, ref: string, f: UpdateFlags): void {
+  const found = store.find(ref);
+  store.withLockSync(found.Id, () => {
+    const rec = store.read(found.Id);
+    if (!rec) return;
+    const resources = updateResources(rec.HostConfig, f);
+    const st = liveState(store, rec);
+    if (st.Running && st.cgroupPath && Object.keys(resources).length) Cgroup.open(cgroupLayout(), st.cgroupPath).update(resources as never);
+    store.write(rec);
+  });
+}
