@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { addDiffCommand } from './diff.js';
 import { addExportCommand } from './export.js';
 import { addHistoryCommand } from './history.js';
 import { addImagesCommand } from './images.js';
@@ -19,7 +18,8 @@ function systemGroup(program: Command): Command {
 
 /**
  * Image verbs: `images`, `image {ls,inspect,history,tag,rm,prune,import,save,load}`,
- * `history`, `tag`, `rmi`, `import`, `save`, `load`, `export`, `diff`, `system {df,check}`.
+ * `history`, `tag`, `rmi`, `import`, `save`, `load`, `export`, `system {df,check}`.
+ * (`diff` and `commit` are the container group's; they call ImageStore.diffSnapshot/commitSnapshot.)
  */
 export function registerImageCommands(program: Command): void {
   addImagesCommand(program, 'images');
@@ -40,7 +40,6 @@ export function registerImageCommands(program: Command): void {
   addSaveCommand(program, 'save');
   addLoadCommand(program, 'load');
   addExportCommand(program, 'export');
-  addDiffCommand(program, 'diff');
   const system = systemGroup(program);
   addDfCommand(system);
   addCheckCommand(system);
