@@ -1,0 +1,76 @@
+/** diff, commit, top, stats, update, port, info, version, container/system prune. */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { requiresRoot } from '../helpers.js';
+import { Engine } from './engineHarness.js';
+
+describe('engine: inspection and maintenance verbs', requiresRoot, () => {
+  const e = new Engine();
+  before(() => e.init());
+  after(() => e.cleanup());
+
+  test('diff and commit: the committed image runs with the change', () => {
+    e.ok(['run', '-d', '--name', 'cm', 'busybox', 'sh', '-c', 'echo hello > /tmp/new; rm /etc/group; sleep 1000']);
+    const diff = () => e.ok(['container', 'diff', 'cm']).split('\n');
+    while (!diff().includes('A /tmp/new')) { /* the shell is still writing */ }
+    assert.ok(diff().includes('D /etc/group'), diff().join(','));
+    const id = e.ok(['commit', '-c', 'CMD ["cat", "/tmp/new"]', 'cm', 'committed:v1']);
+    assert.match(id, /^sha256:[a-f0-9]{64}$/);
+    assert.equal(e.inspect('cm').State.Status, 'running', 'unpaused after commit');
+    assert.equal(e.ok(['run', '--rm', 'committed:v1']), 'hello');
+    assert.equal(e.run(['run', '--rm', 'committed:v1', 'cat', '/etc/group']).code, 1);
+    e.ok(['rm', '-f', 'cm']);
+  });
+
+  test('top lists the container processes; stats --no-stream reads the cgroup', () => {
+    e.ok(['run', '-d', '--name', 'tp', '-m', '64m', 'busybox', 'sh', '-c', 'sleep 1000 & sleep 1001']);
+    const top = e.ok(['top', 'tp']).split('\n');
+    assert.match(top[0], /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+    assert.ok(top.some((l) => l.endsWith('sleep 1000')));
+    assert.ok(top.some((l) => l.endsWith('sleep 1001')));
+    const stats = e.ok(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'tp']);
+    assert.match(stats, /^tp \S+ \/ 64MiB [23]$/);
+    assert.equal(e.run(['top', 'nosuch']).code, 1);
+    e.ok(['rm', '-f', 'tp']);
+  });
+
+  test('update changes the live cgroup and the record', () => {
+    const id = e.ok(['run', '-d', '--name', 'up', '-m', '64m', 'busybox', 'sleep', '1000']);
+    e.ok(['update', '-m', '128m', '--memory-swap', '256m', '--pids-limit', '20', '--cpus', '1.5', '--restart', 'on-failure:2', 'up']);
+    assert.equal(fs.readFileSync(`/sys/fs/cgroup/memory/berth/${id}/memory.limit_in_bytes`, 'utf8').trim(), String(128 << 20));
+    assert.equal(fs.readFileSync(`/sys/fs/cgroup/pids/berth/${id}/pids.max`, 'utf8').trim(), '20');
+    assert.equal(fs.readFileSync(`/sys/fs/cgroup/cpu/berth/${id}/cpu.cfs_quota_us`, 'utf8').trim(), '150000');
+    const hc = e.inspect('up').HostConfig;
+    assert.equal(hc.Memory, 128 << 20);
+    assert.equal(hc.PidsLimit, 20);
+    assert.deepEqual(hc.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+    assert.equal(e.run(['update', '-m', 'x', 'up']).code, 1);
+    e.ok(['rm', '-f', 'up']);
+  });
+
+  test('port, info, version', () => {
+    e.ok(['create', '--name', 'pt', 'busybox', 'true']);
+    assert.equal(e.ok(['port', 'pt']), '');
+    const r = e.run(['port', 'pt', '80']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No public port '80\/tcp' published for pt/);
+    e.ok(['rm', 'pt']);
+    const info = JSON.parse(e.ok(['info', '--format', '{{json .}}']));
+    assert.equal(info.Driver, 'overlay2');
+    assert.equal(info.DockerRootDir, e.root);
+    assert.match(e.ok(['version']), /^Client:\n Version:/);
+  });
+
+  test('container prune removes stopped containers only; system prune -f', () => {
+    e.ok(['run', '--name', 'done1', 'busybox', 'true']);
+    e.ok(['run', '-d', '--name', 'alive', 'busybox', 'sleep', '1000']);
+    const out = e.ok(['container', 'prune', '-f']);
+    assert.match(out, /Deleted Containers:\n[a-f0-9]{64}\n/);
+    assert.match(out, /Total reclaimed space: /);
+    assert.equal(e.ok(['ps', '-a', '--format', '{{.Names}}']), 'alive');
+    e.ok(['stop', '-t', '0', 'alive']);
+    assert.match(e.ok(['system', 'prune', '-f']), /Total reclaimed space/);
+    assert.equal(e.ok(['ps', '-aq']), '');
+  });
+});
