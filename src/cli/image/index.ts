@@ -22,25 +22,29 @@ function systemGroup(program: Command): Command {
  * (`diff` and `commit` are the container group's; they call ImageStore.diffSnapshot/commitSnapshot.)
  */
 export function registerImageCommands(program: Command): void {
-  addImagesCommand(program, 'images');
-  const image = program.command('image').description('Manage images');
-  addImagesCommand(image, 'ls');
-  addInspectCommand(image, 'inspect');
-  addHistoryCommand(image, 'history');
-  addTagCommand(image, 'tag');
-  addRmiCommand(image, 'rm');
-  addPruneCommand(image, 'prune');
-  addImportCommand(image, 'import');
-  addSaveCommand(image, 'save');
-  addLoadCommand(image, 'load');
-  addHistoryCommand(program, 'history');
-  addTagCommand(program, 'tag');
-  addRmiCommand(program, 'rmi');
-  addImportCommand(program, 'import');
-  addSaveCommand(program, 'save');
-  addLoadCommand(program, 'load');
-  addExportCommand(program, 'export');
+  // Groups load in any order; a verb another group registered first is left to it.
+  const add = (parent: Command, name: string, fn: (p: Command, n: string) => Command) => {
+    if (!parent.commands.some((c) => c.name() === name)) fn(parent, name);
+  };
+  add(program, 'images', addImagesCommand);
+  const image = program.commands.find((c) => c.name() === 'image') ?? program.command('image').description('Manage images');
+  add(image, 'ls', addImagesCommand);
+  add(image, 'inspect', addInspectCommand);
+  add(image, 'history', addHistoryCommand);
+  add(image, 'tag', addTagCommand);
+  add(image, 'rm', addRmiCommand);
+  add(image, 'prune', addPruneCommand);
+  add(image, 'import', addImportCommand);
+  add(image, 'save', addSaveCommand);
+  add(image, 'load', addLoadCommand);
+  add(program, 'history', addHistoryCommand);
+  add(program, 'tag', addTagCommand);
+  add(program, 'rmi', addRmiCommand);
+  add(program, 'import', addImportCommand);
+  add(program, 'save', addSaveCommand);
+  add(program, 'load', addLoadCommand);
+  add(program, 'export', addExportCommand);
   const system = systemGroup(program);
-  addDfCommand(system);
-  addCheckCommand(system);
+  add(system, 'df', (p) => addDfCommand(p));
+  add(system, 'check', (p) => addCheckCommand(p));
 }
