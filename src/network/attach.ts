@@ -1,6 +1,7 @@
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { conflict, invalidArgument, isBerthError } from '../errors.js';
+import fs from 'node:fs';
+import { conflict, invalidArgument, isBerthError, notFound } from '../errors.js';
 import { applyNetOps, linkExists } from '../sys/netExec.js';
 import { hostListeningPorts, hostResolvConf, localPortRange } from '../sys/netHost.js';
 import { NetworkStore, DEFAULT_NETWORK } from './NetworkStore.js';
@@ -97,6 +98,7 @@ async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: Ne
  */
 export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
   const store = new NetworkStore(o.root);
+  if (!fs.existsSync(o.netnsPath)) throw notFound(`network namespace ${o.netnsPath} of container ${o.name} does not exist`);
   // The bridge first (cheap check); the firewall sync below also restores missing rules.
   await ensureNetworkUp(store, o.network ?? DEFAULT_NETWORK, { firewall: false });
   const { net, ep, first } = await reserve(store, o);

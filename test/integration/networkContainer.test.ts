@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { requiresRoot, tmpDir } from '../helpers.js';
-import { connectContainer, disconnectContainer, ensureDefaultNetwork, removeNetwork, validateNetworkRequest, NetworkStore } from '../../src/network/index.js';
+import { connectContainer, disconnectContainer, ensureDefaultNetwork, hostIfnameFor, removeNetwork, validateNetworkRequest, NetworkStore } from '../../src/network/index.js';
 import { isBerthError } from '../../src/errors.js';
 import { LeakCheck, freeSubnet, rand, tryRun } from './networkHarness.js';
 
@@ -75,6 +75,22 @@ describe('network: connectContainer, the engine\'s call with /proc/<pid>/ns/net'
     assert.equal(h.files!.resolvConf, fs.readFileSync('/etc/resolv.conf', 'utf8'));
     const c = await connectContainer({ root, containerId: 'k'.repeat(64), name: 'k', network: 'container:web' }, process.pid);
     assert.deepEqual(c, { mode: { kind: 'container', ref: 'web' } });
+  });
+
+  test('a failed attach leaves nothing behind', async () => {
+    const p = netnsProcess();
+    procs.push(p);
+    await waitNetns(p.pid!);
+    const id = `f${rand()}`.padEnd(64, '0');
+    // A fixed address outside the subnet fails in IPAM; a netns that is gone fails before it.
+    await assert.rejects(connectContainer({ root, containerId: id, name: 'f', ip: '10.99.99.99' }, p.pid!), (e: unknown) => isBerthError(e, 'InvalidArgument'));
+    await assert.rejects(connectContainer({ root, containerId: id, name: 'f' }, 999999999), (e: unknown) => isBerthError(e, 'NotFound'));
+    // The interface name is taken inside: the veth step fails and the reservation is rolled back.
+    tryRun('nsenter', [`--net=/proc/${p.pid}/ns/net`, 'ip', 'link', 'add', 'eth0', 'type', 'bridge']);
+    await assert.rejects(connectContainer({ root, containerId: id, name: 'f', publish: ['80'] }, p.pid!));
+    assert.deepEqual(new NetworkStore(root).get('bridge').endpoints, {});
+    assert.ok(!fs.readdirSync('/sys/class/net').some((l) => l === hostIfnameFor(new NetworkStore(root).get('bridge').id, id)));
+    assert.doesNotMatch(tryRun('iptables-save', ['-t', 'nat']).out, new RegExp(`--to-destination ${S.at(2).replace(/\./g, '\\.')}:`));
   });
 
   test('validateNetworkRequest: bad flags are InvalidArgument before anything is created', () => {
