@@ -3,6 +3,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { dumpXattrs } from '../sys/xattr.js';
 import { applyChanges } from './changes.js';
+import { lstatOrUndef } from './fsEntries.js';
+import { lowerHas, lowersOf, RUNTIME_MOUNTPOINTS } from './snapshotDiff.js';
 import type { ImageId } from './digest.js';
 import type { ImageStore } from './ImageStore.js';
 import type { ContainerConfig, ImageConfig, Manifest } from './manifest.js';
@@ -24,6 +26,18 @@ export interface CommitOptions {
   comment?: string;
   /** history created_by (Docker leaves the container's command here). */
   createdBy?: string;
+}
+
+/** The runtime's empty mount-point files (/etc/hosts...) that the image lacks: left out of commits, as Docker's init layer. */
+function runtimeMountpoints(store: ImageStore, snaps: Snapshotter, key: string): Set<string> {
+  const lowers = lowersOf(store, snaps.info(key).layers);
+  const out = new Set<string>();
+  for (const p of RUNTIME_MOUNTPOINTS) {
+    const rel = p.slice(1);
+    const st = lstatOrUndef(path.join(snaps.upperDir(key), rel));
+    if (st?.isFile() && st.size === 0 && !lowerHas(lowers, rel)) out.add(rel);
+  }
+  return out;
 }
 
 /** Read an upper dir as a tree source (opaque dirs and xattrs from one getfattr run). */
@@ -50,7 +64,7 @@ export async function commitSnapshot(store: ImageStore, snaps: Snapshotter, key:
       const pt = new PassThrough({ highWaterMark: 1 << 20 });
       const writing = writeIngest(pt, tmp);
       const w = new TarWriter(pt);
-      await upperToTar(upperSource(snaps.upperDir(key)), w);
+      await upperToTar(upperSource(snaps.upperDir(key)), w, runtimeMountpoints(store, snaps, key));
       await w.finish();
       const blob = await writing;
       const staged = await store.layers.stage(tmp, `commit of ${key}`, blob.digest);

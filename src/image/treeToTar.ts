@@ -39,11 +39,12 @@ async function emit(w: TarWriter, links: LinkTracker, src: TreeSource, rel: stri
  * Write one upper dir as an OCI layer: overlay whiteouts become `.wh.<name>`, opaque dirs
  * get a `.wh..wh..opq` entry. Binary xattrs are kept (overlay's trusted.overlay.* dropped).
  */
-export async function upperToTar(src: TreeSource, w: TarWriter): Promise<void> {
+export async function upperToTar(src: TreeSource, w: TarWriter, exclude = new Set<string>()): Promise<void> {
   const links = new LinkTracker();
   const walk = async (rel: string): Promise<void> => {
     for (const n of sortedNames(path.join(src.dir, rel))) {
       const r = rel ? `${rel}/${n}` : n;
+      if (exclude.has(r)) continue;
       const abs = path.join(src.dir, r);
       const st = fs.lstatSync(abs);
       if (isWhiteout(st)) {
