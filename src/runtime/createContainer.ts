@@ -11,7 +11,7 @@ import { processStartTime } from '../sys/procAlive.js';
 import { capsToMask } from './capabilities.js';
 import { Cgroup, cgroupRelPath, compileDeviceFilter, detectCgroupLayout, validateRelPath, type CgroupLayout } from './cgroups/index.js';
 import { runHooks } from './hooks.js';
-import { DEFAULT_DEVICE_RULES } from './securityDefaults.js';
+import { DEFAULT_DEVICE_RULES } from './deviceDefaults.js';
 import { buildPlan, serializePlan, type PlanOptions, type Stdio } from './plan.js';
 import { loadSpec, type Spec } from './spec.js';
 import { StateDir, OCI_VERSION, type OciState, type StoredState } from './state.js';

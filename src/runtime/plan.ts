@@ -6,7 +6,7 @@ import path from 'node:path';
 import { invalidArgument } from '../errors.js';
 import type { Hook, IdMapping, Mount, Spec } from './spec.js';
 import { MS, parseMountOptions, propagationFlags } from './mountOptions.js';
-import { DEFAULT_DEVICE_NODES, DEFAULT_DEVICE_SYMLINKS } from './securityDefaults.js';
+import { DEFAULT_DEVICE_NODES, DEFAULT_DEVICE_SYMLINKS } from './deviceDefaults.js';
 
 export type Op = [name: string, ...args: (string | number)[]];
 

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createContainer } from '../../runtime/createContainer.js';
 import { runtimeRoot } from './index.js';
 
 export interface BundleFlags { bundle: string; pidFile?: string; consoleSocket?: string }
@@ -14,6 +13,7 @@ export function bundleOptions(cmd: Command): Command {
 export function registerCreate(rt: Command): void {
   bundleOptions(rt.command('create').description('create a container; its process waits for `start`').argument('<id>'))
     .action(async (id: string, o: BundleFlags, cmd: Command) => {
+      const { createContainer } = await import('../../runtime/createContainer.js');
       const c = await createContainer({
         root: runtimeRoot(cmd), id, bundle: o.bundle, holdForStart: true,
         stdio: { mode: 'inherit' }, consoleSocket: o.consoleSocket, pidFile: o.pidFile,

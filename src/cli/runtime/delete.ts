@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { deleteContainer } from '../../runtime/lifecycle.js';
 import { runtimeRoot } from './index.js';
 
 export function registerDelete(rt: Command): void {
   rt.command('delete').description('delete a container and everything it holds').argument('<id>')
     .option('-f, --force', 'kill the container first if it is running')
-    .action(async (id: string, o: { force?: boolean }, cmd: Command) => deleteContainer(runtimeRoot(cmd), id, o.force));
+    .action(async (id: string, o: { force?: boolean }, cmd: Command) => (await import('../../runtime/lifecycle.js')).deleteContainer(runtimeRoot(cmd), id, o.force));
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { execContainer } from '../../runtime/execContainer.js';
 import { runtimeRoot } from './index.js';
 
 export function registerExec(rt: Command): void {
@@ -12,6 +11,7 @@ export function registerExec(rt: Command): void {
     .option('-u, --user <uid[:gid]>', 'user id, and group id', '0:0')
     .action(async (id: string, args: string[], o: { tty?: boolean; detach?: boolean; cwd: string; env: string[]; user: string }, cmd: Command) => {
       const [uid, gid] = o.user.split(':').map(Number);
+      const { execContainer } = await import('../../runtime/execContainer.js');
       process.exitCode = await execContainer({
         root: runtimeRoot(cmd), id, detach: o.detach,
         process: {

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { createContainer } from '../../runtime/createContainer.js';
-import { deleteContainer } from '../../runtime/lifecycle.js';
-import { runHooksWarn } from '../../runtime/hooks.js';
 import { bundleOptions, type BundleFlags } from './create.js';
 import { runtimeRoot } from './index.js';
 
@@ -13,6 +10,8 @@ export function registerRun(rt: Command): void {
     .option('--keep', 'keep the container\'s state after it exits')
     .action(async (id: string, o: BundleFlags & { detach?: boolean; keep?: boolean }, cmd: Command) => {
       const root = runtimeRoot(cmd);
+      const { createContainer } = await import('../../runtime/createContainer.js');
+      const { runHooksWarn } = await import('../../runtime/hooks.js');
       const c = await createContainer({
         root, id, bundle: o.bundle, holdForStart: false, stdio: { mode: 'inherit' }, consoleSocket: o.consoleSocket, pidFile: o.pidFile,
       });
@@ -27,7 +26,7 @@ export function registerRun(rt: Command): void {
       const code = await c.helper.exited;
       for (const s of FORWARDED) process.off(s, forward);
       c.helper.detach();
-      if (!o.keep) await deleteContainer(root, id, true);
+      if (!o.keep) await (await import('../../runtime/lifecycle.js')).deleteContainer(root, id, true);
       process.exitCode = code;
     });
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { startContainer } from '../../runtime/lifecycle.js';
 import { runtimeRoot } from './index.js';
 
 export function registerStart(rt: Command): void {
   rt.command('start').description('run the user process of a created container').argument('<id>')
-    .action(async (id: string, _o: unknown, cmd: Command) => startContainer(runtimeRoot(cmd), id));
+    .action(async (id: string, _o: unknown, cmd: Command) => (await import('../../runtime/lifecycle.js')).startContainer(runtimeRoot(cmd), id));
 }

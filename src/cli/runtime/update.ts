@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
-import { Cgroup } from '../../runtime/cgroups/index.js';
 import type { LinuxResources } from '../../runtime/cgroups/types.js';
-import { cgroupLayout } from '../../runtime/createContainer.js';
-import { openState } from '../../runtime/state.js';
 import { runtimeRoot } from './index.js';
 
 interface UpdateFlags {
@@ -18,6 +15,17 @@ const int = (name: string, v: string | undefined) => {
 };
 
 /** runc's `update` flags -> OCI linux.resources. */
+/** The container's cgroup, loading the cgroup code only when a verb needs it. */
+async function containerCgroup(cmd: Command, id: string) {
+  const { openState } = await import('../../runtime/state.js');
+  const { Cgroup } = await import('../../runtime/cgroups/index.js');
+  const { cgroupLayout } = await import('../../runtime/createContainer.js');
+  const sd = openState(runtimeRoot(cmd), id);
+  const s = sd.read();
+  if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup`);
+  return { sd, cg: Cgroup.open(cgroupLayout(), s.cgroupPath) };
+}
+
 export function resourcesFromFlags(o: UpdateFlags): LinuxResources {
   const r: Record<string, Record<string, unknown>> = {};
   const set = (group: string, key: string, v: unknown) => { if (v !== undefined) (r[group] ??= {})[key] = v; };
@@ -41,9 +49,7 @@ export function registerUpdate(rt: Command): void {
     .option('--cpu-share <shares>').option('--cpu-quota <us>').option('--cpu-period <us>')
     .option('--cpuset-cpus <list>').option('--cpuset-mems <list>').option('--pids-limit <n>').option('--blkio-weight <w>')
     .action(async (id: string, o: UpdateFlags & { resources?: string; cpuShare?: string }, cmd: Command) => {
-      const sd = openState(runtimeRoot(cmd), id);
-      const s = sd.read();
-      if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup to update`);
+      const { cg } = await containerCgroup(cmd, id);
       let res: LinuxResources;
       if (o.resources) {
         const fs = await import('node:fs');
@@ -51,17 +57,15 @@ export function registerUpdate(rt: Command): void {
       } else {
         res = resourcesFromFlags({ ...o, cpuShares: o.cpuShare });
       }
-      Cgroup.open(cgroupLayout(), s.cgroupPath).update(res);
+      cg.update(res);
     });
 }
 
 export function registerPauseResume(rt: Command): void {
   for (const [verb, freeze] of [['pause', true], ['resume', false]] as const) {
     rt.command(verb).description(freeze ? 'freeze every process of a container' : 'thaw a paused container').argument('<id>')
-      .action((id: string, _o: unknown, cmd: Command) => {
-        const s = openState(runtimeRoot(cmd), id).read();
-        if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup`);
-        const cg = Cgroup.open(cgroupLayout(), s.cgroupPath);
+      .action(async (id: string, _o: unknown, cmd: Command) => {
+        const { cg } = await containerCgroup(cmd, id);
         if (freeze) cg.freeze();
         else cg.thaw();
       });
@@ -73,10 +77,7 @@ export function registerEvents(rt: Command): void {
     .option('--stats', 'print one statistics record and exit')
     .option('--interval <seconds>', 'seconds between records', '5')
     .action(async (id: string, o: { stats?: boolean; interval: string }, cmd: Command) => {
-      const sd = openState(runtimeRoot(cmd), id);
-      const s = sd.read();
-      if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup`);
-      const cg = Cgroup.open(cgroupLayout(), s.cgroupPath);
+      const { sd, cg } = await containerCgroup(cmd, id);
       const emit = () => process.stdout.write(JSON.stringify({ type: 'stats', id, data: cg.stats() }) + '\n');
       emit();
       if (o.stats) return;
