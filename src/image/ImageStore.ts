@@ -51,12 +51,22 @@ export class ImageStore {
     const byId = new Map<ImageId, ImageRecord>();
     for (const d of this.content.readIndex().manifests) {
       if (!isManifestType(d.mediaType) || !isDigest(d.digest) || !this.content.has(d.digest)) continue;
-      const manifest = parseManifest(this.content.read(d.digest), `manifest ${d.digest}`);
+      let manifest;
+      try {
+        manifest = parseManifest(this.content.read(d.digest), `manifest ${d.digest}`);
+      } catch {
+        continue; // damaged: `system check` reports it
+      }
       const id = manifest.config.digest;
       let rec = byId.get(id);
       if (!rec) {
         if (!this.content.has(id)) continue;
-        const config = parseConfig(this.content.read(id), `config ${id}`);
+        let config;
+        try {
+          config = parseConfig(this.content.read(id), `config ${id}`);
+        } catch {
+          continue;
+        }
         const size = config.rootfs.diff_ids.reduce((a, l) => a + (this.layers.info(l)?.size ?? 0), 0);
         const created = config.created ? Date.parse(config.created) / 1000 : 0;
         rec = { id, manifestDigests: [], manifest, config, tags: [], size, created: Number.isFinite(created) ? created : 0 };
