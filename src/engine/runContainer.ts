@@ -8,23 +8,26 @@ import type { ContainerStore } from './ContainerStore.js';
 import { createContainer, type CreateRequest } from './createContainer.js';
 import { followLogs } from './logs.js';
 import { removeContainerFiles } from './removeContainer.js';
-import { startRecord } from './startContainer.js';
+import { attachSocketPath, startRecord } from './startContainer.js';
+import type { Created } from '../runtime/createContainer.js';
 import type { ContainerRecord } from './types.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export interface RunIo {
+  stdin?: NodeJS.ReadStream | null;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
 
-export interface RunResult { id: string; exitCode?: number }
+export interface RunResult { id: string; exitCode?: number; detached?: boolean }
 
 export async function runContainer(store: ContainerStore, req: CreateRequest, io: RunIo): Promise<RunResult> {
   const rec = await createContainer(store, req);
+  const interactive = !!req.flags.interactive && !req.flags.detach;
   let started;
   try {
-    started = await store.withLock(rec.Id, () => startRecord(store, rec));
+    started = await store.withLock(rec.Id, () => startRecord(store, rec, { hold: interactive }));
   } catch (e) {
     if (rec.HostConfig.AutoRemove) await removeAfterExit(store, rec);
     throw e;
@@ -34,6 +37,7 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
     created.helper.detach();
     return { id: rec.Id };
   }
+  if (interactive) return runAttached(store, rec, created, io, req.flags.detachKeys);
   const forward = (sig: NodeJS.Signals) => {
     try {
       process.kill(created.state.pid, sig);
@@ -72,4 +76,33 @@ function exitCodeOf(store: ContainerStore, id: string, helperCode: number): numb
 async function removeAfterExit(store: ContainerStore, rec: ContainerRecord): Promise<void> {
   await store.withLock(rec.Id, () => removeContainerFiles(store, rec, true));
   fs.rmSync(store.lockFile(rec.Id), { force: true });
+}
+
+/** `run -i[t]`: attach to the held init, release it, pump stdio until it ends or the user detaches. */
+async function runAttached(store: ContainerStore, rec: ContainerRecord, created: Created, io: RunIo, detachKeys?: string): Promise<RunResult> {
+  const { attachSession, connectAttach, parseDetachKeys } = await import('./attachClient.js');
+  const { startContainer: releaseInit } = await import('../runtime/lifecycle.js');
+  const sock = await connectAttach(attachSocketPath(store, rec.Id));
+  await releaseInit(store.runtimeRoot, rec.Id);
+  const tty = rec.Config.Tty;
+  const stdin = io.stdin ?? null;
+  const raw = tty && !!stdin?.isTTY;
+  if (raw) stdin!.setRawMode(true);
+  let how: 'closed' | 'detached';
+  try {
+    how = await attachSession(sock, { stdin, stdout: io.stdout, stderr: io.stderr, tty, detachKeys: detachKeys ? parseDetachKeys(detachKeys) : undefined });
+  } finally {
+    if (raw) stdin!.setRawMode(false);
+  }
+  if (how === 'detached') {
+    created.helper.detach();
+    return { id: rec.Id, exitCode: 0, detached: true };
+  }
+  const code = exitCodeOf(store, rec.Id, await created.helper.exited);
+  created.helper.detach();
+  if (rec.HostConfig.AutoRemove) await removeAfterExit(store, rec);
+  else store.update(rec.Id, (r) => {
+    r.State = { ...r.State, Status: 'exited', Running: false, ExitCode: code, FinishedAt: new Date().toISOString() };
+  });
+  return { id: rec.Id, exitCode: code };
 }

@@ -52,6 +52,7 @@ export interface RunFlags {
   publish: string[];
   publishAll?: boolean;
   attach: string[];
+  detachKeys?: string;
 }
 
 export function emptyRunFlags(): RunFlags {

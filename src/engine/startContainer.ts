@@ -43,8 +43,8 @@ function ensureWorkdir(dirs: string[], workdir: string): void {
   fs.mkdirSync(path.join(dirs[0], ...parts), { recursive: true, mode: 0o755 });
 }
 
-/** Start `rec` (caller holds its lock). Throws BerthError with exitCode 126/127 when the command cannot run. */
-export async function startRecord(store: ContainerStore, rec: ContainerRecord): Promise<StartResult> {
+/** Start `rec` (caller holds its lock); with `hold` the init waits for the runtime's start (attach first). Throws BerthError with exitCode 126/127 when the command cannot run. */
+export async function startRecord(store: ContainerStore, rec: ContainerRecord, opts: { hold?: boolean } = {}): Promise<StartResult> {
   const images = new ImageStore(store.root);
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
     fs.writeFileSync(path.join(store.runtimeRoot, rec.Id, 'stop-requested'), '');
@@ -68,7 +68,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord): 
   let created: Created;
   try {
     created = await createContainer({
-      root: store.runtimeRoot, id: rec.Id, bundle: cdir, spec, holdForStart: false,
+      root: store.runtimeRoot, id: rec.Id, bundle: cdir, spec, holdForStart: !!opts.hold,
       stdio: { mode: 'log', path: store.logPath(rec.Id), maxSize: lo.maxSize, maxFiles: lo.maxFiles },
       rootfsMounts: images.snapshotMounts(rec.SnapshotKey),
       attachSocket: attachSocketPath(store, rec.Id),

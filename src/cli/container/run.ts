@@ -11,9 +11,11 @@ export function addRunCommand(parent: Command): Command {
     .action(async (image: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
       const store = await storeOf(cmd);
       const { runContainer } = await import('../../engine/runContainer.js');
-      const flags = normalizeRunFlags(o) as never;
-      const r = await runContainer(store, { image, command, flags }, { stdout: process.stdout, stderr: process.stderr });
+      const flags = normalizeRunFlags(o) as never as Record<string, unknown>;
+      const r = await runContainer(store, { image, command, flags: flags as never }, { stdin: flags.interactive ? process.stdin : null, stdout: process.stdout, stderr: process.stderr });
       if (r.exitCode === undefined) process.stdout.write(`${r.id}\n`);
       else process.exitCode = r.exitCode;
+      // stdin may hold the event loop open after the container ended
+      if (flags.interactive) process.stdin.destroy();
     });
 }

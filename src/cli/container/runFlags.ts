@@ -56,7 +56,8 @@ export function addRunFlags(c: Command): Command {
     .option('--network <network>', 'Connect a container to a network', 'none')
     .option('-p, --publish <list>', "Publish a container's port(s) to the host", collect, [])
     .option('-P, --publish-all', 'Publish all exposed ports to random ports')
-    .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect, []);
+    .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container');
 }
 
 /** commander's --no-healthcheck arrives as healthcheck: false. */
