@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectDir } from '../../sys/paths.js';
 import { isDnsServer, spawnDnsServer, stopDnsServer } from '../../sys/netDns.js';
 import { hostResolvConf } from '../../sys/netHost.js';
 import { parseResolvConf } from '../etcFiles.js';
 import type { NetworkState } from '../types.js';
 
-const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.js');
+/** The DNS server runs as its own process from tsc's output (the CLI itself may be bundled). */
+const serverScript = path.join(projectDir, 'dist', 'src', 'network', 'dns', 'server.js');
 
 /** Does this network get an embedded DNS server? (user networks, like Docker) */
 export function hasDns(net: NetworkState): boolean {
