@@ -12,6 +12,10 @@ import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { attachContainer, detachContainer, ensureDefaultNetwork, removeNetwork } from '../src/network/index.js';
 
+// Clean up even when stdout goes away (`| head`): EPIPE must not skip the finally below.
+process.stdout.on('error', () => undefined);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cleanup().finally(() => process.exit(130)));
+
 const iterations = Number(process.argv[2] ?? 30);
 const megabytes = Number(process.argv[3] ?? 2048);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-netbench-'));
@@ -86,9 +90,13 @@ async function main(): Promise<void> {
   console.log(`ratio bridge / loopback: ${(br / lo).toFixed(2)} (target >= 0.8)`);
 }
 
-try {
-  await main();
-} finally {
+let cleaned: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaned ??= doCleanup();
+  return cleaned;
+}
+
+async function doCleanup(): Promise<void> {
   for (const ns of created) {
     try {
       execFileSync('ip', ['netns', 'del', ns]);
@@ -100,4 +108,10 @@ try {
   for (const id of Object.keys(new NetworkStore(root).find('bridge')?.endpoints ?? {})) await detachContainer({ root, containerId: id });
   await removeNetwork(root, 'bridge', { allowDefault: true }).catch((e) => console.error(String(e)));
   fs.rmSync(root, { recursive: true, force: true });
+}
+
+try {
+  await main();
+} finally {
+  await cleanup();
 }

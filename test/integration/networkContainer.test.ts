@@ -82,6 +82,7 @@ describe('network: connectContainer, the engine\'s call with /proc/<pid>/ns/net'
     procs.push(p);
     await waitNetns(p.pid!);
     const id = `f${rand()}`.padEnd(64, '0');
+    ids.push(id);
     // A fixed address outside the subnet fails in IPAM; a netns that is gone fails before it.
     await assert.rejects(connectContainer({ root, containerId: id, name: 'f', ip: '10.99.99.99' }, p.pid!), (e: unknown) => isBerthError(e, 'InvalidArgument'));
     await assert.rejects(connectContainer({ root, containerId: id, name: 'f' }, 999999999), (e: unknown) => isBerthError(e, 'NotFound'));

@@ -21,6 +21,8 @@ export class Netns {
   readonly name = `berth-test-${rand()}`;
   readonly path = `/run/netns/${this.name}`;
   private procs: ChildProcess[] = [];
+  /** Temporary directories (httpd roots) removed in cleanup(). */
+  readonly dirs: string[] = [];
   constructor() {
     sh('ip', ['netns', 'add', this.name]);
   }
@@ -57,6 +59,7 @@ export class Netns {
       }
     }
     fs.rmSync(`/etc/netns/${this.name}`, { recursive: true, force: true });
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
     tryRun('ip', ['netns', 'del', this.name]);
   }
 }
@@ -64,6 +67,7 @@ export class Netns {
 /** Start busybox httpd serving `body` on port inside ns. */
 export async function httpd(ns: Netns, port: number, body: string): Promise<void> {
   const dir = fs.mkdtempSync('/tmp/berth-test-www-');
+  ns.dirs.push(dir);
   fs.writeFileSync(`${dir}/index.html`, body);
   ns.spawn(['/bin/busybox', 'httpd', '-f', '-p', String(port), '-h', dir]);
   await ns.waitListening(port);
