@@ -74,4 +74,15 @@ if (crun === undefined) {
 }
 const runc = med.get('runc run');
 if (runc !== undefined) console.log(`ratio berth run / runc run: ${(berth / runc).toFixed(2)}`);
+
+// Idle monitor: resident memory of a detached container's monitor.
+spec.process!.args = ['sleep', '1000'];
+fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
+const rt = path.join(dir, 'berth');
+spawnSync(process.execPath, [berthBin, 'runtime', '--root', rt, 'run', '-d', 'idle'], { cwd: dir, stdio: 'ignore' });
+const monitorPid = JSON.parse(fs.readFileSync(path.join(rt, 'idle', 'state.json'), 'utf8')).monitorPid;
+const status = fs.readFileSync(`/proc/${monitorPid}/status`, 'utf8');
+const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
+console.log(`idle monitor RSS: ${kb('VmRSS')} kB (anonymous ${kb('RssAnon')} kB, file ${kb('RssFile')} kB); target <= 1024 kB, conmon ~2048 kB`);
+spawnSync(process.execPath, [berthBin, 'runtime', '--root', rt, 'delete', '--force', 'idle'], { cwd: dir, stdio: 'ignore' });
 fs.rmSync(dir, { recursive: true, force: true });
