@@ -16,7 +16,7 @@ const GROUPS: { verbs: string[]; load: () => Promise<Register> }[] = [
     load: async () => (await import('./image/index.js')).registerImageCommands,
   },
   {
-    verbs: ['container', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rename', 'pause', 'unpause', 'logs', 'rm', 'ps', 'exec', 'diff', 'commit', 'top', 'stats', 'update', 'port', 'attach', 'inspect', 'volume', 'system', 'info', 'version'],
+    verbs: ['container', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rename', 'pause', 'unpause', 'logs', 'rm', 'ps', 'exec', 'diff', 'commit', 'top', 'stats', 'update', 'port', 'attach', 'cp', 'inspect', 'volume', 'system', 'info', 'version'],
     load: async () => (await import('./container/index.js')).registerContainerCommands,
   },
 ];

@@ -73,7 +73,8 @@ function clearDir(dir: string): void {
   for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
 }
 
-function copyTree(src: string, dest: string): void {
+/** Copy a directory's contents into `dest` (exists), keeping owners, modes and symlinks; 0:0 char devices delete. */
+export function copyTree(src: string, dest: string): void {
   for (const n of fs.readdirSync(src)) {
     const s = path.join(src, n);
     const t = path.join(dest, n);

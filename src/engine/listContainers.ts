@@ -47,6 +47,18 @@ function matches(e: PsEntry, f: Map<string, string[]>, store: ContainerStore): b
     && any('since', (v) => { const o = store.find(v); return rec.Created > o.Created; });
 }
 
+/**
+ * There is no daemon to remove a `run -d --rm` container when it exits: whichever command
+ * lists containers next removes the exited ones (their record says AutoRemove).
+ */
+export async function reapAutoRemoved(store: ContainerStore): Promise<void> {
+  for (const rec of store.list()) {
+    if (!rec.HostConfig.AutoRemove || rec.State.Status === 'created' || liveState(store, rec).Running) continue;
+    const { removeContainer } = await import('./removeContainer.js');
+    await removeContainer(store, rec.Id, { volumes: true }).catch(() => undefined);
+  }
+}
+
 export function listContainers(store: ContainerStore, o: PsOptions = {}): PsEntry[] {
   const f = parseFilters(o.filters ?? []);
   const all = o.all || (o.last !== undefined && o.last > 0) || f.has('status') || f.has('exited');

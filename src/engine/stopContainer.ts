@@ -90,5 +90,9 @@ function markStoppedInPlace(r: ContainerRecord, st: LiveState | undefined): void
 export async function waitContainer(store: ContainerStore, ref: string): Promise<number> {
   const rec = store.find(ref);
   const st = await waitExit(store, rec.Id);
+  if (rec.HostConfig.AutoRemove) {
+    const { removeContainer } = await import('./removeContainer.js');
+    await removeContainer(store, rec.Id, { volumes: true }).catch(() => undefined);
+  }
   return st?.ExitCode ?? 0;
 }

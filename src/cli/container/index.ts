@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { addCreateCommand } from './create.js';
 import { addAttachCommand } from './attach.js';
 import { addCommitCommand } from './commit.js';
+import { addCpCommand } from './cp.js';
 import { addDiffCommand } from './diff.js';
 import { addExecCommand } from './exec.js';
 import { addPortCommand } from './port.js';
@@ -35,7 +36,7 @@ export function registerContainerCommands(program: Command): void {
     ['run', addRunCommand], ['create', addCreateCommand], ['start', addStartCommand], ['stop', addStopCommand],
     ['restart', addRestartCommand], ['kill', addKillCommand], ['wait', addWaitCommand], ['rename', addRenameCommand],
     ['pause', addPauseCommands], ['logs', addLogsCommand], ['exec', addExecCommand], ['diff', addDiffCommand],
-    ['commit', addCommitCommand], ['top', addTopCommand], ['stats', addStatsCommand], ['update', addUpdateCommand], ['port', addPortCommand], ['attach', addAttachCommand],
+    ['commit', addCommitCommand], ['top', addTopCommand], ['stats', addStatsCommand], ['update', addUpdateCommand], ['port', addPortCommand], ['attach', addAttachCommand], ['cp', addCpCommand],
   ];
   // Another group may already own a top-level verb (e.g. the image store's `diff`): keep theirs.
   const has = (p: Command, n: string) => p.commands.some((c) => c.name() === n);

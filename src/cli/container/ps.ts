@@ -20,7 +20,8 @@ export function addPsCommand(parent: Command, name = 'ps'): Command {
     .option('--format <string>', 'Format output using a custom template')
     .action(exit1(async (o: { all?: boolean; quiet?: boolean; last?: string; latest?: boolean; size?: boolean; trunc: boolean; filter: string[]; format?: string }, cmd: Command) => {
       const store = await storeOf(cmd);
-      const { listContainers, psRow } = await import('../../engine/listContainers.js');
+      const { listContainers, psRow, reapAutoRemoved } = await import('../../engine/listContainers.js');
+      await reapAutoRemoved(store);
       const { parseIntFlag } = await import('../../engine/parseFlags.js');
       const last = o.latest ? 1 : o.last === undefined ? undefined : parseIntFlag(o.last, '--last');
       const entries = listContainers(store, { all: o.all, last, filters: o.filter });
