@@ -54,6 +54,11 @@ function endpointsOf(store: NetworkStore, containerId: string): { net: NetworkSt
   return store.list().flatMap((net) => (net.endpoints[containerId] ? [{ net, ep: net.endpoints[containerId] }] : []));
 }
 
+/** The lowest ethN not used by the container's other endpoints. */
+export function freeIfname(used: string[]): string {
+  for (let i = 0; ; i++) if (!used.includes(`eth${i}`)) return `eth${i}`;
+}
+
 /** Record the endpoint (IP, MAC, host ports) under the lock; nothing on the host changes yet. */
 async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: NetworkState; ep: Endpoint; first: boolean }> {
   return store.locked(() => {
@@ -80,14 +85,15 @@ async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: Ne
       ip: ipAddr,
       mac: macFor(ipAddr),
       hostIfname: hostIfnameFor(net.id, o.containerId),
-      ifname: o.ifname ?? `eth${others.length}`,
+      ifname: o.ifname ?? freeIfname(others.map((n) => n.endpoints[o.containerId].ifname)),
       netnsPath: o.netnsPath,
       ports,
       hostname: o.hostname,
     };
     net.endpoints[o.containerId] = ep;
     store.save(net);
-    return { net, ep, first: others.length === 0 };
+    // The default route goes through the first network that has one (internal ones do not).
+    return { net, ep, first: !others.some((n) => !n.internal) };
   });
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { requiresRoot, tmpDir } from '../helpers.js';
-import { connectContainer, disconnectContainer, ensureDefaultNetwork, hostIfnameFor, removeNetwork, validateNetworkRequest, NetworkStore } from '../../src/network/index.js';
+import { attachContainer, connectContainer, createNetwork, disconnectContainer, ensureDefaultNetwork, hostIfnameFor, removeNetwork, validateNetworkRequest, NetworkStore } from '../../src/network/index.js';
 import { isBerthError } from '../../src/errors.js';
 import { LeakCheck, freeSubnet, rand, tryRun } from './networkHarness.js';
 
@@ -92,6 +92,30 @@ describe('network: connectContainer, the engine\'s call with /proc/<pid>/ns/net'
     assert.deepEqual(new NetworkStore(root).get('bridge').endpoints, {});
     assert.ok(!fs.readdirSync('/sys/class/net').some((l) => l === hostIfnameFor(new NetworkStore(root).get('bridge').id, id)));
     assert.doesNotMatch(tryRun('iptables-save', ['-t', 'nat']).out, new RegExp(`--to-destination ${S.at(2).replace(/\./g, '\\.')}:`));
+  });
+
+  test('network connect to a second network: eth1, default route stays on the first', async () => {
+    const p = netnsProcess();
+    procs.push(p);
+    await waitNetns(p.pid!);
+    const id = `m${rand()}`.padEnd(64, '0');
+    ids.push(id);
+    const T = freeSubnet();
+    const other = `multi-${rand()}`;
+    leak.trackNet(await createNetwork(root, { name: other, subnet: T.cidr, dnsUpstream: [] }));
+    try {
+      const first = await connectContainer({ root, containerId: id, name: 'm' }, p.pid!);
+      leak.trackAttach(first.attach!);
+      const second = await attachContainer({ root, containerId: id, name: 'm', netnsPath: `/proc/${p.pid}/ns/net`, network: other });
+      leak.trackAttach(second);
+      assert.equal(second.ifname, 'eth1');
+      const routes = tryRun('nsenter', [`--net=/proc/${p.pid}/ns/net`, 'ip', 'route']).out;
+      assert.match(routes, new RegExp(`default via ${S.at(1).replace(/\./g, '\\.')} dev eth0`));
+      assert.ok(routes.includes(`${T.cidr} dev eth1`));
+      await disconnectContainer(root, id);
+    } finally {
+      await removeNetwork(root, other);
+    }
   });
 
   test('validateNetworkRequest: bad flags are InvalidArgument before anything is created', () => {
