@@ -83,10 +83,11 @@ export function registerNetworkCommands(program: Command): void {
   net.command('connect <network> <container>').description('Connect a container to a network')
     .option('--alias <name>', 'add network-scoped alias for the container', collect, [] as string[])
     .option('--ip <address>', 'IPv4 address')
-    .option('--netns <path>', "the container's network namespace (until the engine resolves containers)")
+    .option('--netns <path>', "a network namespace to connect instead of a berth container's (tests, debugging)")
     .action(async (network: string, container: string, o: { alias: string[]; ip?: string; netns?: string }, cmd: Command) => {
-      const netnsPath = requireNetns(container, o.netns);
-      await attachContainer({ root: globalRoot(cmd), containerId: container, name: container, aliases: o.alias, netnsPath, network, ip: o.ip });
+      const root = globalRoot(cmd);
+      const c = o.netns ? { id: container, name: container, netnsPath: requireNetns(o.netns) } : await runningContainer(root, container);
+      await attachContainer({ root, containerId: c.id, name: c.name, aliases: o.alias, netnsPath: c.netnsPath, network, ip: o.ip });
     });
 
   net.command('disconnect <network> <container>').description('Disconnect a container from a network')
@@ -94,15 +95,26 @@ export function registerNetworkCommands(program: Command): void {
     .action(async (network: string, container: string, _o: unknown, cmd: Command) => {
       const root = globalRoot(cmd);
       const n = new NetworkStore(root).get(network);
-      if (!n.endpoints[container]) throw failedPrecondition(`container ${container} is not connected to network ${n.name}`);
-      await detachContainer({ root, containerId: container, network: n.name });
+      const ep = Object.values(n.endpoints).find((e) => e.containerId === container || e.name === container.replace(/^\//, '') || (container.length >= 3 && e.containerId.startsWith(container)));
+      if (!ep) throw failedPrecondition(`container ${container} is not connected to network ${n.name}`);
+      await detachContainer({ root, containerId: ep.containerId, network: n.name });
     });
 }
 
-function requireNetns(container: string, netns?: string): string {
-  if (!netns) throw failedPrecondition(`container ${container}: berth cannot look containers up for networking yet`, { hint: 'pass --netns /proc/<pid>/ns/net' });
+function requireNetns(netns: string): string {
   if (!fs.existsSync(netns)) throw invalidArgument(`network namespace ${netns} does not exist`);
   return netns;
+}
+
+/** A running berth container's id, name and netns, from the engine's records. */
+async function runningContainer(root: string, ref: string): Promise<{ id: string; name: string; netnsPath: string }> {
+  const { ContainerStore } = await import('../../engine/ContainerStore.js');
+  const { liveState } = await import('../../engine/containerState.js');
+  const store = new ContainerStore(root);
+  const rec = store.find(ref);
+  const st = liveState(store, rec);
+  if (!st.Running || !st.Pid) throw failedPrecondition(`container ${ref} is not running`);
+  return { id: rec.Id, name: rec.Name.replace(/^\//, ''), netnsPath: `/proc/${st.Pid}/ns/net` };
 }
 
 function confirm(prompt: string): boolean {
