@@ -2,6 +2,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { requiresRoot } from '../helpers.js';
 import { Engine } from './engineHarness.js';
 
@@ -72,5 +73,51 @@ describe('engine: inspection and maintenance verbs', requiresRoot, () => {
     e.ok(['stop', '-t', '0', 'alive']);
     assert.match(e.ok(['system', 'prune', '-f']), /Total reclaimed space/);
     assert.equal(e.ok(['ps', '-aq']), '');
+  });
+
+  test('cp in and out round-trips a tree with symlinks, modes and owners (running and stopped)', () => {
+    const dir = fs.mkdtempSync('/tmp/berth-cp-');
+    try {
+      const tree = path.join(dir, 'tree');
+      fs.mkdirSync(path.join(tree, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(tree, 'f'), 'data');
+      fs.chmodSync(path.join(tree, 'f'), 0o640);
+      fs.symlinkSync('f', path.join(tree, 'rel'));
+      fs.symlinkSync('/etc/passwd', path.join(tree, 'abs'));
+      fs.chmodSync(path.join(tree, 'sub'), 0o700);
+      fs.chownSync(path.join(tree, 'sub'), 1000, 1000);
+      e.ok(['run', '-d', '--name', 'cp1', 'busybox', 'sleep', '1000']);
+      e.ok(['cp', tree, 'cp1:/tmp/']);
+      assert.equal(e.ok(['exec', 'cp1', 'sh', '-c', 'cat /tmp/tree/rel; stat -c "%a %u" /tmp/tree/f /tmp/tree/sub; readlink /tmp/tree/abs']), 'data640 0\n700 1000\n/etc/passwd');
+      const check = (d: string) => {
+        assert.equal(fs.readFileSync(path.join(d, 'f'), 'utf8'), 'data');
+        assert.equal(fs.statSync(path.join(d, 'f')).mode & 0o777, 0o640);
+        assert.equal(fs.readlinkSync(path.join(d, 'rel')), 'f');
+        assert.equal(fs.readlinkSync(path.join(d, 'abs')), '/etc/passwd');
+        assert.equal(fs.statSync(path.join(d, 'sub')).uid, 1000);
+        assert.equal(fs.statSync(path.join(d, 'sub')).mode & 0o777, 0o700);
+      };
+      e.ok(['cp', 'cp1:/tmp/tree', path.join(dir, 'out1')]);
+      check(path.join(dir, 'out1'));
+      e.ok(['stop', '-t', '0', 'cp1']);
+      e.ok(['cp', 'cp1:/tmp/tree', path.join(dir, 'out2')]);
+      check(path.join(dir, 'out2'));
+      e.ok(['cp', path.join(tree, 'f'), 'cp1:/root/copied']);
+      e.ok(['start', 'cp1']);
+      assert.equal(e.ok(['exec', 'cp1', 'cat', '/root/copied']), 'data');
+      assert.equal(e.run(['cp', 'cp1:/nonexistent', dir]).code, 1);
+      e.ok(['rm', '-f', 'cp1']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('run -d --rm: removed once it has exited (by wait, or the next ps)', () => {
+    e.ok(['run', '-d', '--rm', '--name', 'drm', 'busybox', 'true']);
+    assert.equal(e.ok(['wait', 'drm']), '0');
+    assert.equal(e.run(['inspect', 'drm']).code, 1);
+    e.ok(['run', '-d', '--rm', '--name', 'drm2', 'busybox', 'true']);
+    while (e.ok(['ps', '-a', '--filter', 'name=drm2', '--format', '{{.Names}}']) === 'drm2') { /* until it exits */ }
+    assert.equal(e.run(['inspect', 'drm2']).code, 1);
   });
 });
