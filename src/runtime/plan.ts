@@ -96,7 +96,9 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
   ops.push(['begin']);
 
-  if (has('user')) ops.push(['become_root']);
+  // In a new user namespace the init becomes its root — after the rootfs is bound when there is a
+  // mount namespace: until then it still has the host's uid, which may walk a 0700 bundle path.
+  if (has('user') && !has('mount')) ops.push(['become_root']);
   for (const n of ns) if (n.path) ops.push(['join_ns', n.type === 'network' ? 'net' : n.type === 'mount' ? 'mnt' : n.type, n.path]);
   if (has('uts') && spec.hostname) ops.push(['sethostname', spec.hostname]);
   if (has('uts') && spec.domainname) ops.push(['setdomainname', spec.domainname]);
@@ -110,6 +112,7 @@ function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): 
   ops.push(['propagation', hex(propagationFlags(spec.linux?.rootfsPropagation))]);
   for (const m of o.rootfsMounts ?? []) ops.push(['mount', m.source, rootfs, m.type, '0', m.options.join(',')]);
   ops.push(['rootfs', rootfs]);
+  if (spec.linux?.namespaces?.some((n) => n.type === 'user' && !n.path)) ops.push(['become_root']);
   let freshDev = false;
   for (const m of spec.mounts ?? []) {
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
