@@ -142,8 +142,8 @@ export class ContainerStore {
       return false;
     }
     if (this.read(held.id)) return false;
-    if (fs.existsSync(this.dir(held.id)) && processAlive(held.pid, held.start)) return false;
-    return !processAlive(held.pid, held.start) || !fs.existsSync(this.dir(held.id));
+    // No record: stale only once its creator is gone (a live creator is still writing it).
+    return !processAlive(held.pid, held.start);
   }
 
   releaseName(name: string, id: string): void {
