@@ -14,6 +14,7 @@ import { attachContainer, detachContainer, ensureDefaultNetwork, removeNetwork }
 
 // Clean up even when stdout goes away (`| head`): EPIPE must not skip the finally below.
 process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cleanup().finally(() => process.exit(130)));
 
 const iterations = Number(process.argv[2] ?? 30);
