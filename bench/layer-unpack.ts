@@ -2,7 +2,8 @@
  * bench/layer-unpack: unpack throughput of a ~200 MB layer (many small files + some large)
  * with berth's applier vs GNU `tar -xzf` of the same file, in the same run; then `load` of
  * a ~200 MB docker-archive vs `skopeo copy docker-archive:… oci:…`.
- * Run as root: node dist/bench/layer-unpack.js [sizeMB]
+ * Run as root: node dist/bench/layer-unpack.js [sizeMB] [workdir]
+ * (workdir defaults to the system temp dir; /dev/shm takes the disk out of the figures).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -16,7 +17,8 @@ import { saveArchive, saveItems } from '../src/image/saveArchive.js';
 import { unpackLayer } from '../src/image/unpackLayer.js';
 
 const targetMB = Number(process.argv[2] ?? 200);
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
+const work = fs.mkdtempSync(path.join(process.argv[3] ?? os.tmpdir(), 'berth-bench-'));
+console.log(`workdir ${work}`);
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 
 /** Semi-compressible content (text-like with random words), ~3:1 with gzip. */

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { ImageStore } from '../../src/image/ImageStore.js';
 import { loadArchive } from '../../src/image/loadArchive.js';
 import { TarParser } from '../../src/image/tar/TarParser.js';
-import { dumpXattrs } from '../../src/sys/xattr.js';
+import { dumpXattrs, setXattrs } from '../../src/sys/xattr.js';
 import { requiresRoot, tmpDir } from '../helpers.js';
 import { dockerArchive, layerTar, newEntry } from '../imageHelpers.js';
 
@@ -153,3 +153,25 @@ test('many layers fit the overlay mount data limit via short l/ links', requires
   assert.deepEqual(r.stdout.trim().split('\n'), ['100', '099']);
 });
 
+
+test('commit keeps binary xattrs of upper files (security.capability byte for byte)', requiresRoot, async (t) => {
+  const root = tmpDir('berth-xcommit-');
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const store = ImageStore.open(path.join(root, 'r'));
+  await loadArchive(store, Readable.from([dockerArchive([L1], { tag: 'base:1' })]));
+  await store.prepareSnapshot('x', 'base:1');
+  const upper = path.join(store.root, 'snapshots', 'x', 'upper');
+  fs.writeFileSync(path.join(upper, 'tool'), 'bin');
+  const cap = Buffer.from('0100000200300000000000000000000000000000', 'hex');
+  setXattrs([{ path: path.join(upper, 'tool'), attrs: new Map([['security.capability', cap], ['trusted.overlay.origin', Buffer.from([1, 2])]]) }]);
+  await store.commitSnapshot('x', { tag: 'cap:1' });
+  const img = store.resolve('cap:1');
+  const got = new Map<string, Map<string, Buffer>>();
+  const p = new TarParser({ entry: (e) => got.set(e.name, e.xattrs), data: () => {}, entryEnd: () => {} });
+  p.write(store.content.read(img.manifest.layers[1].digest));
+  p.end();
+  assert.deepEqual(got.get('tool')?.get('security.capability'), cap);
+  assert.equal(got.get('tool')?.has('trusted.overlay.origin'), false);
+  const dir = store.layers.diffDir(img.config.rootfs.diff_ids[1]);
+  assert.deepEqual(dumpXattrs(dir).get(path.join(dir, 'tool'))?.get('security.capability'), cap);
+});
