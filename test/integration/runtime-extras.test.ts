@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
-import { fixturesDir, requiresRoot } from '../helpers.js';
+import { berthBin, fixturesDir, requiresRoot } from '../helpers.js';
 import { berth, berthDetached, cleanupBundle, makeBundle } from '../runtimeHelpers.js';
 
 describe('runtime: hooks', requiresRoot, () => {
@@ -114,7 +114,8 @@ describe('runtime: exec, update, pause/resume, events --stats', requiresRoot, ()
     await sleep(400);
     assert.equal(counter(), frozen, 'no progress while paused');
     assert.equal(berth(b, ['resume', 'busy']).status, 0);
-    await sleep(400);
+    const end = Date.now() + 10_000;
+    while (counter() === frozen && Date.now() < end) await sleep(50);
     assert.ok(counter() > frozen, 'progress after resume');
     assert.equal(berth(b, ['delete', '--force', 'busy']).status, 0);
   });
@@ -139,5 +140,42 @@ describe('runtime: user namespace', requiresRoot, () => {
     assert.equal(uid, '0');
     assert.deepEqual(map.trim().split(/\s+/), ['0', '200000', '65536']);
     assert.equal(fs.statSync(path.join(b.rootfs, 'tmp', 'made-inside')).uid, 200000, 'files it makes belong to the mapped id on the host');
+  });
+});
+
+describe('runtime: bind mounts and signals', requiresRoot, () => {
+  const b = makeBundle();
+  after(() => cleanupBundle(b));
+
+  test('bind mounts honour ro, noexec and rw', () => {
+    const share = path.join(b.dir, 'share');
+    fs.mkdirSync(share);
+    fs.copyFileSync('/bin/busybox', path.join(share, 'true')); // busybox picks the applet by its name
+    fs.chmodSync(path.join(share, 'true'), 0o755);
+    b.spec.mounts!.push(
+      { destination: '/ro', type: 'bind', source: share, options: ['rbind', 'ro'] },
+      { destination: '/noexec', type: 'bind', source: share, options: ['rbind', 'noexec'] },
+      { destination: '/rw', type: 'bind', source: share, options: ['rbind', 'rw'] },
+    );
+    b.spec.process!.args = ['sh', '-c', 'touch /ro/x 2>/dev/null || echo ro-refused; /noexec/true 2>/dev/null || echo noexec-refused; /ro/true && echo ro-exec-ok; echo hi > /rw/written && echo rw-ok'];
+    b.write();
+    const r = berth(b, ['run', 'binds']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['ro-refused', 'noexec-refused', 'ro-exec-ok', 'rw-ok']);
+    assert.equal(fs.readFileSync(path.join(share, 'written'), 'utf8'), 'hi\n');
+    b.spec.mounts!.splice(-3);
+  });
+
+  test('a signal to the foreground CLI reaches the container', async () => {
+    b.spec.process!.args = ['sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; sleep 100 & wait'];
+    b.write();
+    const run = spawn(process.execPath, [berthBin, 'runtime', '--root', b.root, 'run', 'sig'], { cwd: b.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    run.stdout.on('data', (d) => (out += d));
+    await new Promise<void>((r) => run.stdout.on('data', () => out.includes('ready') && r()));
+    run.kill('SIGTERM');
+    const code = await new Promise((r) => run.on('exit', r));
+    assert.equal(code, 7);
+    assert.match(out, /got-term/);
   });
 });

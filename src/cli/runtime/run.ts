@@ -10,6 +10,14 @@ export function registerRun(rt: Command): void {
     .option('--keep', 'keep the container\'s state after it exits')
     .action(async (id: string, o: BundleFlags & { detach?: boolean; keep?: boolean }, cmd: Command) => {
       const root = runtimeRoot(cmd);
+      // Catch signals from the start; forward them once the init exists.
+      let pid: number | undefined;
+      const pending: NodeJS.Signals[] = [];
+      const forward = (sig: NodeJS.Signals) => {
+        if (pid === undefined) return void pending.push(sig);
+        try { process.kill(pid, sig); } catch { /* gone */ }
+      };
+      for (const s of FORWARDED) process.on(s, forward);
       const { createContainer } = await import('../../runtime/createContainer.js');
       const { runHooksWarn } = await import('../../runtime/hooks.js');
       const c = await createContainer({
@@ -17,12 +25,13 @@ export function registerRun(rt: Command): void {
       });
       if (process.env.BERTH_TIMING && c.helperNs !== undefined) process.stderr.write(`berth: helper clone->exec ${(c.helperNs / 1e6).toFixed(3)} ms\n`);
       await runHooksWarn(c.spec.hooks, 'poststart', { ...c.sd.ociState(), status: 'running' });
+      pid = c.state.pid;
+      for (const s of pending.splice(0)) forward(s);
       if (o.detach) {
+        for (const s of FORWARDED) process.off(s, forward);
         c.helper.detach();
         return;
       }
-      const forward = (sig: NodeJS.Signals) => { try { process.kill(c.state.pid, sig); } catch { /* gone */ } };
-      for (const s of FORWARDED) process.on(s, forward);
       const code = await c.helper.exited;
       for (const s of FORWARDED) process.off(s, forward);
       c.helper.detach();
