@@ -22,7 +22,7 @@ export async function attachStart(store: ContainerStore, ref: string, io: RunIo)
     if (started) return exited;
     const rec = store.read(found.Id);
     return !rec || !liveState(store, rec).Running;
-  });
+  }, done);
   await done;
   started?.created.helper.detach();
   const rec = store.read(found.Id);

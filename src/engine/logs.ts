@@ -75,7 +75,7 @@ export function readLogs(logPath: string, o: LogOptions): LogEntry[] {
  * Follow the live file from `offset` until `done()` says the writer is finished; survives
  * rotation (the file is renamed to .1 and a new one starts: we finish the old inode first).
  */
-export async function followLogs(logPath: string, offset: number, o: LogOptions, emit: (e: LogEntry) => void, done: () => boolean): Promise<void> {
+export async function followLogs(logPath: string, offset: number, o: LogOptions, emit: (e: LogEntry) => void, done: () => boolean, wake?: Promise<unknown>): Promise<void> {
   let fd: number | undefined;
   let ino = -1;
   let pos = offset;
@@ -119,7 +119,9 @@ export async function followLogs(logPath: string, offset: number, o: LogOptions,
       continue;
     }
     if (finished) break;
-    await new Promise((r) => setTimeout(r, delay));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((r) => (timer = setTimeout(r, delay))), ...(wake ? [wake] : [])]);
+    clearTimeout(timer);
   }
   if (fd !== undefined) fs.closeSync(fd);
 }

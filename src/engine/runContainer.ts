@@ -22,8 +22,14 @@ export interface RunIo {
 
 export interface RunResult { id: string; exitCode?: number; detached?: boolean }
 
+/** BERTH_TIMING=1: phase times on stderr (for bench/run and profiling). */
+const t0 = performance.now();
+const lap = process.env.BERTH_TIMING ? (what: string) => process.stderr.write(`berth: ${what} at ${(performance.now() - t0).toFixed(1)} ms (process up ${(process.uptime() * 1000).toFixed(0)} ms)\n`) : () => undefined;
+
 export async function runContainer(store: ContainerStore, req: CreateRequest, io: RunIo): Promise<RunResult> {
+  lap('run begins');
   const rec = await createContainer(store, req);
+  lap('created');
   const interactive = !!req.flags.interactive && !req.flags.detach;
   let started;
   try {
@@ -33,6 +39,7 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
     throw e;
   }
   const { created } = started;
+  lap('started');
   if (req.flags.detach) {
     created.helper.detach();
     return { id: rec.Id };
@@ -53,12 +60,15 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   const wantErr = req.flags.attach.length === 0 || req.flags.attach.includes('stderr');
   await followLogs(store.logPath(rec.Id), 0, {}, (e) => {
     if (e.stream === 'stderr' ? wantErr : wantOut) (e.stream === 'stderr' ? io.stderr : io.stdout).write(e.log);
-  }, () => exited);
+  }, () => exited, code);
   for (const s of FORWARDED) process.off(s, forward);
+  lap('exited');
   created.helper.detach();
   const exitCode = exitCodeOf(store, rec.Id, await code);
-  if (rec.HostConfig.AutoRemove) await removeAfterExit(store, rec);
-  else {
+  if (rec.HostConfig.AutoRemove) {
+    await removeAfterExit(store, rec);
+    lap('removed');
+  } else {
     store.update(rec.Id, (r) => {
       r.State = { ...r.State, Status: 'exited', Running: false, ExitCode: exitCode, FinishedAt: new Date().toISOString() };
     });
