@@ -26,7 +26,12 @@ export async function removeImages(store: ImageStore, refs: string[], o: { force
       res.errors.push(e.message);
     }
   }
-  if (!o.noPrune && res.lines.some((l) => l.startsWith('Deleted'))) await collectGarbage(store);
+  if (!o.noPrune && res.lines.some((l) => l.startsWith('Deleted'))) {
+    // Space comes back now unless a long writer holds a lease; then the next prune frees it.
+    await collectGarbage(store).catch((e: unknown) => {
+      if (!isBerthError(e, 'Unavailable')) throw e;
+    });
+  }
   return res;
 }
 
