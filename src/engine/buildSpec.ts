@@ -65,7 +65,7 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
     mounts: [...sec.mounts, ...userMounts(rec, i)],
     annotations: { 'org.opencontainers.image.ref': rec.Config.Image, 'berth.container.name': rec.Name.replace(/^\//, '') },
     linux: {
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network' }]), { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
       maskedPaths: sec.maskedPaths,
       readonlyPaths: sec.readonlyPaths,
       resources: resources(rec, i, sec.deviceRules as unknown as Record<string, unknown>[]),

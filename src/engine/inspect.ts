@@ -4,6 +4,7 @@ import { cgroupLayout } from '../runtime/createContainer.js';
 import path from 'node:path';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState } from './containerState.js';
+import { readNetworkSettings } from './network.js';
 import type { ContainerRecord } from './types.js';
 
 function oomFor(cgroupPath: string): boolean {
@@ -49,10 +50,20 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
       ...(m.Type === 'volume' ? { Driver: 'local' } : {}), Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
     })),
     Config: rec.Config,
-    NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, SandboxKey: st.Running ? `/proc/${st.Pid}/ns/net` : '', Networks: {} },
+    NetworkSettings: networkSettings(store, rec, st.Running ? `/proc/${st.Pid}/ns/net` : ''),
   };
 }
 
 function oomRecorded(rec: ContainerRecord): boolean {
   return (rec.State as { OOMKilled?: boolean }).OOMKilled === true;
+}
+
+function networkSettings(store: ContainerStore, rec: ContainerRecord, sandbox: string): Record<string, unknown> {
+  const n = readNetworkSettings(store, rec.Id);
+  const first = n ? Object.values(n.Networks)[0] : undefined;
+  return {
+    Bridge: '', SandboxID: '', SandboxKey: sandbox, Ports: n?.Ports ?? {},
+    IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', MacAddress: first?.MacAddress ?? '',
+    Networks: n?.Networks ?? (rec.HostConfig.NetworkMode === 'none' || rec.HostConfig.NetworkMode === 'host' ? { [rec.HostConfig.NetworkMode]: {} } : {}),
+  };
 }

@@ -68,6 +68,7 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
       StopSignal: f.stopSignal ?? img.StopSignal ?? 'SIGTERM',
       ...(f.stopTimeout !== undefined ? { StopTimeout: parseIntFlag(f.stopTimeout, '--stop-timeout', -1) } : {}),
       ...healthcheck(f, img.Healthcheck),
+      ...(img.ExposedPorts && Object.keys(img.ExposedPorts).length ? { ExposedPorts: img.ExposedPorts } : {}),
     },
     HostConfig: hc,
     Mounts: mounts,
@@ -111,7 +112,7 @@ function hostConfig(f: RunFlags): HostConfig {
   }
   const cpus = f.cpus ? parseCpus(f.cpus) : 0;
   if (cpus && f.cpuQuota) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-  const network = f.network ?? 'default';
+  const network = f.network ?? 'none';
   return {
     Binds: f.volume.length ? [...f.volume] : null,
     AutoRemove: !!f.rm,

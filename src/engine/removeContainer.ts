@@ -11,6 +11,7 @@ import { deleteContainer } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
+import { teardownNetwork } from './network.js';
 import { attachSocketPath } from './startContainer.js';
 import { requestStop } from './stopContainer.js';
 import { VolumeStore } from './volumes.js';
@@ -36,6 +37,7 @@ export async function removeContainerFiles(store: ContainerStore, rec: Container
     await deleteContainer(store.runtimeRoot, rec.Id, true);
   }
   fs.rmSync(attachSocketPath(store, rec.Id), { force: true });
+  await teardownNetwork(store, rec);
   new ImageStore(store.root).removeSnapshot(rec.SnapshotKey);
   if (volumes) {
     const vols = new VolumeStore(store.root);

@@ -106,6 +106,8 @@ export interface ContainerRecord {
   RestartCount: number;
   /** Kept in the record for the image store (isRunning); refreshed when a command observes a change. */
   State: { Status: string; Running: boolean } & StoredRunState;
+  /** The -p/-P requests as typed (parsed by the network layer at start). */
+  Publish?: string[];
   /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */
   ProcessUser?: { uid: number; gid: number; additionalGids: number[] };
 }

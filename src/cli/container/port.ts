@@ -9,7 +9,9 @@ export function addPortCommand(parent: Command): Command {
     .action(exit1(async (ref: string, priv: string | undefined, _o: unknown, cmd: Command) => {
       const store = await storeOf(cmd);
       const rec = store.find(ref);
-      const ports = Object.entries(rec.HostConfig.PortBindings ?? {});
+      const { readNetworkSettings } = await import('../../engine/network.js');
+      const live = readNetworkSettings(store, rec.Id)?.Ports ?? {};
+      const ports = Object.entries(live).map(([p, b]) => [p, b ?? []] as const);
       const want = priv && !priv.includes('/') ? `${priv}/tcp` : priv;
       const hits = ports.filter(([p]) => !want || p === want);
       if (want && !hits.length) {
