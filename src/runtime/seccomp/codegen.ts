@@ -33,6 +33,18 @@ interface Interval {
 }
 
 const is32bit = (a: SyscallArch) => a === 'x86';
+
+const maxNumbers = new Map<SyscallArch, number>();
+/** The highest syscall number in an architecture's table. */
+function maxNumber(a: SyscallArch): number {
+  let m = maxNumbers.get(a);
+  if (m === undefined) {
+    m = 0;
+    for (const k in SYSCALL_TABLES[a]) m = Math.max(m, SYSCALL_TABLES[a][k]!);
+    maxNumbers.set(a, m);
+  }
+  return m;
+}
 const BAD_ARCH = SECCOMP_RET.KILL_PROCESS;
 
 /** A rule's comparisons; several on one argument become alternatives (OR), as runc and crun do. */
@@ -59,9 +71,12 @@ function blocksFor(p: SeccompProfile, arch: SyscallArch, dflt: number): Map<numb
     const what = `seccomp profile: syscalls[${i}]`;
     const action = actionValue(r.action, r.errnoRet, what);
     const conds = parseConds(r.args, what);
-    for (const name of [...(r.names ?? []), ...(r.name ? [r.name] : [])]) {
-      const nr = Object.hasOwn(table, name) ? table[name] : undefined;
-      if (nr === undefined) continue;
+    const names = r.names ?? [];
+    // Index loops, no spreads: this runs once per CLI start, before the JIT has warmed up.
+    for (let j = 0; j <= names.length; j++) {
+      const name = j < names.length ? names[j]! : r.name;
+      if (!name || !Object.hasOwn(table, name)) continue;
+      const nr = table[name]!;
       const e = pending.get(nr) ?? { rules: [], name };
       pending.set(nr, e);
       if (conds.length === 0) {
@@ -97,7 +112,7 @@ function intervals(blocks: Map<number, Block>, lo: number, hi: number, maxKnown:
     else out.push({ start, end, sig });
   };
   let at = lo;
-  for (const nr of [...blocks.keys()].sort((a, b) => a - b)) {
+  for (const nr of Uint32Array.from(blocks.keys()).sort()) {
     push(at, nr - 1, gapSig);
     push(nr, nr, signature(blocks.get(nr)!));
     at = nr + 1;
@@ -215,7 +230,7 @@ export function generate(p: SeccompProfile, arches: SyscallArch[]): SockFilter[]
   for (const a of arches) {
     const bs = blocksFor(p, a, dflt);
     for (const b of bs.values()) addBlock(b);
-    const maxKnown = Math.max(...Object.values(SYSCALL_TABLES[a]));
+    const maxKnown = maxNumber(a);
     const [lo, hi] = a === 'x86_64' ? [0, X32_SYSCALL_BIT - 1] : a === 'x32' ? [X32_SYSCALL_BIT, 0xffffffff] : [0, 0xffffffff];
     trees.set(a, intervals(bs, lo, hi, maxKnown, gapSig, newSig));
   }
