@@ -16,6 +16,8 @@ export interface SpecInputs {
   rootfs: string;
   /** The helper binary, bind-mounted at INIT_PATH for --init. */
   initBinary?: string;
+  /** A network namespace to join (a bridged container's persistent one, or container:<x>'s). */
+  netnsPath?: string;
   /** Files bind-mounted into /etc (hostname, hosts, resolv.conf), when present. */
   etcFiles: Record<string, string>;
   user: { uid: number; gid: number; additionalGids: number[] };
@@ -65,7 +67,7 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
     mounts: [...sec.mounts, ...userMounts(rec, i)],
     annotations: { 'org.opencontainers.image.ref': rec.Config.Image, 'berth.container.name': rec.Name.replace(/^\//, '') },
     linux: {
-      namespaces: [{ type: 'pid' }, ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network' }]), { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network', ...(i.netnsPath ? { path: i.netnsPath } : {}) }]), { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
       maskedPaths: sec.maskedPaths,
       readonlyPaths: sec.readonlyPaths,
       resources: resources(rec, i, sec.deviceRules as unknown as Record<string, unknown>[]),

@@ -11,7 +11,7 @@ import type { ContainerStore } from './ContainerStore.js';
 import { copyLayeredDir } from './imageFiles.js';
 import { makeRecord } from './makeRecord.js';
 import { newContainerId, randomName, validateName } from './names.js';
-import { netModeOf, publishRequests } from './network.js';
+import { applyNetworkFlags } from './network.js';
 import { parseEnvFile } from './parseFlags.js';
 import type { RunFlags } from './runFlags.js';
 import { snapshotDirs } from './startContainer.js';
@@ -62,14 +62,7 @@ export async function createContainer(store: ContainerStore, req: CreateRequest)
   const envFiles = readEnvFiles(req.flags.envFile);
   const draft = makeRecord({ id, name: 'x', imageId: img.id, imageRef: req.image, image: img.config.config ?? {}, command: req.command, flags: req.flags, envFiles: [envFiles].flat() });
   const rec: ContainerRecord = { ...draft };
-  if (req.flags.publish.length || req.flags.publishAll) {
-    const mode = netModeOf(rec);
-    if (mode === 'network') {
-      const p = await publishRequests(req.flags.publish, !!req.flags.publishAll, Object.keys(img.config.config?.ExposedPorts ?? {}));
-      rec.Publish = p.publish;
-      rec.HostConfig.PortBindings = p.bindings;
-    }
-  } else netModeOf(rec);
+  await applyNetworkFlags(rec, req.flags, store.root);
   rec.Name = `/${claimName(store, id, req.flags.name)}`;
   try {
     return await store.withLock(id, async () => {

@@ -1,33 +1,62 @@
 /**
- * The one call site for container networking, run between the init's creation and its
- * exec (createContainer's beforeStart): `none` brings lo up; `bridge`/user networks attach
- * through src/network (veth, IPAM, ports, DNS) and write the /etc files the spec bind-mounts;
- * `host` shares the host's stack and files. Loaded lazily: `--network none` never imports
- * the network layer.
+ * The one call site for container networking. Per `--network` mode:
+ * - none: a new netns, lo brought up in the init's beforeStart.
+ * - bridge / a user network: a persistent netns (`<root>/netns/<id>`, created before the
+ *   container, joined by every (re)start of the init, so a restart policy keeps the
+ *   address), attached through src/network's connectContainer (veth, IPAM, ports, DNS,
+ *   rate limit); the /etc files the spec bind-mounts are rewritten in place.
+ * - host: no netns; the host's /etc files.
+ * - container:<name|id>: join that container's netns; share its /etc files.
+ * Loaded lazily: `--network none` never imports the network layer.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../errors.js';
+import { failedPrecondition, invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
+import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord } from './types.js';
 
-export type NetMode = 'none' | 'host' | 'network';
+export type NetMode = 'none' | 'host' | 'network' | 'container';
+
+/** Docker's NetworkMode "default" (and no flag at all) is the `bridge` network. */
+export function networkNameOf(rec: ContainerRecord): string {
+  const m = rec.HostConfig.NetworkMode;
+  return !m || m === 'default' ? 'bridge' : m;
+}
 
 export function netModeOf(rec: ContainerRecord): NetMode {
-  const m = rec.HostConfig.NetworkMode;
+  const m = networkNameOf(rec);
   if (m === 'none') return 'none';
   if (m === 'host') return 'host';
-  if (m.startsWith('container:')) throw invalidArgument(`network mode ${m} is not supported yet`);
+  if (m.startsWith('container:')) {
+    if (m.length === 'container:'.length) throw invalidArgument(`invalid network mode ${m}: container name or id is missing`);
+    return 'container';
+  }
   return 'network';
 }
 
+export interface EndpointSettings {
+  NetworkID: string;
+  EndpointID?: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  Gateway: string;
+  MacAddress: string;
+  Aliases?: string[] | null;
+}
+
 export interface NetworkSettings {
-  Networks: Record<string, { NetworkID: string; IPAddress: string; IPPrefixLen: number; Gateway: string; MacAddress: string }>;
+  Networks: Record<string, EndpointSettings>;
   Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
 }
 
 export function networkFile(store: ContainerStore, id: string): string {
   return path.join(store.dir(id), 'network.json');
+}
+
+/** The persistent netns of a bridged container. */
+export function netnsFile(store: ContainerStore, id: string): string {
+  return path.join(store.root, 'netns', id);
 }
 
 export function readNetworkSettings(store: ContainerStore, id: string): NetworkSettings | undefined {
@@ -36,6 +65,18 @@ export function readNetworkSettings(store: ContainerStore, id: string): NetworkS
   } catch {
     return undefined;
   }
+}
+
+/** Docker's PORTS column: `127.0.0.1:8080->80/tcp, 53/udp`. */
+export function portsColumn(store: ContainerStore, rec: ContainerRecord, running: boolean): string {
+  const s = running ? readNetworkSettings(store, rec.Id) : undefined;
+  const out: string[] = [];
+  const ports = s?.Ports ?? {};
+  for (const [key, binds] of Object.entries(ports)) {
+    if (!binds?.length) out.push(key);
+    else for (const b of binds) out.push(`${b.HostIp || '0.0.0.0'}:${b.HostPort}->${key}`);
+  }
+  return out.join(', ');
 }
 
 /** `-p` values and `-P` (the image's exposed ports) -> the record's Publish list and Docker's PortBindings. */
@@ -53,41 +94,169 @@ export async function publishRequests(publish: string[], publishAllPorts: boolea
   return { publish: all, bindings };
 }
 
-export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, pid: number): Promise<void> {
-  const mode = netModeOf(rec);
-  if (mode === 'host') {
-    const { hostModeFiles } = await import('../network/index.js');
-    const f = hostModeFiles();
-    const cdir = store.dir(rec.Id);
-    fs.writeFileSync(path.join(cdir, 'hosts'), f.hosts);
-    fs.writeFileSync(path.join(cdir, 'resolv.conf'), f.resolvConf);
-    return;
-  }
-  const netns = `/proc/${pid}/ns/net`;
-  if (mode === 'none') {
-    const { ipBatch } = await import('../sys/netExec.js');
-    ipBatch(['link set lo up'], netns);
-    return;
-  }
+/** `--network-alias`, `--ip`, `--network-rate`, checked at create (only a network may have them). */
+export async function validateNetworkExtras(rec: ContainerRecord): Promise<void> {
+  const x = rec.NetworkExtras;
+  if (!x || (!x.Aliases?.length && !x.IPv4Address && !x.Rate)) return;
+  if (netModeOf(rec) !== 'network') throw invalidArgument('network-scoped aliases, --ip and --network-rate are only supported for bridge and user-defined networks');
+  if (x.Aliases?.length && networkNameOf(rec) === 'bridge') throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
   const net = await import('../network/index.js');
-  await net.detachContainer({ root: store.root, containerId: rec.Id }).catch(() => undefined);
-  const ports = (rec.Publish ?? []).flatMap((p) => net.parsePublish(p));
-  const name = rec.HostConfig.NetworkMode === 'default' ? 'bridge' : rec.HostConfig.NetworkMode;
-  const r = await net.attachContainer({ root: store.root, containerId: rec.Id, name: rec.Name.replace(/^\//, ''), netnsPath: netns, network: name, ports, hostname: rec.Config.Hostname });
-  const cdir = store.dir(rec.Id);
-  fs.writeFileSync(path.join(cdir, 'hosts'), r.files.hosts);
-  fs.writeFileSync(path.join(cdir, 'hostname'), r.files.hostname);
-  fs.writeFileSync(path.join(cdir, 'resolv.conf'), r.files.resolvConf);
-  const settings: NetworkSettings = {
-    Networks: { [r.network]: { NetworkID: r.networkId, IPAddress: r.ip, IPPrefixLen: r.prefixLen, Gateway: r.gateway, MacAddress: r.mac } },
-    Ports: Object.fromEntries(r.ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) }]])),
-  };
-  fs.writeFileSync(networkFile(store, rec.Id), JSON.stringify(settings));
+  net.validateNetworkRequest({ network: networkNameOf(rec), ip: x.IPv4Address, rate: x.Rate });
 }
 
-/** Release the container's addresses and port rules (rm; the veth died with the netns). */
-export async function teardownNetwork(store: ContainerStore, rec: ContainerRecord): Promise<void> {
+/**
+ * Before the spec is built: what the container's network namespace is. Undefined for
+ * `host` (no netns) and `none` (a fresh one); a path to join otherwise. Creates the
+ * persistent netns of a bridged container.
+ */
+export async function prepareNetns(store: ContainerStore, rec: ContainerRecord): Promise<string | undefined> {
+  const mode = netModeOf(rec);
+  if (mode === 'network') {
+    const { createNetns } = await import('../sys/netns.js');
+    return createNetns(netnsFile(store, rec.Id));
+  }
+  if (mode === 'container') return peerNetns(store, rec);
+  return undefined;
+}
+
+/** container:<ref>: the other container's persistent netns, or its running init's. */
+async function peerNetns(store: ContainerStore, rec: ContainerRecord): Promise<string> {
+  const ref = networkNameOf(rec).slice('container:'.length);
+  const other = store.find(ref);
+  if (other.Id === rec.Id) throw invalidArgument('cannot join own network namespace');
+  const own = netnsFile(store, other.Id);
+  if (netModeOf(other) === 'network' && fs.existsSync(own)) return own;
+  const pid = await runningPid(store, other);
+  if (!pid) throw failedPrecondition(`cannot join network namespace of a non running container: container ${other.Id} is not running`);
+  return `/proc/${pid}/ns/net`;
+}
+
+async function runningPid(store: ContainerStore, rec: ContainerRecord): Promise<number | undefined> {
+  const { liveState } = await import('./containerState.js');
+  const st = liveState(store, rec);
+  return st.Running && st.Pid && fs.existsSync(`/proc/${st.Pid}/ns/net`) ? st.Pid : undefined;
+}
+
+/** Overwrite a bind-mount source in place (the mount follows the inode, not the name). */
+function writeInPlace(file: string, text: string): void {
+  fs.writeFileSync(file, text, { mode: 0o644 });
+}
+
+/** createContainer's beforeStart: the init exists (pid), nothing has run yet. */
+export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
+  const mode = netModeOf(rec);
+  const cdir = store.dir(rec.Id);
+  if (mode === 'none') {
+    const { ipBatch } = await import('../sys/netExec.js');
+    ipBatch(['link set lo up'], `/proc/${pid}/ns/net`);
+    return;
+  }
+  if (mode === 'container') {
+    const other = store.find(networkNameOf(rec).slice('container:'.length));
+    for (const f of ['hosts', 'resolv.conf']) {
+      const src = path.join(store.dir(other.Id), f);
+      if (fs.existsSync(src)) writeInPlace(path.join(cdir, f), fs.readFileSync(src, 'utf8'));
+    }
+    return;
+  }
+  const net = await import('../network/index.js');
+  const req = {
+    root: store.root, containerId: rec.Id, name: rec.Name.replace(/^\//, ''), hostname: rec.Config.Hostname,
+    network: networkNameOf(rec), aliases: rec.NetworkExtras?.Aliases, ip: rec.NetworkExtras?.IPv4Address, rate: rec.NetworkExtras?.Rate,
+    publish: (rec.Publish ?? []),
+  };
+  if (mode === 'network') await net.disconnectContainer(store.root, rec.Id).catch(() => undefined);
+  const r = await net.connectContainer(req, mode === 'network' && netns ? netns : pid);
+  if (r.files) {
+    writeInPlace(path.join(cdir, 'hosts'), r.files.hosts);
+    writeInPlace(path.join(cdir, 'resolv.conf'), r.files.resolvConf);
+    if (mode === 'network') writeInPlace(path.join(cdir, 'hostname'), r.files.hostname);
+  }
+  if (!r.attach) return;
+  const a = r.attach;
+  const settings: NetworkSettings = {
+    Networks: { [a.network]: { NetworkID: a.networkId, EndpointID: a.hostIfname, IPAddress: a.ip, IPPrefixLen: a.prefixLen, Gateway: a.gateway, MacAddress: a.mac, Aliases: rec.NetworkExtras?.Aliases?.length ? [...rec.NetworkExtras.Aliases] : null } },
+    Ports: portsOf(rec, a.ports),
+  };
+  const { writeJsonAtomic } = await import('../sys/atomicWrite.js');
+  writeJsonAtomic(networkFile(store, rec.Id), settings);
+}
+
+/** Docker's NetworkSettings.Ports: every exposed/published port; null when not bound. */
+function portsOf(rec: ContainerRecord, mapped: { hostIp: string; hostPort: number; containerPort: number; protocol: string }[]): NetworkSettings['Ports'] {
+  const out: NetworkSettings['Ports'] = {};
+  for (const k of Object.keys(rec.Config.ExposedPorts ?? {})) out[k.includes('/') ? k : `${k}/tcp`] = null;
+  for (const p of mapped) (out[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
+  return out;
+}
+
+/** Leave every network (veth, port rules, address, DNS records); the netns stays for a restart. */
+export async function disconnectNetwork(store: ContainerStore, rec: ContainerRecord): Promise<void> {
   if (netModeOf(rec) !== 'network' && !fs.existsSync(networkFile(store, rec.Id))) return;
   const net = await import('../network/index.js');
-  await net.detachContainer({ root: store.root, containerId: rec.Id }).catch(() => undefined);
+  await net.disconnectContainer(store.root, rec.Id).catch(() => undefined);
+  fs.rmSync(networkFile(store, rec.Id), { force: true });
+}
+
+/** rm: disconnect, then drop the persistent netns. */
+export async function teardownNetwork(store: ContainerStore, rec: ContainerRecord): Promise<void> {
+  await disconnectNetwork(store, rec);
+  const file = netnsFile(store, rec.Id);
+  if (fs.existsSync(file)) {
+    const { removeNetns } = await import('../sys/netns.js');
+    removeNetns(file);
+  }
+}
+
+/** system prune: endpoints of containers that no longer exist (or crashed) are detached; leftover netns files removed. */
+export async function reconcileNetworks(store: ContainerStore, isRunning: (rec: ContainerRecord) => boolean): Promise<string[]> {
+  const dir = path.join(store.root, 'networks');
+  const nsDir = path.join(store.root, 'netns');
+  if (!fs.existsSync(dir) && !fs.existsSync(nsDir)) return [];
+  const recs = new Map(store.list().map((r) => [r.Id, r]));
+  const net = await import('../network/index.js');
+  const report = await net.reconcile(store.root, (id) => {
+    const r = recs.get(id);
+    return !!r && isRunning(r);
+  });
+  if (fs.existsSync(nsDir)) {
+    const { removeNetns } = await import('../sys/netns.js');
+    for (const id of fs.readdirSync(nsDir)) if (!recs.has(id)) removeNetns(path.join(nsDir, id));
+  }
+  for (const d of report.detached) fs.rmSync(networkFile(store, d.slice(d.indexOf('/') + 1)), { force: true });
+  return report.detached;
+}
+
+/** create: `--expose`, `-p`/`-P`, `--network-alias`, `--ip`, `--network-rate` -> the record (validated, nothing applied). */
+export async function applyNetworkFlags(rec: ContainerRecord, f: RunFlags, root: string): Promise<void> {
+  const mode = netModeOf(rec);
+  if (f.expose?.length) {
+    const ports = rec.Config.ExposedPorts ?? {};
+    for (const e of f.expose) for (const k of expandExpose(e)) ports[k] = {};
+    rec.Config.ExposedPorts = ports;
+  }
+  const extras = { Aliases: f.networkAlias?.length ? [...f.networkAlias] : undefined, IPv4Address: f.ip || undefined, Rate: f.networkRate || undefined };
+  if (extras.Aliases || extras.IPv4Address || extras.Rate) rec.NetworkExtras = extras;
+  await validateNetworkExtras(rec);
+  if (mode === 'network' && networkNameOf(rec) !== 'bridge') {
+    const { NetworkStore } = await import('../network/NetworkStore.js');
+    rec.HostConfig.NetworkMode = new NetworkStore(root).get(networkNameOf(rec)).name;
+  }
+  if ((f.publish.length || f.publishAll) && mode === 'network') {
+    const p = await publishRequests(f.publish, !!f.publishAll, Object.keys(rec.Config.ExposedPorts ?? {}));
+    rec.Publish = p.publish;
+    rec.HostConfig.PortBindings = p.bindings;
+  }
+}
+
+/** `--expose 80`, `8000-8002/udp` -> `80/tcp`, `8000/udp`, ... */
+function expandExpose(v: string): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/.exec(v.trim());
+  if (!m) throw invalidArgument(`invalid range format for --expose: ${v}`);
+  const lo = Number(m[1]);
+  const hi = m[2] ? Number(m[2]) : lo;
+  if (lo < 1 || hi > 65535 || hi < lo) throw invalidArgument(`invalid range format for --expose: ${v}`);
+  const out: string[] = [];
+  for (let p = lo; p <= hi; p++) out.push(`${p}/${m[3] ?? 'tcp'}`);
+  return out;
 }

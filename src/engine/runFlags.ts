@@ -51,6 +51,10 @@ export interface RunFlags {
   network?: string;
   publish: string[];
   publishAll?: boolean;
+  networkAlias?: string[];
+  ip?: string;
+  networkRate?: string;
+  expose?: string[];
   attach: string[];
   detachKeys?: string;
 }

@@ -18,7 +18,7 @@ import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
 import { layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
-import { setupNetwork } from './network.js';
+import { prepareNetns, setupNetwork } from './network.js';
 import type { ContainerRecord } from './types.js';
 
 export interface StartResult {
@@ -56,8 +56,9 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const cdir = store.dir(rec.Id);
   const rootfs = path.join(cdir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+  const netnsPath = await prepareNetns(store, rec);
   const spec = buildSpec(rec, {
-    rootfs, etcFiles: writeEtcFiles(cdir, rec), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo,
+    rootfs, netnsPath, etcFiles: writeEtcFiles(cdir, rec), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo,
   });
   // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).
   fs.writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(spec));
@@ -75,7 +76,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
       stdinPipe: rec.Config.OpenStdin,
       restart: rp.Name === 'no' || rp.Name === '' ? undefined : { policy: rp.Name, maxRetries: rp.MaximumRetryCount },
       health: healthFor(rec, cdir, spec),
-      beforeStart: (pid) => setupNetwork(store, rec, pid),
+      beforeStart: (pid) => setupNetwork(store, rec, pid, netnsPath),
     });
   } catch (e) {
     rec.State = { ...rec.State, Status: rec.State.Status === 'created' ? 'created' : 'exited', Running: false, Error: messageOf(e), ExitCode: exitOf(e) };

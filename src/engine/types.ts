@@ -108,6 +108,8 @@ export interface ContainerRecord {
   State: { Status: string; Running: boolean } & StoredRunState;
   /** The -p/-P requests as typed (parsed by the network layer at start). */
   Publish?: string[];
+  /** `--network-alias`, `--ip`, `--network-rate` (applied by the network layer at start). */
+  NetworkExtras?: { Aliases?: string[]; IPv4Address?: string; Rate?: string };
   /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */
   ProcessUser?: { uid: number; gid: number; additionalGids: number[] };
 }

@@ -12,6 +12,23 @@ export const DEFAULT_NETWORK = 'bridge';
 export const DEFAULT_BRIDGE = 'berth0';
 /** Candidates for the default bridge's subnet, first one not colliding with a host route wins. */
 export const DEFAULT_SUBNETS = ['172.30.0.0/16', '10.129.0.0/16', '192.168.230.0/24'];
+/** The berth root that owns `berth0`; any other root (tests, a second engine) gets its own bridge. */
+export const DEFAULT_ROOT = '/var/lib/berth';
+/** Other roots' default networks: a /20 from here, starting at an offset derived from the root. */
+export const OTHER_ROOTS_POOL = '10.192.0.0/10';
+
+/**
+ * The default network's bridge for a root: `berth0` for /var/lib/berth, else `berthd` + a
+ * hash of the root, so several roots on one machine never share (and re-address) a bridge.
+ */
+export function defaultBridgeFor(root: string): string {
+  if (path.resolve(root) === DEFAULT_ROOT) return DEFAULT_BRIDGE;
+  return `berthd${rootHash(root).slice(0, 9)}`;
+}
+
+function rootHash(root: string): string {
+  return crypto.createHash('sha256').update(path.resolve(root)).digest('hex');
+}
 /** User networks without --subnet get a /24 from here. */
 export const USER_POOL = '10.130.0.0/16';
 /** Names berth never lets a user network take (Docker's reserved modes). */
@@ -109,7 +126,7 @@ export class NetworkStore {
     if (!isDefault && RESERVED.has(opts.name)) throw invalidArgument(`network name ${opts.name} is reserved (it is a predefined network mode)`);
     if (this.tryRead(opts.name)) throw alreadyExists(`network with name ${opts.name} already exists`);
     const others = this.list();
-    const subnet = opts.subnet ? checkSubnet(opts.subnet, others) : pickSubnet(others, isDefault);
+    const subnet = opts.subnet ? checkSubnet(opts.subnet, others) : pickSubnet(others, isDefault, this.root);
     const sn = ip.parseSubnet(subnet);
     let gateway = ip.formatIp(ip.firstHost(sn));
     if (opts.gateway) {
@@ -122,7 +139,7 @@ export class NetworkStore {
       name: opts.name,
       id,
       driver: 'bridge',
-      bridge: opts.bridge ?? (isDefault ? DEFAULT_BRIDGE : `berth${id.slice(0, 10)}`),
+      bridge: opts.bridge ?? (isDefault ? defaultBridgeFor(this.root) : `berth${id.slice(0, 10)}`),
       subnet,
       gateway,
       internal: opts.internal ?? false,
@@ -149,9 +166,18 @@ function checkSubnet(subnet: string, nets: NetworkState[]): string {
   return ip.formatSubnet(s);
 }
 
-function pickSubnet(nets: NetworkState[], isDefault: boolean): string {
-  if (isDefault) {
+function pickSubnet(nets: NetworkState[], isDefault: boolean, root: string): string {
+  if (isDefault && path.resolve(root) === DEFAULT_ROOT) {
     for (const c of DEFAULT_SUBNETS) if (!collides(ip.parseSubnet(c), nets)) return c;
+  } else if (isDefault) {
+    // Start where the root's hash points, so concurrent roots rarely race for the same block.
+    const pool = ip.parseSubnet(OTHER_ROOTS_POOL);
+    const blocks = ip.size(pool) / 4096;
+    const start = parseInt(rootHash(root).slice(0, 8), 16) % blocks;
+    for (let i = 0; i < blocks; i++) {
+      const s = { base: (pool.base + ((start + i) % blocks) * 4096) >>> 0, prefix: 20 };
+      if (!collides(s, nets)) return ip.formatSubnet(s);
+    }
   } else {
     const pool = ip.parseSubnet(USER_POOL);
     for (let i = 0; i < 256; i++) {

@@ -39,12 +39,13 @@ export function validateNetworkRequest(r: Omit<ContainerNetworkRequest, 'root' |
 
 /**
  * The engine's one call, between the init's creation (pid known, nothing run yet) and its
- * exec: set up the container's network per its mode. Returns the /etc files to write into
+ * exec (or, with a persistent netns file, before it exists): set up the container's network per its mode. Returns the /etc files to write into
  * the container (undefined for container:<id>, which shares the other container's).
  */
-export async function connectContainer(req: ContainerNetworkRequest, pid: number): Promise<{ mode: NetworkMode; attach?: AttachResult; files?: AttachResult['files'] }> {
+export async function connectContainer(req: ContainerNetworkRequest, target: number | string): Promise<{ mode: NetworkMode; attach?: AttachResult; files?: AttachResult['files'] }> {
   const { mode, ports } = validateNetworkRequest(req);
-  const netnsPath = `/proc/${pid}/ns/net`;
+  // A pid (the init's own netns) or a persistent netns file (`<root>/netns/<id>`).
+  const netnsPath = typeof target === 'number' ? `/proc/${target}/ns/net` : target;
   if (mode.kind === 'host') return { mode, files: hostModeFiles() };
   if (mode.kind === 'container') return { mode };
   if (mode.kind === 'none') {

@@ -54,6 +54,9 @@ export function addSystemPruneCommand(system: Command): Command {
       const { pruneContainers, pruneVolumes } = await import('../../engine/prune.js');
       const c = await pruneContainers(store, o.filter);
       if (c.deleted.length) process.stdout.write(`Deleted Containers:\n${c.deleted.map((d) => `${d}\n`).join('')}\n`);
+      const { reconcileNetworks } = await import('../../engine/network.js');
+      const { liveState } = await import('../../engine/containerState.js');
+      await reconcileNetworks(store, (r) => liveState(store, r).Running);
       let reclaimed = c.reclaimed;
       if (o.volumes) {
         const v = pruneVolumes(store, false, o.filter);

@@ -30,6 +30,8 @@ export function addPsCommand(parent: Command, name = 'ps'): Command {
         return;
       }
       const rows = entries.map((e) => psRow(e, o.trunc));
+      const { portsColumn } = await import('../../engine/network.js');
+      entries.forEach((e, i) => (rows[i].Ports = portsColumn(store, e.rec, e.state.Running)));
       let format = o.format ?? DEFAULT;
       if (o.size) {
         const { containerSize } = await import('../../engine/containerSize.js');
