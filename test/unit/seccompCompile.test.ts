@@ -5,7 +5,7 @@ import path from 'node:path';
 import { compileSeccomp } from '../../src/runtime/seccomp/compile.js';
 import { runFilter, type FilterResult } from '../../src/runtime/seccomp/bpfInterpreter.js';
 import { AUDIT_ARCH, decodeProgram, BPF_MAXINSNS } from '../../src/runtime/seccomp/bpf.js';
-import { clearMemoryCache } from '../../src/runtime/seccomp/cache.js';
+import { clearMemoryCache, compileSeccompCached } from '../../src/runtime/seccomp/cache.js';
 import { SYSCALL_TABLES } from '../../src/runtime/seccomp/syscallTables.js';
 import { isBerthError } from '../../src/errors.js';
 import { spawnSync } from 'node:child_process';
@@ -264,7 +264,7 @@ test('compiled programs are cached by content, in memory and on disk', () => {
     assert.equal(compileSeccomp(structuredClone(profile), 'x86_64', { cacheDir: dir }), a, 'memory hit: same object');
     const files = fs.readdirSync(dir);
     assert.equal(files.length, 1);
-    assert.match(files[0]!, /^[0-9a-f]{64}\.json$/);
+    assert.match(files[0]!, /^[0-9a-f]{16}\.json$/);
     clearMemoryCache();
     const b = compileSeccomp(profile, 'x86_64', { cacheDir: dir });
     assert.notEqual(b, a);
@@ -291,4 +291,19 @@ test('the committed syscall tables match the installed kernel headers', (t) => {
   if (installed !== committed) return t.skip(`tables generated from linux-libc-dev ${committed}, installed ${installed}`);
   const r = spawnSync(process.execPath, [path.join(projectDir, 'scripts', 'gen-syscalls.mjs'), '--check'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('compileSeccompCached: same program; a disk hit needs no compiler', async () => {
+  const dir = tmpDir('berth-seccomp-cache-');
+  try {
+    const profile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['write'], action: 'SCMP_ACT_ALLOW' }] };
+    const viaMiss = await compileSeccompCached(profile, 'amd64', { cacheDir: dir });
+    assert.deepEqual(viaMiss, compileSeccomp(profile, 'x86_64'));
+    clearMemoryCache();
+    const viaHit = await compileSeccompCached(structuredClone(profile), 'x86_64', { cacheDir: dir });
+    assert.deepEqual(viaHit, viaMiss);
+    assert.equal(fs.readdirSync(dir).length, 1, 'one entry: x86_64 and amd64 share a key');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

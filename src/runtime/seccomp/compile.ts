@@ -1,6 +1,6 @@
 import { invalidArgument } from '../../errors.js';
 import { BPF_MAXINSNS, encodeProgram } from './bpf.js';
-import { cacheGet, cachePut, contentKey, type CompiledSeccomp } from './cache.js';
+import { cacheGet, cachePut, compileKey, type CompiledSeccomp } from './cache.js';
 import { generate } from './codegen.js';
 import { resolveDockerProfile } from './dockerProfile.js';
 import { filterArches, parseFlags, parseNativeArch, parseProfile } from './profile.js';
@@ -16,8 +16,6 @@ export interface CompileOptions {
   cacheDir?: string;
 }
 
-/** Bump when the generated code changes, so old cache entries are not reused. */
-const COMPILER_VERSION = 1;
 const DOCKER_DEFAULT_CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW',
   'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
 
@@ -28,10 +26,10 @@ const DOCKER_DEFAULT_CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP
  */
 export function compileSeccomp(profile: unknown, arch = 'x86_64', opts: CompileOptions = {}): CompiledSeccomp {
   const native = parseNativeArch(arch);
-  const caps = opts.caps ?? DOCKER_DEFAULT_CAPS;
-  const key = contentKey({ v: COMPILER_VERSION, profile, native, caps, kernel: opts.kernel ?? null });
+  const key = compileKey(profile, native, opts.caps, opts.kernel);
   const hit = cacheGet(key, opts.cacheDir);
   if (hit) return hit;
+  const caps = opts.caps ?? DOCKER_DEFAULT_CAPS;
 
   const resolved = resolveDockerProfile(parseProfile(profile), { caps, arch: native, kernel: opts.kernel });
   const flags = parseFlags(resolved.flags);
