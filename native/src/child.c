@@ -208,6 +208,7 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 		close(fd);
 		return r < 0 ? errno : 0;
 	}
+	if (!strcmp(n, "unshare")) { *what = "namespaces"; return unshare((int)op_hex(o, 0)) < 0 ? errno : 0; }
 	if (!strcmp(n, "become_root")) {
 		/* In a new user namespace we start as an unmapped id: become its root first. */
 		*what = "user namespace";

@@ -52,7 +52,7 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   let seccomp: { program: Uint8Array; flags: number } | undefined;
   if (spec.linux?.seccomp && !req.privileged) {
     const { compileSeccompFor } = await import('../runtime/seccompFor.js');
-    seccomp = compileSeccompFor(spec.linux.seccomp);
+    seccomp = await compileSeccompFor(spec.linux.seccomp, store.runtimeRoot);
   }
   return execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach });
 }

@@ -8,7 +8,8 @@ import { alreadyExists, BerthError, notFound } from '../errors.js';
 import { atomicWriteFileSync } from '../sys/atomicWrite.js';
 import { helperError, spawnHelper, type HelperHandle, type HelperMessage } from '../sys/helper.js';
 import { processStartTime } from '../sys/procAlive.js';
-import { capsToMask } from './capabilities.js';
+import { capsToMask, restrictToHost } from './capabilities.js';
+import { readHostBoundingSet } from '../sys/hostCaps.js';
 import { Cgroup, cgroupRelPath, compileDeviceFilter, detectCgroupLayout, validateRelPath, type CgroupLayout } from './cgroups/index.js';
 import { runHooks } from './hooks.js';
 import { DEFAULT_DEVICE_RULES } from './deviceDefaults.js';
@@ -57,6 +58,26 @@ export function cgroupPathFor(spec: Spec, id: string): string {
   return cgroupRelPath(id);
 }
 
+/**
+ * Capabilities the host itself lacks (CAP_SYS_RESOURCE on some machines) are dropped
+ * with a warning rather than failing the start.
+ */
+function withHostCapabilities(spec: Spec): Spec {
+  const caps = spec.process?.capabilities;
+  if (!caps) return spec;
+  const host = readHostBoundingSet();
+  const warned = new Set<string>();
+  const out: Record<string, string[]> = {};
+  for (const [set, names] of Object.entries(caps) as [string, string[] | undefined][]) {
+    if (!names) continue;
+    const r = restrictToHost(names, host);
+    out[set] = r.caps;
+    for (const w of r.warnings) warned.add(w);
+  }
+  for (const w of warned) process.stderr.write(`berth: warning: ${w}\n`);
+  return warned.size ? { ...spec, process: { ...spec.process!, capabilities: out } } : spec;
+}
+
 /** Like runc: the spec's device rules, then the devices every container may use (null, zero, tty, pts...). */
 function withDefaultDevices(resources: Record<string, unknown>): Record<string, unknown> {
   const rules = resources.devices as unknown[] | undefined;
@@ -84,7 +105,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   const sd = new StateDir(o.root, o.id);
   if (sd.exists()) throw alreadyExists(`container \`${o.id}\` already exists`);
   const bundle = path.resolve(o.bundle);
-  const spec = o.spec ?? loadSpec(bundle);
+  const spec = withHostCapabilities(o.spec ?? loadSpec(bundle));
   const rootfs = path.resolve(bundle, spec.root!.path);
   if (!fs.existsSync(rootfs)) throw notFound(`rootfs \`${rootfs}\` does not exist`);
   const needsCgroup = spec.linux?.resources !== undefined || spec.linux?.cgroupsPath !== undefined || spec.mounts?.some((m) => m.type === 'cgroup');
@@ -107,7 +128,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       attachSocket: o.attachSocket, stdinPipe: o.stdinPipe, restart: o.restart, health: o.health,
       hookStatePath: needsHookState ? sd.hookStateFile : undefined,
       capMask: capsToMask,
-      seccomp: spec.linux?.seccomp ? (await import('./seccompFor.js')).compileSeccompFor(spec.linux.seccomp) : undefined,
+      seccomp: spec.linux?.seccomp ? await (await import('./seccompFor.js')).compileSeccompFor(spec.linux.seccomp, o.root) : undefined,
       cgroupMounts: layout ? v1CgroupMounts(layout) : undefined,
       cgroupProcs: cgroup?.dirs().map((d) => path.join(d, 'cgroup.procs')),
       deviceFilter: deviceFilterFor(layout, cgroup, spec),

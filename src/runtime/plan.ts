@@ -81,7 +81,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   for (const n of ns) {
     if (n.path) {
       if (n.type === 'user' || n.type === 'pid') throw invalidArgument(`invalid config.json: linux.namespaces: joining an existing ${n.type} namespace is not supported`);
-    } else flags |= CLONE[n.type];
+    } else if (n.type !== 'cgroup') flags |= CLONE[n.type];
   }
   ops.push(['clone', hex(flags)]);
   if (has('user')) {
@@ -96,6 +96,9 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
   ops.push(['begin']);
 
+  // A new cgroup namespace is made by the init itself once the monitor has placed it in its cgroup,
+  // so its root is the container's cgroup, not the host's.
+  if (ns.some((n) => n.type === 'cgroup' && !n.path)) ops.push(['unshare', hex(CLONE.cgroup)]);
   // In a new user namespace the init becomes its root — after the rootfs is bound when there is a
   // mount namespace: until then it still has the host's uid, which may walk a 0700 bundle path.
   if (has('user') && !has('mount')) ops.push(['become_root']);
