@@ -8,8 +8,8 @@ import { alreadyExists, BerthError, notFound } from '../errors.js';
 import { atomicWriteFileSync } from '../sys/atomicWrite.js';
 import { helperError, spawnHelper, type HelperHandle, type HelperMessage } from '../sys/helper.js';
 import { processStartTime } from '../sys/procAlive.js';
-import { capsToMask, restrictToHost } from './capabilities.js';
-import { readHostBoundingSet } from '../sys/hostCaps.js';
+import { capsToMask } from './capabilities.js';
+import { withHostCapabilities } from './hostCapabilities.js';
 import { Cgroup, cgroupRelPath, compileDeviceFilter, detectCgroupLayout, validateRelPath, type CgroupLayout } from './cgroups/index.js';
 import { runHooks } from './hooks.js';
 import { DEFAULT_DEVICE_RULES } from './deviceDefaults.js';
@@ -56,26 +56,6 @@ export function cgroupPathFor(spec: Spec, id: string): string {
   const p = spec.linux?.cgroupsPath;
   if (p) return validateRelPath(p);
   return cgroupRelPath(id);
-}
-
-/**
- * Capabilities the host itself lacks (CAP_SYS_RESOURCE on some machines) are dropped
- * with a warning rather than failing the start.
- */
-function withHostCapabilities(spec: Spec): Spec {
-  const caps = spec.process?.capabilities;
-  if (!caps) return spec;
-  const host = readHostBoundingSet();
-  const warned = new Set<string>();
-  const out: Record<string, string[]> = {};
-  for (const [set, names] of Object.entries(caps) as [string, string[] | undefined][]) {
-    if (!names) continue;
-    const r = restrictToHost(names, host);
-    out[set] = r.caps;
-    for (const w of r.warnings) warned.add(w);
-  }
-  for (const w of warned) process.stderr.write(`berth: warning: ${w}\n`);
-  return warned.size ? { ...spec, process: { ...spec.process!, capabilities: out } } : spec;
 }
 
 /** Like runc: the spec's device rules, then the devices every container may use (null, zero, tty, pts...). */

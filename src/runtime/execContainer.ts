@@ -8,6 +8,7 @@ import { capsToMask } from './capabilities.js';
 import { Cgroup } from './cgroups/index.js';
 import { cgroupLayout } from './createContainer.js';
 import { buildExecPlan, serializePlan } from './plan.js';
+import { hostCapabilitiesFor } from './hostCapabilities.js';
 import type { Spec } from './spec.js';
 import { openState } from './state.js';
 
@@ -33,7 +34,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   const status = sd.status(s);
   if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
-  writeExecPlan(plan, o.process, s.cgroupPath, o.seccomp);
+  writeExecPlan(plan, hostCapabilitiesFor(o.process), s.cgroupPath, o.seccomp);
   const helper = spawnHelper(plan, o.detach ? 'ignore' : 'inherit', s.pid, !!o.detach);
   try {
     for (;;) {
