@@ -114,7 +114,10 @@ async function runningContainer(root: string, ref: string): Promise<{ id: string
   const rec = store.find(ref);
   const st = liveState(store, rec);
   if (!st.Running || !st.Pid) throw failedPrecondition(`container ${ref} is not running`);
-  return { id: rec.Id, name: rec.Name.replace(/^\//, ''), netnsPath: `/proc/${st.Pid}/ns/net` };
+  // A bridged container's persistent netns outlives restarts of its init; /proc/<pid> does not.
+  const { netnsFile } = await import('../../engine/network.js');
+  const persistent = netnsFile(store, rec.Id);
+  return { id: rec.Id, name: rec.Name.replace(/^\//, ''), netnsPath: fs.existsSync(persistent) ? persistent : `/proc/${st.Pid}/ns/net` };
 }
 
 function confirm(prompt: string): boolean {

@@ -8,6 +8,7 @@
  */
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { NetworkState } from '../types.js';
 import { recordsOf } from './records.js';
 import { buildResponse, parseQuery, RCODE_NXDOMAIN, RCODE_OK, RCODE_SERVFAIL, TYPE_A } from './wire.js';
@@ -16,21 +17,52 @@ const [stateFile, listenIp, portStr, upstreamArg] = process.argv.slice(2);
 const upstreams = !upstreamArg || upstreamArg === '-' ? [] : upstreamArg.split(',');
 const UPSTREAM_TIMEOUT_MS = 2000;
 
-/** Keyed by inode too: every atomic write is a new file, and mtimes are only tick-precise. */
-let cache: { key: string; records: Map<string, string[]> } | undefined;
+/** Per state file, keyed by inode too: every atomic write is a new file, and mtimes are only tick-precise. */
+const cache = new Map<string, { key: string; net: NetworkState; records: Map<string, string[]> }>();
 
-function records(): Map<string, string[]> {
+function load(file: string): { net: NetworkState; records: Map<string, string[]> } | undefined {
   try {
-    const st = fs.statSync(stateFile);
+    const st = fs.statSync(file);
     const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
-    if (!cache || cache.key !== key) {
-      const net = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as NetworkState;
-      cache = { key, records: recordsOf(net) };
+    const hit = cache.get(file);
+    if (!hit || hit.key !== key) {
+      const net = JSON.parse(fs.readFileSync(file, 'utf8')) as NetworkState;
+      cache.set(file, { key, net, records: recordsOf(net) });
     }
   } catch {
     // State file gone or mid-replace: keep the last good records.
   }
-  return cache?.records ?? new Map();
+  return cache.get(file);
+}
+
+function records(): Map<string, string[]> {
+  return load(stateFile)?.records ?? new Map();
+}
+
+/**
+ * Names on the querying container's other user networks (Docker's embedded DNS resolves
+ * every network a container is connected to): find the asker by its source address here,
+ * then look the name up in each sibling network that has an endpoint for it.
+ */
+function peerLookup(name: string, sourceIp: string): string[] | undefined {
+  const own = load(stateFile)?.net;
+  const me = own && Object.values(own.endpoints).find((ep) => ep.ip === sourceIp);
+  if (!me) return undefined;
+  const dir = path.dirname(stateFile);
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => path.join(dir, f));
+  } catch {
+    return undefined;
+  }
+  for (const f of files) {
+    if (f === stateFile) continue;
+    const other = load(f);
+    if (!other || other.net.isDefault || !other.net.endpoints[me.containerId]) continue;
+    const hit = other.records.get(name);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /** Relay a raw query to each upstream in turn; resolves undefined if none answers. */
@@ -57,7 +89,7 @@ function forward(raw: Buffer, hosts: string[]): Promise<Buffer | undefined> {
 async function handle(sock: dgram.Socket, raw: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
   const q = parseQuery(raw);
   if (!q) return; // not a query we understand: drop it
-  const addrs = records().get(q.question.name);
+  const addrs = records().get(q.question.name) ?? peerLookup(q.question.name, rinfo.address);
   let reply: Buffer | undefined;
   if (addrs) reply = buildResponse(raw, q, q.question.type === TYPE_A ? addrs : [], RCODE_OK);
   else {
