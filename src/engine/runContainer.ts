@@ -11,6 +11,7 @@ import { removeContainerFiles } from './removeContainer.js';
 import { attachSocketPath, startRecord } from './startContainer.js';
 import type { Created } from '../runtime/createContainer.js';
 import type { ContainerRecord } from './types.js';
+import { signalPid } from '../sys/signal.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
@@ -47,7 +48,7 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   if (interactive) return runAttached(store, rec, created, io, req.flags.detachKeys);
   const forward = (sig: NodeJS.Signals) => {
     try {
-      process.kill(created.state.pid, sig);
+      signalPid(created.state.pid, sig);
     } catch { /* gone */ }
   };
   for (const s of FORWARDED) process.on(s, forward);

@@ -23,7 +23,9 @@ export async function waitExit(store: ContainerStore, id: string, timeoutMs = In
   }
 }
 
+/** Never kill(0): that is the caller's whole process group. */
 function signalPid(pid: number, sig: number): void {
+  if (!(pid > 0)) return;
   try {
     process.kill(pid, sig);
   } catch { /* gone */ }
@@ -75,7 +77,7 @@ export async function killContainer(store: ContainerStore, ref: string, signal?:
   const st = liveState(store, rec);
   if (!st.Running || st.Restarting) throw conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
   if (sig === 9 || sig === 15) requestStop(store, rec.Id);
-  process.kill(st.Pid, sig);
+  signalPid(st.Pid, sig);
   if (sig === 9) {
     const after = await waitExit(store, rec.Id);
     store.update(rec.Id, (r) => markStoppedInPlace(r, after));

@@ -8,6 +8,7 @@ import { cgroupLayout } from './createContainer.js';
 import { runHooksWarn } from './hooks.js';
 import { loadSpec, type Spec } from './spec.js';
 import { isZombie, openState, type StateDir } from './state.js';
+import { signalPid } from '../sys/signal.js';
 
 /** Release an init held between create and start. */
 export async function startContainer(root: string, id: string): Promise<void> {
@@ -53,7 +54,7 @@ export function killContainer(root: string, id: string, signal?: string, all = f
     for (const pid of Cgroup.open(cgroupLayout(), s.cgroupPath).pids()) try { process.kill(pid, sig); } catch { /* exited */ }
     return;
   }
-  process.kill(s.pid, sig);
+  signalPid(s.pid, sig);
 }
 
 /** Wait (bounded) until the monitor has recorded the exit, or the process is gone. */
