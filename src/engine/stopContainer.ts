@@ -5,6 +5,7 @@ import { conflict } from '../errors.js';
 import { parseSignal } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState, runtimeDir, type LiveState } from './containerState.js';
+import { disconnectNetwork } from './network.js';
 import { thawPath } from './pause.js';
 import type { ContainerRecord } from './types.js';
 
@@ -54,6 +55,7 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
       after = await waitExit(store, rec.Id);
     }
     markStopped(store, rec, after, true);
+    await disconnectNetwork(store, rec); // Docker releases the address and ports on stop; start attaches again
   });
 }
 
