@@ -190,23 +190,25 @@ function portsOf(rec: ContainerRecord, mapped: { hostIp: string; hostPort: numbe
   return out;
 }
 
-/** Leave every network (veth, port rules, address, DNS records); the netns stays for a restart. */
+/**
+ * stop/rm: leave every network (port rules, address, DNS records), then drop the persistent
+ * netns, which takes the veths with it (no `ip link del` wait). The next start makes a new one.
+ */
 export async function disconnectNetwork(store: ContainerStore, rec: ContainerRecord): Promise<void> {
-  if (netModeOf(rec) !== 'network' && !fs.existsSync(networkFile(store, rec.Id))) return;
-  const net = await import('../network/index.js');
-  await net.disconnectContainer(store.root, rec.Id).catch(() => undefined);
-  fs.rmSync(networkFile(store, rec.Id), { force: true });
-}
-
-/** rm: disconnect, then drop the persistent netns. */
-export async function teardownNetwork(store: ContainerStore, rec: ContainerRecord): Promise<void> {
-  await disconnectNetwork(store, rec);
   const file = netnsFile(store, rec.Id);
-  if (fs.existsSync(file)) {
+  const bound = fs.existsSync(file);
+  if (netModeOf(rec) !== 'network' && !bound && !fs.existsSync(networkFile(store, rec.Id))) return;
+  const net = await import('../network/index.js');
+  await net.disconnectContainer(store.root, rec.Id, { keepLinks: bound }).catch(() => undefined);
+  fs.rmSync(networkFile(store, rec.Id), { force: true });
+  if (bound) {
     const { removeNetns } = await import('../sys/netns.js');
     removeNetns(file);
   }
 }
+
+/** rm: the same as stop's. */
+export const teardownNetwork = disconnectNetwork;
 
 /** system prune: endpoints of containers that no longer exist (or crashed) are detached; leftover netns files removed. */
 export async function reconcileNetworks(store: ContainerStore, isRunning: (rec: ContainerRecord) => boolean): Promise<string[]> {

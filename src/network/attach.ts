@@ -43,6 +43,11 @@ export interface DetachOptions {
   root: string;
   containerId: string;
   network?: string;
+  /**
+   * The caller is about to destroy the container's netns, which takes the veth pairs with it
+   * (asynchronously, in the kernel): skip `ip link del`, which waits for an RCU grace period (~20-30 ms).
+   */
+  keepLinks?: boolean;
 }
 
 /** Host-side veth name: stable per (network, container), so detach and reconcile find it. */
@@ -109,6 +114,8 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
   await ensureNetworkUp(store, o.network ?? DEFAULT_NETWORK, { firewall: false });
   const { net, ep, first } = await reserve(store, o);
   try {
+    // A previous netns of this container may still be being destroyed by the kernel, its veth with it.
+    if (linkExists(ep.hostIfname)) await applyNetOps(planDetach(ep)).catch(() => undefined);
     // The firewall check (one iptables-save, usually nothing to restore) overlaps the link setup.
     await Promise.all([applyNetOps(planAttach(net, ep, first)), syncFirewall(() => [store.get(net.name)])]);
     if (o.rate && (o.rate.egress || o.rate.ingress)) {
@@ -158,10 +165,10 @@ async function startDnsIfNeeded(store: NetworkStore, name: string): Promise<void
 export async function detachContainer(o: DetachOptions): Promise<void> {
   const store = new NetworkStore(o.root);
   const nets = o.network ? [store.get(o.network)] : endpointsOf(store, o.containerId).map((x) => x.net);
-  for (const n of nets) await detachOne(store, n.name, o.containerId);
+  for (const n of nets) await detachOne(store, n.name, o.containerId, !!o.keepLinks);
 }
 
-async function detachOne(store: NetworkStore, name: string, containerId: string): Promise<void> {
+async function detachOne(store: NetworkStore, name: string, containerId: string, keepLinks = false): Promise<void> {
   const ep = await store.locked(() => {
     const net = store.get(name);
     const found = net.endpoints[containerId];
@@ -176,7 +183,7 @@ async function detachOne(store: NetworkStore, name: string, containerId: string)
   });
   if (!ep) return;
   if (ep.ports.length) await syncFirewall(() => [store.get(name)]);
-  if (linkExists(ep.hostIfname)) {
+  if (!keepLinks && linkExists(ep.hostIfname)) {
     try {
       await applyNetOps(planDetach(ep));
     } catch (e) {

@@ -68,6 +68,6 @@ export async function connectContainer(req: ContainerNetworkRequest, target: num
 }
 
 /** On stop/rm: leave every network (veth, port rules, address, DNS records). Idempotent. */
-export async function disconnectContainer(root: string, containerId: string): Promise<void> {
-  await detachContainer({ root, containerId });
+export async function disconnectContainer(root: string, containerId: string, opts: { keepLinks?: boolean } = {}): Promise<void> {
+  await detachContainer({ root, containerId, keepLinks: opts.keepLinks });
 }

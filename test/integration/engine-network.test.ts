@@ -141,6 +141,22 @@ describe('engine: networking end to end', requiresRoot, () => {
     assert.notEqual(e.run(['run', '--rm', '--network', 'nosuchnet', 'busybox', 'true']).code, 0);
   });
 
+  test('stop releases the address and port rules; start attaches again and serves', async () => {
+    e.ok(['run', '-d', '--name', 'ss', '--network', 'bridge', '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', HTTPD]);
+    const before = e.inspect('ss').NetworkSettings;
+    const id = e.inspect('ss').Id;
+    e.ok(['stop', '-t', '1', 'ss']);
+    const stopped = e.inspect('ss').NetworkSettings;
+    assert.equal(stopped.IPAddress, '');
+    assert.equal(e.ok(['ps', '-a', '--format', '{{.Ports}}', '-f', 'name=ss']), '');
+    assert.equal(new NetworkStore(e.root).get('bridge').endpoints[id], undefined);
+    assert.ok(!rules().includes(`${before.IPAddress}:80`));
+    e.ok(['start', 'ss']);
+    const port = Number(e.inspect('ss').NetworkSettings.Ports['80/tcp'][0].HostPort);
+    assert.match(await fetchTcp('127.0.0.1', port), /hello/);
+    e.ok(['rm', '-f', 'ss']);
+  });
+
   test('a bridged container restarted by its policy keeps its address', async () => {
     e.ok(['run', '-d', '--name', 'rs', '--network', 'bridge', '--restart', 'on-failure:5', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0; sleep 0.3; exit 3']);
     const ip = e.inspect('rs').NetworkSettings.IPAddress;
@@ -193,8 +209,11 @@ describe('engine: networking end to end', requiresRoot, () => {
     e.ok(['rm', '-f', ...names]);
     const after = new NetworkStore(e.root).get('bridge');
     assert.equal(Object.values(after.endpoints).filter((ep) => names.includes(ep.name)).length, 0);
-    const l = new Set(links());
-    for (const v of veths) assert.ok(!l.has(v), `veth ${v} left`);
+    // The veths die with their netns, which the kernel destroys asynchronously after rm.
+    await until(() => {
+      const l = new Set(links());
+      return veths.every((v) => !l.has(v));
+    });
     const gone = Object.values(br.endpoints).filter((ep) => names.includes(ep.name)).map((ep) => `${ep.ip}:80`);
     const dnat = rules().split('\n').filter((r) => r.includes(`BERTH-D-${br.id.slice(0, 12)}`) && gone.some((g) => r.endsWith(` ${g}`)));
     assert.deepEqual(dnat, []);
@@ -203,7 +222,7 @@ describe('engine: networking end to end', requiresRoot, () => {
     for (const f of fs.existsSync(nsDir) ? fs.readdirSync(nsDir) : []) assert.ok(ids.has(f), `netns ${f} left`);
   });
 
-  test('system prune detaches the endpoint and netns of a container whose record was lost', () => {
+  test('system prune detaches the endpoint and netns of a container whose record was lost', async () => {
     const id = e.ok(['run', '-d', '--name', 'lost', '--network', 'bridge', 'busybox', 'true']);
     e.ok(['wait', id]);
     const ep = new NetworkStore(e.root).get('bridge').endpoints[id];
@@ -212,7 +231,7 @@ describe('engine: networking end to end', requiresRoot, () => {
     fs.rmSync(path.join(e.root, 'containers', id), { recursive: true, force: true });
     e.ok(['system', 'prune', '-f']);
     assert.equal(new NetworkStore(e.root).get('bridge').endpoints[id], undefined);
-    assert.ok(!links().includes(ep.hostIfname));
+    await until(() => !links().includes(ep.hostIfname));
     assert.ok(!fs.existsSync(path.join(e.root, 'netns', id)));
   });
 });
