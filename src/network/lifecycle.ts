@@ -6,6 +6,7 @@ import { NetworkStore, DEFAULT_NETWORK, type CreateOptions } from './NetworkStor
 import { planBridge, planBridgeRemove } from './plan.js';
 import { syncFirewall } from './applyFirewall.js';
 import { logFileFor, stopDns } from './dns/manage.js';
+import { registerNetwork, sweepOrphanedNetworks, unregisterNetwork } from './orphans.js';
 import type { NetworkState } from './types.js';
 
 /** Extra settings a test (or `network create`) may give; dnsUpstream points forwarding elsewhere. */
@@ -53,7 +54,12 @@ export async function ensureNetworkUp(store: NetworkStore, ref: string, opts: { 
   if (linkExists(net.bridge) && opts.firewall === false) return net;
   return store.locked(async () => {
     net = store.get(ref);
-    if (!linkExists(net.bridge)) await applyNetOps(planBridge(net));
+    if (!linkExists(net.bridge)) {
+      // A new bridge: first sweep what deleted roots left behind, then register this one.
+      await sweepOrphanedNetworks().catch(() => undefined);
+      await applyNetOps(planBridge(net));
+      registerNetwork(store.root, net);
+    }
     if (opts.firewall !== false) await syncFirewall(() => [store.get(ref)]);
     return net;
   });
@@ -70,6 +76,7 @@ export async function removeNetwork(root: string, ref: string, opts: { allowDefa
     if (n > 0) throw failedPrecondition(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
     await teardown(store, net);
     store.delete(net.name);
+    unregisterNetwork(net);
     fs.rmSync(logFileFor(path.join(store.dir, `${net.name}.json`)), { force: true });
     return net;
   });

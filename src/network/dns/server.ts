@@ -110,6 +110,8 @@ sock.bind(Number(portStr), listenIp, () => {
   process.stdout.write('ready\n', () => undefined);
   process.stdout.on('error', () => undefined);
 });
+// The network (or its whole berth root) was removed without stopping us: exit (state files are replaced by rename, never absent meanwhile).
+setInterval(() => fs.existsSync(stateFile) || process.exit(0), 1000);
 process.on('SIGTERM', () => {
   sock.close();
   process.exit(0);

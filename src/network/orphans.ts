@@ -1,0 +1,64 @@
+/**
+ * Networks whose berth root was deleted (a test's temporary root, `rm -rf` of a root)
+ * leave a bridge and firewall chains behind that no `network rm` can reach. Every network
+ * is registered machine-wide in `/run/berth/networks/<bridge>.json` (its root and state);
+ * creating a network sweeps entries whose root no longer has the network.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { applyNetOps, linkExists } from '../sys/netExec.js';
+import { syncFirewall } from './applyFirewall.js';
+import { planBridgeRemove } from './plan.js';
+import type { NetworkState } from './types.js';
+
+export const REGISTRY_DIR = '/run/berth/networks';
+
+interface Entry { root: string; state: NetworkState }
+
+/** Record that `root` owns `net` (its bridge and chains). */
+export function registerNetwork(root: string, net: NetworkState): void {
+  fs.mkdirSync(REGISTRY_DIR, { recursive: true, mode: 0o700 });
+  const e: Entry = { root: path.resolve(root), state: { ...net, endpoints: {} } };
+  fs.writeFileSync(path.join(REGISTRY_DIR, `${net.bridge}.json`), JSON.stringify(e));
+}
+
+export function unregisterNetwork(net: Pick<NetworkState, 'bridge'>): void {
+  fs.rmSync(path.join(REGISTRY_DIR, `${net.bridge}.json`), { force: true });
+}
+
+/** Entries whose root no longer holds a network with the same id. */
+export function orphanedNetworks(): NetworkState[] {
+  let files: string[];
+  try {
+    files = fs.readdirSync(REGISTRY_DIR).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const out: NetworkState[] = [];
+  for (const f of files) {
+    let e: Entry;
+    try {
+      e = JSON.parse(fs.readFileSync(path.join(REGISTRY_DIR, f), 'utf8')) as Entry;
+    } catch {
+      continue;
+    }
+    let current: NetworkState | undefined;
+    try {
+      current = JSON.parse(fs.readFileSync(path.join(e.root, 'networks', `${e.state.name}.json`), 'utf8')) as NetworkState;
+    } catch { /* root or network gone */ }
+    if (!current || current.id !== e.state.id) out.push(e.state);
+  }
+  return out;
+}
+
+/** Remove the bridges and chains of orphaned networks; returns their bridge names. */
+export async function sweepOrphanedNetworks(): Promise<string[]> {
+  const gone = orphanedNetworks();
+  if (!gone.length) return [];
+  await syncFirewall(() => [], gone);
+  for (const n of gone) {
+    if (linkExists(n.bridge)) await applyNetOps(planBridgeRemove(n)).catch(() => undefined);
+    unregisterNetwork(n);
+  }
+  return gone.map((n) => n.bridge);
+}
