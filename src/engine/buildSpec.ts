@@ -8,6 +8,7 @@ import { containerSecurity } from '../runtime/securityDefaults.js';
 import type { Mount, Spec } from '../runtime/spec.js';
 import { ULIMIT_RESOURCES } from './parseFlags.js';
 import type { ContainerRecord } from './types.js';
+import { usernsSpec, type UsernsConfig } from './userns.js';
 
 export interface DeviceInfo { type: 'c' | 'b'; major: number; minor: number; mode: number }
 
@@ -24,6 +25,8 @@ export interface SpecInputs {
   hostBounding?: bigint;
   seccompProfile?: unknown;
   device(path: string): DeviceInfo;
+  /** --userns remap/auto: the container's mapping (a new user namespace). */
+  userns?: UsernsConfig;
 }
 
 /** Where `--init` puts the helper (in init mode) inside the container. */
@@ -67,7 +70,8 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
     mounts: [...sec.mounts, ...userMounts(rec, i)],
     annotations: { 'org.opencontainers.image.ref': rec.Config.Image, 'berth.container.name': rec.Name.replace(/^\//, '') },
     linux: {
-      namespaces: [{ type: 'pid' }, ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network', ...(i.netnsPath ? { path: i.netnsPath } : {}) }]), { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network', ...(i.netnsPath ? { path: i.netnsPath } : {}) }]), { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, ...usernsSpec(i.userns).namespaces],
+      ...(i.userns ? { uidMappings: i.userns.uidMappings, gidMappings: i.userns.gidMappings } : {}),
       maskedPaths: sec.maskedPaths,
       readonlyPaths: sec.readonlyPaths,
       resources: resources(rec, i, sec.deviceRules as unknown as Record<string, unknown>[]),

@@ -13,6 +13,7 @@ import {
 } from './parseFlags.js';
 import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
+import { parseUsernsMode } from './userns.js';
 
 export interface RecordInputs {
   id: string;
@@ -41,6 +42,8 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
   if (f.stopSignal) parseSignal(f.stopSignal);
   const env = mergeEnv(img.Env ?? [], [...i.envFiles.flat(), ...parseEnvArgs(f.env, i.hostEnv)]);
   const hc = hostConfig(f);
+  const userns = parseUsernsMode(f.userns, (i.hostEnv ?? process.env).BERTH_USERNS_REMAP);
+  if (f.userns || userns !== 'host') Object.assign(hc, { UsernsMode: userns }); // Docker's HostConfig.UsernsMode
   const mounts = mountPoints(f, img);
   return {
     Id: i.id,

@@ -15,6 +15,7 @@ import { teardownNetwork } from './network.js';
 import { attachSocketPath } from './startContainer.js';
 import { requestStop } from './stopContainer.js';
 import { VolumeStore } from './volumes.js';
+import { releaseUserns } from './usernsSetup.js';
 
 export async function removeContainer(store: ContainerStore, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
   const found = store.find(ref);
@@ -38,6 +39,7 @@ export async function removeContainerFiles(store: ContainerStore, rec: Container
   }
   fs.rmSync(attachSocketPath(store, rec.Id), { force: true });
   await teardownNetwork(store, rec);
+  releaseUserns(store, rec);
   new ImageStore(store.root).removeSnapshot(rec.SnapshotKey);
   if (volumes) {
     const vols = new VolumeStore(store.root);

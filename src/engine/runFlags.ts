@@ -57,6 +57,8 @@ export interface RunFlags {
   expose?: string[];
   attach: string[];
   detachKeys?: string;
+  /** --userns: host, remap or auto (src/engine/userns.ts). */
+  userns?: string;
 }
 
 export function emptyRunFlags(): RunFlags {

@@ -20,6 +20,7 @@ import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './ho
 import { layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
 import { prepareNetns, setupNetwork } from './network.js';
 import type { ContainerRecord } from './types.js';
+import { prepareUserns } from './usernsSetup.js';
 
 export interface StartResult {
   created: Created;
@@ -53,12 +54,13 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const dirs = snapshotDirs(images, rec.SnapshotKey);
   const user = rec.ProcessUser ?? userFor(rec, dirs);
   ensureWorkdir(dirs, rec.Config.WorkingDir);
+  const userns = prepareUserns(store, rec, images);
   const cdir = store.dir(rec.Id);
   const rootfs = path.join(cdir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const netnsPath = await prepareNetns(store, rec);
   const spec = buildSpec(rec, {
-    rootfs, netnsPath, etcFiles: writeEtcFiles(cdir, rec), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo,
+    rootfs, netnsPath, etcFiles: writeEtcFiles(cdir, rec), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo, userns: userns?.config,
   });
   // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).
   fs.writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(spec));
@@ -71,7 +73,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
     created = await createContainer({
       root: store.runtimeRoot, id: rec.Id, bundle: cdir, spec, holdForStart: !!opts.hold,
       stdio: { mode: 'log', path: store.logPath(rec.Id), maxSize: lo.maxSize, maxFiles: lo.maxFiles },
-      rootfsMounts: images.snapshotMounts(rec.SnapshotKey),
+      rootfsMounts: userns?.rootfsMounts ?? images.snapshotMounts(rec.SnapshotKey),
       attachSocket: attachSocketPath(store, rec.Id),
       stdinPipe: rec.Config.OpenStdin,
       restart: rp.Name === 'no' || rp.Name === '' ? undefined : { policy: rp.Name, maxRetries: rp.MaximumRetryCount },

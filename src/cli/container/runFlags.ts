@@ -61,7 +61,8 @@ export function addRunFlags(c: Command): Command {
     .option('-p, --publish <list>', "Publish a container's port(s) to the host", collect, [])
     .option('-P, --publish-all', 'Publish all exposed ports to random ports')
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
-    .option('--detach-keys <string>', 'Override the key sequence for detaching a container');
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+    .option('--userns <string>', 'User namespace to use: host, remap (root is the berth subordinate range) or auto (a range per container)');
 }
 
 /** commander's --no-healthcheck arrives as healthcheck: false. */

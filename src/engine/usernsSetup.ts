@@ -1,0 +1,158 @@
+/**
+ * `--userns remap|auto` at start and rm: pick the container's mapping once (kept in
+ * `<container dir>/userns.json` for its life), make the shifted layer copies and chown
+ * the snapshot's own dirs, and give the runtime the rewritten overlay mount. `rm`
+ * frees an auto block (and that block's shifted copies, which nobody else can use).
+ *
+ * The overlay is mounted here, from the host side, onto the container's rootfs dir (as
+ * containerd does before runc): the init in its new user namespace cannot mount it
+ * itself (the runtime mounts rootfs mounts before it becomes the mapped root, and
+ * overlay refuses a mounter whose uid is unmapped). The mount stays until rm.
+ * Policy is in ./userns.ts; file effects in src/sys/idmapShiftedCopy.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { invalidArgument } from '../errors.js';
+import type { ImageStore } from '../image/ImageStore.js';
+import { withLockSync } from '../image/lock.js';
+import type { Mount } from '../image/Mount.js';
+import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
+import {
+  appendSubIdLine, ensureTraversable, mountOverlayOnHost, readOptional, shiftedLayerCopy, shiftUnshifted, unmountIfMounted,
+} from '../sys/idmapShiftedCopy.js';
+import type { ContainerStore } from './ContainerStore.js';
+import type { ContainerRecord, HostConfig } from './types.js';
+import {
+  AUTO_BLOCKS, AUTO_USER, autoConfig, BLOCK_SIZE, blockCount, firstFreeBlock, planSubIds, REMAP_USER, remapConfig,
+  shiftedMounts, shiftedRangeDir, type SubIdPlan, type UsernsConfig, type UsernsMode,
+} from './userns.js';
+
+/** HostConfig as makeRecord stores it with `--userns` (Docker's UsernsMode field). */
+export type UsernsHostConfig = HostConfig & { UsernsMode?: string };
+
+/** The record's mode ('' and 'host' mean no user namespace). */
+export function usernsModeOf(rec: ContainerRecord): UsernsMode {
+  const m = (rec.HostConfig as UsernsHostConfig).UsernsMode;
+  return m === 'remap' || m === 'auto' ? m : 'host';
+}
+
+/** /etc/subuid and /etc/subgid (BERTH_SUBUID_FILE / BERTH_SUBGID_FILE override them, for tests). */
+export function subIdFiles(env: NodeJS.ProcessEnv = process.env): { uid: string; gid: string } {
+  return { uid: env.BERTH_SUBUID_FILE || '/etc/subuid', gid: env.BERTH_SUBGID_FILE || '/etc/subgid' };
+}
+
+/** The ranges of `user`, adding its entries (past all others) when missing, like dockerd's dockremap. */
+export function ensureSubIds(root: string, user: string, count: number): SubIdPlan {
+  const files = subIdFiles();
+  fs.mkdirSync(path.join(root, 'userns'), { recursive: true, mode: 0o700 });
+  return withLockSync(path.join(root, 'userns', 'subids.lock'), () => {
+    const plan = planSubIds(readOptional(files.uid), readOptional(files.gid), user, count);
+    if (plan.appendUid) appendSubIdLine(files.uid, plan.appendUid);
+    if (plan.appendGid) appendSubIdLine(files.gid, plan.appendGid);
+    return plan;
+  }, 'subordinate id files');
+}
+
+interface BlockTable { blocks: Record<string, string> }
+
+function blocksFile(root: string): string {
+  return path.join(root, 'userns', 'blocks.json');
+}
+
+function withBlocks<T>(store: ContainerStore, fn: (t: BlockTable) => T): T {
+  const dir = path.join(store.root, 'userns');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return withLockSync(path.join(dir, 'blocks.lock'), () => {
+    const file = blocksFile(store.root);
+    const t: BlockTable = fs.existsSync(file) ? readJson<BlockTable>(file) : { blocks: {} };
+    return fn(t);
+  }, 'userns block table');
+}
+
+/** The auto block held by container `id`, allocating the lowest free one; blocks of removed containers are reclaimed. */
+export function allocateBlock(store: ContainerStore, id: string, count: number): number {
+  return withBlocks(store, (t) => {
+    for (const [k, owner] of Object.entries(t.blocks)) {
+      if (owner === id) return Number(k);
+      if (!fs.existsSync(store.dir(owner))) delete t.blocks[k];
+    }
+    const i = firstFreeBlock(Object.keys(t.blocks).map(Number), count);
+    if (i === undefined) throw invalidArgument(`--userns auto: all ${count} blocks of ${BLOCK_SIZE} ids are in use`, { code: 'userns.exhausted', hint: `grant ${AUTO_USER} more ids in /etc/subuid and /etc/subgid` });
+    t.blocks[String(i)] = id;
+    writeJsonAtomic(blocksFile(store.root), t);
+    return i;
+  });
+}
+
+/** The blocks currently held, index -> container id. */
+export function heldBlocks(store: ContainerStore): Record<string, string> {
+  const file = blocksFile(store.root);
+  return fs.existsSync(file) ? readJson<BlockTable>(file).blocks : {};
+}
+
+function configFile(store: ContainerStore, id: string): string {
+  return path.join(store.dir(id), 'userns.json');
+}
+
+/** The container's mapping, if it has one yet. */
+export function readUsernsConfig(store: ContainerStore, id: string): UsernsConfig | undefined {
+  const f = configFile(store, id);
+  return fs.existsSync(f) ? readJson<UsernsConfig>(f) : undefined;
+}
+
+function chooseConfig(store: ContainerStore, rec: ContainerRecord, mode: 'remap' | 'auto'): UsernsConfig {
+  const have = readUsernsConfig(store, rec.Id);
+  if (have && have.mode === mode) return have;
+  let c: UsernsConfig;
+  if (mode === 'remap') c = remapConfig(ensureSubIds(store.root, REMAP_USER, BLOCK_SIZE));
+  else {
+    const plan = ensureSubIds(store.root, AUTO_USER, BLOCK_SIZE * AUTO_BLOCKS);
+    c = autoConfig(plan, allocateBlock(store, rec.Id, blockCount(plan)));
+  }
+  writeJsonAtomic(configFile(store, rec.Id), c);
+  return c;
+}
+
+/**
+ * For a remap/auto container: its mapping and the overlay mount over shifted layer
+ * copies (made now when missing), with its upper/work dirs owned by the range.
+ * Undefined for `host`. Caller holds the container's lock.
+ */
+export function prepareUserns(store: ContainerStore, rec: ContainerRecord, images: ImageStore): { config: UsernsConfig; rootfsMounts: Mount[] } | undefined {
+  const mode = usernsModeOf(rec);
+  if (mode === 'host') return undefined;
+  const config = chooseConfig(store, rec, mode);
+  const rangeDir = shiftedRangeDir(store.root, config);
+  fs.mkdirSync(path.dirname(rangeDir), { recursive: true, mode: 0o711 });
+  const base = images.snapshotMounts(rec.SnapshotKey);
+  const lowers = base.flatMap((m) => m.options.filter((o) => o.startsWith('lowerdir=')).flatMap((o) => o.slice(9).split(':')));
+  withLockSync(`${rangeDir}.lock`, () => {
+    for (const l of lowers) shiftedLayerCopy(fs.realpathSync(l), path.join(rangeDir, path.basename(l)), config.uidMappings, config.gidMappings);
+  }, 'shifted layers');
+  const upper = base.flatMap((m) => m.options.filter((o) => o.startsWith('upperdir=')).map((o) => o.slice(9)));
+  for (const u of upper) shiftUnshifted(path.dirname(u), config.uidMappings, config.gidMappings);
+  // Bind sources under the container dir are opened after the init became the mapped root.
+  for (const d of [store.root, store.containersDir, store.dir(rec.Id)]) ensureTraversable(d);
+  const rootfs = rootfsDir(store, rec.Id);
+  fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+  for (const m of shiftedMounts(base, (l) => path.join(rangeDir, path.basename(l)))) mountOverlayOnHost(rootfs, m.options);
+  return { config, rootfsMounts: [] };
+}
+
+/** Where startRecord mounts the container's root (the runtime binds it as is). */
+function rootfsDir(store: ContainerStore, id: string): string {
+  return path.join(store.dir(id), 'rootfs');
+}
+
+/** On rm (before the snapshot goes): the host overlay mount goes; an auto container's shifted copies go, then its block is freed. */
+export function releaseUserns(store: ContainerStore, rec: ContainerRecord): void {
+  if (fs.existsSync(rootfsDir(store, rec.Id))) unmountIfMounted(rootfsDir(store, rec.Id));
+  const c = readUsernsConfig(store, rec.Id);
+  if (!c || c.mode !== 'auto') return;
+  const rangeDir = shiftedRangeDir(store.root, c);
+  withLockSync(`${rangeDir}.lock`, () => fs.rmSync(rangeDir, { recursive: true, force: true }), 'shifted layers');
+  withBlocks(store, (t) => {
+    for (const [k, owner] of Object.entries(t.blocks)) if (owner === rec.Id) delete t.blocks[k];
+    writeJsonAtomic(blocksFile(store.root), t);
+  });
+}
