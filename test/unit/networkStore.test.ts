@@ -46,7 +46,9 @@ test('store: create, find by name / id prefix, reserved and duplicate names, ove
   const auto = store.plan({ name: 'c' });
   assert.match(auto.subnet, /^10\.130\.\d+\.0\/24$/);
   const dflt = store.plan({ name: 'bridge' }, true);
-  assert.equal(dflt.bridge, 'berth0');
+  // berth0 belongs to /var/lib/berth; any other root gets its own bridge and a /20 of 10.192.0.0/10.
+  assert.match(dflt.bridge, /^berthd[0-9a-f]{9}$/);
+  assert.match(dflt.subnet, /^10\.(19[2-9]|2[0-5]\d)\.\d+\.0\/20$/);
   assert.equal(dflt.isDefault, true);
 });
 
