@@ -48,6 +48,15 @@ export class Engine {
   cleanup(): void {
     const ids = this.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
     if (ids.length) this.run(['rm', '-f', '-v', ...ids]);
+    // If the CLI itself failed, still end what this test started (by pid) and drop its cgroups.
+    const rt = path.join(this.root, 'runtime');
+    for (const id of fs.existsSync(rt) ? fs.readdirSync(rt) : []) {
+      try {
+        const s = JSON.parse(fs.readFileSync(path.join(rt, id, 'state.json'), 'utf8')) as { pid: number; monitorPid: number; cgroupPath?: string };
+        for (const pid of [s.monitorPid, s.pid]) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        if (s.cgroupPath) for (const h of fs.readdirSync('/sys/fs/cgroup')) try { fs.rmdirSync(path.join('/sys/fs/cgroup', h, s.cgroupPath)); } catch { /* busy or absent */ }
+      } catch { /* not a container */ }
+    }
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 
