@@ -1,0 +1,133 @@
+/**
+ * `--userns remap|auto` through the real CLI on a busybox image: root inside is an
+ * unprivileged range outside, the image's files still belong to root inside, and rm
+ * keeps the block table and the mounts consistent. /etc/subuid and /etc/subgid are
+ * stood in for by temp files (BERTH_SUBUID_FILE / BERTH_SUBGID_FILE) so the host's are untouched.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { requiresRoot, tmpDir } from '../helpers.js';
+import { Engine } from './engineHarness.js';
+
+const ids = tmpDir('berth-subids-');
+const SUBUID = path.join(ids, 'subuid');
+const SUBGID = path.join(ids, 'subgid');
+process.env.BERTH_SUBUID_FILE = SUBUID;
+process.env.BERTH_SUBGID_FILE = SUBGID;
+
+function mapOf(text: string): number[] {
+  return text.trim().split(/\s+/).map(Number);
+}
+
+function mounted(dir: string): boolean {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+}
+
+describe('engine: --userns', requiresRoot, () => {
+  const e = new Engine('berth-userns-');
+  const share = tmpDir('berth-userns-share-');
+  before(async () => {
+    // Someone else's range: berth's entries must not collide with it.
+    fs.writeFileSync(SUBUID, 'alice:100000:65536\n');
+    fs.writeFileSync(SUBGID, 'alice:100000:65536\n');
+    await e.init();
+  });
+  after(() => {
+    e.cleanup();
+    fs.rmSync(ids, { recursive: true, force: true });
+    fs.rmSync(share, { recursive: true, force: true });
+  });
+
+  test('remap: root inside is the berth range outside; image files are root-owned inside', () => {
+    const out = e.ok(['run', '--name', 'rm1', '--userns', 'remap', 'busybox', 'sh', '-c', 'id -u; cat /proc/self/uid_map; cat /proc/self/gid_map; ls -ln /bin/busybox; touch /made-inside; ls -ln /made-inside']);
+    const lines = out.split('\n');
+    assert.equal(lines[0], '0');
+    assert.match(fs.readFileSync(SUBUID, 'utf8'), /^alice:100000:65536\nberth:196608:65536\n/, 'a berth entry added past the existing one');
+    assert.match(fs.readFileSync(SUBGID, 'utf8'), /\nberth:196608:65536\n/);
+    assert.deepEqual(mapOf(lines[1]), [0, 196608, 65536]);
+    assert.deepEqual(mapOf(lines[2]), [0, 196608, 65536]);
+    assert.deepEqual(lines[3].split(/\s+/).slice(2, 4), ['0', '0'], `busybox owned by root inside: ${lines[3]}`);
+    assert.deepEqual(lines[4].split(/\s+/).slice(2, 4), ['0', '0']);
+    const id = e.inspect('rm1').Id as string;
+    const st = fs.statSync(path.join(e.root, 'snapshots', id, 'upper', 'made-inside'));
+    assert.deepEqual([st.uid, st.gid], [196608, 196608], 'a file made inside belongs to the mapped root on the host');
+    assert.equal(e.inspect('rm1').HostConfig.UsernsMode, 'remap');
+    e.ok(['rm', 'rm1']);
+    assert.ok(!fs.existsSync(path.join(e.root, 'containers', id)));
+  });
+
+  test('BERTH_USERNS_REMAP=default turns remap on without the flag; --userns host turns it off', () => {
+    process.env.BERTH_USERNS_REMAP = 'default';
+    try {
+      assert.deepEqual(mapOf(e.ok(['run', '--rm', 'busybox', 'cat', '/proc/self/uid_map'])), [0, 196608, 65536]);
+      assert.deepEqual(mapOf(e.ok(['run', '--rm', '--userns', 'host', 'busybox', 'cat', '/proc/self/uid_map'])), [0, 0, 4294967295]);
+    } finally {
+      delete process.env.BERTH_USERNS_REMAP;
+    }
+  });
+
+  test('auto: distinct blocks per container, host sees the mapped uid, restart keeps the block, rm frees it', () => {
+    const a = e.ok(['run', '-d', '--name', 'au1', '--userns', 'auto', 'busybox', 'sleep', '1000']);
+    const b = e.ok(['run', '-d', '--name', 'au2', '--userns', 'auto', 'busybox', 'sleep', '1000']);
+    const ma = mapOf(e.ok(['exec', 'au1', 'cat', '/proc/self/uid_map']));
+    const mb = mapOf(e.ok(['exec', 'au2', 'cat', '/proc/self/uid_map']));
+    assert.equal(ma[2], 65536);
+    assert.equal(mb[2], 65536);
+    assert.ok(ma[1] + 65536 <= mb[1] || mb[1] + 65536 <= ma[1], `blocks overlap: ${ma} ${mb}`);
+    for (const m of [ma, mb]) assert.ok(m[1] >= 262144, `auto blocks lie past alice and berth: ${m}`);
+    const pid = e.inspect('au1').State.Pid as number;
+    const uids = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(.*)$/m)![1].split(/\s+/).map(Number);
+    assert.deepEqual(uids, [ma[1], ma[1], ma[1], ma[1]], 'the container process is the mapped uid on the host');
+    assert.equal(e.ok(['exec', 'au1', 'id', '-u']), '0');
+    assert.match(e.ok(['exec', 'au1', 'ls', '-ln', '/bin/busybox']), /^\S+\s+\d+\s+0\s+0\s/);
+    e.ok(['stop', '-t', '0', 'au1']);
+    e.ok(['start', 'au1']);
+    assert.deepEqual(mapOf(e.ok(['exec', 'au1', 'cat', '/proc/self/uid_map'])), ma, 'restart keeps the block');
+    const blocks = () => JSON.parse(fs.readFileSync(path.join(e.root, 'userns', 'blocks.json'), 'utf8')).blocks as Record<string, string>;
+    assert.deepEqual(Object.values(blocks()).sort(), [a, b].sort());
+    const rootfs = path.join(e.root, 'containers', a, 'rootfs');
+    assert.ok(mounted(rootfs));
+    const shiftedBefore = fs.readdirSync(path.join(e.root, 'layers-shifted')).filter((n) => !n.includes('.'));
+    e.ok(['rm', '-f', 'au1']);
+    assert.ok(!mounted(rootfs), 'rm unmounts the host-side overlay');
+    assert.deepEqual(Object.values(blocks()), [b], 'rm frees the block');
+    const shiftedAfter = fs.readdirSync(path.join(e.root, 'layers-shifted')).filter((n) => !n.includes('.'));
+    assert.equal(shiftedAfter.length, shiftedBefore.length - 1, 'the freed block\'s shifted layers go too');
+    // The freed block is handed out again.
+    const c = mapOf(e.ok(['run', '--rm', '--userns', 'auto', 'busybox', 'cat', '/proc/self/uid_map']));
+    assert.deepEqual(c, ma);
+    e.ok(['rm', '-f', 'au2']);
+    assert.deepEqual(blocks(), {});
+  });
+
+  test('escape: --privileged root in an auto namespace cannot write a host-owned bind mount', () => {
+    const f = path.join(share, 'host-owned');
+    fs.writeFileSync(f, 'host\n', { mode: 0o644 });
+    fs.chmodSync(share, 0o755);
+    const r = e.run(['run', '--rm', '--userns', 'auto', '--privileged', '-v', `${share}:/h`, 'busybox', 'sh', '-c', 'id -u; echo pwned >> /h/host-owned || echo refused; touch /h/new || echo refused-new; chown 0 /h/host-owned || echo refused-chown']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['0', 'refused', 'refused-new', 'refused-chown']);
+    assert.match(r.stderr, /Permission denied|Operation not permitted/);
+    assert.equal(fs.readFileSync(f, 'utf8'), 'host\n');
+    assert.ok(!fs.existsSync(path.join(share, 'new')));
+    // The probe can see a hole: without a user namespace, --privileged root writes it.
+    assert.equal(e.run(['run', '--rm', '--privileged', '-v', `${share}:/h`, 'busybox', 'sh', '-c', 'echo pwned >> /h/host-owned']).code, 0);
+    assert.equal(fs.readFileSync(f, 'utf8'), 'host\npwned\n');
+  });
+
+  test('bad values: one-line error, exit 125', () => {
+    const r = e.run(['run', '--rm', '--userns', 'keep-id', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /^berth: invalid --userns value "keep-id": use host, remap or auto\n$/);
+    process.env.BERTH_USERNS_REMAP = 'alice';
+    try {
+      const r2 = e.run(['run', '--rm', 'busybox', 'true']);
+      assert.equal(r2.code, 125);
+      assert.equal(r2.stderr.trim().split('\n').length, 1);
+    } finally {
+      delete process.env.BERTH_USERNS_REMAP;
+    }
+  });
+});
