@@ -29,21 +29,29 @@ describe('engine: everyday verbs', requiresRoot, () => {
     assert.equal(e.run(['run', '--rm', 'nosuchimage', 'true']).code, 125);
   });
 
-  test('--rm leaves nothing behind: record, name, snapshot, runtime state, cgroup', () => {
+  test('--rm leaves nothing behind: record, name, snapshot, runtime state, cgroup, mounts', () => {
+    const parent = `berth/test-${process.pid}-rm`;
     const before = e.containerDirs().length;
-    assert.equal(e.run(['run', '--rm', '--name', 'gone', '-m', '64m', 'busybox', 'true']).code, 0);
-    assert.equal(e.containerDirs().length, before);
-    assert.ok(!fs.existsSync(path.join(e.root, 'names', 'gone')));
-    const snaps = fs.readdirSync(path.join(e.root, 'snapshots')).filter((n) => !n.startsWith('.'));
-    const runtime = fs.existsSync(path.join(e.root, 'runtime')) ? fs.readdirSync(path.join(e.root, 'runtime')) : [];
-    const ids = new Set(e.containerDirs());
-    assert.deepEqual(snaps.filter((s) => !ids.has(s)), []);
-    assert.deepEqual(runtime.filter((s) => !ids.has(s) && !s.endsWith('.sock')), []);
-    const cg = '/sys/fs/cgroup/memory/berth';
-    const cgs = fs.existsSync(cg) ? fs.readdirSync(cg).filter((n) => /^[a-f0-9]{64}$/.test(n) && !ids.has(n)) : [];
-    assert.ok(!cgs.some((n) => !fs.existsSync(path.join(e.root, 'containers', n))) || cgs.length === 0 || true);
-    // the name can be reused at once
-    assert.equal(e.run(['run', '--rm', '--name', 'gone', 'busybox', 'true']).code, 0);
+    try {
+      assert.equal(e.run(['run', '--rm', '--name', 'gone', '-m', '64m', '--cgroup-parent', parent, 'busybox', 'true']).code, 0);
+      assert.equal(e.containerDirs().length, before);
+      assert.ok(!fs.existsSync(path.join(e.root, 'names', 'gone')));
+      const ids = new Set(e.containerDirs());
+      const snaps = fs.readdirSync(path.join(e.root, 'snapshots')).filter((n) => !n.startsWith('.'));
+      assert.deepEqual(snaps.filter((x) => !ids.has(x)), []);
+      const runtime = fs.existsSync(path.join(e.root, 'runtime')) ? fs.readdirSync(path.join(e.root, 'runtime')) : [];
+      assert.deepEqual(runtime.filter((x) => !ids.has(x.replace(/\.sock$/, ''))), []);
+      for (const h of ['memory', 'pids', 'cpu', 'freezer']) {
+        const dir = path.join('/sys/fs/cgroup', h, parent);
+        const kids = fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+        assert.deepEqual(kids.map((k) => k.name), [], `cgroup ${h}/${parent} is empty`);
+      }
+      assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(e.root), 'no mount of the root on the host');
+      // the name can be reused at once
+      assert.equal(e.run(['run', '--rm', '--name', 'gone', 'busybox', 'true']).code, 0);
+    } finally {
+      for (const h of fs.readdirSync('/sys/fs/cgroup')) try { fs.rmdirSync(path.join('/sys/fs/cgroup', h, parent)); } catch { /* absent */ }
+    }
   });
 
   test('-d + logs -f streams until the container exits; --tail and -t', () => {
