@@ -13,12 +13,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument } from '../errors.js';
-import type { ImageStore } from '../image/ImageStore.js';
+import { ImageStore } from '../image/ImageStore.js';
 import { withLockSync } from '../image/lock.js';
 import type { Mount } from '../image/Mount.js';
 import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
 import {
-  appendSubIdLine, ensureTraversable, mountOverlayOnHost, readOptional, shiftedLayerCopy, shiftUnshifted, unmountIfMounted,
+  appendSubIdLine, ensureTraversable, mountOverlayOnHost, pruneShiftedCopies, readOptional, shiftedLayerCopy, shiftUnshifted, unmountIfMounted,
 } from '../sys/idmapShiftedCopy.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ContainerRecord, HostConfig } from './types.js';
@@ -131,6 +131,9 @@ export function prepareUserns(store: ContainerStore, rec: ContainerRecord, image
   }, 'shifted layers');
   const upper = base.flatMap((m) => m.options.filter((o) => o.startsWith('upperdir=')).map((o) => o.slice(9)));
   for (const u of upper) shiftUnshifted(path.dirname(u), config.uidMappings, config.gidMappings);
+  // Volumes (not host bind mounts) are made the range's, as dockerd does under --userns-remap;
+  // ids some other range gave them are kept.
+  for (const m of rec.Mounts) if (m.Type === 'volume' && m.Source && fs.existsSync(m.Source)) shiftUnshifted(m.Source, config.uidMappings, config.gidMappings, BLOCK_SIZE);
   // Bind sources under the container dir are opened after the init became the mapped root.
   for (const d of [store.root, store.containersDir, store.dir(rec.Id)]) ensureTraversable(d);
   const rootfs = rootfsDir(store, rec.Id);
@@ -148,8 +151,13 @@ function rootfsDir(store: ContainerStore, id: string): string {
 export function releaseUserns(store: ContainerStore, rec: ContainerRecord): void {
   if (fs.existsSync(rootfsDir(store, rec.Id))) unmountIfMounted(rootfsDir(store, rec.Id));
   const c = readUsernsConfig(store, rec.Id);
-  if (!c || c.mode !== 'auto') return;
+  if (!c) return;
   const rangeDir = shiftedRangeDir(store.root, c);
+  if (c.mode === 'remap') {
+    // The shared range keeps its copies, but not those of layers removed since.
+    withLockSync(`${rangeDir}.lock`, () => pruneShiftedCopies(rangeDir, new ImageStore(store.root).layers.linksDir), 'shifted layers');
+    return;
+  }
   withLockSync(`${rangeDir}.lock`, () => fs.rmSync(rangeDir, { recursive: true, force: true }), 'shifted layers');
   withBlocks(store, (t) => {
     for (const [k, owner] of Object.entries(t.blocks)) if (owner === rec.Id) delete t.blocks[k];

@@ -39,15 +39,16 @@ export function shiftedLayerCopy(src: string, dest: string, uidMaps: readonly Id
 /**
  * Chown the entries of `dir` (a snapshot's upper or work dir) that are not owned by the
  * range yet to their mapped owner; entries already inside the range are left alone, so
- * this is safe to repeat on every start. Symlinks are never followed.
+ * this is safe to repeat on every start. With `below`, only ids under it are shifted
+ * (a volume: ids another range gave it are kept). Symlinks are never followed.
  */
-export function shiftUnshifted(dir: string, uidMaps: readonly IdMapping[], gidMaps: readonly IdMapping[]): number {
+export function shiftUnshifted(dir: string, uidMaps: readonly IdMapping[], gidMaps: readonly IdMapping[], below = Infinity): number {
   let n = 0;
   const visit = (p: string) => {
     const st = fs.lstatSync(p);
     const want = shiftedOwner(st.uid, st.gid, uidMaps, gidMaps);
-    const uid = toContainer(st.uid, uidMaps) !== undefined ? st.uid : want.uid;
-    const gid = toContainer(st.gid, gidMaps) !== undefined ? st.gid : want.gid;
+    const uid = toContainer(st.uid, uidMaps) !== undefined || st.uid >= below ? st.uid : want.uid;
+    const gid = toContainer(st.gid, gidMaps) !== undefined || st.gid >= below ? st.gid : want.gid;
     if (uid !== st.uid || gid !== st.gid) {
       fs.lchownSync(p, uid, gid);
       if (!st.isSymbolicLink() && (st.mode & 0o6000) !== 0) fs.chmodSync(p, st.mode & 0o7777);
@@ -57,6 +58,14 @@ export function shiftUnshifted(dir: string, uidMaps: readonly IdMapping[], gidMa
   };
   visit(dir);
   return n;
+}
+
+/** Remove the shifted copies in `rangeDir` whose layer link is gone from `linksDir` (the layer was removed). */
+export function pruneShiftedCopies(rangeDir: string, linksDir: string): string[] {
+  if (!fs.existsSync(rangeDir)) return [];
+  const gone = fs.readdirSync(rangeDir).filter((n) => n !== 'empty' && !n.startsWith('.') && !fs.existsSync(path.join(linksDir, n)));
+  for (const n of gone) fs.rmSync(path.join(rangeDir, n), { recursive: true, force: true });
+  return gone;
 }
 
 /** A file's text, '' when it does not exist. */

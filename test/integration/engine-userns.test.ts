@@ -117,6 +117,31 @@ describe('engine: --userns', requiresRoot, () => {
     assert.equal(fs.readFileSync(f, 'utf8'), 'host\npwned\n');
   });
 
+  test('volumes belong to the range: root inside writes them', () => {
+    const out = e.ok(['run', '--rm', '--userns', 'auto', '-v', 'uvol:/data', 'busybox', 'sh', '-c', 'touch /data/x && ls -ln /data/x && ls -lnd /data']);
+    for (const l of out.split('\n')) assert.deepEqual(l.split(/\s+/).slice(2, 4), ['0', '0'], l);
+    const src = e.ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'uvol']);
+    assert.ok(fs.statSync(path.join(src, 'x')).uid >= 262144, 'owned by the block on the host');
+    e.ok(['volume', 'rm', 'uvol']);
+  });
+
+  test('concurrent auto containers never share a block', async () => {
+    const runs = await Promise.all([0, 1, 2, 3].map(() => e.runAsync(['run', '--rm', '--userns', 'auto', 'busybox', 'cat', '/proc/self/uid_map'])));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const starts = runs.map((r) => mapOf(r.stdout)[1]);
+    assert.equal(new Set(starts).size, 4, `distinct blocks: ${starts}`);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(e.root, 'userns', 'blocks.json'), 'utf8')).blocks, {});
+  });
+
+  test('shifted copies of removed layers are pruned when a remap container goes', () => {
+    const range = fs.readdirSync(path.join(e.root, 'layers-shifted')).filter((n) => !n.includes('.'));
+    const stale = path.join(e.root, 'layers-shifted', range[0], 'ffffffffff');
+    fs.mkdirSync(stale);
+    e.ok(['run', '--rm', '--userns', 'remap', 'busybox', 'true']);
+    assert.ok(!fs.existsSync(stale));
+    assert.ok(fs.readdirSync(path.join(e.root, 'layers-shifted', range[0])).length >= 1, 'live layers stay cached');
+  });
+
   test('bad values: one-line error, exit 125', () => {
     const r = e.run(['run', '--rm', '--userns', 'keep-id', 'busybox', 'true']);
     assert.equal(r.code, 125);
