@@ -112,8 +112,11 @@ export async function validateNetworkExtras(rec: ContainerRecord): Promise<void>
 export async function prepareNetns(store: ContainerStore, rec: ContainerRecord): Promise<string | undefined> {
   const mode = netModeOf(rec);
   if (mode === 'network') {
+    const t0 = performance.now();
     const { createNetns } = await import('../sys/netns.js');
-    return createNetns(netnsFile(store, rec.Id));
+    const file = createNetns(netnsFile(store, rec.Id));
+    timing('netns created', t0);
+    return file;
   }
   if (mode === 'container') return peerNetns(store, rec);
   return undefined;
@@ -144,6 +147,20 @@ function writeInPlace(file: string, text: string): void {
 
 /** createContainer's beforeStart: the init exists (pid), nothing has run yet. */
 export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
+  const t0 = performance.now();
+  try {
+    await setupNetworkOf(store, rec, pid, netns);
+  } finally {
+    timing(`network ${networkNameOf(rec)} set up`, t0);
+  }
+}
+
+/** BERTH_TIMING=1: how long the network steps took (bench/network reads these). */
+function timing(what: string, t0: number): void {
+  if (process.env.BERTH_TIMING) process.stderr.write(`berth: ${what} in ${(performance.now() - t0).toFixed(1)} ms\n`);
+}
+
+async function setupNetworkOf(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
   const mode = netModeOf(rec);
   const cdir = store.dir(rec.Id);
   if (mode === 'none') {
@@ -261,4 +278,17 @@ function expandExpose(v: string): string[] {
   const out: string[] = [];
   for (let p = lo; p <= hi; p++) out.push(`${p}/${m[3] ?? 'tcp'}`);
   return out;
+}
+
+/**
+ * createContainer's beforeStart for `rec`. A bridged container's netns exists already, so its
+ * attach starts now and overlaps the runtime's work (clone, mounts, cgroups); the hook waits
+ * for it, so the /etc files are in place before the init execs. Call after the spec's /etc
+ * files are written.
+ */
+export function networkStarter(store: ContainerStore, rec: ContainerRecord, netns: string | undefined): (pid: number) => Promise<void> {
+  if (!netns || netModeOf(rec) !== 'network') return (pid) => setupNetwork(store, rec, pid, netns);
+  const attaching = setupNetwork(store, rec, 0, netns);
+  attaching.catch(() => undefined); // reported through the hook; never an unhandled rejection if the runtime fails first
+  return () => attaching;
 }

@@ -18,7 +18,7 @@ import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
 import { layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
-import { prepareNetns, setupNetwork } from './network.js';
+import { networkStarter, prepareNetns } from './network.js';
 import type { ContainerRecord } from './types.js';
 import { prepareUserns } from './usernsSetup.js';
 
@@ -78,7 +78,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
       stdinPipe: rec.Config.OpenStdin,
       restart: rp.Name === 'no' || rp.Name === '' ? undefined : { policy: rp.Name, maxRetries: rp.MaximumRetryCount },
       health: healthFor(rec, cdir, spec),
-      beforeStart: (pid) => setupNetwork(store, rec, pid, netnsPath),
+      beforeStart: networkStarter(store, rec, netnsPath),
     });
   } catch (e) {
     rec.State = { ...rec.State, Status: rec.State.Status === 'created' ? 'created' : 'exited', Running: false, Error: messageOf(e), ExitCode: exitOf(e) };
