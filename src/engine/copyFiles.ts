@@ -57,6 +57,7 @@ function copyEntry(src: string, dest: string): void {
     copyTree(src, dest);
     fs.chownSync(dest, st.uid, st.gid);
     fs.chmodSync(dest, st.mode & 0o7777);
+    fs.utimesSync(dest, st.atime, st.mtime);
   } else if (st.isSymbolicLink()) {
     fs.rmSync(dest, { force: true });
     fs.symlinkSync(fs.readlinkSync(src), dest);
@@ -65,6 +66,7 @@ function copyEntry(src: string, dest: string): void {
     fs.copyFileSync(src, dest);
     fs.chownSync(dest, st.uid, st.gid);
     fs.chmodSync(dest, st.mode & 0o7777);
+    fs.utimesSync(dest, st.atime, st.mtime);
   }
 }
 
@@ -114,7 +116,7 @@ export function copyToContainer(store: ContainerStore, ref: string, src: string,
   const inRoot = resolveInRoot(root, mnt ? mnt.rest : dest, true);
   if (!st.Running && !mnt) fs.mkdirSync(path.dirname(inRoot), { recursive: true });
   const srcStat = fs.lstatSync(src);
-  copyEntry(src, target(inRoot, path.basename(path.resolve(src)), srcStat.isDirectory()));
+  copyEntry(src, target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), srcStat.isDirectory()));
 }
 
 function isLink(p: string): boolean {

@@ -97,6 +97,7 @@ export function copyTree(src: string, dest: string): void {
     }
     fs.lchownSync(t, st.uid, st.gid);
     if (!st.isSymbolicLink()) fs.chmodSync(t, st.mode & 0o7777);
+    fs.lutimesSync(t, st.atime, st.mtime);
   }
 }
 

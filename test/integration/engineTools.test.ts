@@ -3,7 +3,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { requiresRoot } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { berthBin, requiresRoot } from '../helpers.js';
 import { Engine } from './engineHarness.js';
 
 describe('engine: inspection and maintenance verbs', requiresRoot, () => {
@@ -106,6 +107,15 @@ describe('engine: inspection and maintenance verbs', requiresRoot, () => {
       e.ok(['start', 'cp1']);
       assert.equal(e.ok(['exec', 'cp1', 'cat', '/root/copied']), 'data');
       assert.equal(e.run(['cp', 'cp1:/nonexistent', dir]).code, 1);
+      // tar streams both ways
+      const tar = spawnSync(process.execPath, [berthBin, '--root', e.root, 'cp', 'cp1:/tmp/tree', '-'], { maxBuffer: 64 << 20 });
+      assert.equal(tar.status, 0, String(tar.stderr));
+      const listing = spawnSync('tar', ['-tvf', '-'], { input: tar.stdout, encoding: 'utf8' }).stdout;
+      assert.match(listing, /^lrwxrwxrwx 0\/0 .* tree\/rel -> f$/m);
+      assert.match(listing, /^-rw-r----- 0\/0 .* tree\/f$/m);
+      const back = spawnSync(process.execPath, [berthBin, '--root', e.root, 'cp', '-', 'cp1:/home'], { input: tar.stdout });
+      assert.equal(back.status, 0, String(back.stderr));
+      assert.equal(e.ok(['exec', 'cp1', 'sh', '-c', 'readlink /home/tree/rel; stat -c %a /home/tree/f']), 'f\n640');
       e.ok(['rm', '-f', 'cp1']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { exit1, storeOf } from './common.js';
 
-/** `cp CONTAINER:SRC DEST` and `cp SRC CONTAINER:DEST` (tar streams with `-` are not supported yet). */
+/** `cp CONTAINER:SRC DEST` and `cp SRC CONTAINER:DEST` (`-`: a tar stream on stdout / from stdin). */
 export function addCpCommand(parent: Command): Command {
   return parent.command('cp').description('Copy files/folders between a container and the local filesystem')
     .argument('<src>')
@@ -16,9 +16,18 @@ export function addCpCommand(parent: Command): Command {
       };
       const from = split(src);
       const to = split(dest);
-      if ((from && to) || (!from && !to)) throw invalidArgument('copying between containers or between local paths is not supported: one side must be CONTAINER:PATH');
-      if (src === '-' || dest === '-') throw invalidArgument('tar streams (`-`) are not supported by berth cp yet');
+      if ((from && to) || (!from && !to && src !== '-')) throw invalidArgument('copying between containers or between local paths is not supported: one side must be CONTAINER:PATH');
       const store = await storeOf(cmd);
+      if (dest === '-' && from) {
+        const { copyFromContainerTar } = await import('../../engine/copyTar.js');
+        await copyFromContainerTar(store, from[0], from[1] || '/', process.stdout);
+        return;
+      }
+      if (src === '-' && to) {
+        const { copyToContainerTar } = await import('../../engine/copyTar.js');
+        await copyToContainerTar(store, to[0], process.stdin, to[1] || '/');
+        return;
+      }
       const { copyFromContainer, copyToContainer } = await import('../../engine/copyFiles.js');
       if (from) copyFromContainer(store, from[0], from[1] || '/', dest);
       else copyToContainer(store, to![0], src, to![1] || '/');
