@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { isBerthError, notFound } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerStore } from './ContainerStore.js';
+import { deviceInfo, seccompProfileFor } from './hostInputs.js';
 import { copyLayeredDir } from './imageFiles.js';
 import { makeRecord } from './makeRecord.js';
 import { newContainerId, randomName, validateName } from './names.js';
@@ -63,6 +64,7 @@ export async function createContainer(store: ContainerStore, req: CreateRequest)
   const draft = makeRecord({ id, name: 'x', imageId: img.id, imageRef: req.image, image: img.config.config ?? {}, command: req.command, flags: req.flags, envFiles: [envFiles].flat() });
   const rec: ContainerRecord = { ...draft };
   await applyNetworkFlags(rec, req.flags, store.root);
+  await validateForCreate(rec);
   rec.Name = `/${claimName(store, id, req.flags.name)}`;
   try {
     return await store.withLock(id, async () => {
@@ -79,6 +81,22 @@ export async function createContainer(store: ContainerStore, req: CreateRequest)
     const { removeContainerFiles } = await import('./removeContainer.js');
     await removeContainerFiles(store, rec, true).catch(() => undefined);
     throw e;
+  }
+}
+
+/** What Docker refuses at create (so no container is left behind): devices, cgroup parent, security options. */
+async function validateForCreate(rec: ContainerRecord): Promise<void> {
+  const hc = rec.HostConfig;
+  for (const d of hc.Devices) deviceInfo(d.PathOnHost);
+  for (const t of [...(hc.BlkioDeviceReadBps ?? []), ...(hc.BlkioDeviceWriteBps ?? [])]) deviceInfo(t.Path);
+  if (hc.CgroupParent) {
+    const { validateRelPath } = await import('../runtime/cgroups/index.js');
+    validateRelPath(`${hc.CgroupParent.replace(/^\/+|\/+$/g, '')}/${rec.Id}`);
+  }
+  if (hc.SecurityOpt?.length) {
+    const { parseSecurityOpts } = await import('../runtime/securityDefaults.js');
+    parseSecurityOpts(hc.SecurityOpt);
+    seccompProfileFor(rec);
   }
 }
 
