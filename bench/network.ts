@@ -84,6 +84,11 @@ async function main(): Promise<void> {
       t[m].push(r.ms);
       ok(['rm', '-f', r.out]);
       t[m === 'none' ? 'rmNone' : 'rmBridge'].push(timed(['run', '--rm', '--network', m, 'busybox', 'true']).ms);
+      // In-process phase times (BERTH_TIMING): without node's own start-up noise.
+      const rt = spawnSync(process.execPath, [berthBin, '--root', root, 'run', '--rm', '--network', m, 'busybox', 'true'], { encoding: 'utf8', env: { ...process.env, BERTH_TIMING: '1' } });
+      const at = (what: string) => Number(new RegExp(`berth: ${what} at ([\\d.]+) ms`).exec(rt.stderr)?.[1]);
+      t[`started-${m}`] = [...(t[`started-${m}`] ?? []), at('started')];
+      t[`teardown-${m}`] = [...(t[`teardown-${m}`] ?? []), at('removed') - at('exited')];
     }
   }
   const [n, b] = [median(t.none), median(t.bridge)];
@@ -91,6 +96,10 @@ async function main(): Promise<void> {
   console.log(`extra start time of a bridged container: ${(b - n).toFixed(1)} ms (target <= 10 ms); ratio bridge/none ${(b / n).toFixed(2)}x`);
   const [rn, rb] = [median(t.rmNone), median(t.rmBridge)];
   console.log(`berth run --rm busybox true, none: ${rn.toFixed(1)} ms; bridge: ${rb.toFixed(1)} ms; extra ${(rb - rn).toFixed(1)} ms (start + teardown)`);
+  const [sn, sb] = [median(t['started-none']), median(t['started-bridge'])];
+  const [tn, tb] = [median(t['teardown-none']), median(t['teardown-bridge'])];
+  console.log(`in-process (BERTH_TIMING) run begins -> started: none ${sn.toFixed(1)} ms, bridge ${sb.toFixed(1)} ms, extra ${(sb - sn).toFixed(1)} ms (target <= 10 ms); ratio ${(sb / sn).toFixed(2)}x`);
+  console.log(`in-process exited -> removed (rm of the container): none ${tn.toFixed(1)} ms, bridge ${tb.toFixed(1)} ms, extra ${(tb - tn).toFixed(1)} ms`);
 
   const lo = await hostLoopback(47111);
   const br = await containerToContainer(47112);
