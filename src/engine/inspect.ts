@@ -1,10 +1,11 @@
 /** `inspect`: Docker's ContainerJSON shape, with the live State. */
 import { Cgroup } from '../runtime/cgroups/index.js';
 import { cgroupLayout } from '../runtime/createContainer.js';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState } from './containerState.js';
-import { readNetworkSettings } from './network.js';
+import { netnsFile, readNetworkSettings } from './network.js';
 import type { ContainerRecord } from './types.js';
 
 function oomFor(cgroupPath: string): boolean {
@@ -50,7 +51,7 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
       ...(m.Type === 'volume' ? { Driver: 'local' } : {}), Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
     })),
     Config: rec.Config,
-    NetworkSettings: networkSettings(store, rec, st.Running ? `/proc/${st.Pid}/ns/net` : ''),
+    NetworkSettings: networkSettings(store, rec, !st.Running ? '' : fs.existsSync(netnsFile(store, rec.Id)) ? netnsFile(store, rec.Id) : `/proc/${st.Pid}/ns/net`),
   };
 }
 
