@@ -47,7 +47,8 @@ describe('engine: networking end to end', requiresRoot, () => {
 
   before(() => e.init());
   after(async () => {
-    const store = new NetworkStore(e.root);
+    const root = e.root;
+    const store = new NetworkStore(root);
     const nets = store.list();
     const ids = e.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
     if (ids.length) e.run(['rm', '-f', ...ids]);
@@ -59,6 +60,7 @@ describe('engine: networking end to end', requiresRoot, () => {
     const ruleLeft = rules().split('\n').filter((r) => ours.some((o) => r.includes(o)));
     assert.deepEqual(ruleLeft, [], 'iptables rules left behind');
     assert.deepEqual(left.filter((l) => nets.some((n) => n.bridge === l)), [], 'bridges left behind');
+    assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(root, 'netns')), 'netns mounts left behind');
   });
 
   test('bridge + -p on loopback: httpd answers; port, ps PORTS and inspect in Docker\'s shape', async () => {
