@@ -29,6 +29,7 @@ const lap = process.env.BERTH_TIMING ? (what: string) => process.stderr.write(`b
 
 export async function runContainer(store: ContainerStore, req: CreateRequest, io: RunIo): Promise<RunResult> {
   lap('run begins');
+  if (process.env.BERTH_TIMING) process.once('exit', () => lap('process exit'));
   const rec = await createContainer(store, req);
   lap('created');
   const interactive = !!req.flags.interactive && !req.flags.detach;

@@ -77,7 +77,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
       attachSocket: attachSocketPath(store, rec.Id),
       stdinPipe: rec.Config.OpenStdin,
       restart: rp.Name === 'no' || rp.Name === '' ? undefined : { policy: rp.Name, maxRetries: rp.MaximumRetryCount },
-      health: healthFor(rec, cdir, spec),
+      health: await healthFor(rec, cdir, spec, store.runtimeRoot),
       beforeStart: networkStarter(store, rec, netnsPath),
     });
   } catch (e) {
@@ -97,14 +97,16 @@ export function attachSocketPath(store: ContainerStore, id: string): string {
 }
 
 /** Docker's defaults: 30s interval, 30s timeout, 0 start period, 3 retries. */
-function healthFor(rec: ContainerRecord, cdir: string, spec: Spec) {
+async function healthFor(rec: ContainerRecord, cdir: string, spec: Spec, runtimeRoot: string) {
   const h = rec.Config.Healthcheck;
   const test = h?.Test;
   if (!test?.length || test[0] === 'NONE') return undefined;
   const args = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : test[0] === 'CMD' ? test.slice(1) : test;
   if (!args.length) return undefined;
   const planFile = path.join(cdir, 'health.plan');
-  writeExecPlan(planFile, { ...spec.process!, args, terminal: false }, spec.linux?.cgroupsPath, undefined);
+  // The check runs under the container's own seccomp filter, as Docker's exec does.
+  const seccomp = spec.linux?.seccomp ? await (await import('../runtime/seccompFor.js')).compileSeccompFor(spec.linux.seccomp, runtimeRoot) : undefined;
+  writeExecPlan(planFile, { ...spec.process!, args, terminal: false }, spec.linux?.cgroupsPath, seccomp);
   const ms = (ns: number | undefined, def: number) => (ns ? Math.max(1, Math.round(ns / 1e6)) : def);
   return { planFile, intervalMs: ms(h!.Interval, 30000), timeoutMs: ms(h!.Timeout, 30000), startPeriodMs: ms(h!.StartPeriod, 0), retries: h!.Retries || 3 };
 }
