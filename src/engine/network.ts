@@ -113,8 +113,8 @@ export async function prepareNetns(store: ContainerStore, rec: ContainerRecord):
   const mode = netModeOf(rec);
   if (mode === 'network') {
     const t0 = performance.now();
-    const { createNetns } = await import('../sys/netns.js');
-    const file = createNetns(netnsFile(store, rec.Id));
+    const { createNetnsAsync } = await import('../sys/netns.js');
+    const file = await createNetnsAsync(netnsFile(store, rec.Id));
     timing('netns created', t0);
     return file;
   }

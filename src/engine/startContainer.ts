@@ -51,6 +51,9 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
     fs.writeFileSync(path.join(store.runtimeRoot, rec.Id, 'stop-requested'), '');
     await deleteContainer(store.runtimeRoot, rec.Id, true);
   }
+  // A bridged container's netns (an `unshare` process) is made while the spec's inputs are gathered.
+  const netnsReady = prepareNetns(store, rec);
+  netnsReady.catch(() => undefined);
   const dirs = snapshotDirs(images, rec.SnapshotKey);
   const user = rec.ProcessUser ?? userFor(rec, dirs);
   ensureWorkdir(dirs, rec.Config.WorkingDir);
@@ -58,7 +61,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const cdir = store.dir(rec.Id);
   const rootfs = path.join(cdir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
-  const netnsPath = await prepareNetns(store, rec);
+  const netnsPath = await netnsReady;
   const spec = buildSpec(rec, {
     rootfs, netnsPath, etcFiles: writeEtcFiles(cdir, rec), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo, userns: userns?.config,
   });

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { errnoCode, internal, unavailable } from '../errors.js';
 
 function run(cmd: string, args: string[]): { ok: boolean; err: string } {
@@ -38,6 +38,24 @@ export function createNetns(file: string): string {
     throw internal(`create network namespace \`${file}\`: ${r.err || 'unshare failed'}`);
   }
   return file;
+}
+
+/** createNetns without blocking: the `unshare` process runs while the caller does other work. */
+export function createNetnsAsync(file: string): Promise<string> {
+  if (isBoundNetns(file)) return Promise.resolve(file);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, '', { mode: 0o444 });
+  return new Promise((resolve, reject) => {
+    const c = spawn('unshare', [`--net=${file}`, 'true'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', (e) => reject(unavailable(`unshare: ${e.message}`, { cause: e, hint: 'install util-linux (unshare, umount)' })));
+    c.on('close', (code) => {
+      if (code === 0) return resolve(file);
+      fs.rmSync(file, { force: true });
+      reject(internal(`create network namespace \`${file}\`: ${err.trim() || 'unshare failed'}`));
+    });
+  });
 }
 
 /** Unmount and delete a persistent netns file; missing is fine. */
