@@ -44,6 +44,7 @@ static void parse(struct monitor *m, struct plan *p)
 			if (e) fail(m->ts, "attach device filter to", op_arg(o, 0), e);
 		} else if (!strcmp(n, "restart")) { m->restart = op_arg(o, 0); m->max_retries = (int)op_num(o, 1); }
 		else if (!strcmp(n, "health")) health_parse(&m->health, o);
+		else if (!strcmp(n, "on_exit") && o->argc > 0) m->on_exit = o->argv;
 	}
 }
 

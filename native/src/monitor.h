@@ -27,6 +27,7 @@ struct monitor {
 	int log_files, terminal, stdin_pipe, attaching;
 	unsigned long clone_flags;
 	const char *restart;       /* no, always, on-failure, unless-stopped */
+	char **on_exit;            /* a command to start once the init has ended for good */
 	int max_retries, restart_count;
 	int ts;                    /* runtime's channel; -1 once it has gone */
 	int sync;                  /* the child's seqpacket socket; -1 after exec */

@@ -98,6 +98,23 @@ static void copy_out(struct monitor *m, int fd, int stream)
 	if (m->attaching) attach_broadcast(&m->attach, stream, buf, (size_t)r);
 }
 
+/* `on_exit ARGV...`: start a command, detached, once the init has ended for good
+ * (the engine removes a `run -d --rm` container this way, with no daemon). */
+static void run_on_exit(struct monitor *m)
+{
+	if (!m->on_exit) return;
+	pid_t c = fork();
+	if (c != 0) return;
+	sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
+	setsid();
+	int null = open("/dev/null", O_RDWR);
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	execv(m->on_exit[0], m->on_exit);
+	_exit(127);
+}
+
 /* Docker's back-off: 100 ms doubling to 1 min, reset after 10 s of running. */
 static long long backoff_ns(struct monitor *m, long long ran)
 {
@@ -144,7 +161,7 @@ int supervise(struct monitor *m, struct plan *p)
 			while (read(m->sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo != SIGCHLD) {
 					if (running) kill(m->init, (int)si.ssi_signo);
-					else if (stop_requested(m)) return status_code(status);
+					else if (stop_requested(m)) { run_on_exit(m); return status_code(status); }
 					continue;
 				}
 				int st;
@@ -163,6 +180,7 @@ int supervise(struct monitor *m, struct plan *p)
 					write_exit(m, st, again);
 					if (!again) {
 						if (m->attaching) attach_close_all(&m->attach);
+						run_on_exit(m);
 						return status_code(st);
 					}
 					restart_at = now + backoff_ns(m, now - m->t_start);
@@ -170,7 +188,7 @@ int supervise(struct monitor *m, struct plan *p)
 			}
 		}
 		if (!running && now >= restart_at) {
-			if (stop_requested(m)) return status_code(status);
+			if (stop_requested(m)) { run_on_exit(m); return status_code(status); }
 			m->restart_count++;
 			if (respawn(m, p) == 0) running = 1;
 			else restart_at = now + backoff_ns(m, 0);

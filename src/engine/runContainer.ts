@@ -35,7 +35,7 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   const interactive = !!req.flags.interactive && !req.flags.detach;
   let started;
   try {
-    started = await store.withLock(rec.Id, () => startRecord(store, rec, { hold: interactive }));
+    started = await store.withLock(rec.Id, () => startRecord(store, rec, { hold: interactive, removeOnExit: rec.HostConfig.AutoRemove && !!req.flags.detach }));
   } catch (e) {
     if (rec.HostConfig.AutoRemove) await removeAfterExit(store, rec);
     throw e;

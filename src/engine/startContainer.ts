@@ -9,7 +9,7 @@ import { BerthError, isBerthError } from '../errors.js';
 import { createContainer, type Created } from '../runtime/createContainer.js';
 import { deleteContainer } from '../runtime/lifecycle.js';
 import { writeExecPlan } from '../runtime/execContainer.js';
-import { helperPath } from '../sys/paths.js';
+import { helperPath, projectDir } from '../sys/paths.js';
 import type { Spec } from '../runtime/spec.js';
 import { ImageStore } from '../image/ImageStore.js';
 import { Snapshotter } from '../image/Snapshotter.js';
@@ -45,7 +45,7 @@ function ensureWorkdir(dirs: string[], workdir: string): void {
 }
 
 /** Start `rec` (caller holds its lock); with `hold` the init waits for the runtime's start (attach first). Throws BerthError with exitCode 126/127 when the command cannot run. */
-export async function startRecord(store: ContainerStore, rec: ContainerRecord, opts: { hold?: boolean } = {}): Promise<StartResult> {
+export async function startRecord(store: ContainerStore, rec: ContainerRecord, opts: { hold?: boolean; removeOnExit?: boolean } = {}): Promise<StartResult> {
   const images = new ImageStore(store.root);
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
     fs.writeFileSync(path.join(store.runtimeRoot, rec.Id, 'stop-requested'), '');
@@ -82,6 +82,8 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
       restart: rp.Name === 'no' || rp.Name === '' ? undefined : { policy: rp.Name, maxRetries: rp.MaximumRetryCount },
       health: await healthFor(rec, cdir, spec, store.runtimeRoot),
       beforeStart: networkStarter(store, rec, netnsPath),
+      // A detached --rm container: the monitor starts `berth rm -f` itself when it ends (no daemon).
+      onExit: opts.removeOnExit ? [process.execPath, path.join(projectDir, 'bin', 'berth.js'), '--root', store.root, 'rm', '-f', rec.Id] : undefined,
     });
   } catch (e) {
     rec.State = { ...rec.State, Status: rec.State.Status === 'created' ? 'created' : 'exited', Running: false, Error: messageOf(e), ExitCode: exitOf(e) };
@@ -134,7 +136,7 @@ export async function startContainer(store: ContainerStore, ref: string): Promis
     const rec = store.read(found.Id);
     if (!rec) throw new BerthError('NotFound', `No such container: ${ref}`);
     if (liveState(store, rec).Running) return false;
-    const r = await startRecord(store, rec);
+    const r = await startRecord(store, rec, { removeOnExit: rec.HostConfig.AutoRemove });
     r.created.helper.detach();
     return true;
   });

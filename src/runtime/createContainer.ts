@@ -32,6 +32,7 @@ export interface CreateOptions {
   stdinPipe?: PlanOptions['stdinPipe'];
   restart?: PlanOptions['restart'];
   health?: PlanOptions['health'];
+  onExit?: PlanOptions['onExit'];
   /** The engine's part while the init waits (e.g. networking); runs after cgroup placement. */
   beforeStart?: (pid: number) => Promise<void>;
 }
@@ -105,7 +106,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       id: o.id, bundle, stateDir: sd.dir, stdio: o.stdio, consoleSocket: o.consoleSocket,
       execFifo: o.holdForStart ? sd.fifo : undefined,
       rootfsMounts: o.rootfsMounts,
-      attachSocket: o.attachSocket, stdinPipe: o.stdinPipe, restart: o.restart, health: o.health,
+      attachSocket: o.attachSocket, stdinPipe: o.stdinPipe, restart: o.restart, health: o.health, onExit: o.onExit,
       hookStatePath: needsHookState ? sd.hookStateFile : undefined,
       capMask: capsToMask,
       seccomp: spec.linux?.seccomp ? await (await import('./seccompFor.js')).compileSeccompFor(spec.linux.seccomp, o.root) : undefined,

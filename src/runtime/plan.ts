@@ -40,6 +40,8 @@ export interface PlanOptions {
   restart?: { policy: 'no' | 'always' | 'on-failure' | 'unless-stopped'; maxRetries?: number };
   /** Health check run by the monitor: an exec plan file (buildExecPlan) and its schedule. */
   health?: { planFile: string; intervalMs: number; timeoutMs: number; startPeriodMs: number; retries: number };
+  /** A command the monitor starts (detached) when the init has ended for good. */
+  onExit?: string[];
   /** cgroup v2 device filter (eBPF) for the monitor to attach before placing the init. */
   deviceFilter?: { cgroupDir: string; program: Uint8Array };
   /** cgroup.procs files the monitor writes the init's pid into before it runs anything. */
@@ -73,6 +75,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   if (o.stdinPipe && !proc.terminal) ops.push(['stdin_pipe']);
   if (o.attachSocket) ops.push(['attach', o.attachSocket]);
   if (o.restart && o.restart.policy !== 'no') ops.push(['restart', o.restart.policy, o.restart.maxRetries ?? 0]);
+  if (o.onExit?.length) ops.push(['on_exit', ...o.onExit]);
   if (o.health) {
     const h = o.health;
     ops.push(['health', h.intervalMs, h.timeoutMs, h.startPeriodMs, h.retries, h.planFile]);
