@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -29,6 +32,24 @@ struct child {
 	char *hook_state;
 	char exec_path[4096];
 };
+
+/* Bring up lo in a new network namespace (no `ip` process needed). */
+static int loopback_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) return errno;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	int err = 0;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) err = errno;
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) err = errno;
+	}
+	close(s);
+	return err;
+}
 
 static int ns_type(const char *t)
 {
@@ -208,6 +229,7 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 		close(fd);
 		return r < 0 ? errno : 0;
 	}
+	if (!strcmp(n, "lo_up")) { *what = "lo"; return loopback_up(); }
 	if (!strcmp(n, "unshare")) { *what = "namespaces"; return unshare((int)op_hex(o, 0)) < 0 ? errno : 0; }
 	if (!strcmp(n, "become_root")) {
 		/* In a new user namespace we start as an unmapped id: become its root first. */

@@ -163,11 +163,7 @@ function timing(what: string, t0: number): void {
 async function setupNetworkOf(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
   const mode = netModeOf(rec);
   const cdir = store.dir(rec.Id);
-  if (mode === 'none') {
-    const { ipBatch } = await import('../sys/netExec.js');
-    ipBatch(['link set lo up'], `/proc/${pid}/ns/net`);
-    return;
-  }
+  if (mode === 'none') return; // the helper brought lo up in the new namespace (plan op lo_up)
   if (mode === 'container') {
     const other = store.find(networkNameOf(rec).slice('container:'.length));
     for (const f of ['hosts', 'resolv.conf']) {

@@ -106,6 +106,8 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   // mount namespace: until then it still has the host's uid, which may walk a 0700 bundle path.
   if (has('user') && !has('mount')) ops.push(['become_root']);
   for (const n of ns) if (n.path) ops.push(['join_ns', n.type === 'network' ? 'net' : n.type === 'mount' ? 'mnt' : n.type, n.path]);
+  // A fresh network namespace has lo down; bring it up here rather than with an `ip` process.
+  if (ns.some((n) => n.type === 'network' && !n.path)) ops.push(['lo_up']);
   if (has('uts') && spec.hostname) ops.push(['sethostname', spec.hostname]);
   if (has('uts') && spec.domainname) ops.push(['setdomainname', spec.domainname]);
   if (has('mount')) pushFilesystem(ops, spec, o, rootfs);

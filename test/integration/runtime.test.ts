@@ -38,9 +38,11 @@ describe('runtime: namespaces', requiresRoot, () => {
     inside.forEach((ns, i) => assert.notEqual(ns, host[i], `${ns} is the host's`));
   });
 
-  test('net: only lo exists', () => {
-    const r = runIn(b, ['ls', '/sys/class/net']);
-    assert.deepEqual(r.stdout.trim().split(/\s+/), ['lo']);
+  test('net: only lo exists, and it is up', () => {
+    const r = runIn(b, ['sh', '-c', 'ls /sys/class/net; cat /sys/class/net/lo/flags']);
+    const [ifs, flags] = r.stdout.trim().split('\n');
+    assert.deepEqual(ifs.split(/\s+/), ['lo']);
+    assert.equal(Number(flags) & 1, 1, 'IFF_UP');
   });
 
   test('ipc: a SysV shared-memory segment made inside is not visible on the host', () => {
