@@ -39,3 +39,14 @@ export function busyboxRootfs(dest: string): string {
   fs.writeFileSync(path.join(dest, 'etc', 'group'), 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n');
   return dest;
 }
+
+/** Poll `f` until it returns something truthy (bounded); for waiting on processes, not for timing. */
+export async function until<T>(f: () => T | undefined | false, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -66,12 +66,4 @@ export class Engine {
   }
 }
 
-export async function until<T>(f: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from '../helpers.js';

@@ -9,7 +9,7 @@ import { execContainer, writeExecPlan } from '../../src/runtime/execContainer.js
 import { deleteContainer } from '../../src/runtime/lifecycle.js';
 import { StateDir } from '../../src/runtime/state.js';
 import { helperPath } from '../../src/sys/paths.js';
-import { requiresRoot } from '../helpers.js';
+import { requiresRoot, until } from '../helpers.js';
 import { cleanupBundle, makeBundle, type Bundle } from '../runtimeHelpers.js';
 
 const proc = (args: string[]) => ({ args, cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] });
@@ -22,16 +22,6 @@ async function start(b: Bundle, id: string, args: string[], extra: Partial<Creat
   });
   c.helper.detach();
   return c;
-}
-
-async function until<T>(f: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const logLines = (file: string) => fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { berthBin, fixturesDir, requiresRoot } from '../helpers.js';
+import { berthBin, fixturesDir, requiresRoot, until } from '../helpers.js';
 import { berth, berthDetached, buildProbe, cleanupBundle, hostMountsMention, makeBundle, runIn } from '../runtimeHelpers.js';
 
 describe('runtime: namespaces', requiresRoot, () => {
@@ -182,10 +182,4 @@ describe('runtime: bad input gets one line, a non-zero exit, and leaves nothing'
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = (cond: () => boolean, ms = 10_000) => until(cond, ms);
