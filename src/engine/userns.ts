@@ -41,6 +41,8 @@ export interface UsernsConfig {
   gidMappings: IdMapping[];
   /** The auto block index (auto only). */
   block?: number;
+  /** How the lower layers were made to fit at the last mount: idmapped mounts or shifted copies. */
+  ownership?: 'idmap' | 'copy';
 }
 
 /** `--userns` (or BERTH_USERNS_REMAP=default when the flag is absent) -> the mode. */

@@ -18,8 +18,11 @@ import { withLockSync } from '../image/lock.js';
 import type { Mount } from '../image/Mount.js';
 import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
 import {
-  appendSubIdLine, ensureTraversable, mountOverlayOnHost, pruneShiftedCopies, readOptional, shiftedLayerCopy, shiftUnshifted, unmountIfMounted,
+  appendSubIdLine, ensureTraversable, isMountPoint, mountOverlayOnHost, pruneShiftedCopies, readOptional, shiftedLayerCopy, shiftUnshifted, unmountIfMounted,
 } from '../sys/idmapShiftedCopy.js';
+import { fsTypeOf, idmapMount } from '../sys/idmapMount.js';
+import { ownershipStrategy } from '../runtime/userns.js';
+import os from 'node:os';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 import {
@@ -122,13 +125,7 @@ export function prepareUserns(store: ContainerStore, rec: ContainerRecord, image
   const mode = usernsModeOf(rec);
   if (mode === 'host') return undefined;
   const config = chooseConfig(store, rec, mode);
-  const rangeDir = shiftedRangeDir(store.root, config);
-  fs.mkdirSync(path.dirname(rangeDir), { recursive: true, mode: 0o711 });
   const base = images.snapshotMounts(rec.SnapshotKey);
-  const lowers = base.flatMap((m) => m.options.filter((o) => o.startsWith('lowerdir=')).flatMap((o) => o.slice(9).split(':')));
-  withLockSync(`${rangeDir}.lock`, () => {
-    for (const l of lowers) shiftedLayerCopy(fs.realpathSync(l), path.join(rangeDir, path.basename(l)), config.uidMappings, config.gidMappings);
-  }, 'shifted layers');
   const upper = base.flatMap((m) => m.options.filter((o) => o.startsWith('upperdir=')).map((o) => o.slice(9)));
   for (const u of upper) shiftUnshifted(path.dirname(u), config.uidMappings, config.gidMappings);
   // Volumes (not host bind mounts) are made the range's, as dockerd does under --userns-remap;
@@ -138,8 +135,61 @@ export function prepareUserns(store: ContainerStore, rec: ContainerRecord, image
   for (const d of [store.root, store.containersDir, store.dir(rec.Id)]) ensureTraversable(d);
   const rootfs = rootfsDir(store, rec.Id);
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
-  for (const m of shiftedMounts(base, (l) => path.join(rangeDir, path.basename(l)))) mountOverlayOnHost(rootfs, m.options);
-  return { config, rootfsMounts: [] };
+  if (isMountPoint(rootfs)) return { config, rootfsMounts: [] }; // mounted by an earlier start, kept until rm
+  const lowers = base.flatMap((m) => m.options.filter((o) => o.startsWith('lowerdir=')).flatMap((o) => o.slice(9).split(':')));
+  const { ownership, lowerFor } = fittedLowers(store, rec.Id, config, lowers);
+  if (config.ownership !== ownership) writeJsonAtomic(configFile(store, rec.Id), { ...config, ownership });
+  for (const m of shiftedMounts(base, lowerFor)) mountOverlayOnHost(rootfs, m.options);
+  return { config: { ...config, ownership }, rootfsMounts: [] };
+}
+
+/**
+ * BERTH_USERNS_OWNERSHIP=idmap|copy forces a strategy; by default idmapped lower layers
+ * where the kernel and the layers' filesystem support them, else shifted copies.
+ */
+export function ownershipFor(root: string, env: NodeJS.ProcessEnv = process.env): 'idmap' | 'copy' {
+  const forced = env.BERTH_USERNS_OWNERSHIP;
+  if (forced === 'idmap' || forced === 'copy') return forced;
+  if (forced) throw invalidArgument(`BERTH_USERNS_OWNERSHIP=${forced}: use idmap or copy`, { code: 'userns.invalid' });
+  return ownershipStrategy(fsTypeOf(path.join(root, 'layers')), os.release()) === 'idmap' ? 'idmap' : 'copy';
+}
+
+/** `<root>/userns/m/<id>`: the container's idmapped lower layers, one numbered mount each. */
+function idmapDir(store: ContainerStore, id: string): string {
+  return path.join(store.root, 'userns', 'm', id.slice(0, 16));
+}
+
+/** Lower dirs the range owns: idmapped mounts of the layers (falling back to copies unless forced), or the shared shifted copies. */
+function fittedLowers(store: ContainerStore, id: string, config: UsernsConfig, lowers: string[]): { ownership: 'idmap' | 'copy'; lowerFor: (l: string) => string } {
+  const want = ownershipFor(store.root);
+  if (want === 'idmap') {
+    const dir = idmapDir(store, id);
+    const target = new Map(lowers.map((l, i) => [l, path.join(dir, String(i))]));
+    try {
+      unmountIdmapped(dir);
+      idmapMount(config.uidMappings, config.gidMappings, lowers.map((l) => [fs.realpathSync(l), target.get(l)!]));
+      return { ownership: 'idmap', lowerFor: (l) => target.get(l)! };
+    } catch (e) {
+      unmountIdmapped(dir);
+      if (process.env.BERTH_USERNS_OWNERSHIP === 'idmap') throw e;
+    }
+  }
+  const rangeDir = shiftedRangeDir(store.root, config);
+  fs.mkdirSync(path.dirname(rangeDir), { recursive: true, mode: 0o711 });
+  withLockSync(`${rangeDir}.lock`, () => {
+    for (const l of lowers) shiftedLayerCopy(fs.realpathSync(l), path.join(rangeDir, path.basename(l)), config.uidMappings, config.gidMappings);
+  }, 'shifted layers');
+  return { ownership: 'copy', lowerFor: (l) => path.join(rangeDir, path.basename(l)) };
+}
+
+/** Unmount and remove the idmapped layer mounts; rmdir only (never recursive), so a mount still there can never be emptied. */
+function unmountIdmapped(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const n of fs.readdirSync(dir)) {
+    unmountIfMounted(path.join(dir, n));
+    fs.rmdirSync(path.join(dir, n));
+  }
+  fs.rmdirSync(dir);
 }
 
 /** Where startRecord mounts the container's root (the runtime binds it as is). */
@@ -150,15 +200,16 @@ function rootfsDir(store: ContainerStore, id: string): string {
 /** On rm (before the snapshot goes): the host overlay mount goes; an auto container's shifted copies go, then its block is freed. */
 export function releaseUserns(store: ContainerStore, rec: ContainerRecord): void {
   if (fs.existsSync(rootfsDir(store, rec.Id))) unmountIfMounted(rootfsDir(store, rec.Id));
+  unmountIdmapped(idmapDir(store, rec.Id));
   const c = readUsernsConfig(store, rec.Id);
   if (!c) return;
   const rangeDir = shiftedRangeDir(store.root, c);
   if (c.mode === 'remap') {
     // The shared range keeps its copies, but not those of layers removed since.
-    withLockSync(`${rangeDir}.lock`, () => pruneShiftedCopies(rangeDir, new ImageStore(store.root).layers.linksDir), 'shifted layers');
+    if (fs.existsSync(rangeDir)) withLockSync(`${rangeDir}.lock`, () => pruneShiftedCopies(rangeDir, new ImageStore(store.root).layers.linksDir), 'shifted layers');
     return;
   }
-  withLockSync(`${rangeDir}.lock`, () => fs.rmSync(rangeDir, { recursive: true, force: true }), 'shifted layers');
+  if (fs.existsSync(rangeDir)) withLockSync(`${rangeDir}.lock`, () => fs.rmSync(rangeDir, { recursive: true, force: true }), 'shifted layers');
   withBlocks(store, (t) => {
     for (const [k, owner] of Object.entries(t.blocks)) if (owner === rec.Id) delete t.blocks[k];
     writeJsonAtomic(blocksFile(store.root), t);

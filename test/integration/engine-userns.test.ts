@@ -25,18 +25,25 @@ function mounted(dir: string): boolean {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
 }
 
-describe('engine: --userns', requiresRoot, () => {
+// Someone else's range: berth's entries must not collide with it.
+fs.writeFileSync(SUBUID, 'alice:100000:65536\n');
+fs.writeFileSync(SUBGID, 'alice:100000:65536\n');
+after(() => fs.rmSync(ids, { recursive: true, force: true }));
+
+for (const ownership of ['idmap', 'copy'] as const) describe(`engine: --userns (lower layers by ${ownership})`, requiresRoot, () => {
   const e = new Engine('berth-userns-');
   const share = tmpDir('berth-userns-share-');
+  const shiftedRanges = () => {
+    const d = path.join(e.root, 'layers-shifted');
+    return fs.existsSync(d) ? fs.readdirSync(d).filter((n) => !n.includes('.')) : [];
+  };
   before(async () => {
-    // Someone else's range: berth's entries must not collide with it.
-    fs.writeFileSync(SUBUID, 'alice:100000:65536\n');
-    fs.writeFileSync(SUBGID, 'alice:100000:65536\n');
+    process.env.BERTH_USERNS_OWNERSHIP = ownership;
     await e.init();
   });
   after(() => {
+    delete process.env.BERTH_USERNS_OWNERSHIP;
     e.cleanup();
-    fs.rmSync(ids, { recursive: true, force: true });
     fs.rmSync(share, { recursive: true, force: true });
   });
 
@@ -54,6 +61,8 @@ describe('engine: --userns', requiresRoot, () => {
     const st = fs.statSync(path.join(e.root, 'snapshots', id, 'upper', 'made-inside'));
     assert.deepEqual([st.uid, st.gid], [196608, 196608], 'a file made inside belongs to the mapped root on the host');
     assert.equal(e.inspect('rm1').HostConfig.UsernsMode, 'remap');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(e.root, 'containers', id, 'userns.json'), 'utf8')).ownership, ownership);
+    assert.equal(shiftedRanges().length, ownership === 'copy' ? 1 : 0, 'copies only for the copy strategy');
     e.ok(['rm', 'rm1']);
     assert.ok(!fs.existsSync(path.join(e.root, 'containers', id)));
   });
@@ -89,12 +98,15 @@ describe('engine: --userns', requiresRoot, () => {
     assert.deepEqual(Object.values(blocks()).sort(), [a, b].sort());
     const rootfs = path.join(e.root, 'containers', a, 'rootfs');
     assert.ok(mounted(rootfs));
-    const shiftedBefore = fs.readdirSync(path.join(e.root, 'layers-shifted')).filter((n) => !n.includes('.'));
+    const shiftedBefore = shiftedRanges();
+    const idmapped = path.join(e.root, 'userns', 'm', a.slice(0, 16));
+    assert.equal(fs.existsSync(idmapped), ownership === 'idmap');
     e.ok(['rm', '-f', 'au1']);
     assert.ok(!mounted(rootfs), 'rm unmounts the host-side overlay');
+    assert.ok(!fs.existsSync(idmapped), 'rm unmounts and removes the idmapped layers');
+    assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(e.root + '/userns/m/' + a.slice(0, 16)));
     assert.deepEqual(Object.values(blocks()), [b], 'rm frees the block');
-    const shiftedAfter = fs.readdirSync(path.join(e.root, 'layers-shifted')).filter((n) => !n.includes('.'));
-    assert.equal(shiftedAfter.length, shiftedBefore.length - 1, 'the freed block\'s shifted layers go too');
+    if (ownership === 'copy') assert.equal(shiftedRanges().length, shiftedBefore.length - 1, 'the freed block\'s shifted layers go too');
     // The freed block is handed out again.
     const c = mapOf(e.ok(['run', '--rm', '--userns', 'auto', 'busybox', 'cat', '/proc/self/uid_map']));
     assert.deepEqual(c, ma);
@@ -133,8 +145,8 @@ describe('engine: --userns', requiresRoot, () => {
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(e.root, 'userns', 'blocks.json'), 'utf8')).blocks, {});
   });
 
-  test('shifted copies of removed layers are pruned when a remap container goes', () => {
-    const range = fs.readdirSync(path.join(e.root, 'layers-shifted')).filter((n) => !n.includes('.'));
+  test('shifted copies of removed layers are pruned when a remap container goes', { skip: ownership !== 'copy' && 'copy strategy only' }, () => {
+    const range = shiftedRanges();
     const stale = path.join(e.root, 'layers-shifted', range[0], 'ffffffffff');
     fs.mkdirSync(stale);
     e.ok(['run', '--rm', '--userns', 'remap', 'busybox', 'true']);
