@@ -9,12 +9,17 @@
  * - `auto`: Podman's `--userns=auto`: a distinct 65536-id block per container, carved
  *   out of the `berth-auto` user's ranges; blocks are allocated in src/engine/usernsBlocks.ts.
  *
- * Rootfs ownership: a *shifted copy* (not an idmapped mount). Each lower layer dir is
- * copied once per mapping into `<root>/layers-shifted/<mapping key>/<layer link>` with
- * every owner mapped to the host (src/sys/idmapShiftedCopy.ts), shared by all
- * containers with that mapping; the snapshot's upper/work dirs are chowned to the mapped
- * root. The copy works on every kernel and filesystem berth stores layers on; idmapped
- * lower layers would save the copy but need a new helper op (left out, see the report).
+ * Rootfs ownership (src/engine/usernsSetup.ts), the snapshot's upper/work dirs are
+ * chowned to the range either way; the lower layers are made to fit by
+ *  - idmapped mounts (default where the kernel and the layers' filesystem allow it,
+ *    runtime/userns.ts ownershipStrategy): each layer dir is bind-mounted with the
+ *    container's idmapping (helper op `idmap-mount`, native/src/idmap.c) under
+ *    `<root>/userns/m/<id>/<n>`: no copy, nothing chowned in the shared layers;
+ *  - else (or when that fails) a *shifted copy*: each layer dir copied once per mapping
+ *    into `<root>/layers-shifted/<mapping key>/<layer link>` with every owner mapped to
+ *    the host (src/sys/idmapShiftedCopy.ts), shared by all containers with that mapping.
+ * BERTH_USERNS_OWNERSHIP=idmap|copy forces one. The overlay over them is mounted from the
+ * host side (the user-namespaced init could not mount it before it becomes the mapped root).
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
