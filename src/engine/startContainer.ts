@@ -20,7 +20,7 @@ import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './ho
 import { layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
 import { networkStarter, prepareNetns } from './network.js';
 import type { ContainerRecord } from './types.js';
-import { prepareUserns } from './usernsSetup.js';
+import { fitEtcFiles, prepareUserns } from './usernsSetup.js';
 
 export interface StartResult {
   created: Created;
@@ -63,7 +63,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const netnsPath = await netnsReady;
   const spec = buildSpec(rec, {
-    rootfs, netnsPath, etcFiles: writeEtcFiles(cdir, rec), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo, userns: userns?.config,
+    rootfs, netnsPath, etcFiles: fitEtcFiles(writeEtcFiles(cdir, rec), userns?.config), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo, userns: userns?.config,
   });
   // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).
   fs.writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(spec));

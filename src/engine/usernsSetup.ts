@@ -26,7 +26,7 @@ import os from 'node:os';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 import {
-  AUTO_BLOCKS, AUTO_USER, autoConfig, BLOCK_SIZE, blockCount, firstFreeBlock, planSubIds, REMAP_USER, remapConfig,
+  AUTO_BLOCKS, AUTO_USER, autoConfig, BLOCK_SIZE, blockCount, firstFreeBlock, mappedRoot, planSubIds, REMAP_USER, remapConfig,
   shiftedMounts, shiftedRangeDir, type SubIdPlan, type UsernsConfig, type UsernsMode,
 } from './userns.js';
 
@@ -214,4 +214,12 @@ export function releaseUserns(store: ContainerStore, rec: ContainerRecord): void
     for (const [k, owner] of Object.entries(t.blocks)) if (owner === rec.Id) delete t.blocks[k];
     writeJsonAtomic(blocksFile(store.root), t);
   });
+}
+
+/** The container's /etc files (hostname, hosts, resolv.conf) become its root's, as dockerd does under --userns-remap. */
+export function fitEtcFiles(files: Record<string, string>, config: UsernsConfig | undefined): Record<string, string> {
+  if (!config) return files;
+  const root = mappedRoot(config);
+  for (const p of Object.values(files)) fs.chownSync(p, root.uid, root.gid);
+  return files;
 }

@@ -129,6 +129,13 @@ for (const ownership of ['idmap', 'copy'] as const) describe(`engine: --userns (
     assert.equal(fs.readFileSync(f, 'utf8'), 'host\npwned\n');
   });
 
+  test('/etc/hosts, /etc/hostname and /etc/resolv.conf belong to root inside and it can write them', () => {
+    const out = e.ok(['run', '--rm', '--userns', 'auto', 'busybox', 'sh', '-c', 'ls -ln /etc/hosts /etc/hostname; echo 10.0.0.9 extra >> /etc/hosts && grep -c extra /etc/hosts']);
+    const lines = out.split('\n');
+    for (const l of lines.slice(0, 2)) assert.deepEqual(l.split(/\s+/).slice(2, 4), ['0', '0'], l);
+    assert.equal(lines[2], '1');
+  });
+
   test('volumes belong to the range: root inside writes them', () => {
     const out = e.ok(['run', '--rm', '--userns', 'auto', '-v', 'uvol:/data', 'busybox', 'sh', '-c', 'touch /data/x && ls -ln /data/x && ls -lnd /data']);
     for (const l of out.split('\n')) assert.deepEqual(l.split(/\s+/).slice(2, 4), ['0', '0'], l);
