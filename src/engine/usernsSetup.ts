@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../errors.js';
+import { failedPrecondition, invalidArgument } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import { withLockSync } from '../image/lock.js';
 import type { Mount } from '../image/Mount.js';
@@ -133,6 +133,7 @@ export function prepareUserns(store: ContainerStore, rec: ContainerRecord, image
   for (const m of rec.Mounts) if (m.Type === 'volume' && m.Source && fs.existsSync(m.Source)) shiftUnshifted(m.Source, config.uidMappings, config.gidMappings, BLOCK_SIZE);
   // Bind sources under the container dir are opened after the init became the mapped root.
   for (const d of [store.root, store.containersDir, store.dir(rec.Id)]) ensureTraversable(d);
+  checkAncestorsSearchable(store.root);
   const rootfs = rootfsDir(store, rec.Id);
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   if (isMountPoint(rootfs)) return { config, rootfsMounts: [] }; // mounted by an earlier start, kept until rm
@@ -195,6 +196,16 @@ function unmountIdmapped(dir: string): void {
 /** Where startRecord mounts the container's root (the runtime binds it as is). */
 function rootfsDir(store: ContainerStore, id: string): string {
   return path.join(store.dir(id), 'rootfs');
+}
+
+/** Dirs above the berth root are not berth's to chmod: say which one blocks the mapped root. */
+function checkAncestorsSearchable(root: string): void {
+  for (let d = path.dirname(path.resolve(root)); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) {
+      throw failedPrecondition(`--userns: ${d} is not searchable by others, so the container's mapped root cannot reach ${root}`, { code: 'userns.path', hint: `chmod o+x ${d}, or use a --root below searchable dirs` });
+    }
+    if (d === path.dirname(d)) return;
+  }
 }
 
 /** On rm (before the snapshot goes): the host overlay mount goes; an auto container's shifted copies go, then its block is freed. */
