@@ -79,3 +79,13 @@ test('makeRecord keeps UsernsMode; buildSpec adds the user namespace and mapping
   assert.equal(host.linux!.uidMappings, undefined);
   assert.deepEqual(usernsSpec(undefined), { namespaces: [] });
 });
+
+test('ownership strategy: forced by BERTH_USERNS_OWNERSHIP, else by the layers\' filesystem and kernel', async () => {
+  const { ownershipFor } = await import('../../src/engine/usernsSetup.js');
+  const { fsTypeOf } = await import('../../src/sys/idmapMount.js');
+  assert.equal(ownershipFor('/nonexistent', { BERTH_USERNS_OWNERSHIP: 'copy' }), 'copy');
+  assert.equal(ownershipFor('/nonexistent', { BERTH_USERNS_OWNERSHIP: 'idmap' }), 'idmap');
+  assert.throws(() => ownershipFor('/nonexistent', { BERTH_USERNS_OWNERSHIP: 'chown' }), (e: unknown) => invalid(e) && /BERTH_USERNS_OWNERSHIP=chown: use idmap or copy/.test((e as Error).message));
+  assert.equal(fsTypeOf('/proc/self'), 'proc');
+  assert.ok(fsTypeOf('/').length > 0);
+});
