@@ -8,7 +8,7 @@ import { containerSecurity } from '../runtime/securityDefaults.js';
 import type { Mount, Spec } from '../runtime/spec.js';
 import { ULIMIT_RESOURCES } from './parseFlags.js';
 import type { ContainerRecord } from './types.js';
-import { usernsSpec, type UsernsConfig } from './userns.js';
+import { sysfsForForeignNetns, usernsSpec, type UsernsConfig } from './userns.js';
 
 export interface DeviceInfo { type: 'c' | 'b'; major: number; minor: number; mode: number }
 
@@ -67,7 +67,7 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
     },
     root: { path: i.rootfs, readonly: sec.readonlyRootfs },
     hostname: rec.Config.Hostname,
-    mounts: [...sec.mounts, ...userMounts(rec, i)],
+    mounts: i.userns && (hc.NetworkMode === 'host' || i.netnsPath) ? sysfsForForeignNetns([...sec.mounts, ...userMounts(rec, i)]) : [...sec.mounts, ...userMounts(rec, i)],
     annotations: { 'org.opencontainers.image.ref': rec.Config.Image, 'berth.container.name': rec.Name.replace(/^\//, '') },
     linux: {
       namespaces: [{ type: 'pid' }, ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network', ...(i.netnsPath ? { path: i.netnsPath } : {}) }]), { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, ...usernsSpec(i.userns).namespaces],

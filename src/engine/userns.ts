@@ -25,6 +25,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { invalidArgument } from '../errors.js';
 import type { Mount } from '../image/Mount.js';
+import type { Mount as SpecMount } from '../runtime/spec.js';
 import { containerBlock, parseSubIds, remapMappings, validateMappings, type IdMapping, type SubIdRange } from '../runtime/userns.js';
 
 export type UsernsMode = 'host' | 'remap' | 'auto';
@@ -133,6 +134,16 @@ export function firstFreeBlock(used: Iterable<number>, count: number): number | 
   return undefined;
 }
 
+/**
+ * The networks a user-namespaced container can have today: its own new namespace
+ * (`none`) or the host's. Joining an existing one (bridge, user networks, container:<x>)
+ * happens inside the new user namespace, where the kernel refuses it.
+ */
+export function checkUsernsNetwork(mode: UsernsMode, network: string): void {
+  if (mode === 'host' || network === 'none' || network === 'host') return;
+  throw invalidArgument(`--userns ${mode} cannot be used with --network ${network} yet: only none and host`, { code: 'userns.network' });
+}
+
 /** A short stable name for a mapping (the shifted-layer cache dir). */
 export function mappingKey(c: Pick<UsernsConfig, 'uidMappings' | 'gidMappings'>): string {
   const h = crypto.createHash('sha256').update(JSON.stringify([c.uidMappings, c.gidMappings])).digest('hex');
@@ -169,4 +180,15 @@ export function usernsSpec(c: UsernsConfig | undefined): { namespaces: { type: '
 /** `<root>/layers-shifted/<key>` */
 export function shiftedRangeDir(root: string, c: Pick<UsernsConfig, 'uidMappings' | 'gidMappings'>): string {
   return path.join(root, 'layers-shifted', mappingKey(c));
+}
+
+/**
+ * A user-namespaced container that joins a network namespace it does not own (host,
+ * a bridged container's persistent one, container:<x>) may not mount sysfs: the kernel
+ * wants the netns owned by the container's user namespace. Like runc, it gets a
+ * read-only bind of the host's /sys instead (recursive: a user namespace may not bind a
+ * mount without the submounts locked under it; the cgroup mount then covers /sys/fs/cgroup).
+ */
+export function sysfsForForeignNetns(mounts: readonly SpecMount[]): SpecMount[] {
+  return mounts.map((m) => (m.type === 'sysfs' ? { destination: m.destination, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m));
 }

@@ -161,6 +161,14 @@ for (const ownership of ['idmap', 'copy'] as const) describe(`engine: --userns (
     assert.ok(fs.readdirSync(path.join(e.root, 'layers-shifted', range[0])).length >= 1, 'live layers stay cached');
   });
 
+  test('--network host: the host\'s /sys bound read-only (sysfs cannot be mounted); joined networks refused', () => {
+    const out = e.ok(['run', '--rm', '--network', 'host', '--userns', 'auto', 'busybox', 'sh', '-c', 'id -u; ls /sys/class >/dev/null && echo sys-ok; touch /sys/x 2>/dev/null || echo sys-ro']);
+    assert.deepEqual(out.split('\n'), ['0', 'sys-ok', 'sys-ro']);
+    const r = e.run(['run', '--rm', '--network', 'bridge', '--userns', 'remap', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.equal(r.stderr, 'berth: --userns remap cannot be used with --network bridge yet: only none and host\n');
+  });
+
   test('bad values: one-line error, exit 125', () => {
     const r = e.run(['run', '--rm', '--userns', 'keep-id', 'busybox', 'true']);
     assert.equal(r.code, 125);
