@@ -113,6 +113,7 @@ export async function prepareNetns(store: ContainerStore, rec: ContainerRecord):
   const mode = netModeOf(rec);
   if (mode === 'network') {
     const t0 = performance.now();
+    void import('../network/index.js').catch(() => undefined); // loads while unshare runs; setupNetwork's import finds it cached
     const { createNetnsAsync } = await import('../sys/netns.js');
     const file = await createNetnsAsync(netnsFile(store, rec.Id));
     timing('netns created', t0);

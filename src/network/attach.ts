@@ -111,13 +111,24 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
   const store = new NetworkStore(o.root);
   if (!fs.existsSync(o.netnsPath)) throw notFound(`network namespace ${o.netnsPath} of container ${o.name} does not exist`);
   // The bridge first (cheap check); the firewall sync below also restores missing rules.
-  await ensureNetworkUp(store, o.network ?? DEFAULT_NETWORK, { firewall: false });
-  const { net, ep, first } = await reserve(store, o);
+  const up = await ensureNetworkUp(store, o.network ?? DEFAULT_NETWORK, { firewall: false });
+  // The firewall check (one iptables-save, usually nothing to restore; the long pole of an attach)
+  // overlaps the reservation and the link setup. Without published ports the new endpoint adds no
+  // rules, so it can start before the reservation.
+  const early = o.ports?.length ? undefined : syncFirewall(() => [store.get(up.name)]);
+  early?.catch(() => undefined);
+  let reserved: Awaited<ReturnType<typeof reserve>>;
+  try {
+    reserved = await reserve(store, o);
+  } catch (e) {
+    await early?.catch(() => undefined);
+    throw e;
+  }
+  const { net, ep, first } = reserved;
   try {
     // A previous netns of this container may still be being destroyed by the kernel, its veth with it.
     if (linkExists(ep.hostIfname)) await applyNetOps(planDetach(ep)).catch(() => undefined);
-    // The firewall check (one iptables-save, usually nothing to restore) overlaps the link setup.
-    await Promise.all([applyNetOps(planAttach(net, ep, first)), syncFirewall(() => [store.get(net.name)])]);
+    await Promise.all([applyNetOps(planAttach(net, ep, first)), early ?? syncFirewall(() => [store.get(net.name)])]);
     if (o.rate && (o.rate.egress || o.rate.ingress)) {
       runTcCommands(containerRatePlan({ hostVeth: ep.hostIfname, containerVeth: ep.ifname, containerNetns: ep.netnsPath, ...o.rate }));
     }
