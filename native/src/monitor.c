@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "monitor.h"
+
+/* setns(2) for the monitor itself, before clone: the init is born in that namespace (pid: its
+ * children are). The monitor has nothing of its own in net/ipc/uts/cgroup namespaces to lose. */
+static void join_namespace(struct monitor *m, const char *type, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) fail(m->ts, "open namespace", path, errno);
+	int t = !strcmp(type, "net") ? CLONE_NEWNET : !strcmp(type, "ipc") ? CLONE_NEWIPC : !strcmp(type, "uts") ? CLONE_NEWUTS
+	      : !strcmp(type, "cgroup") ? CLONE_NEWCGROUP : !strcmp(type, "pid") ? CLONE_NEWPID : 0;
+	if (!t || setns(fd, t) < 0) fail(m->ts, "join namespace", path, t ? errno : EINVAL);
+	close(fd);
+}
 
 static void parse(struct monitor *m, struct plan *p)
 {
@@ -35,6 +48,7 @@ static void parse(struct monitor *m, struct plan *p)
 		else if (!strcmp(n, "stdin_pipe")) m->stdin_pipe = 1;
 		else if (!strcmp(n, "attach")) m->attach_path = op_arg(o, 0);
 		else if (!strcmp(n, "clone")) m->clone_flags = op_hex(o, 0);
+		else if (!strcmp(n, "join_ns")) join_namespace(m, op_arg(o, 0), op_arg(o, 1));
 		else if (!strcmp(n, "uid_map")) m->uid_map = op_arg(o, 0);
 		else if (!strcmp(n, "gid_map")) m->gid_map = op_arg(o, 0);
 		else if (!strcmp(n, "exec_fifo")) m->fifo = op_arg(o, 0);

@@ -13,7 +13,7 @@ import {
 } from './parseFlags.js';
 import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
-import { checkUsernsNetwork, parseUsernsMode } from './userns.js';
+import { parseUsernsMode } from './userns.js';
 
 export interface RecordInputs {
   id: string;
@@ -44,7 +44,6 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
   const hc = hostConfig(f);
   const userns = parseUsernsMode(f.userns, (i.hostEnv ?? process.env).BERTH_USERNS_REMAP);
   if (f.userns || userns !== 'host') Object.assign(hc, { UsernsMode: userns }); // Docker's HostConfig.UsernsMode
-  checkUsernsNetwork(userns, hc.NetworkMode);
   const mounts = mountPoints(f, img);
   return {
     Id: i.id,

@@ -134,16 +134,6 @@ export function firstFreeBlock(used: Iterable<number>, count: number): number | 
   return undefined;
 }
 
-/**
- * The networks a user-namespaced container can have today: its own new namespace
- * (`none`) or the host's. Joining an existing one (bridge, user networks, container:<x>)
- * happens inside the new user namespace, where the kernel refuses it.
- */
-export function checkUsernsNetwork(mode: UsernsMode, network: string): void {
-  if (mode === 'host' || network === 'none' || network === 'host') return;
-  throw invalidArgument(`--userns ${mode} cannot be used with --network ${network} yet: only none and host`, { code: 'userns.network' });
-}
-
 /** A short stable name for a mapping (the shifted-layer cache dir). */
 export function mappingKey(c: Pick<UsernsConfig, 'uidMappings' | 'gidMappings'>): string {
   const h = crypto.createHash('sha256').update(JSON.stringify([c.uidMappings, c.gidMappings])).digest('hex');

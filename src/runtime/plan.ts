@@ -86,6 +86,9 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
       if (n.type === 'user' || n.type === 'pid') throw invalidArgument(`invalid config.json: linux.namespaces: joining an existing ${n.type} namespace is not supported`);
     } else if (n.type !== 'cgroup') flags |= CLONE[n.type];
   }
+  // Existing namespaces (other than mnt) are joined by the monitor before clone, while it is still
+  // privileged in the host's user namespace: a child in a new user namespace could not join them.
+  for (const n of ns) if (n.path && n.type !== 'mount') ops.push(['join_ns', n.type === 'network' ? 'net' : n.type, n.path]);
   ops.push(['clone', hex(flags)]);
   if (has('user')) {
     const m = (l: IdMapping[]) => l.map((x) => `${x.containerID} ${x.hostID} ${x.size}`).join(',');
@@ -105,7 +108,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   // In a new user namespace the init becomes its root — after the rootfs is bound when there is a
   // mount namespace: until then it still has the host's uid, which may walk a 0700 bundle path.
   if (has('user') && !has('mount')) ops.push(['become_root']);
-  for (const n of ns) if (n.path) ops.push(['join_ns', n.type === 'network' ? 'net' : n.type === 'mount' ? 'mnt' : n.type, n.path]);
+  for (const n of ns) if (n.path && n.type === 'mount') ops.push(['join_ns', 'mnt', n.path]);
   // A fresh network namespace has lo down; bring it up here rather than with an `ip` process.
   if (ns.some((n) => n.type === 'network' && !n.path)) ops.push(['lo_up']);
   if (has('uts') && spec.hostname) ops.push(['sethostname', spec.hostname]);
