@@ -60,12 +60,12 @@ async function main(): Promise<void> {
   await createBusyboxImage(root);
   try {
     const node = medianOf(process.execPath, ['-e', '0'])!;
-    const run = medianOf(process.execPath, [berthBin, '--root', root, 'run', '--rm', 'busybox', 'true']);
-    if (run === undefined) throw new Error(`berth run failed: ${berth(['run', '--rm', 'busybox', 'true']).stderr}`);
+    const run = medianOf(process.execPath, [berthBin, '--root', root, 'run', '--rm', '--network', 'none', 'busybox', 'true']);
+    if (run === undefined) throw new Error(`berth run failed: ${berth(['run', '--rm', '--network', 'none', 'busybox', 'true']).stderr}`);
     console.log(`run --rm busybox true: median ${run.toFixed(1)} ms over ${N}; node -e 0: ${node.toFixed(1)} ms; ratio ${(run / node).toFixed(2)}x node`);
     for (const [name, ref] of [['podman', 178], ['docker', 253]] as const) {
       const bin = which(name);
-      const t = bin ? medianOf(bin, ['run', '--rm', 'busybox', 'true'], 5) : undefined;
+      const t = bin ? medianOf(bin, ['run', '--rm', '--network', 'none', 'busybox', 'true'], 5) : undefined;
       if (t === undefined) console.log(`${name}: ${bin ? 'installed but not working (no daemon/image)' : 'not installed'}; skipped (reference figure ${ref} ms: berth/ref = ${(run / ref).toFixed(2)})`);
       else console.log(`${name} run --rm busybox true: median ${t.toFixed(1)} ms; berth/${name} = ${(run / t).toFixed(2)}`);
     }
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     const t0 = process.hrtime.bigint();
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
-      const r = berth(['run', '-d', 'busybox', 'sleep', '1000']);
+      const r = berth(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
       if (r.status !== 0) throw new Error(r.stderr);
       ids.push(r.stdout.trim());
     }

@@ -115,7 +115,7 @@ function hostConfig(f: RunFlags): HostConfig {
   }
   const cpus = f.cpus ? parseCpus(f.cpus) : 0;
   if (cpus && f.cpuQuota) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-  const network = f.network === 'default' ? 'bridge' : f.network ?? 'none';
+  const network = f.network === 'default' ? 'bridge' : f.network ?? 'bridge';
   return {
     Binds: f.volume.length ? [...f.volume] : null,
     AutoRemove: !!f.rm,

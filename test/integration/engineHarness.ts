@@ -57,6 +57,12 @@ export class Engine {
         if (s.cgroupPath) for (const h of fs.readdirSync('/sys/fs/cgroup')) try { fs.rmdirSync(path.join('/sys/fs/cgroup', h, s.cgroupPath)); } catch { /* busy or absent */ }
       } catch { /* not a container */ }
     }
+    // The root's own default bridge (a temporary root gets one of its own) goes with it.
+    if (fs.existsSync(path.join(this.root, 'networks'))) {
+      const mod = new URL('../../src/network/index.js', import.meta.url).href;
+      spawnSync(process.execPath, ['--input-type=module', '-e',
+        `const { removeNetwork } = await import(${JSON.stringify(mod)}); await removeNetwork(${JSON.stringify(this.root)}, 'bridge', { allowDefault: true }).catch(() => {});`]);
+    }
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 
