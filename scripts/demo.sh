@@ -26,8 +26,8 @@ berth run -d --name demo-web --hostname demo -m 64m --cpus 0.5 --pids-limit 32 b
 sleep 2
 berth ps
 
-step "3. Inside: pid 1 is our process, only our processes are visible, only lo exists"
-berth exec demo-web sh -c 'echo "pid of sh: $$ (exec)"; ps; ls /sys/class/net'
+step "3. Inside: pid 1 is our process, only our processes are visible; its own network stack (lo and eth0 on the berth bridge)"
+berth exec demo-web sh -c 'echo "pid of sh: $$ (exec)"; ps; ip -o -4 addr show | cut -d" " -f2,7'
 
 step "4. Its logs (Docker's json-file format, capped at 10 MB x 3 by default)"
 berth logs --tail 3 demo-web

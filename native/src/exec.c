@@ -1,5 +1,5 @@
 /* `berth-helper exec PLAN PID`: a new process inside a running container. It joins
- * every namespace of PID that differs from ours (user first), forks into the pid
+ * every namespace of PID that differs from ours (user last), forks into the pid
  * namespace, is placed in the container's cgroups, then runs the plan's child part.
  * With `terminal` it gets a pty of the container's devpts, proxied to our stdio. */
 #include <errno.h>
@@ -20,9 +20,12 @@
 #include <unistd.h>
 #include "helper.h"
 
+/* The user namespace last: as root of the host's user namespace we may join every namespace
+ * (a container's persistent network namespace is owned by the host's); once inside the
+ * container's user namespace we could not join that one any more. */
 static const struct { const char *name; int type; } NS[] = {
-	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-	{ "net", CLONE_NEWNET }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
+	{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS }, { "user", CLONE_NEWUSER },
 };
 #define NNS (sizeof(NS) / sizeof(NS[0]))
 

@@ -53,7 +53,7 @@ export function addRunFlags(c: Command): Command {
     .option('--log-opt <list>', 'Log driver options', collect, [])
     .option('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)")
     .option('--cgroup-parent <string>', 'Optional parent cgroup for the container')
-    .option('--network <network>', 'Connect a container to a network', 'none')
+    .option('--network <network>', 'Connect a container to a network (default: the bridge network)', 'default')
     .option('--network-alias <list>', 'Add network-scoped alias for the container', collect, [])
     .option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
     .option('--network-rate <rate>', 'Limit the network rate (e.g. 10mbit, or egress=10mbit,ingress=1mbit)')
