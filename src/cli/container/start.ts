@@ -12,7 +12,7 @@ export function addStartCommand(parent: Command): Command {
       const { startContainer } = await import('../../engine/startContainer.js');
       if (o.attach || o.interactive) {
         const { attachStart } = await import('../../engine/attachStart.js');
-        process.exitCode = await attachStart(store, refs[0], { stdout: process.stdout, stderr: process.stderr });
+        process.exitCode = await attachStart(store, refs[0], { stdin: o.interactive ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr }, { interactive: o.interactive });
         return;
       }
       await forEachRef(refs, async (r) => {
