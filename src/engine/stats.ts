@@ -8,13 +8,30 @@ import type { ContainerRecord } from './types.js';
 import fs from 'node:fs';
 import os from 'node:os';
 
-export interface Sample { at: number; stats?: CgroupStats; rec: ContainerRecord }
+export interface Sample { at: number; stats?: CgroupStats; net?: { rx: number; tx: number }; rec: ContainerRecord }
+
+/** Bytes received and sent on the container's interfaces (not lo), from its network namespace's /proc/PID/net/dev. */
+export function netBytes(pid: number): { rx: number; tx: number } | undefined {
+  try {
+    let rx = 0, tx = 0;
+    for (const line of fs.readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
+      const [name, rest] = line.split(':');
+      if (!rest || name.trim() === 'lo') continue;
+      const f = rest.trim().split(/\s+/).map(Number);
+      rx += f[0];
+      tx += f[8];
+    }
+    return { rx, tx };
+  } catch {
+    return undefined;
+  }
+}
 
 export function sample(store: ContainerStore, rec: ContainerRecord): Sample {
   const st = liveState(store, rec);
   if (!st.Running || !st.cgroupPath) return { at: Date.now(), rec };
   try {
-    return { at: Date.now(), rec, stats: Cgroup.open(cgroupLayout(), st.cgroupPath).stats() };
+    return { at: Date.now(), rec, stats: Cgroup.open(cgroupLayout(), st.cgroupPath).stats(), net: st.Pid > 0 ? netBytes(st.Pid) : undefined };
   } catch {
     return { at: Date.now(), rec };
   }
@@ -55,7 +72,7 @@ export function statsRow(prev: Sample, cur: Sample, trunc = true): Record<string
     CPUPerc: `${cpuPerc.toFixed(2)}%`,
     MemUsage: `${bytes(used, true)} / ${bytes(limit, true)}`,
     MemPerc: `${((used / limit) * 100).toFixed(2)}%`,
-    NetIO: '0B / 0B',
+    NetIO: `${bytes(cur.net?.rx ?? 0, false)} / ${bytes(cur.net?.tx ?? 0, false)}`,
     BlockIO: `${bytes(s.blkio.readBytes, false)} / ${bytes(s.blkio.writeBytes, false)}`,
     PIDs: String(s.pids.current),
   };
