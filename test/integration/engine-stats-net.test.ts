@@ -14,5 +14,5 @@ test('stats shows the network bytes a container received', requiresRoot, async (
   const net = e.ok(['stats', '--no-stream', '--format', '{{.NetIO}}', 'rx']);
   const m = /^([\d.]+)(kB|MB) \/ /.exec(net);
   assert.ok(m, net);
-  assert.ok(Number(m![1]) * (m![2] === 'MB' ? 1000 : 1) >= 300, `received ${net}`);
+  assert.ok(Number(m![1]) * (m![2] === 'MB' ? 1000 : 1) >= 50, `received ${net}`);
 });
