@@ -7,4 +7,5 @@ const dist = new URL('../dist/', import.meta.url);
 const mtime = (p) => { try { return fs.statSync(new URL(p, dist)).mtimeMs; } catch { return 0; } };
 const entry = mtime('cli/main.js') >= mtime('.tsbuildinfo') ? '../dist/cli/main.js' : '../dist/src/cli/main.js';
 const { main } = await import(entry);
-main(process.argv.slice(2));
+const args = process.argv.slice(2);
+main(args[0] === '--' ? args.slice(1) : args);

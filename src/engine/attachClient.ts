@@ -76,7 +76,7 @@ export function attachSession(s: net.Socket, io: AttachIo): Promise<'closed' | '
     s.on('close', () => finish('closed'));
     s.on('error', () => finish('closed'));
     const onIn = (d: Buffer) => {
-      if (io.tty) {
+      if (io.tty && keys.length) {
         for (const b of d) {
           matched = b === keys[matched] ? matched + 1 : b === keys[0] ? 1 : 0;
           if (matched === keys.length) {

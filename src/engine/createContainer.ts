@@ -56,7 +56,7 @@ export async function createContainer(store: ContainerStore, req: CreateRequest)
   try {
     img = images.resolve(req.image);
   } catch (e) {
-    if (isBerthError(e, 'NotFound')) throw notFound(`Unable to find image '${req.image}' locally`, { hint: 'load or import it first (berth has no registry access here)' });
+    if (isBerthError(e, 'NotFound')) throw notFound(`Unable to find image '${req.image}' locally`, { hint: 'load or import it first; berth has no registry access here' });
     throw e;
   }
   const id = newContainerId();

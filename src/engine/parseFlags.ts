@@ -1,3 +1,4 @@
+import os from 'node:os';
 /** Docker's flag syntaxes -> data. Pure; every error is one InvalidArgument line. */
 import { invalidArgument } from '../errors.js';
 import type { DeviceMapping, MountPoint, RestartPolicy, ThrottleDevice, Ulimit } from './types.js';
@@ -19,6 +20,10 @@ export function parseSwap(v: string): number {
 export function parseCpus(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw invalidArgument(`invalid --cpus value "${v}": expected a number of CPUs like 1.5`);
+  const cpus = os.availableParallelism();
+  if (n !== 0 && (n < 0.01 || n > cpus)) {
+    throw invalidArgument(`Range of CPUs is from 0.01 to ${cpus.toFixed(2)}, as there are only ${cpus} CPUs available`);
+  }
   return Math.round(n * 1e9);
 }
 

@@ -18,6 +18,7 @@ export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, 
   const mem = (r.memory ??= {});
   if (f.memory !== undefined) {
     hc.Memory = parseBytes(f.memory, '--memory');
+    if (hc.Memory && hc.Memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
     mem.limit = hc.Memory;
     if (f.memorySwap === undefined && hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory) {
       hc.MemorySwap = hc.Memory * 2;

@@ -140,7 +140,7 @@ export function openState(root: string, id: string): StateDir {
 
 export function listIds(root: string): string[] {
   try {
-    return fs.readdirSync(root).filter((n) => ID_RE.test(n) && fs.existsSync(path.join(root, n))).sort();
+    return fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && ID_RE.test(e.name)).map((e) => e.name).sort();
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return [];
     throw e;

@@ -12,7 +12,12 @@ export function addRunCommand(parent: Command): Command {
       const store = await storeOf(cmd);
       const { runContainer } = await import('../../engine/runContainer.js');
       const flags = normalizeRunFlags(o) as never as Record<string, unknown>;
+      if (flags.tty && flags.interactive && !flags.detach && !process.stdin.isTTY) {
+        const { BerthError } = await import('../../errors.js');
+        throw new BerthError('FailedPrecondition', 'the input device is not a TTY', { exitCode: 1 });
+      }
       const r = await runContainer(store, { image, command, flags: flags as never }, { stdin: flags.interactive ? process.stdin : null, stdout: process.stdout, stderr: process.stderr });
+      if (r.detached) process.stderr.write('read escape sequence\n');
       if (r.exitCode === undefined) process.stdout.write(`${r.id}\n`);
       else process.exitCode = r.exitCode;
       // stdin may hold the event loop open after the container ended

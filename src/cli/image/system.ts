@@ -13,7 +13,7 @@ const pct = (part: number, whole: number) => (whole ? ` (${Math.round((part * 10
 export function addDfCommand(system: Command): Command {
   return system
     .command('df')
-    .description('Show docker disk usage')
+    .description('Show berth disk usage')
     .option('-v, --verbose', 'Show detailed information on space usage')
     .option('--format <string>', 'Format output using a custom template')
     .action((o: { verbose?: boolean; format?: string }, cmd: Command) => {

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { invalidArgument } from '../../errors.js';
 import { runtimeRoot } from './index.js';
 
 export interface BundleFlags { bundle: string; pidFile?: string; consoleSocket?: string }
@@ -14,8 +16,13 @@ export function registerCreate(rt: Command): void {
   bundleOptions(rt.command('create').description('create a container; its process waits for `start`').argument('<id>'))
     .action(async (id: string, o: BundleFlags, cmd: Command) => {
       const { createContainer } = await import('../../runtime/createContainer.js');
+      const { loadSpec } = await import('../../runtime/spec.js');
+      const spec = loadSpec(path.resolve(o.bundle));
+      if (spec.process?.terminal && !o.consoleSocket) {
+        throw invalidArgument('cannot allocate a tty for a detached container without --console-socket', { hint: 'or use `berth runtime run` in the foreground' });
+      }
       const c = await createContainer({
-        root: runtimeRoot(cmd), id, bundle: o.bundle, holdForStart: true,
+        root: runtimeRoot(cmd), id, bundle: o.bundle, spec, holdForStart: true,
         stdio: { mode: 'inherit' }, consoleSocket: o.consoleSocket, pidFile: o.pidFile,
       });
       c.helper.detach();
