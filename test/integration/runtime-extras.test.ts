@@ -3,7 +3,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { berthBin, fixturesDir, requiresRoot } from '../helpers.js';
 import { berth, berthDetached, cleanupBundle, makeBundle } from '../runtimeHelpers.js';
 
@@ -177,5 +177,21 @@ describe('runtime: bind mounts and signals', requiresRoot, () => {
     const code = await new Promise((r) => run.on('exit', r));
     assert.equal(code, 7);
     assert.match(out, /got-term/);
+  });
+});
+
+describe('runtime: terminal without a console socket', requiresRoot, () => {
+  const b = makeBundle((s) => { s.process!.terminal = true; s.process!.args = ['sh']; });
+  after(() => cleanupBundle(b));
+
+  test('run in the foreground is the console (script gives it a real terminal); create refuses', () => {
+    const cmd = `${process.execPath} ${berthBin} runtime --root ${b.root} run tty-fg`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: b.dir, input: 'echo out-$((6*7)); tty; exit 5\n', encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 5, r.stderr);
+    assert.match(r.stdout, /out-42/);
+    assert.match(r.stdout, /\/dev\/pts\/0/);
+    const c = berthDetached(b, ['create', 'tty-bg']);
+    assert.equal(c.status, 125);
+    assert.match(c.stderr, /^berth: cannot allocate a tty for a detached container without --console-socket/);
   });
 });
