@@ -98,6 +98,8 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   try {
     const cgroupPath = layout ? cgroupPathFor(spec, o.id) : undefined;
     if (layout && cgroupPath) {
+      // Record it first: a CLI killed from here on leaves a cgroup that delete can still find.
+      fs.writeFileSync(path.join(sd.dir, 'cgroup'), cgroupPath);
       cgroup = Cgroup.create(layout, cgroupPath);
       if (spec.linux?.resources) cgroup.update(withDefaultDevices(spec.linux.resources) as never);
     }

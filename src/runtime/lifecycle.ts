@@ -1,5 +1,6 @@
 /** start, kill, delete: the OCI lifecycle after create. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { constants as osc } from 'node:os';
 import { BerthError, conflict, failedPrecondition, invalidArgument } from '../errors.js';
 import { processAlive } from '../sys/procAlive.js';
@@ -79,8 +80,9 @@ export async function deleteContainer(root: string, id: string, force = false): 
     try { process.kill(s.pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
     if (!(await waitStopped(sd))) throw new BerthError('Unavailable', `container \`${id}\` did not stop after SIGKILL`);
   }
-  if (s?.cgroupPath) {
-    const cg = Cgroup.open(cgroupLayout(), s.cgroupPath);
+  const cgroupPath = s?.cgroupPath ?? recordedCgroup(sd);
+  if (cgroupPath) {
+    const cg = Cgroup.open(cgroupLayout(), cgroupPath);
     cg.killAll();
     cg.destroy();
   }
@@ -88,6 +90,15 @@ export async function deleteContainer(root: string, id: string, force = false): 
   const state = { ...sd.ociState(), status: 'stopped' as const };
   sd.remove();
   await runHooksWarn(spec?.hooks, 'poststop', state);
+}
+
+/** The cgroup a create recorded before it made it (its state.json may never have been written). */
+function recordedCgroup(sd: StateDir): string | undefined {
+  try {
+    return fs.readFileSync(path.join(sd.dir, 'cgroup'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function specOf(bundle: string): Spec | undefined {
