@@ -76,15 +76,17 @@ export async function deleteContainer(root: string, id: string, force = false): 
   if (status === 'running' && !force) {
     throw conflict(`cannot delete container \`${id}\` that is not stopped: running`, { hint: 'stop it first or use --force' });
   }
+  const cgroupPath = s?.cgroupPath ?? recordedCgroup(sd);
+  const cg = cgroupPath ? Cgroup.open(cgroupLayout(), cgroupPath) : undefined;
   if (s && status !== 'stopped') {
-    try { process.kill(s.pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
+    // Through the cgroup when there is one: that also ends a paused (frozen) container.
+    if (cg) cg.killAll();
+    else try { signalPid(s.pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
     if (!(await waitStopped(sd))) throw new BerthError('Unavailable', `container \`${id}\` did not stop after SIGKILL`);
   }
-  const cgroupPath = s?.cgroupPath ?? recordedCgroup(sd);
-  if (cgroupPath) {
-    const cg = Cgroup.open(cgroupLayout(), cgroupPath);
+  if (cg) {
     cg.killAll();
-    cg.destroy();
+    cg.destroy({ pruneParents: true }); // berth/ goes too once empty; a concurrent create remakes it
   }
   const spec = s ? specOf(s.bundle) : undefined;
   const state = { ...sd.ociState(), status: 'stopped' as const };

@@ -195,3 +195,21 @@ describe('runtime: terminal without a console socket', requiresRoot, () => {
     assert.match(c.stderr, /^berth: cannot allocate a tty for a detached container without --console-socket/);
   });
 });
+
+describe('runtime: delete --force of a paused container', requiresRoot, () => {
+  const b = makeBundle((s) => {
+    s.process!.args = ['sleep', '100'];
+    s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }] };
+  });
+  after(() => cleanupBundle(b));
+
+  test('ends the frozen processes and removes the cgroup', () => {
+    assert.equal(berthDetached(b, ['run', '-d', 'frozen']).status, 0);
+    const pid = JSON.parse(berth(b, ['state', 'frozen']).stdout).pid;
+    assert.equal(berth(b, ['pause', 'frozen']).status, 0);
+    const r = berth(b, ['delete', '--force', 'frozen']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 'the process is gone');
+    assert.ok(!fs.existsSync('/sys/fs/cgroup/pids/berth/frozen'), 'the cgroup is gone');
+  });
+});

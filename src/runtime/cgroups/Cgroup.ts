@@ -88,13 +88,19 @@ export class Cgroup {
     return this.layout.mode === 'v2' || (this.layout.v1[controller] === undefined && this.layout.unified !== null);
   }
 
-  private makePath(base: string): void {
+  private makePath(base: string, attempt = 0): void {
     const parts = this.relPath.split('/');
     const isV2 = base === this.layout.unified;
     for (let i = 1; i <= parts.length; i++) {
       const dir = path.join(base, ...parts.slice(0, i));
       if (isV2) this.enableControllers(path.dirname(dir), i === 1);
-      this.mkdirRetry(dir);
+      try {
+        this.mkdirRetry(dir);
+      } catch (e) {
+        // A concurrent destroy pruned a parent we had just made: make the whole path again.
+        if (isBerthError(e, 'NotFound') && attempt < 5) return this.makePath(base, attempt + 1);
+        throw e;
+      }
       // Also for a parent made by someone else: an empty cpuset takes no tasks.
       if (base === this.layout.v1.cpuset) this.inheritCpuset(dir);
     }
