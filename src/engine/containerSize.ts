@@ -20,7 +20,8 @@ export function dirBytes(dir: string): number {
   return total;
 }
 
-function human(n: number): string {
+/** Decimal sizes as Docker prints them: 1.5kB, 12.3MB. */
+export function human(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   let v = n;

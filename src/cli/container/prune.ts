@@ -14,16 +14,8 @@ async function confirm(question: string, force?: boolean): Promise<boolean> {
   return /^y(es)?$/i.test(answer.trim());
 }
 
-export function human(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < u.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : Number(v.toPrecision(3))}${u[i]}`;
-}
+export { human } from '../../engine/containerSize.js';
+import { human } from '../../engine/containerSize.js';
 
 /** `container prune [-f] [--filter]`. */
 export function addContainerPruneCommand(container: Command): Command {
