@@ -145,10 +145,13 @@ for (const ownership of ['idmap', 'copy'] as const) describe(`engine: --userns (
   });
 
   test('concurrent auto containers never share a block', async () => {
-    const runs = await Promise.all([0, 1, 2, 3].map(() => e.runAsync(['run', '--rm', '--userns', 'auto', 'busybox', 'cat', '/proc/self/uid_map'])));
+    // Alive at the same time (a block freed by a container that ended may be reused later, rightly).
+    const runs = await Promise.all([0, 1, 2, 3].map(() => e.runAsync(['run', '-d', '--userns', 'auto', 'busybox', 'sleep', '60'])));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    const starts = runs.map((r) => mapOf(r.stdout)[1]);
+    const ids = runs.map((r) => r.stdout.trim());
+    const starts = ids.map((id) => mapOf(fs.readFileSync(`/proc/${e.inspect(id).State.Pid}/uid_map`, 'utf8'))[1]);
     assert.equal(new Set(starts).size, 4, `distinct blocks: ${starts}`);
+    e.ok(['rm', '-f', ...ids]);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(e.root, 'userns', 'blocks.json'), 'utf8')).blocks, {});
   });
 
