@@ -45,6 +45,7 @@ describe('berth network CLI', requiresRoot, () => {
     assert.equal(info.Name, name);
     assert.deepEqual(info.IPAM.Config, [{ Subnet: S.cidr, Gateway: S.at(1) }]);
     assert.deepEqual(info.Labels, { team: 'net' });
+    assert.equal(berth('network', 'inspect', '-f', '{{.Name}} {{.Driver}}', name).out.trim(), `${name} bridge`);
     assert.equal(info.Containers.ctr1.IPv4Address, `${S.at(2)}/24`);
     leak.track(info.Containers.ctr1.EndpointID);
     assert.ok(ns.exec(['ip', '-4', 'addr']).out.includes(`${S.at(2)}/24`));

@@ -38,7 +38,8 @@ export function registerNetworkCommands(program: Command): void {
     });
 
   net.command('inspect <network...>').description('Display detailed information on one or more networks')
-    .action(async (refs: string[], _o: unknown, cmd: Command) => {
+    .option('-f, --format <string>', 'Format output using a custom template')
+    .action(async (refs: string[], o: { format?: string }, cmd: Command) => {
       const root = globalRoot(cmd);
       if (refs.includes('bridge')) await ensureDefaultNetwork(root);
       const store = new NetworkStore(root);
@@ -51,7 +52,12 @@ export function registerNetworkCommands(program: Command): void {
           errors.push(describe(e));
         }
       }
-      process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+      if (o.format) {
+        const { renderTemplate } = await import('../image/format.js');
+        for (const x of found) process.stdout.write(renderTemplate(o.format.replace(/\\t/g, '\t').replace(/\\n/g, '\n'), x as never) + '\n');
+      } else {
+        process.stdout.write(JSON.stringify(found, null, 4) + '\n');
+      }
       if (errors.length) {
         for (const e of errors) process.stderr.write(`berth: ${e}\n`);
         process.exitCode = 1;
