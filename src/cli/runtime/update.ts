@@ -1,20 +1,9 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import type { LinuxResources } from '../../runtime/cgroups/types.js';
+import type { UpdateOptions } from '../../runtime/cgroups/index.js';
 import { runtimeRoot } from './index.js';
 
-interface UpdateFlags {
-  memory?: string; memoryReservation?: string; memorySwap?: string; cpuShares?: string; cpuQuota?: string;
-  cpuPeriod?: string; cpusetCpus?: string; cpusetMems?: string; pidsLimit?: string; blkioWeight?: string; r?: string;
-}
-
-const int = (name: string, v: string | undefined) => {
-  if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v)) throw invalidArgument(`invalid value for --${name}: \`${v}\``);
-  return Number(v);
-};
-
-/** runc's `update` flags -> OCI linux.resources. */
 /** The container's cgroup, loading the cgroup code only when a verb needs it. */
 async function containerCgroup(cmd: Command, id: string) {
   const { openState } = await import('../../runtime/state.js');
@@ -26,36 +15,21 @@ async function containerCgroup(cmd: Command, id: string) {
   return { sd, cg: Cgroup.open(cgroupLayout(), s.cgroupPath) };
 }
 
-export function resourcesFromFlags(o: UpdateFlags): LinuxResources {
-  const r: Record<string, Record<string, unknown>> = {};
-  const set = (group: string, key: string, v: unknown) => { if (v !== undefined) (r[group] ??= {})[key] = v; };
-  set('memory', 'limit', int('memory', o.memory));
-  set('memory', 'reservation', int('memory-reservation', o.memoryReservation));
-  set('memory', 'swap', int('memory-swap', o.memorySwap));
-  set('cpu', 'shares', int('cpu-share', o.cpuShares));
-  set('cpu', 'quota', int('cpu-quota', o.cpuQuota));
-  set('cpu', 'period', int('cpu-period', o.cpuPeriod));
-  set('cpu', 'cpus', o.cpusetCpus);
-  set('cpu', 'mems', o.cpusetMems);
-  set('pids', 'limit', int('pids-limit', o.pidsLimit));
-  set('blockIO', 'weight', int('blkio-weight', o.blkioWeight));
-  return r as LinuxResources;
-}
-
 export function registerUpdate(rt: Command): void {
   rt.command('update').description('update the resource limits of a running container').argument('<id>')
     .option('-r, --resources <file>', 'a JSON file with OCI linux.resources (`-` for stdin)')
     .option('--memory <bytes>').option('--memory-reservation <bytes>').option('--memory-swap <bytes>')
     .option('--cpu-share <shares>').option('--cpu-quota <us>').option('--cpu-period <us>')
     .option('--cpuset-cpus <list>').option('--cpuset-mems <list>').option('--pids-limit <n>').option('--blkio-weight <w>')
-    .action(async (id: string, o: UpdateFlags & { resources?: string; cpuShare?: string }, cmd: Command) => {
+    .action(async (id: string, o: UpdateOptions & { resources?: string; cpuShare?: string }, cmd: Command) => {
       const { cg } = await containerCgroup(cmd, id);
       let res: LinuxResources;
       if (o.resources) {
         const fs = await import('node:fs');
         res = JSON.parse(fs.readFileSync(o.resources === '-' ? 0 : o.resources, 'utf8')) as LinuxResources;
       } else {
-        res = resourcesFromFlags({ ...o, cpuShares: o.cpuShare });
+        const { updateOptionsToResources } = await import('../../runtime/cgroups/index.js');
+        res = updateOptionsToResources({ ...o, cpuShares: o.cpuShare });
       }
       cg.update(res);
     });
