@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { collect } from './common.js';
 
 export function addRunFlags(c: Command): Command {
-  return c
+  return addResourceFlags(c
     .helpOption('--help', 'display help for command')
     .option('-d, --detach', 'Run container in background and print container ID')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
@@ -20,16 +20,7 @@ export function addRunFlags(c: Command): Command {
     .option('-v, --volume <list>', 'Bind mount a volume', collect, [])
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect, [])
-    .option('--read-only', "Mount the container's root filesystem as read only")
-    .option('-m, --memory <bytes>', 'Memory limit')
-    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
-    .option('--memory-reservation <bytes>', 'Memory soft limit')
-    .option('--cpus <decimal>', 'Number of CPUs')
-    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
-    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota')
-    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period')
-    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--read-only', "Mount the container's root filesystem as read only"))
     .option('--device <list>', 'Add a host device to the container', collect, [])
     .option('--device-read-bps <list>', 'Limit read rate (bytes per second) from a device', collect, [])
     .option('--device-write-bps <list>', 'Limit write rate (bytes per second) to a device', collect, [])
@@ -68,4 +59,18 @@ export function addRunFlags(c: Command): Command {
 /** commander's --no-healthcheck arrives as healthcheck: false. */
 export function normalizeRunFlags(o: Record<string, unknown>): Record<string, unknown> {
   return { ...o, noHealthcheck: o.healthcheck === false };
+}
+
+/** The resource flags `run`/`create` and `update` share. */
+export function addResourceFlags(c: Command): Command {
+  return c
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
+    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota')
+    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period')
+    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)');
 }
