@@ -8,7 +8,7 @@ type Register = (program: Command) => void;
  * Help and unknown verbs load them all. Add one entry per group, and list every
  * top-level verb the group registers (a verb may appear in several groups, e.g. `system`).
  */
-const GROUPS: { verbs: string[]; load: () => Promise<Register> }[] = [
+const GROUPS: { verbs: string[]; load: (argv: readonly string[]) => Promise<Register> }[] = [
   { verbs: ['runtime'], load: async () => (await import('./runtime/index.js')).registerRuntime },
   { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
   {
@@ -17,7 +17,7 @@ const GROUPS: { verbs: string[]; load: () => Promise<Register> }[] = [
   },
   {
     verbs: ['container', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rename', 'pause', 'unpause', 'logs', 'rm', 'ps', 'exec', 'diff', 'commit', 'top', 'stats', 'update', 'port', 'attach', 'cp', 'inspect', 'volume', 'system', 'info', 'version'],
-    load: async () => (await import('./container/index.js')).registerContainerCommands,
+    load: async (argv) => (await import('./container/index.js')).containerCommands(argv),
   },
 ];
 
@@ -32,7 +32,8 @@ export function verbOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-export async function registerFor(program: Command, verb: string | undefined): Promise<void> {
+export async function registerFor(program: Command, argv: readonly string[]): Promise<void> {
+  const verb = verbOf(argv);
   const groups = verb === undefined ? [] : GROUPS.filter((g) => g.verbs.includes(verb));
-  for (const g of groups.length ? groups : GROUPS) (await g.load())(program);
+  for (const g of groups.length ? groups : GROUPS) (await g.load(argv))(program);
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describe, exitCodeFor } from '../errors.js';
-import { registerFor, verbOf } from './commands.js';
+import { registerFor } from './commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -15,7 +15,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`berth: ${str.replace(/^error: /, '').trim()}\n`) });
-  await registerFor(program, verbOf(argv));
+  await registerFor(program, argv);
   return program;
 }
 

@@ -45,27 +45,36 @@ function wordsOf(argv: readonly string[]): string[] {
   return out;
 }
 
-const [verb, sub] = wordsOf(process.argv.slice(2));
-const wanted = verb === 'container' ? sub : verb;
-const only = wanted !== undefined && wanted in VERBS && verb !== 'help' ? [wanted === 'unpause' ? 'pause' : wanted] : undefined;
-const loaded = new Map<string, Add>();
-for (const name of only ?? Object.keys(VERBS).filter((v) => v !== 'unpause')) loaded.set(name, await VERBS[name]());
-/** ps, inspect, prune, volume, info/version: only when the command line is not one of VERBS (or is help). */
-const rest: Rest | undefined = only ? undefined : await Promise.all([
-  import('./ps.js'), import('./inspect.js'), import('./prune.js'), import('./volume.js'), import('./info.js'),
-]);
+type Loaded = { verbs: Map<string, Add>; rest?: Rest };
+
+/** Load the modules the command line needs: one verb's, or (no verb, help, ps, inspect, ...) all of them. */
+async function load(argv: readonly string[]): Promise<Loaded> {
+  const [verb, sub] = wordsOf(argv);
+  const wanted = verb === 'container' ? sub : verb;
+  const only = wanted !== undefined && wanted in VERBS && verb !== 'help' ? [wanted === 'unpause' ? 'pause' : wanted] : undefined;
+  const verbs = new Map<string, Add>();
+  for (const name of only ?? Object.keys(VERBS).filter((v) => v !== 'unpause')) verbs.set(name, await VERBS[name]());
+  /** ps, inspect, prune, volume, info/version: only when the command line is not one of VERBS (or is help). */
+  const rest: Rest | undefined = only ? undefined : await Promise.all([
+    import('./ps.js'), import('./inspect.js'), import('./prune.js'), import('./volume.js'), import('./info.js'),
+  ]);
+  return { verbs, rest };
+}
 
 function group(program: Command, name: string, desc: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(desc);
 }
 
 /** The everyday verbs, top-level and under `container`; `volume`; `info`, `version`, `system prune`. */
-export function registerContainerCommands(program: Command): void {
-  const container = group(program, 'container', 'Manage containers');
-  // Another group may already own a top-level verb (e.g. the image store's `diff`): keep theirs.
-  const has = (p: Command, n: string) => p.commands.some((c) => c.name() === n);
-  for (const parent of [program, container]) for (const [name, add] of loaded) if (!has(parent, name)) add(parent);
-  if (rest) registerRest(program, container, rest, has);
+export async function containerCommands(argv: readonly string[]): Promise<(program: Command) => void> {
+  const { verbs, rest } = await load(argv);
+  return (program) => {
+    const container = group(program, 'container', 'Manage containers');
+    // Another group may already own a top-level verb (e.g. the image store's `diff`): keep theirs.
+    const has = (p: Command, n: string) => p.commands.some((c) => c.name() === n);
+    for (const parent of [program, container]) for (const [name, add] of verbs) if (!has(parent, name)) add(parent);
+    if (rest) registerRest(program, container, rest, has);
+  };
 }
 
 type Rest = [typeof import('./ps.js'), typeof import('./inspect.js'), typeof import('./prune.js'), typeof import('./volume.js'), typeof import('./info.js')];
