@@ -7,6 +7,7 @@ import { invalidArgument } from '../errors.js';
 import { containerSecurity } from '../runtime/securityDefaults.js';
 import type { Mount, Spec } from '../runtime/spec.js';
 import { ULIMIT_RESOURCES } from './parseFlags.js';
+import { blockIoTunables, memoryTunables } from './resourceFlags.js';
 import type { ContainerRecord } from './types.js';
 import { sysfsForForeignNetns, usernsSpec, type UsernsConfig } from './userns.js';
 
@@ -118,7 +119,7 @@ function resources(rec: ContainerRecord, i: SpecInputs, deviceRules: Record<stri
     const info = i.device(d.PathOnHost);
     (r.devices as unknown[]).push({ allow: true, type: info.type, major: info.major, minor: info.minor, access: d.CgroupPermissions });
   }
-  const mem: Record<string, number> = {};
+  const mem: Record<string, number | boolean> = { ...memoryTunables(hc) };
   if (hc.Memory > 0) mem.limit = hc.Memory;
   if (hc.MemoryReservation > 0) mem.reservation = hc.MemoryReservation;
   if (hc.MemorySwap !== 0) mem.swap = hc.MemorySwap;
@@ -141,6 +142,7 @@ function resources(rec: ContainerRecord, i: SpecInputs, deviceRules: Record<stri
   });
   const rd = throttle(hc.BlkioDeviceReadBps);
   const wr = throttle(hc.BlkioDeviceWriteBps);
-  if (rd.length || wr.length) r.blockIO = { ...(rd.length ? { throttleReadBpsDevice: rd } : {}), ...(wr.length ? { throttleWriteBpsDevice: wr } : {}) };
+  const bio = { ...blockIoTunables(hc, i.device), ...(rd.length ? { throttleReadBpsDevice: rd } : {}), ...(wr.length ? { throttleWriteBpsDevice: wr } : {}) };
+  if (Object.keys(bio).length) r.blockIO = bio;
   return r;
 }

@@ -89,6 +89,12 @@ async function validateForCreate(rec: ContainerRecord): Promise<void> {
   const hc = rec.HostConfig;
   for (const d of hc.Devices) deviceInfo(d.PathOnHost);
   for (const t of [...(hc.BlkioDeviceReadBps ?? []), ...(hc.BlkioDeviceWriteBps ?? [])]) deviceInfo(t.Path);
+  const { usesTunables, discardUnsupported } = await import('./resourceFlags.js');
+  if (usesTunables(hc)) {
+    for (const t of [...(hc.BlkioWeightDevice ?? []), ...(hc.BlkioDeviceReadIOps ?? []), ...(hc.BlkioDeviceWriteIOps ?? [])]) deviceInfo(t.Path);
+    const { resourceSupport } = await import('./resourceSupport.js');
+    for (const w of discardUnsupported(hc, resourceSupport())) process.stderr.write(`WARNING: ${w}\n`); // dockerd's create warnings, as the CLI prints them
+  }
   if (hc.CgroupParent) {
     const { validateRelPath } = await import('../runtime/cgroups/index.js');
     validateRelPath(`${hc.CgroupParent.replace(/^\/+|\/+$/g, '')}/${rec.Id}`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState } from './containerState.js';
 import { netnsFile, readNetworkSettings } from './network.js';
+import { withResourceDefaults } from './resourceFlags.js';
 import type { ContainerRecord } from './types.js';
 
 function oomFor(cgroupPath: string): boolean {
@@ -44,7 +45,7 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: rec.HostConfig,
+    HostConfig: withResourceDefaults(rec.HostConfig),
     GraphDriver: { Name: 'overlay2', Data: { UpperDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper'), WorkDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'work') } },
     Mounts: rec.Mounts.map((m) => ({
       Type: m.Type, ...(m.Type === 'volume' ? { Name: m.Name } : {}), Source: m.Source, Destination: m.Destination,

@@ -11,6 +11,7 @@ import {
   checkUlimitName, mergeEnv, parseBytes, parseCpus, parseDevice, parseDuration, parseEnvArgs, parseIntFlag, parseLabels,
   parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
 } from './parseFlags.js';
+import { resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
 import { parseUsernsMode } from './userns.js';
@@ -146,6 +147,7 @@ function hostConfig(f: RunFlags): HostConfig {
     Sysctls: Object.keys(sysctls).length ? sysctls : null,
     OomScoreAdj: f.oomScoreAdj ? parseIntFlag(f.oomScoreAdj, '--oom-score-adj', -1000, 1000) : 0,
     CgroupParent: f.cgroupParent ?? '',
+    ...resourceHostConfig(f),
   };
 }
 

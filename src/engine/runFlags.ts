@@ -1,5 +1,7 @@
+import type { ResourceFlagValues } from './resourceFlags.js';
+
 /** The `run`/`create` flags as commander hands them over (camelCase, strings and lists). */
-export interface RunFlags {
+export interface RunFlags extends ResourceFlagValues {
   detach?: boolean;
   interactive?: boolean;
   tty?: boolean;

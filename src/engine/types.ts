@@ -23,6 +23,7 @@ export interface RestartPolicy { Name: '' | 'no' | 'always' | 'unless-stopped' |
 
 export interface DeviceMapping { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }
 export interface ThrottleDevice { Path: string; Rate: number }
+export interface WeightDevice { Path: string; Weight: number }
 export interface Ulimit { Name: string; Soft: number; Hard: number }
 
 export interface HostConfig {
@@ -51,6 +52,13 @@ export interface HostConfig {
   Devices: DeviceMapping[];
   BlkioDeviceReadBps: ThrottleDevice[] | null;
   BlkioDeviceWriteBps: ThrottleDevice[] | null;
+  /** --blkio-weight, --blkio-weight-device, --device-*-iops, --memory-swappiness, --oom-kill-disable (engine/resourceFlags.ts); absent in older records. */
+  BlkioWeight?: number;
+  BlkioWeightDevice?: WeightDevice[] | null;
+  BlkioDeviceReadIOps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean;
   Ulimits: Ulimit[] | null;
   Sysctls: Record<string, string> | null;
   OomScoreAdj: number;

@@ -5,11 +5,12 @@ import { cgroupLayout } from '../runtime/createContainer.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { parseBytes, parseCpus, parseIntFlag, parseRestart, parseSwap } from './parseFlags.js';
+import { parseBlkioWeight } from './resourceFlags.js';
 import type { HostConfig } from './types.js';
 
 export interface UpdateFlags {
   memory?: string; memorySwap?: string; memoryReservation?: string; cpus?: string; cpuShares?: string;
-  cpuQuota?: string; cpuPeriod?: string; cpusetCpus?: string; pidsLimit?: string; restart?: string;
+  cpuQuota?: string; cpuPeriod?: string; cpusetCpus?: string; pidsLimit?: string; restart?: string; blkioWeight?: string;
 }
 
 /** The OCI resources for the changed fields only. Pure. */
@@ -46,6 +47,10 @@ export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, 
   if (f.pidsLimit !== undefined) {
     hc.PidsLimit = parseIntFlag(f.pidsLimit, '--pids-limit');
     r.pids = { limit: hc.PidsLimit <= 0 ? -1 : hc.PidsLimit };
+  }
+  if (f.blkioWeight !== undefined) {
+    const weight = parseBlkioWeight(f.blkioWeight); // 0 leaves it as it is, as Docker's update
+    if (weight) r.blockIO = { weight: (hc.BlkioWeight = weight) };
   }
   if (f.restart !== undefined) {
     if (hc.AutoRemove && f.restart !== 'no') throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');

@@ -24,6 +24,11 @@ export function addRunFlags(c: Command): Command {
     .option('--device <list>', 'Add a host device to the container', collect, [])
     .option('--device-read-bps <list>', 'Limit read rate (bytes per second) from a device', collect, [])
     .option('--device-write-bps <list>', 'Limit write rate (bytes per second) to a device', collect, [])
+    .option('--device-read-iops <list>', 'Limit read rate (IO per second) from a device', collect, [])
+    .option('--device-write-iops <list>', 'Limit write rate (IO per second) to a device', collect, [])
+    .option('--blkio-weight-device <list>', 'Block IO weight (relative device weight)', collect, [])
+    .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100) (default -1)')
+    .option('--oom-kill-disable', 'Disable OOM Killer')
     .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
     .option('--sysctl <map>', 'Sysctl options', collect, [])
     .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
@@ -72,5 +77,6 @@ export function addResourceFlags(c: Command): Command {
     .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota')
     .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period')
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)');
+    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)');
 }

