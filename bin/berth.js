@@ -1,4 +1,80 @@
-// `node bin/berth.js ARGS` is the same as `bin/berth ARGS` (tests and the monitor's
-// on-exit commands call it this way).
+// berth's CLI in Node: `node bin/berth.js [--] ARGS` (bin/berth runs it through berth-launch).
+// Start-up is most of a short command's time, so the CLI is one CommonJS bundle
+// (dist/cli/berth.cjs, made by esbuild) compiled through V8's code cache: the first run of
+// a verb saves the compiled code next to the bundle (dist/cli/cache/), later runs skip the
+// parsing and compiling. After a bare `tsc` (dist newer than the bundle) the unbundled
+// output (dist/src) is used instead, so development never runs a stale bundle.
 'use strict';
-require('./berth');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const dist = path.join(__dirname, '..', 'dist');
+const bundle = path.join(dist, 'cli', 'berth.cjs');
+const args = process.argv.slice(2);
+if (args[0] === '--') args.shift();
+
+function stat(p) {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first word that is not an option: which verb's compiled code to cache. */
+function verbOf(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--root') i++;
+    else if (!argv[i].startsWith('-')) return /^[a-z]{1,20}$/.test(argv[i]) ? argv[i] : 'other';
+  }
+  return 'help';
+}
+
+/**
+ * Load the bundle with V8's code cache. V8 checks a cache against the source's length only,
+ * so the cache's name carries the bundle's size and mtime: a rebuilt bundle never meets an
+ * old cache. A missing or rejected cache is written after the command ran (so it holds the
+ * functions that command compiled); failures to write it are ignored (read-only install).
+ */
+function loadBundle(st) {
+  const vm = require('node:vm');
+  const dir = path.join(dist, 'cli', 'cache');
+  const cacheFile = path.join(dir, `${st.size}-${Math.floor(st.mtimeMs)}-${verbOf(args)}.cache`);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {}
+  const source = fs.readFileSync(bundle, 'utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        const data = script.createCachedData();
+        fs.mkdirSync(dir, { recursive: true });
+        const prefix = `${st.size}-${Math.floor(st.mtimeMs)}-`;
+        for (const f of fs.readdirSync(dir)) if (!f.startsWith(prefix)) fs.rmSync(path.join(dir, f), { force: true });
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, data);
+        fs.renameSync(tmp, cacheFile);
+      } catch {}
+    });
+  }
+  const mod = { exports: {} };
+  script.runInThisContext()(mod.exports, require, mod, bundle, path.dirname(bundle));
+  return mod.exports;
+}
+
+const st = stat(bundle);
+const built = stat(path.join(dist, '.tsbuildinfo'));
+const useBundle = st && (!built || st.mtimeMs >= built.mtimeMs);
+// What the accelerator compares before each command: a rebuilt CLI makes it step down.
+const stamp = () => {
+  const s = stat(useBundle ? bundle : path.join(dist, '.tsbuildinfo'));
+  return s ? `${s.size}-${s.mtimeMs}` : 'gone';
+};
+const cli = useBundle ? Promise.resolve(loadBundle(st)) : import('../dist/src/cli/main.js');
+cli.then((m) => (args[0] === '--accel-worker' ? m.accelerator(stamp) : m.main(args)));

@@ -42,4 +42,11 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     process.exitCode = reportError(e, argv.includes('--debug') || argv.includes('-D'));
   }
+  if (process.env.BERTH_LAUNCHER === 'none') (await import('./accelerator/start.js')).startAcceleratorIfWanted();
+}
+
+/** `node bin/berth.js --accel-worker`: serve commands for berth-launch (src/cli/accelerator/worker.ts). */
+export async function accelerator(stamp: () => string): Promise<void> {
+  const { serveAccelerator, acceleratorSocket } = await import('./accelerator/worker.js');
+  await serveAccelerator({ socketPath: acceleratorSocket(), run: main, stamp });
 }
