@@ -36,7 +36,10 @@ int status_code(int status)
 	return status_code_of(status);
 }
 
-/* temp + fsync + rename: readers never see half a file. */
+/*
+ * temp + rename: readers never see half a file. No fsync: the runtime state directory
+ * describes live processes, which a power loss ends anyway (runc keeps it on tmpfs).
+ */
 int write_state_file(const char *dir, const char *name, const char *content)
 {
 	char path[4200], tmp[4200];
@@ -45,7 +48,6 @@ int write_state_file(const char *dir, const char *name, const char *content)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) return -errno;
 	write_all(fd, content, strlen(content));
-	fsync(fd);
 	close(fd);
 	return rename(tmp, path) < 0 ? -errno : 0;
 }

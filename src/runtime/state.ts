@@ -80,8 +80,9 @@ export class StateDir {
     }
   }
 
+  /** Not fsynced: it describes a live process (runc keeps its state on tmpfs). */
   write(s: StoredState): void {
-    writeJsonAtomic(this.stateFile, s);
+    writeJsonAtomic(this.stateFile, s, false);
   }
 
   init(): InitRecord | undefined {

@@ -3,15 +3,16 @@ import path from 'node:path';
 
 /**
  * Write a file so readers never see a half-written one: temp file in the same
- * directory, fsync, rename over, fsync the directory.
+ * directory, fsync, rename over, fsync the directory. `durable: false` skips the fsyncs:
+ * for state that describes live processes only (a power loss ends those anyway).
  */
-export function atomicWriteFileSync(file: string, data: string | Uint8Array, mode = 0o644): void {
+export function atomicWriteFileSync(file: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const fd = fs.openSync(tmp, 'w', mode);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -21,7 +22,7 @@ export function atomicWriteFileSync(file: string, data: string | Uint8Array, mod
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
 export function fsyncDir(dir: string): void {
@@ -36,8 +37,8 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  atomicWriteFileSync(file, JSON.stringify(value, null, 2) + '\n');
+export function writeJsonAtomic(file: string, value: unknown, durable = true): void {
+  atomicWriteFileSync(file, JSON.stringify(value, null, 2) + '\n', 0o644, durable);
 }
 
 export function readJson<T>(file: string): T {
