@@ -2,7 +2,8 @@
  * `cp` between a container and the host. Inside the container, paths are resolved
  * component by component with symlinks confined to the container's root (running:
  * /proc/PID/root; stopped: the snapshot's upper dir over its layers). Paths under a
- * bind mount or volume go to its source. Owners, modes and symlinks are kept.
+ * bind mount or volume go to its source. Modes and symlinks are kept; owners follow
+ * Docker's rules (./copyOwners.ts), through the mapping of a --userns container.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,12 +11,14 @@ import { invalidArgument, notFound } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
-import { copyLayeredDir, copyTree, layeredStat } from './imageFiles.js';
+import { copyLayeredDir, copyTree, layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
+import { ownersIn, ownersOut, reown, type CopyOptions, type Mappings, type Owner } from './copyOwners.js';
 import { snapshotDirs } from './startContainer.js';
 import type { ContainerRecord } from './types.js';
+import { readUsernsConfig, usernsModeOf } from './usernsSetup.js';
 
-/** `root` + `p` with every symlink resolved inside `root`; the last component is not followed. */
-export function resolveInRoot(root: string, p: string, followLast = false): string {
+/** `p` (relative to a root) with every symlink resolved inside that root, through `lstat`/`readlink`; the last component is followed only with `followLast`. */
+function resolveRel(p: string, followLast: boolean, lstat: (rel: string) => fs.Stats | undefined, readlink: (rel: string) => string): string {
   let todo = p.split('/').filter(Boolean);
   const done: string[] = [];
   for (let links = 0; todo.length;) {
@@ -25,21 +28,36 @@ export function resolveInRoot(root: string, p: string, followLast = false): stri
       done.pop();
       continue;
     }
-    const cur = path.join(root, ...done, c);
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(cur);
-    } catch { /* missing: the rest is taken literally */ }
-    if (st?.isSymbolicLink() && (todo.length > 0 || followLast)) {
+    const cur = [...done, c].join('/');
+    if (lstat(cur)?.isSymbolicLink() && (todo.length > 0 || followLast)) {
       if (++links > 40) throw invalidArgument(`too many levels of symbolic links: ${p}`);
-      const target = fs.readlinkSync(cur);
+      const target = readlink(cur);
       if (target.startsWith('/')) done.length = 0;
       todo = [...target.split('/').filter(Boolean), ...todo];
       continue;
     }
     done.push(c);
   }
-  return path.join(root, ...done);
+  return done.join('/');
+}
+
+function lstatOrUndef(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `root` + `p` with every symlink resolved inside `root`; the last component is not followed unless asked. */
+export function resolveInRoot(root: string, p: string, followLast = false): string {
+  return path.join(root, resolveRel(p, followLast, (r) => lstatOrUndef(path.join(root, r)), (r) => fs.readlinkSync(path.join(root, r))));
+}
+
+/** The same over a stopped container's layers (top first): symlinks read from the layer that shows them. */
+function resolveLayered(dirs: string[], p: string, followLast: boolean): string {
+  const top = (r: string) => dirs.find((d) => lstatOrUndef(path.join(d, r)))!;
+  return resolveRel(p, followLast, (r) => layeredStat(dirs, r), (r) => fs.readlinkSync(path.join(top(r), r)));
 }
 
 /** The mount (bind or volume) a container path falls under, and the path inside its source. */
@@ -82,41 +100,69 @@ function target(dest: string, name: string, srcIsDir: boolean): string {
   return dest;
 }
 
-export function copyFromContainer(store: ContainerStore, ref: string, src: string, dest: string): void {
+/** The id mappings of a --userns container that has started once (its files carry shifted ids), else undefined. */
+export function usernsMappings(store: ContainerStore, rec: ContainerRecord): Mappings | undefined {
+  return usernsModeOf(rec) === 'host' ? undefined : readUsernsConfig(store, rec.Id);
+}
+
+function caller(): Owner {
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+}
+
+export function copyFromContainer(store: ContainerStore, ref: string, src: string, dest: string, opts: CopyOptions = {}): void {
   const rec = store.find(ref);
   const st = liveState(store, rec);
   const name = path.basename(path.posix.normalize(`/${src}`)) || '/';
+  const follow = !!opts.followLink || src.endsWith('/');
+  const owners = ownersOut(opts, usernsMappings(store, rec), caller());
   const mnt = mountFor(rec, src);
   if (mnt || st.Running) {
     const root = mnt ? mnt.source : `/proc/${st.Pid}/root`;
-    const from = resolveInRoot(root, mnt ? mnt.rest : src, src.endsWith('/'));
+    const from = resolveInRoot(root, mnt ? mnt.rest : src, follow);
     if (!fs.existsSync(from) && !isLink(from)) throw notFound(`Could not find the file ${src} in container ${ref}`);
-    copyEntry(from, target(dest, name, fs.lstatSync(from).isDirectory()));
+    const to = target(dest, name, fs.lstatSync(from).isDirectory());
+    copyEntry(from, to);
+    reown(to, owners);
     return;
   }
   const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
-  const s = layeredStat(dirs, src);
+  const rel = resolveLayered(dirs, src, follow);
+  const s = layeredStat(dirs, rel);
   if (!s) throw notFound(`Could not find the file ${src} in container ${ref}`);
   const to = target(dest, name, s.isDirectory());
   if (s.isDirectory()) {
     fs.mkdirSync(to, { recursive: true });
-    copyLayeredDir(dirs, src, to);
+    copyLayeredDir(dirs, rel, to);
   } else {
-    const top = dirs.find((d) => fs.existsSync(path.join(d, src)) || isLink(path.join(d, src)))!;
-    copyEntry(path.join(top, src), to);
+    const top = dirs.find((d) => lstatOrUndef(path.join(d, rel)))!;
+    copyEntry(path.join(top, rel), to);
   }
+  reown(to, owners);
 }
 
-export function copyToContainer(store: ContainerStore, ref: string, src: string, dest: string): void {
+/** The container's configured user (-u / the image's USER) as numbers, when it has one. */
+function configuredUser(store: ContainerStore, rec: ContainerRecord): Owner | undefined {
+  if (!rec.Config.User) return undefined;
+  if (rec.ProcessUser) return rec.ProcessUser;
+  const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
+  const u = resolveUser(rec.Config.User, readLayeredFile(dirs, 'etc/passwd'), readLayeredFile(dirs, 'etc/group'));
+  if ('error' in u) throw invalidArgument(u.error);
+  return u;
+}
+
+export function copyToContainer(store: ContainerStore, ref: string, src: string, dest: string, opts: CopyOptions = {}): void {
   const rec = store.find(ref);
-  if (!fs.existsSync(src) && !isLink(src)) throw notFound(`could not find the file ${src}`);
+  if (!fs.existsSync(src) && !isLink(src)) throw notFound(`lstat ${src}: no such file or directory`);
+  const from = opts.followLink ? fs.realpathSync(src) : src;
+  const owners = ownersIn(opts, opts.archive ? configuredUser(store, rec) : undefined, usernsMappings(store, rec));
   const st = liveState(store, rec);
   const mnt = mountFor(rec, dest);
   const root = mnt ? mnt.source : st.Running ? `/proc/${st.Pid}/root` : snapshotDirs(new ImageStore(store.root), rec.SnapshotKey)[0];
   const inRoot = resolveInRoot(root, mnt ? mnt.rest : dest, true);
   if (!st.Running && !mnt) fs.mkdirSync(path.dirname(inRoot), { recursive: true });
-  const srcStat = fs.lstatSync(src);
-  copyEntry(src, target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), srcStat.isDirectory()));
+  const to = target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), fs.lstatSync(from).isDirectory());
+  copyEntry(from, to);
+  reown(to, owners);
 }
 
 function isLink(p: string): boolean {

@@ -6,15 +6,17 @@ import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { copyFromContainer, copyToContainer } from './copyFiles.js';
+import type { CopyOptions } from './copyOwners.js';
 
 function scratch(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cp-'));
 }
 
-export async function copyFromContainerTar(store: ContainerStore, ref: string, src: string, out: NodeJS.WritableStream): Promise<void> {
+/** The tar carries the owners the container sees (Docker's archive API), -a or not. */
+export async function copyFromContainerTar(store: ContainerStore, ref: string, src: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<void> {
   const tmp = scratch();
   try {
-    copyFromContainer(store, ref, src, tmp + '/');
+    copyFromContainer(store, ref, src, tmp + '/', { ...opts, archive: true });
     const { TarWriter } = await import('../image/tar/TarWriter.js');
     const { upperToTar } = await import('../image/treeToTar.js');
     const w = new TarWriter(out as never);
@@ -25,7 +27,8 @@ export async function copyFromContainerTar(store: ContainerStore, ref: string, s
   }
 }
 
-export async function copyToContainerTar(store: ContainerStore, ref: string, input: NodeJS.ReadableStream, dest: string): Promise<void> {
+/** The entries keep the tar's owners (the container's ids); -a gives them to the container's user. */
+export async function copyToContainerTar(store: ContainerStore, ref: string, input: NodeJS.ReadableStream, dest: string, opts: CopyOptions = {}): Promise<void> {
   const tmp = scratch();
   try {
     const file = path.join(tmp, 'in.tar');
@@ -37,7 +40,7 @@ export async function copyToContainerTar(store: ContainerStore, ref: string, inp
     const d = dest.endsWith('/') ? dest : `${dest}/`;
     const names = fs.readdirSync(tree);
     if (!names.length) throw invalidArgument('cp: the tar stream is empty');
-    for (const n of names) copyToContainer(store, ref, path.join(tree, n), d);
+    for (const n of names) copyToContainer(store, ref, path.join(tree, n), d, { archive: opts.archive });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

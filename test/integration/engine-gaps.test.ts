@@ -7,7 +7,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRoot, requiresRoot } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { berthBin, isRoot, requiresRoot } from '../helpers.js';
 import { Engine } from './engineHarness.js';
 
 /** A block device to throttle: a disk if there is one, else loop0. */
@@ -20,6 +21,18 @@ function blockDevice(): { path: string; num: string } {
     } catch { /* no node */ }
   }
   throw new Error('no block device node under /dev');
+}
+
+/** A berth command's raw stdout (a tar stream), failing on a non-zero exit. */
+function berthBuffer(e: Engine, args: string[], input?: Buffer): Buffer {
+  const r = spawnSync(process.execPath, [berthBin, '--root', e.root, ...args], { input, maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `tar -tvn`-like listing: numeric owners. */
+function tarListing(tar: Buffer): string {
+  return spawnSync('tar', ['-tvf', '-', '--numeric-owner'], { input: tar, encoding: 'utf8' }).stdout;
 }
 
 function cgroupFile(ctrl: string, id: string, file: string): string {
@@ -37,20 +50,20 @@ describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
 
   test('--device-read/write-iops, --memory-swappiness, --oom-kill-disable, --blkio-weight reach the cgroup and inspect', { skip: v1 ? false : 'needs cgroup v1 memory and blkio' }, () => {
     const dev = blockDevice();
-    const r = e.run(['run', '-d', '--name', 'tun', '--network', 'none', '-m', '64m', '--device-read-iops', `${dev.path}:123`, '--device-write-iops', `${dev.path}:45`,
+    const r = e.run(['run', '-d', '--name', 'tun', '--network', 'none', '-m', '64m', '--device-read-iops', `${dev.path}:12345`, '--device-write-iops', `${dev.path}:4567`,
       '--memory-swappiness', '7', '--oom-kill-disable', '--blkio-weight', '300', 'busybox', 'sleep', '1000']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', 'no warning with a memory limit on a host that supports all of them');
     const id = r.stdout.trim();
-    assert.equal(cgroupFile('blkio', id, 'blkio.throttle.read_iops_device').trim(), `${dev.num} 123`);
-    assert.equal(cgroupFile('blkio', id, 'blkio.throttle.write_iops_device').trim(), `${dev.num} 45`);
+    assert.equal(cgroupFile('blkio', id, 'blkio.throttle.read_iops_device').trim(), `${dev.num} 12345`);
+    assert.equal(cgroupFile('blkio', id, 'blkio.throttle.write_iops_device').trim(), `${dev.num} 4567`);
     assert.equal(cgroupFile('memory', id, 'memory.swappiness').trim(), '7');
     assert.match(cgroupFile('memory', id, 'memory.oom_control'), /^oom_kill_disable 1$/m);
     const weightFile = ['blkio.weight', 'blkio.bfq.weight'].find((f) => fs.existsSync(path.join('/sys/fs/cgroup/blkio/berth', id, f)));
     if (weightFile) assert.match(cgroupFile('blkio', id, weightFile), /(^|\s)300\s*$/);
     const hc = e.inspect('tun').HostConfig;
-    assert.deepEqual(hc.BlkioDeviceReadIOps, [{ Path: dev.path, Rate: 123 }]);
-    assert.deepEqual(hc.BlkioDeviceWriteIOps, [{ Path: dev.path, Rate: 45 }]);
+    assert.deepEqual(hc.BlkioDeviceReadIOps, [{ Path: dev.path, Rate: 12345 }]);
+    assert.deepEqual(hc.BlkioDeviceWriteIOps, [{ Path: dev.path, Rate: 4567 }]);
     assert.equal(hc.MemorySwappiness, 7);
     assert.equal(hc.OomKillDisable, true);
     assert.equal(hc.BlkioWeight, weightFile ? 300 : 0);
@@ -59,9 +72,9 @@ describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
       assert.match(cgroupFile('blkio', id, weightFile), /(^|\s)700\s*$/);
       assert.equal(e.inspect('tun').HostConfig.BlkioWeight, 700);
     }
-    e.ok(['update', '--cpu-period', '50000', '--cpu-quota', '25000', 'tun']);
+    e.ok(['update', '--cpu-period', '50000', '--cpu-quota', '150000', 'tun']);
     assert.equal(cgroupFile('cpu', id, 'cpu.cfs_period_us').trim(), '50000');
-    assert.equal(cgroupFile('cpu', id, 'cpu.cfs_quota_us').trim(), '25000');
+    assert.equal(cgroupFile('cpu', id, 'cpu.cfs_quota_us').trim(), '150000');
     e.ok(['rm', '-f', 'tun']);
   });
 
@@ -92,5 +105,70 @@ describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
       assert.match(r.stderr, msg);
     }
     assert.equal(e.containerDirs().length, before);
+  });
+});
+
+describe('engine gaps: cp -a / -L', requiresRoot, () => {
+  const e = new Engine('berth-gaps-cp-');
+  const dir = fs.mkdtempSync('/tmp/berth-gaps-cp-');
+  before(async () => {
+    await e.init();
+  });
+  after(() => {
+    e.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const owner = (p: string) => `${fs.lstatSync(p).uid}:${fs.lstatSync(p).gid}`;
+
+  test('into a container the source owners stay; -a gives them to the container user; out of it the caller owns them unless -a', () => {
+    const f = path.join(dir, 'f');
+    fs.writeFileSync(f, 'data');
+    fs.chownSync(f, 1234, 5678);
+    e.ok(['run', '-d', '--name', 'cpa', '--network', 'none', 'busybox', 'sleep', '1000']);
+    e.ok(['run', '-d', '--name', 'cpu', '--network', 'none', '-u', '1000:1000', 'busybox', 'sleep', '1000']);
+    e.ok(['cp', f, 'cpa:/tmp/plain']);
+    e.ok(['cp', '-a', f, 'cpa:/tmp/arch']);
+    e.ok(['cp', f, 'cpu:/tmp/plain']);
+    e.ok(['cp', '-a', f, 'cpu:/tmp/arch']);
+    assert.equal(e.ok(['exec', 'cpa', 'stat', '-c', '%u:%g', '/tmp/plain', '/tmp/arch']), '1234:5678\n1234:5678');
+    assert.equal(e.ok(['exec', 'cpu', 'stat', '-c', '%u:%g', '/tmp/plain', '/tmp/arch']), '1234:5678\n1000:1000');
+    e.ok(['exec', 'cpa', 'sh', '-c', 'mkdir /tmp/d && touch /tmp/d/o && chown -R 42:43 /tmp/d']);
+    e.ok(['cp', 'cpa:/tmp/d', path.join(dir, 'o1')]);
+    e.ok(['cp', '-a', 'cpa:/tmp/d', path.join(dir, 'o2')]);
+    assert.deepEqual([owner(path.join(dir, 'o1')), owner(path.join(dir, 'o1', 'o'))], ['0:0', '0:0']);
+    assert.deepEqual([owner(path.join(dir, 'o2')), owner(path.join(dir, 'o2', 'o'))], ['42:43', '42:43']);
+    // the tar stream carries the container's owners, -a or not
+    const tar = berthBuffer(e, ['cp', 'cpa:/tmp/d', '-']);
+    assert.match(tarListing(tar), /^-\S+ 42\/43 .* d\/o$/m);
+  });
+
+  test('-L copies what a symlink SRC_PATH points to, under the link name (running and stopped)', () => {
+    const link = path.join(dir, 'link');
+    fs.writeFileSync(path.join(dir, 'target'), 'pointed-to\n');
+    fs.symlinkSync('target', link);
+    e.ok(['cp', link, 'cpa:/tmp/']);
+    e.ok(['cp', '-L', link, 'cpa:/tmp/followed']);
+    assert.equal(e.ok(['exec', 'cpa', 'sh', '-c', 'readlink /tmp/link; cat /tmp/followed; test -L /tmp/followed || echo regular']), 'target\npointed-to\nregular');
+    e.ok(['exec', 'cpa', 'ln', '-s', '/etc/passwd', '/tmp/pl']);
+    e.ok(['cp', 'cpa:/tmp/pl', path.join(dir, 'pl1')]);
+    e.ok(['cp', '-L', 'cpa:/tmp/pl', path.join(dir, 'pl2')]);
+    assert.equal(fs.readlinkSync(path.join(dir, 'pl1')), '/etc/passwd');
+    assert.match(fs.readFileSync(path.join(dir, 'pl2'), 'utf8'), /^root:x:0:0:/);
+    e.ok(['stop', '-t', '0', 'cpa']);
+    e.ok(['cp', '-L', 'cpa:/tmp/pl', path.join(dir, 'pl3')]);
+    assert.ok(fs.lstatSync(path.join(dir, 'pl3')).isFile());
+    assert.match(fs.readFileSync(path.join(dir, 'pl3'), 'utf8'), /^root:x:0:0:/);
+  });
+
+  test('between two containers, or two local paths: Docker\'s refusals, exit 1', () => {
+    const r = e.run(['cp', 'cpa:/etc/passwd', 'cpu:/tmp/']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'berth: copying between containers is not supported\n');
+    const l = e.run(['cp', '/etc/passwd', path.join(dir, 'x')]);
+    assert.equal(l.code, 1);
+    assert.equal(l.stderr, 'berth: must specify at least one container source\n');
+    const m = e.run(['cp', path.join(dir, 'no-such'), 'cpa:/tmp/']);
+    assert.equal(m.code, 1);
+    assert.equal(m.stderr, `berth: lstat ${path.join(dir, 'no-such')}: no such file or directory\n`);
   });
 });

@@ -98,10 +98,10 @@ describe('engine: inspection and maintenance verbs', requiresRoot, () => {
         assert.equal(fs.statSync(path.join(d, 'sub')).uid, 1000);
         assert.equal(fs.statSync(path.join(d, 'sub')).mode & 0o777, 0o700);
       };
-      e.ok(['cp', 'cp1:/tmp/tree', path.join(dir, 'out1')]);
+      e.ok(['cp', '-a', 'cp1:/tmp/tree', path.join(dir, 'out1')]); // -a: the owners the container sees (else the caller's)
       check(path.join(dir, 'out1'));
       e.ok(['stop', '-t', '0', 'cp1']);
-      e.ok(['cp', 'cp1:/tmp/tree', path.join(dir, 'out2')]);
+      e.ok(['cp', '-a', 'cp1:/tmp/tree', path.join(dir, 'out2')]);
       check(path.join(dir, 'out2'));
       e.ok(['cp', path.join(tree, 'f'), 'cp1:/root/copied']);
       e.ok(['start', 'cp1']);

@@ -1,35 +1,47 @@
 import type { Command } from 'commander';
 import { exit1, storeOf } from './common.js';
 
-/** `cp CONTAINER:SRC DEST` and `cp SRC CONTAINER:DEST` (`-`: a tar stream on stdout / from stdin). */
+/** Docker's splitCpArg: `CONTAINER:PATH`, unless the argument is an absolute or explicitly relative local path. */
+export function splitCpArg(s: string): { container: string; path: string } | undefined {
+  if (s.startsWith('/')) return undefined;
+  const i = s.indexOf(':');
+  if (i < 0 || s.startsWith('.')) return undefined;
+  return { container: s.slice(0, i), path: s.slice(i + 1) };
+}
+
+/** `cp [-a] [-L] CONTAINER:SRC DEST|-` and `cp [-a] [-L] SRC|- CONTAINER:DEST`. */
 export function addCpCommand(parent: Command): Command {
   return parent.command('cp').description('Copy files/folders between a container and the local filesystem')
     .argument('<src>')
     .argument('<dest>')
     .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
     .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
-    .action(exit1(async (src: string, dest: string, _o: unknown, cmd: Command) => {
+    .action(exit1(async (src: string, dest: string, o: { archive?: boolean; followLink?: boolean }, cmd: Command) => {
       const { invalidArgument } = await import('../../errors.js');
-      const split = (s: string) => {
-        const i = s.indexOf(':');
-        return i > 0 && !s.startsWith('/') && !s.startsWith('.') ? [s.slice(0, i), s.slice(i + 1)] as const : undefined;
-      };
-      const from = split(src);
-      const to = split(dest);
-      if ((from && to) || (!from && !to && src !== '-')) throw invalidArgument('copying between containers or between local paths is not supported: one side must be CONTAINER:PATH');
+      if (src === '') throw invalidArgument('source can not be empty');
+      if (dest === '') throw invalidArgument('destination can not be empty');
+      const from = splitCpArg(src);
+      const to = splitCpArg(dest);
+      if (from && to) throw invalidArgument('copying between containers is not supported');
+      if (!from && !to) throw invalidArgument('must specify at least one container source');
+      const opts = { archive: !!o.archive, followLink: !!o.followLink };
       const store = await storeOf(cmd);
-      if (dest === '-' && from) {
-        const { copyFromContainerTar } = await import('../../engine/copyTar.js');
-        await copyFromContainerTar(store, from[0], from[1] || '/', process.stdout);
+      if (from) {
+        if (dest === '-') {
+          const { copyFromContainerTar } = await import('../../engine/copyTar.js');
+          await copyFromContainerTar(store, from.container, from.path || '/', process.stdout, opts);
+          return;
+        }
+        const { copyFromContainer } = await import('../../engine/copyFiles.js');
+        copyFromContainer(store, from.container, from.path || '/', dest, opts);
         return;
       }
-      if (src === '-' && to) {
+      if (src === '-') {
         const { copyToContainerTar } = await import('../../engine/copyTar.js');
-        await copyToContainerTar(store, to[0], process.stdin, to[1] || '/');
+        await copyToContainerTar(store, to!.container, process.stdin, to!.path || '/', opts);
         return;
       }
-      const { copyFromContainer, copyToContainer } = await import('../../engine/copyFiles.js');
-      if (from) copyFromContainer(store, from[0], from[1] || '/', dest);
-      else copyToContainer(store, to![0], src, to![1] || '/');
+      const { copyToContainer } = await import('../../engine/copyFiles.js');
+      copyToContainer(store, to!.container, src, to!.path || '/', opts);
     }));
 }
