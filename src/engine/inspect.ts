@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState } from './containerState.js';
-import { netnsFile, readNetworkSettings } from './network.js';
+import { netnsFile, networksOf, readNetworkSettings } from './network.js';
 import { withResourceDefaults } from './resourceFlags.js';
 import type { ContainerRecord } from './types.js';
 
@@ -62,10 +62,11 @@ function oomRecorded(rec: ContainerRecord): boolean {
 
 function networkSettings(store: ContainerStore, rec: ContainerRecord, sandbox: string): Record<string, unknown> {
   const n = readNetworkSettings(store, rec.Id);
-  const first = n ? Object.values(n.Networks)[0] : undefined;
+  const networks = networksOf(store, rec); // live endpoints: connect/disconnect show at once
+  const first = Object.values(networks)[0];
   return {
     Bridge: '', SandboxID: '', SandboxKey: sandbox, Ports: n?.Ports ?? {},
     IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', MacAddress: first?.MacAddress ?? '',
-    Networks: n?.Networks ?? (rec.HostConfig.NetworkMode === 'none' || rec.HostConfig.NetworkMode === 'host' ? { [rec.HostConfig.NetworkMode]: {} } : {}),
+    Networks: Object.keys(networks).length ? networks : (rec.HostConfig.NetworkMode === 'none' || rec.HostConfig.NetworkMode === 'host' ? { [rec.HostConfig.NetworkMode]: {} } : {}),
   };
 }

@@ -13,6 +13,7 @@ import {
 } from './parseFlags.js';
 import { resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
+import { parseExtraHost } from '../network/etcFiles.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
 import { parseUsernsMode } from './userns.js';
 
@@ -126,6 +127,7 @@ function hostConfig(f: RunFlags): HostConfig {
     CapDrop: f.capDrop.length ? [...f.capDrop] : null,
     SecurityOpt: f.securityOpt.length ? [...f.securityOpt] : null,
     NetworkMode: network,
+    ExtraHosts: f.addHost?.length ? f.addHost.map(checkedExtraHost) : null,
     PortBindings: {},
     RestartPolicy: restart,
     Init: f.init ? true : null,
@@ -149,6 +151,11 @@ function hostConfig(f: RunFlags): HostConfig {
     CgroupParent: f.cgroupParent ?? '',
     ...resourceHostConfig(f),
   };
+}
+
+function checkedExtraHost(h: string): string {
+  parseExtraHost(h);
+  return h;
 }
 
 function mountPoints(f: RunFlags, img: ContainerConfig): MountPoint[] {

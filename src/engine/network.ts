@@ -15,6 +15,7 @@ import { failedPrecondition, invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord } from './types.js';
+import type { NetworkState } from '../network/types.js';
 
 export type NetMode = 'none' | 'host' | 'network' | 'container';
 
@@ -65,6 +66,61 @@ export function readNetworkSettings(store: ContainerStore, id: string): NetworkS
   } catch {
     return undefined;
   }
+}
+
+/** The networks' state files (`<root>/networks/*.json`), read directly: inspect stays synchronous and light. */
+function networkStates(root: string): NetworkState[] {
+  const dir = path.join(root, 'networks');
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+  const out: NetworkState[] = [];
+  for (const n of names) {
+    try {
+      out.push(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as NetworkState);
+    } catch { /* being replaced or removed */ }
+  }
+  return out;
+}
+
+/**
+ * inspect's NetworkSettings.Networks, in Docker's shape: every network the container is
+ * configured for (its primary one, then those it was connected to), filled from the live
+ * endpoints (empty addresses while it is not attached), plus any other live endpoint.
+ */
+export function networksOf(store: ContainerStore, rec: ContainerRecord): Record<string, DockerEndpoint> {
+  const nets = networkStates(store.root);
+  const byName = new Map(nets.map((n) => [n.name, n]));
+  const wanted: [string, { Aliases?: string[]; IPv4Address?: string; NetworkID?: string }][] = [];
+  if (netModeOf(rec) === 'network') wanted.push([networkNameOf(rec), { Aliases: rec.NetworkExtras?.Aliases, IPv4Address: rec.NetworkExtras?.IPv4Address }]);
+  for (const [name, c] of Object.entries(rec.ConnectedNetworks ?? {})) wanted.push([name, c]);
+  for (const n of nets) if (n.endpoints[rec.Id] && !wanted.some(([w]) => w === n.name)) wanted.push([n.name, {}]);
+  const out: Record<string, DockerEndpoint> = {};
+  for (const [name, c] of wanted) {
+    const n = byName.get(name);
+    const ep = n?.endpoints[rec.Id];
+    const aliases = ep?.aliases.length ? ep.aliases : c.Aliases?.length ? c.Aliases : undefined;
+    out[name] = {
+      IPAMConfig: c.IPv4Address ? { IPv4Address: c.IPv4Address } : null, Links: null, Aliases: aliases ? [...aliases] : null,
+      MacAddress: ep?.mac ?? '', NetworkID: n?.id ?? c.NetworkID ?? '', EndpointID: ep?.hostIfname ?? '',
+      Gateway: ep && n ? n.gateway : '', IPAddress: ep?.ip ?? '', IPPrefixLen: ep && n ? Number(n.subnet.split('/')[1]) : 0,
+      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null,
+    };
+  }
+  return out;
+}
+
+/** One entry of inspect's NetworkSettings.Networks (Docker's EndpointSettings). */
+export interface DockerEndpoint extends EndpointSettings {
+  IPAMConfig: { IPv4Address: string } | null;
+  Links: null;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  DriverOpts: null;
 }
 
 /** Docker's PORTS column: `127.0.0.1:8080->80/tcp, 53/udp`. */
@@ -154,6 +210,27 @@ export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, 
   } finally {
     timing(`network ${networkNameOf(rec)} set up`, t0);
   }
+  if (rec.ConnectedNetworks && Object.keys(rec.ConnectedNetworks).length) {
+    const { attachConnected } = await import('./networkConnect.js');
+    await attachConnected(store, rec, netns ?? `/proc/${pid}/ns/net`);
+  }
+  if (rec.HostConfig.ExtraHosts?.length) await appendExtraHosts(store, rec);
+}
+
+/** `--add-host` lines after the hosts file the network wrote; `host-gateway` is the network's gateway (the default bridge's without one). */
+async function appendExtraHosts(store: ContainerStore, rec: ContainerRecord): Promise<void> {
+  const { NetworkStore } = await import('../network/NetworkStore.js');
+  const { ensureDefaultNetwork } = await import('../network/lifecycle.js');
+  const { extraHostLines, HOST_GATEWAY } = await import('../network/etcFiles.js');
+  const hosts = rec.HostConfig.ExtraHosts ?? [];
+  let gateway: string | undefined;
+  if (hosts.some((h) => h.endsWith(HOST_GATEWAY))) {
+    const own = netModeOf(rec) === 'network' ? new NetworkStore(store.root).find(networkNameOf(rec)) : undefined;
+    gateway = own?.gateway ?? (await ensureDefaultNetwork(store.root)).gateway;
+  }
+  const file = path.join(store.dir(rec.Id), 'hosts');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  writeInPlace(file, text + extraHostLines(hosts, gateway));
 }
 
 /** BERTH_TIMING=1: how long the network steps took (bench/network reads these). */
@@ -208,12 +285,12 @@ function portsOf(rec: ContainerRecord, mapped: { hostIp: string; hostPort: numbe
  * stop/rm: leave every network (port rules, address, DNS records), then drop the persistent
  * netns, which takes the veths with it (no `ip link del` wait). The next start makes a new one.
  */
-export async function disconnectNetwork(store: ContainerStore, rec: ContainerRecord): Promise<void> {
+export async function disconnectNetwork(store: ContainerStore, rec: ContainerRecord, opts: { keepLinks?: boolean } = {}): Promise<void> {
   const file = netnsFile(store, rec.Id);
   const bound = fs.existsSync(file);
   if (netModeOf(rec) !== 'network' && !bound && !fs.existsSync(networkFile(store, rec.Id))) return;
   const net = await import('../network/index.js');
-  await net.disconnectContainer(store.root, rec.Id, { keepLinks: bound }).catch(() => undefined);
+  await net.disconnectContainer(store.root, rec.Id, { keepLinks: opts.keepLinks ?? bound }).catch(() => undefined);
   fs.rmSync(networkFile(store, rec.Id), { force: true });
   if (bound) {
     const { removeNetns } = await import('../sys/netns.js');
@@ -254,6 +331,7 @@ export async function applyNetworkFlags(rec: ContainerRecord, f: RunFlags, root:
   const extras = { Aliases: f.networkAlias?.length ? [...f.networkAlias] : undefined, IPv4Address: f.ip || undefined, Rate: f.networkRate || undefined };
   if (extras.Aliases || extras.IPv4Address || extras.Rate) rec.NetworkExtras = extras;
   await validateNetworkExtras(rec);
+  if (mode === 'container' && rec.HostConfig.ExtraHosts?.length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
   if (mode === 'network' && networkNameOf(rec) !== 'bridge') {
     const { NetworkStore } = await import('../network/NetworkStore.js');
     rec.HostConfig.NetworkMode = new NetworkStore(root).get(networkNameOf(rec)).name;

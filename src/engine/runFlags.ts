@@ -57,6 +57,8 @@ export interface RunFlags extends ResourceFlagValues {
   ip?: string;
   networkRate?: string;
   expose?: string[];
+  /** `--add-host host:ip` (repeatable). */
+  addHost?: string[];
   attach: string[];
   detachKeys?: string;
   /** --userns: host, remap or auto (src/engine/userns.ts). */

@@ -19,6 +19,7 @@ import { liveState } from './containerState.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
 import { layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
 import { networkStarter, prepareNetns } from './network.js';
+import { exitCommand } from './cleanupContainer.js';
 import type { ContainerRecord } from './types.js';
 import { fitEtcFiles, prepareUserns } from './usernsSetup.js';
 
@@ -82,8 +83,9 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
       restart: rp.Name === 'no' || rp.Name === '' ? undefined : { policy: rp.Name, maxRetries: rp.MaximumRetryCount },
       health: await healthFor(rec, cdir, spec, store.runtimeRoot),
       beforeStart: networkStarter(store, rec, netnsPath),
-      // A detached --rm container: the monitor starts `berth rm -f` itself when it ends (no daemon).
-      onExit: opts.removeOnExit ? [process.execPath, path.join(projectDir, 'bin', 'berth.js'), '--root', store.root, 'rm', '-f', rec.Id] : undefined,
+      // A detached --rm container: the monitor starts `berth rm -f` itself when it ends (no daemon);
+      // otherwise `berth container cleanup` releases a bridged container's networks.
+      onExit: exitCommand(store, rec, path.join(projectDir, 'bin', 'berth.js'), !!opts.removeOnExit),
     });
   } catch (e) {
     rec.State = { ...rec.State, Status: rec.State.Status === 'created' ? 'created' : 'exited', Running: false, Error: messageOf(e), ExitCode: exitOf(e) };

@@ -35,6 +35,8 @@ export interface HostConfig {
   CapDrop: string[] | null;
   SecurityOpt: string[] | null;
   NetworkMode: string;
+  /** `--add-host host:ip` as typed (`host-gateway` resolved when /etc/hosts is written). */
+  ExtraHosts?: string[] | null;
   PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
   RestartPolicy: RestartPolicy;
   Init: boolean | null;
@@ -98,6 +100,9 @@ export interface StoredRunState {
   ExitCode?: number;
 }
 
+/** One `network connect` of a container: what the next start asks for again. */
+export interface ConnectedNetwork { NetworkID: string; Aliases?: string[]; IPv4Address?: string }
+
 export interface ContainerRecord {
   Id: string;
   /** `/name`, as Docker. */
@@ -118,6 +123,8 @@ export interface ContainerRecord {
   Publish?: string[];
   /** `--network-alias`, `--ip`, `--network-rate` (applied by the network layer at start). */
   NetworkExtras?: { Aliases?: string[]; IPv4Address?: string; Rate?: string };
+  /** Networks joined with `network connect` besides HostConfig.NetworkMode's, by name; attached again at every start. */
+  ConnectedNetworks?: Record<string, ConnectedNetwork>;
   /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */
   ProcessUser?: { uid: number; gid: number; additionalGids: number[] };
 }

@@ -1,4 +1,6 @@
 /** Content of a container's /etc/hosts, /etc/hostname, /etc/resolv.conf. Pure. */
+import { invalidArgument } from '../errors.js';
+import { isIpv4 } from './subnet.js';
 
 const HOSTS_HEADER = [
   '127.0.0.1\tlocalhost',
@@ -56,4 +58,45 @@ export function resolvConfFile(host: ResolvConf, dnsServer?: string): string {
   if (host.search.length) lines.push(`search ${host.search.join(' ')}`);
   if (host.options.length) lines.push(`options ${host.options.join(' ')}`);
   return lines.join('\n') + '\n';
+}
+
+/** Docker's special `--add-host` address: the gateway of the container's network. */
+export const HOST_GATEWAY = 'host-gateway';
+
+/**
+ * One `--add-host` value, `host:ip` (or `host=ip`), with Docker's checks and wording;
+ * `ip` may be IPv4, IPv6 (brackets allowed) or `host-gateway`.
+ */
+export function parseExtraHost(value: string): { host: string; ip: string } {
+  const bad = (why: string) => invalidArgument(`invalid argument "${value}" for "--add-host" flag: ${why}`);
+  const eq = value.indexOf('=');
+  const sep = eq >= 0 ? eq : value.indexOf(':');
+  const host = sep >= 0 ? value.slice(0, sep) : '';
+  if (sep < 0 || !host) throw bad(`bad format for add-host: "${value}"`);
+  let ip = value.slice(sep + 1);
+  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+  if (ip !== HOST_GATEWAY && !isIpv4(ip) && !isIpv6(ip)) throw bad(`invalid IP address in add-host: "${value.slice(sep + 1)}"`);
+  return { host, ip };
+}
+
+function isIpv6(s: string): boolean {
+  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) return false;
+  const parts = s.split('::');
+  if (parts.length > 2) return false;
+  const groups = parts.flatMap((p) => (p ? p.split(':') : []));
+  const last = groups[groups.length - 1];
+  const v4 = last !== undefined && last.includes('.');
+  if (v4 && !isIpv4(last)) return false;
+  const hex = v4 ? groups.slice(0, -1) : groups;
+  if (!hex.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  const n = hex.length + (v4 ? 2 : 0);
+  return parts.length === 2 ? n < 8 : n === 8;
+}
+
+/** `/etc/hosts` lines for `--add-host` values (validated), `host-gateway` as `gateway`. */
+export function extraHostLines(values: string[], gateway: string | undefined): string {
+  return values.map((v) => {
+    const { host, ip } = parseExtraHost(v);
+    return `${ip === HOST_GATEWAY ? gateway ?? '' : ip}\t${host}\n`;
+  }).filter((l) => !l.startsWith('\t')).join('');
 }

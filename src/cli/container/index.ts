@@ -25,6 +25,7 @@ const VERBS: Record<string, () => Promise<Add>> = {
   attach: async () => (await import('./attach.js')).addAttachCommand,
   cp: async () => (await import('./cp.js')).addCpCommand,
   rm: async () => (await import('./rm.js')).addRmCommand as Add,
+  cleanup: async () => (await import('./cleanup.js')).addCleanupCommand,
 };
 
 /** The verb and, for `container`/`system`, its subcommand (global options skipped). */

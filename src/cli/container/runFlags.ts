@@ -53,6 +53,7 @@ export function addRunFlags(c: Command): Command {
     .option('--network-alias <list>', 'Add network-scoped alias for the container', collect, [])
     .option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
     .option('--network-rate <rate>', 'Limit the network rate (e.g. 10mbit, or egress=10mbit,ingress=1mbit)')
+    .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
     .option('--expose <list>', 'Expose a port or a range of ports', collect, [])
     .option('-p, --publish <list>', "Publish a container's port(s) to the host", collect, [])
     .option('-P, --publish-all', 'Publish all exposed ports to random ports')

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import { globalRoot } from '../globals.js';
-import { describe, failedPrecondition, invalidArgument } from '../../errors.js';
+import { describe, invalidArgument } from '../../errors.js';
+import { exit1 } from '../container/common.js';
 import {
-  NetworkStore, createNetwork, removeNetwork, pruneNetworks, ensureDefaultNetwork, attachContainer, detachContainer,
+  NetworkStore, createNetwork, removeNetwork, pruneNetworks, ensureDefaultNetwork, attachContainer,
 } from '../../network/index.js';
 import { inspectJson, lsTable, parseLabels } from './format.js';
 
@@ -90,40 +91,33 @@ export function registerNetworkCommands(program: Command): void {
     .option('--alias <name>', 'add network-scoped alias for the container', collect, [] as string[])
     .option('--ip <address>', 'IPv4 address')
     .option('--netns <path>', "a network namespace to connect instead of a berth container's (tests, debugging)")
-    .action(async (network: string, container: string, o: { alias: string[]; ip?: string; netns?: string }, cmd: Command) => {
+    .action(exit1(async (network: string, container: string, o: { alias: string[]; ip?: string; netns?: string }, cmd: Command) => {
       const root = globalRoot(cmd);
-      const c = o.netns ? { id: container, name: container, netnsPath: requireNetns(o.netns) } : await runningContainer(root, container);
-      await attachContainer({ root, containerId: c.id, name: c.name, aliases: o.alias, netnsPath: c.netnsPath, network, ip: o.ip });
-    });
+      if (o.netns) {
+        await attachContainer({ root, containerId: container, name: container, aliases: o.alias, netnsPath: requireNetns(o.netns), network, ip: o.ip });
+        return;
+      }
+      // A running container is attached now; every later start attaches it again (the record keeps it).
+      const { connectNetwork } = await import('../../engine/networkConnect.js');
+      await connectNetwork(await containerStore(root), container, network, { aliases: o.alias, ip: o.ip });
+    }));
 
   net.command('disconnect <network> <container>').description('Disconnect a container from a network')
     .option('-f, --force', 'force the container to disconnect from a network')
-    .action(async (network: string, container: string, _o: unknown, cmd: Command) => {
-      const root = globalRoot(cmd);
-      const n = new NetworkStore(root).get(network);
-      const ep = Object.values(n.endpoints).find((e) => e.containerId === container || e.name === container.replace(/^\//, '') || (container.length >= 3 && e.containerId.startsWith(container)));
-      if (!ep) throw failedPrecondition(`container ${container} is not connected to network ${n.name}`);
-      await detachContainer({ root, containerId: ep.containerId, network: n.name });
-    });
+    .action(exit1(async (network: string, container: string, o: { force?: boolean }, cmd: Command) => {
+      const { disconnectFromNetwork } = await import('../../engine/networkConnect.js');
+      await disconnectFromNetwork(await containerStore(globalRoot(cmd)), container, network, { force: o.force });
+    }));
+}
+
+async function containerStore(root: string) {
+  const { ContainerStore } = await import('../../engine/ContainerStore.js');
+  return new ContainerStore(root);
 }
 
 function requireNetns(netns: string): string {
   if (!fs.existsSync(netns)) throw invalidArgument(`network namespace ${netns} does not exist`);
   return netns;
-}
-
-/** A running berth container's id, name and netns, from the engine's records. */
-async function runningContainer(root: string, ref: string): Promise<{ id: string; name: string; netnsPath: string }> {
-  const { ContainerStore } = await import('../../engine/ContainerStore.js');
-  const { liveState } = await import('../../engine/containerState.js');
-  const store = new ContainerStore(root);
-  const rec = store.find(ref);
-  const st = liveState(store, rec);
-  if (!st.Running || !st.Pid) throw failedPrecondition(`container ${ref} is not running`);
-  // A bridged container's persistent netns outlives restarts of its init; /proc/<pid> does not.
-  const { netnsFile } = await import('../../engine/network.js');
-  const persistent = netnsFile(store, rec.Id);
-  return { id: rec.Id, name: rec.Name.replace(/^\//, ''), netnsPath: fs.existsSync(persistent) ? persistent : `/proc/${st.Pid}/ns/net` };
 }
 
 function confirm(prompt: string): boolean {

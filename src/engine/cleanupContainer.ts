@@ -1,0 +1,47 @@
+/**
+ * What Docker's daemon does when a container ends on its own, without a daemon: the
+ * monitor's `on_exit` op starts `berth container cleanup ID` once the init has ended for
+ * good (no restart will follow; see docs/plan.md). It releases the container's networks
+ * (address, port rules, DNS records, veths, the persistent netns) and records the exit.
+ * Idempotent, and safe against a concurrent `start`/`rm`: it works under the container's
+ * lock and does nothing to a container that is running again or gone.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ContainerStore } from './ContainerStore.js';
+import { liveState } from './containerState.js';
+import { inHostNetns } from '../sys/hostNetns.js';
+import { disconnectNetwork, netModeOf } from './network.js';
+import type { ContainerRecord } from './types.js';
+
+/**
+ * The monitor's on_exit argv for `rec`: `rm -f` for a detached --rm container, else
+ * `container cleanup` when it has networks to release (an --rm container run in the
+ * foreground is removed by its `run`). The monitor lives in the container's network
+ * namespace (it joins it before clone), so the command goes back to the host's first.
+ */
+export function exitCommand(store: ContainerStore, rec: ContainerRecord, berthJs: string, removeOnExit: boolean): string[] | undefined {
+  const berth = [process.execPath, berthJs, '--root', store.root];
+  if (removeOnExit) return [...inHostNetns(), ...berth, 'rm', '-f', rec.Id];
+  if (rec.HostConfig.AutoRemove) return undefined;
+  if (netModeOf(rec) !== 'network' && !Object.keys(rec.ConnectedNetworks ?? {}).length) return undefined;
+  return [...inHostNetns(), ...berth, 'container', 'cleanup', rec.Id];
+}
+
+/** Returns whether anything was released. */
+export async function cleanupContainer(store: ContainerStore, id: string): Promise<boolean> {
+  // Never recreate the lock dir of a removed container (or of a root deleted meanwhile).
+  if (!fs.existsSync(store.recordFile(id)) || !fs.existsSync(path.dirname(store.lockFile(id)))) return false;
+  return store.withLock(id, async () => {
+    const rec = store.read(id);
+    if (!rec) return false;
+    const st = liveState(store, rec);
+    if (st.Running) return false; // started again (or a restart policy is at work): its network is in use
+    await disconnectNetwork(store, rec, { keepLinks: false });
+    if (rec.State.Running) {
+      rec.State = { ...rec.State, Status: 'exited', Running: false, FinishedAt: st.FinishedAt, ExitCode: st.ExitCode };
+      store.write(rec);
+    }
+    return true;
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * Docker's networking behaviours berth had gaps in (issue #6): `network connect` survives
+ * stop/start, inspect follows connect/disconnect at once, a detached container that ends on
+ * its own releases its address and port rules (the monitor's on_exit runs `container
+ * cleanup`) while a restart policy keeps them, `--add-host`, and `container:A` when A goes.
+ * Traffic only between the test's own containers and to loopback.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { requiresRoot } from '../helpers.js';
+import { Engine, until } from './engineHarness.js';
+import { NetworkStore, removeNetwork } from '../../src/network/index.js';
+
+const HTTPD = 'mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www';
+/** Ends (exit 3) once /go exists: the test decides when, no sleeps. */
+const WAIT_GO = 'while [ ! -f /go ]; do sleep 0.05; done; exit 3';
+const rules = () => execFileSync('iptables-save', { encoding: 'utf8' });
+/** The name through the network's DNS, then HTTP with nc (busybox-static's wget crashes on this machine). */
+const wget = (host: string) => `for i in $(seq 1 50); do a=$(nslookup ${host} 2>/dev/null | sed -n 's/^Address: //p' | tail -n 1); [ -n "$a" ] && printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 $a 80 | grep hello && exit 0; sleep 0.1; done; exit 1`;
+
+describe('engine: networking gaps (connect persists, exit releases, --add-host, container:)', requiresRoot, () => {
+  const e = new Engine('berth-netgaps-');
+  const store = () => new NetworkStore(e.root);
+  const endpoints = (net: string) => Object.values(store().get(net).endpoints);
+
+  before(() => e.init());
+  after(async () => {
+    const nets = store().list();
+    const ids = e.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+    if (ids.length) e.run(['rm', '-f', ...ids]);
+    for (const n of nets) await removeNetwork(e.root, n.name, { allowDefault: true }).catch(() => undefined);
+    const root = e.root;
+    e.cleanup();
+    const ours = nets.flatMap((n) => [n.bridge, n.id.slice(0, 12)]);
+    assert.deepEqual(rules().split('\n').filter((r) => ours.some((o) => r.includes(o))), [], 'iptables rules left behind');
+    assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(root, 'netns')), 'netns mounts left behind');
+  });
+
+  test('network connect is kept: stop/start and a created container come back on both networks, reachable by name', () => {
+    e.ok(['network', 'create', 'g1']);
+    e.ok(['network', 'create', 'g2']);
+    e.ok(['run', '-d', '--name', 'srv', '--network', 'g1', 'busybox', 'sh', '-c', HTTPD]);
+    e.ok(['network', 'connect', '--alias', 'web2', 'g2', 'srv']);
+    e.ok(['stop', '-t', '1', 'srv']);
+    // Stopped: both networks listed, no addresses (Docker's shape); no endpoints left.
+    const stopped = e.inspect('srv').NetworkSettings.Networks;
+    assert.deepEqual(Object.keys(stopped), ['g1', 'g2']);
+    assert.equal(stopped.g2.IPAddress, '');
+    assert.equal(stopped.g2.NetworkID, store().get('g2').id);
+    assert.deepEqual(endpoints('g2'), []);
+    e.ok(['start', 'srv']);
+    const nets = e.inspect('srv').NetworkSettings.Networks;
+    assert.match(nets.g1.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.match(nets.g2.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.deepEqual(nets.g2.Aliases, ['web2']);
+    for (const [net, host] of [['g1', 'srv'], ['g2', 'srv'], ['g2', 'web2']]) {
+      assert.match(e.ok(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', wget(host)]), /hello/, `${host} on ${net}`);
+    }
+    // A created container connected before its first start.
+    e.ok(['create', '--name', 'late', '--network', 'g1', 'busybox', 'sleep', '1000']);
+    e.ok(['network', 'connect', 'g2', 'late']);
+    assert.equal(e.inspect('late').NetworkSettings.Networks.g2.IPAddress, '');
+    e.ok(['start', 'late']);
+    assert.match(e.ok(['exec', 'late', 'sh', '-c', wget('srv')]), /hello/);
+    assert.match(e.ok(['exec', 'late', 'ip', '-o', '-4', 'addr']), new RegExp(`eth1.*${e.inspect('late').NetworkSettings.Networks.g2.IPAddress.replace(/\./g, '\\.')}/`));
+    // Disconnect of a stopped container: gone from its config; the next start has one network.
+    e.ok(['stop', '-t', '1', 'late']);
+    e.ok(['network', 'disconnect', 'g2', 'late']);
+    assert.deepEqual(Object.keys(e.inspect('late').NetworkSettings.Networks), ['g1']);
+    e.ok(['start', 'late']);
+    assert.doesNotMatch(e.ok(['exec', 'late', 'ip', '-o', 'link']), /eth1/);
+    assert.ok(!endpoints('g2').some((x) => x.name === 'late'));
+    e.ok(['rm', '-f', 'srv', 'late']);
+    assert.deepEqual(endpoints('g1'), []);
+    assert.deepEqual(endpoints('g2'), []);
+  });
+
+  test('inspect and network inspect follow connect/disconnect at once; Docker errors exit 1 on one line', () => {
+    e.ok(['network', 'create', 'h1']);
+    e.ok(['network', 'create', 'h2']);
+    e.ok(['network', 'create', 'h3']);
+    const id = e.ok(['run', '-d', '--name', 'box', '--network', 'h1', 'busybox', 'sleep', '1000']);
+    e.ok(['network', 'connect', 'h2', 'box']);
+    const h2 = store().get('h2');
+    const ep = e.inspect('box').NetworkSettings.Networks.h2;
+    assert.equal(ep.NetworkID, h2.id);
+    assert.equal(ep.Gateway, h2.gateway);
+    assert.equal(ep.IPPrefixLen, 24);
+    assert.match(ep.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.match(ep.MacAddress, /^02:42:/);
+    assert.ok(ep.EndpointID);
+    const [ni] = JSON.parse(e.ok(['network', 'inspect', 'h2']));
+    assert.equal(ni.Containers[id].Name, 'box');
+    assert.equal(ni.Containers[id].IPv4Address, `${ep.IPAddress}/24`);
+    for (const [args, re] of [
+      [['network', 'connect', 'h2', 'box'], /already exists in network h2/],
+      [['network', 'connect', 'nonet', 'box'], /network nonet not found/],
+      [['network', 'connect', 'h2', 'nobox'], /No such container: nobox/],
+      [['network', 'disconnect', 'h3', 'box'], /is not connected to network h3/],
+    ] as [string[], RegExp][]) {
+      const r = e.run(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, re);
+    }
+    e.ok(['network', 'disconnect', 'h2', 'box']);
+    assert.deepEqual(Object.keys(e.inspect('box').NetworkSettings.Networks), ['h1']);
+    assert.deepEqual(JSON.parse(e.ok(['network', 'inspect', 'h2']))[0].Containers, {});
+    assert.doesNotMatch(e.ok(['exec', 'box', 'ip', '-o', 'link']), /eth1/);
+    e.ok(['rm', '-f', 'box']);
+  });
+
+  test('a detached container that exits releases its address and port rules; start attaches again', async () => {
+    const id = e.ok(['run', '-d', '--name', 'brief', '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', WAIT_GO]);
+    const j = e.inspect('brief');
+    const ip = j.NetworkSettings.IPAddress as string;
+    const port = j.NetworkSettings.Ports['80/tcp'][0].HostPort as string;
+    const mine = () => rules().split('\n').filter((r) => r.includes(`--dport ${port} `) || r.includes(`${ip}:80`) || r.includes(`${ip}/32`));
+    assert.notDeepEqual(mine(), [], 'DNAT rule while running');
+    assert.ok(endpoints('bridge').some((x) => x.containerId === id));
+    e.ok(['exec', 'brief', 'touch', '/go']);
+    await until(() => !endpoints('bridge').some((x) => x.containerId === id) && !mine().length, 60_000);
+    assert.ok(!fs.existsSync(path.join(e.root, 'netns', id)), 'netns released');
+    const after = e.inspect('brief');
+    assert.equal(after.State.Status, 'exited');
+    assert.equal(after.State.ExitCode, 3);
+    assert.equal(after.NetworkSettings.IPAddress, '');
+    assert.match(e.ok(['ps', '-a', '--format', '{{.Status}}', '-f', 'name=brief']), /^Exited \(3\)/);
+    // Idempotent, and harmless on a container that does not exist.
+    e.ok(['container', 'cleanup', id]);
+    e.ok(['container', 'cleanup', 'f'.repeat(64)]);
+    e.ok(['start', 'brief']);
+    const again = e.inspect('brief').NetworkSettings;
+    assert.match(again.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.ok(again.Ports['80/tcp'][0].HostPort);
+    assert.ok(endpoints('bridge').some((x) => x.containerId === id));
+    // cleanup of a running container changes nothing.
+    e.ok(['container', 'cleanup', id]);
+    assert.ok(endpoints('bridge').some((x) => x.containerId === id));
+    e.ok(['stop', '-t', '1', 'brief']);
+    assert.ok(!endpoints('bridge').some((x) => x.containerId === id));
+    e.ok(['rm', 'brief']);
+  });
+
+  test('a restart policy keeps the network across restarts; released once it ends for good', async () => {
+    // First run: waits for /go, exits 3; the monitor restarts it; the second run sleeps.
+    const id = e.ok(['run', '-d', '--name', 'phoenix', '--restart', 'on-failure', 'busybox', 'sh', '-c', `if [ -f /once ]; then exec sleep 1000; fi; touch /once; ${WAIT_GO}`]);
+    const ip = e.inspect('phoenix').NetworkSettings.IPAddress;
+    e.ok(['exec', 'phoenix', 'touch', '/go']);
+    await until(() => {
+      const s = e.inspect('phoenix');
+      return s.RestartCount >= 1 && s.State.Running && !s.State.Restarting;
+    }, 60_000);
+    const ep = endpoints('bridge').find((x) => x.containerId === id);
+    assert.equal(ep?.ip, ip, 'same endpoint after the restart');
+    assert.ok(fs.existsSync(path.join(e.root, 'netns', id)), 'the persistent netns stays');
+    e.ok(['run', '--rm', 'busybox', 'ping', '-c', '1', '-W', '5', ip]);
+    // kill ends it for good (no restart after a user's SIGKILL): the address goes.
+    e.ok(['kill', 'phoenix']);
+    await until(() => !endpoints('bridge').some((x) => x.containerId === id), 60_000);
+    e.ok(['rm', 'phoenix']);
+  });
+
+  test('--add-host: /etc/hosts inside, host-gateway is the network gateway, HostConfig.ExtraHosts; bad values exit 125', () => {
+    e.ok(['network', 'create', 'k1']);
+    const gw = store().get('k1').gateway;
+    const hosts = e.ok(['run', '--rm', '--network', 'k1', '--add-host', 'db.local:10.9.8.7', '--add-host', 'gw:host-gateway', '--add-host', 'six=::1', 'busybox', 'cat', '/etc/hosts']);
+    assert.match(hosts, /^10\.9\.8\.7\tdb\.local$/m);
+    assert.match(hosts, new RegExp(`^${gw.replace(/\./g, '\\.')}\\tgw$`, 'm'));
+    assert.match(hosts, /^::1\tsix$/m);
+    assert.match(e.ok(['run', '--rm', '--network', 'none', '--add-host', 'x.y:1.2.3.4', 'busybox', 'cat', '/etc/hosts']), /^1\.2\.3\.4\tx\.y$/m);
+    e.ok(['create', '--name', 'eh', '--add-host', 'a:1.1.1.1', '--add-host', 'b:host-gateway', 'busybox', 'true']);
+    assert.deepEqual(e.inspect('eh').HostConfig.ExtraHosts, ['a:1.1.1.1', 'b:host-gateway']);
+    assert.equal(e.inspect('eh').HostConfig.ExtraHosts.length, 2);
+    e.ok(['rm', 'eh']);
+    const before = e.run(['ps', '-aq']).stdout;
+    for (const [v, msg] of [
+      ['x', 'invalid argument "x" for "--add-host" flag: bad format for add-host: "x"'],
+      [':1.2.3.4', 'invalid argument ":1.2.3.4" for "--add-host" flag: bad format for add-host: ":1.2.3.4"'],
+      ['h:999.1.1.1', 'invalid argument "h:999.1.1.1" for "--add-host" flag: invalid IP address in add-host: "999.1.1.1"'],
+    ]) {
+      const r = e.run(['run', '--rm', '--add-host', v, 'busybox', 'true']);
+      assert.equal(r.code, 125, r.stderr);
+      assert.equal(r.stderr.trim(), `berth: ${msg}`);
+    }
+    assert.equal(e.run(['ps', '-aq']).stdout, before, 'nothing created by a refused --add-host');
+  });
+
+  test('container:ca — cb keeps running when A goes; inspect/stop/rm of cb work; start of cb needs ca running', () => {
+    e.ok(['run', '-d', '--name', 'ca', 'busybox', 'sleep', '1000']);
+    const ipCa = e.inspect('ca').NetworkSettings.IPAddress;
+    e.ok(['run', '-d', '--name', 'cb', '--network', 'container:ca', 'busybox', 'sleep', '1000']);
+    assert.match(e.ok(['exec', 'cb', 'ip', '-o', '-4', 'addr']), new RegExp(ipCa.replace(/\./g, '\\.')));
+    e.ok(['stop', '-t', '1', 'ca']);
+    assert.equal(e.inspect('cb').State.Running, true);
+    e.ok(['stop', '-t', '1', 'cb']);
+    const r = e.run(['start', 'cb']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^berth: cannot join network namespace of a non running container/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    e.ok(['start', 'ca']);
+    e.ok(['start', 'cb']);
+    e.ok(['rm', '-f', 'ca']);
+    const b = e.inspect('cb');
+    assert.equal(b.State.Running, true);
+    assert.equal(b.HostConfig.NetworkMode, 'container:ca');
+    e.ok(['exec', 'cb', 'true']);
+    e.ok(['stop', '-t', '1', 'cb']);
+    const gone = e.run(['start', 'cb']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /No such container: ca/);
+    e.ok(['rm', 'cb']);
+    assert.equal(e.run(['inspect', 'cb']).code, 1);
+  });
+});
