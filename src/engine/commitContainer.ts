@@ -1,8 +1,9 @@
-/** `commit`: the container's config and writable layer -> a new image (paused meanwhile, as Docker). */
+/** `commit`: the container's config and writable layer -> a new image (paused meanwhile, as Docker); a --userns container's layer carries its own ids. */
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerConfig } from '../image/manifest.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
+import { upperOwners } from './copyFiles.js';
 import { pauseContainer } from './pause.js';
 
 export interface CommitRequest { tag?: string; author?: string; comment?: string; changes?: string[]; pause?: boolean }
@@ -21,6 +22,7 @@ export async function commitContainer(store: ContainerStore, ref: string, req: C
     };
     const id = await new ImageStore(store.root).commitSnapshot(rec.SnapshotKey, {
       tag: req.tag, config, changes: req.changes, author: req.author, comment: req.comment, createdBy: [rec.Path, ...rec.Args].join(' '),
+      owners: upperOwners(store, rec),
     });
     return id;
   } finally {

@@ -12,7 +12,7 @@ import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { copyLayeredDir, copyTree, layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
-import { ownersIn, ownersOut, reown, type CopyOptions, type Mappings, type Owner } from './copyOwners.js';
+import { containerView, ownersIn, ownersOut, reown, type CopyOptions, type Mappings, type Owner, type OwnerMap } from './copyOwners.js';
 import { snapshotDirs } from './startContainer.js';
 import type { ContainerRecord } from './types.js';
 import { readUsernsConfig, usernsModeOf } from './usernsSetup.js';
@@ -103,6 +103,15 @@ function target(dest: string, name: string, srcIsDir: boolean): string {
 /** The id mappings of a --userns container that has started once (its files carry shifted ids), else undefined. */
 export function usernsMappings(store: ContainerStore, rec: ContainerRecord): Mappings | undefined {
   return usernsModeOf(rec) === 'host' ? undefined : readUsernsConfig(store, rec.Id);
+}
+
+/**
+ * The owners a container's upper dir shows from its own side, for export and commit:
+ * undefined for a container without a user namespace (nothing to map).
+ */
+export function upperOwners(store: ContainerStore, rec: ContainerRecord): OwnerMap | undefined {
+  const m = usernsMappings(store, rec);
+  return m ? containerView(m) : undefined;
 }
 
 function caller(): Owner {

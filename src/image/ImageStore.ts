@@ -156,8 +156,8 @@ export class ImageStore {
   }
 
   /** `docker export`: the snapshot's merged filesystem as a tar. */
-  exportSnapshot(key: string, out: Writable): Promise<void> {
-    return exportSnapshot(this, new Snapshotter(this), key, out);
+  exportSnapshot(key: string, out: Writable, owners?: (uid: number, gid: number) => { uid: number; gid: number }): Promise<void> {
+    return exportSnapshot(this, new Snapshotter(this), key, out, owners);
   }
 
   /** Read an image's config (Env, Cmd, Entrypoint, ... under `.config`). */

@@ -26,6 +26,8 @@ export interface CommitOptions {
   comment?: string;
   /** history created_by (Docker leaves the container's command here). */
   createdBy?: string;
+  /** The owners the layer records for the upper dir's files (a --userns container's: its own ids, not the host's). */
+  owners?: TreeSource['owners'];
 }
 
 /** The runtime's empty mount-point files (/etc/hosts...) that the image lacks: left out of commits, as Docker's init layer. */
@@ -64,7 +66,7 @@ export async function commitSnapshot(store: ImageStore, snaps: Snapshotter, key:
       const pt = new PassThrough({ highWaterMark: 1 << 20 });
       const writing = writeIngest(pt, tmp);
       const w = new TarWriter(pt);
-      await upperToTar(upperSource(snaps.upperDir(key)), w, runtimeMountpoints(store, snaps, key));
+      await upperToTar({ ...upperSource(snaps.upperDir(key)), owners: opts.owners }, w, runtimeMountpoints(store, snaps, key));
       await w.finish();
       const blob = await writing;
       const staged = await store.layers.stage(tmp, `commit of ${key}`, blob.digest);

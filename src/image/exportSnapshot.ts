@@ -9,10 +9,11 @@ import { mergedToTar, type TreeSource } from './treeToTar.js';
 /**
  * `berth export`: the container's filesystem (upper over the image's layers) as a tar,
  * computed in TypeScript from the layer dirs — nothing is mounted on the host.
+ * `owners` maps the upper dir's owners (a --userns container's are shifted host ids).
  */
-export async function exportSnapshot(store: ImageStore, snaps: Snapshotter, key: string, out: Writable): Promise<void> {
+export async function exportSnapshot(store: ImageStore, snaps: Snapshotter, key: string, out: Writable, owners?: TreeSource['owners']): Promise<void> {
   const info = snaps.info(key);
-  const sources: TreeSource[] = [upperSource(snaps.upperDir(key))];
+  const sources: TreeSource[] = [{ ...upperSource(snaps.upperDir(key)), owners }];
   for (const l of [...info.layers].reverse()) {
     const li = store.layers.info(l);
     const dir = store.layers.diffDir(l);

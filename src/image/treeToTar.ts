@@ -9,6 +9,8 @@ export interface TreeSource {
   dir: string;
   opaque: Set<string>;
   xattrs: Map<string, Map<string, Buffer>>;
+  /** The owners to write for this source's files (a --userns container's upper dir: host ids -> its own). */
+  owners?: (uid: number, gid: number) => { uid: number; gid: number };
 }
 
 async function* fileChunks(file: string): AsyncGenerator<Buffer> {
@@ -30,8 +32,9 @@ class LinkTracker {
 async function emit(w: TarWriter, links: LinkTracker, src: TreeSource, rel: string, abs: string, st: fs.Stats): Promise<void> {
   const xa = visibleXattrs(src.xattrs.get(abs));
   const first = links.check(st, rel);
-  if (first) return w.add(newEntry({ name: rel, type: 'link', linkname: first, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000) }));
-  const e = entryFromStat(rel, abs, st, xa);
+  const own = src.owners ? src.owners(st.uid, st.gid) : { uid: st.uid, gid: st.gid };
+  if (first) return w.add(newEntry({ name: rel, type: 'link', linkname: first, mode: st.mode & 0o7777, ...own, mtime: Math.floor(st.mtimeMs / 1000) }));
+  const e = { ...entryFromStat(rel, abs, st, xa), ...own };
   return w.add(e, e.type === 'file' ? fileChunks(abs) : undefined);
 }
 

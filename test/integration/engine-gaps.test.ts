@@ -8,8 +8,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { berthBin, isRoot, requiresRoot } from '../helpers.js';
-import { Engine } from './engineHarness.js';
+import { berthBin, isRoot, requiresRoot, tmpDir } from '../helpers.js';
+import { Engine, until } from './engineHarness.js';
+
+// --userns containers take their ranges from stand-ins for /etc/subuid and /etc/subgid (the host's stay untouched).
+const subids = tmpDir('berth-gaps-subids-');
+process.env.BERTH_SUBUID_FILE = path.join(subids, 'subuid');
+process.env.BERTH_SUBGID_FILE = path.join(subids, 'subgid');
+after(() => fs.rmSync(subids, { recursive: true, force: true }));
 
 /** A block device to throttle: a disk if there is one, else loop0. */
 function blockDevice(): { path: string; num: string } {
@@ -170,5 +176,56 @@ describe('engine gaps: cp -a / -L', requiresRoot, () => {
     const m = e.run(['cp', path.join(dir, 'no-such'), 'cpa:/tmp/']);
     assert.equal(m.code, 1);
     assert.equal(m.stderr, `berth: lstat ${path.join(dir, 'no-such')}: no such file or directory\n`);
+  });
+});
+
+describe('engine gaps: a --userns container through cp, export, commit and diff', requiresRoot, () => {
+  const e = new Engine('berth-gaps-userns-');
+  const dir = fs.mkdtempSync('/tmp/berth-gaps-un-');
+  before(async () => {
+    await e.init();
+  });
+  after(() => {
+    e.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const owner = (p: string) => `${fs.lstatSync(p).uid}:${fs.lstatSync(p).gid}`;
+
+  test('files made inside as root show 0:0 outside the host range in every archive; cp in shifts the other way', async () => {
+    e.ok(['run', '-d', '--name', 'un', '--network', 'none', '--userns', 'auto', 'busybox', 'sh', '-c',
+      'mkdir /made && touch /made/root-file /made/u-file && chown 1000:1000 /made/u-file && touch /made/done && exec sleep 1000']);
+    await until(() => e.run(['exec', 'un', 'test', '-e', '/made/done']).code === 0);
+    const j = e.inspect('un');
+    const hostRoot = JSON.parse(fs.readFileSync(path.join(e.root, 'containers', j.Id, 'userns.json'), 'utf8')).uidMappings[0].hostID as number;
+    assert.ok(hostRoot >= 100000);
+    const upper = j.GraphDriver.Data.UpperDir as string;
+    assert.equal(owner(path.join(upper, 'made', 'root-file')), `${hostRoot}:${hostRoot}`, 'on disk: shifted host ids');
+    assert.equal(owner(path.join(upper, 'made', 'u-file')), `${hostRoot + 1000}:${hostRoot + 1000}`);
+
+    const exported = tarListing(berthBuffer(e, ['export', 'un']));
+    assert.match(exported, /^-\S+ 0\/0 .* made\/root-file$/m);
+    assert.match(exported, /^-\S+ 1000\/1000 .* made\/u-file$/m);
+    assert.match(exported, /^-\S+ 0\/0 .* bin\/busybox$/m);
+    assert.doesNotMatch(exported, new RegExp(` ${hostRoot}/`));
+
+    const streamed = tarListing(berthBuffer(e, ['cp', 'un:/made', '-']));
+    assert.match(streamed, /^-\S+ 0\/0 .* made\/root-file$/m);
+    assert.match(streamed, /^-\S+ 1000\/1000 .* made\/u-file$/m);
+    e.ok(['cp', '-a', 'un:/made', path.join(dir, 'made')]);
+    assert.equal(owner(path.join(dir, 'made', 'root-file')), '0:0');
+    assert.equal(owner(path.join(dir, 'made', 'u-file')), '1000:1000');
+
+    const f = path.join(dir, 'in');
+    fs.writeFileSync(f, 'x');
+    fs.chownSync(f, 1234, 1234);
+    e.ok(['cp', f, 'un:/tmp/in']);
+    berthBuffer(e, ['cp', '-', 'un:/tmp/'], berthBuffer(e, ['cp', 'un:/made', '-']));
+    assert.equal(e.ok(['exec', 'un', 'stat', '-c', '%u:%g', '/tmp/in', '/tmp/made/root-file', '/tmp/made/u-file']), '1234:1234\n0:0\n1000:1000');
+    assert.equal(owner(path.join(upper, 'tmp', 'in')), `${hostRoot + 1234}:${hostRoot + 1234}`);
+
+    assert.match(e.ok(['diff', 'un']), /^A \/made\/root-file$/m);
+
+    e.ok(['commit', 'un', 'gaps-committed:1']);
+    assert.equal(e.ok(['run', '--rm', '--network', 'none', 'gaps-committed:1', 'stat', '-c', '%u:%g', '/made/root-file', '/made/u-file', '/tmp/in']), '0:0\n1000:1000\n1234:1234');
   });
 });
