@@ -229,3 +229,26 @@ describe('engine gaps: a --userns container through cp, export, commit and diff'
     assert.equal(e.ok(['run', '--rm', '--network', 'none', 'gaps-committed:1', 'stat', '-c', '%u:%g', '/made/root-file', '/made/u-file', '/tmp/in']), '0:0\n1000:1000\n1234:1234');
   });
 });
+
+describe('engine gaps: system df counts volumes', requiresRoot, () => {
+  const e = new Engine('berth-gaps-df-');
+  before(async () => {
+    await e.init();
+  });
+  after(() => e.cleanup());
+
+  test('Local Volumes: total, active (mounted by any container), size of the data, reclaimable; -v lists them with LINKS', () => {
+    e.ok(['volume', 'create', 'used']);
+    e.ok(['run', '--network', 'none', '-v', 'used:/d', 'busybox', 'sh', '-c', 'head -c 3000 /dev/zero > /d/f']);
+    e.ok(['run', '--rm', '--network', 'none', '-v', 'idle:/d', 'busybox', 'sh', '-c', 'head -c 1000 /dev/zero > /d/f']);
+    const rows = e.ok(['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}']).split('\n');
+    assert.equal(rows[2], 'Local Volumes|2|1|4kB|1kB (25%)');
+    assert.equal(rows[3], 'Build Cache|0|0|0B|0B');
+    const table = e.ok(['system', 'df']).split('\n');
+    assert.match(table[0], /^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE$/);
+    assert.match(table[3], /^Local Volumes +2 +1 +4kB +1kB \(25%\)$/);
+    const verbose = e.ok(['system', 'df', '-v']);
+    assert.match(verbose, /\nLocal Volumes space usage:\n\nVOLUME NAME +LINKS +SIZE\nidle +0 +1kB\nused +1 +3kB\n/);
+    assert.match(verbose, /\nBuild cache usage: 0B\n/);
+  });
+});
