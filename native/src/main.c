@@ -29,6 +29,7 @@ int main(int argc, char **argv)
 		return init_main(argc - 2 - skip, argv + 2 + skip);
 	}
 	if (argc >= 2 && !strcmp(argv[1], "idmap-mount")) { int idmap_main(int, char **); return idmap_main(argc - 2, argv + 2); }
+	if (argc >= 3 && !strcmp(argv[1], "net")) { int net_main(int, char **); return net_main(argc - 2, argv + 2); }
 	int exec = argc == 4 && !strcmp(argv[1], "exec");
 	if (!exec && (argc != 3 || strcmp(argv[1], "run") != 0)) {
 		fprintf(stderr, "usage: berth-helper run PLAN | exec PLAN PID | init CMD...  (sync channel on fd 3)\n");

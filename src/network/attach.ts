@@ -9,7 +9,7 @@ import { ensureNetworkUp } from './lifecycle.js';
 import { allocateIp, macFor } from './ipam.js';
 import { assignHostPorts, type PortSpec } from './ports.js';
 import { planAttach, planDetach } from './plan.js';
-import { syncFirewall } from './applyFirewall.js';
+import { firewallTrust, syncFirewall } from './applyFirewall.js';
 import { ensureDns, hasDns, stopDns } from './dns/manage.js';
 import { hostnameFile, hostsFile, parseResolvConf, resolvConfFile } from './etcFiles.js';
 import type { AttachResult, Endpoint, NetworkState } from './types.js';
@@ -112,10 +112,13 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
   if (!fs.existsSync(o.netnsPath)) throw notFound(`network namespace ${o.netnsPath} of container ${o.name} does not exist`);
   // The bridge first (cheap check); the firewall sync below also restores missing rules.
   const up = await ensureNetworkUp(store, o.network ?? DEFAULT_NETWORK, { firewall: false });
-  // The firewall check (one iptables-save, usually nothing to restore; the long pole of an attach)
-  // overlaps the reservation and the link setup. Without published ports the new endpoint adds no
-  // rules, so it can start before the reservation.
-  const early = o.ports?.length ? undefined : syncFirewall(() => [store.get(up.name)]);
+  // The firewall check (one iptables-save, usually nothing to restore; the long pole of an attach).
+  // Without published ports the new endpoint adds no rules: when a sync checked this network's
+  // chains and nothing changed the ruleset since (applyFirewall.ts firewallTrust: the nf_tables
+  // generation, read by the link setup's own helper run), no check is needed. Otherwise it starts
+  // before the reservation and overlaps it and the link setup.
+  const trust = o.ports?.length ? undefined : firewallTrust(up.id);
+  const early = o.ports?.length || trust ? undefined : syncFirewall(() => [store.get(up.name)]);
   early?.catch(() => undefined);
   let reserved: Awaited<ReturnType<typeof reserve>>;
   try {
@@ -128,7 +131,12 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
   try {
     // A previous netns of this container may still be being destroyed by the kernel, its veth with it.
     if (linkExists(ep.hostIfname)) await applyNetOps(planDetach(ep)).catch(() => undefined);
-    await Promise.all([applyNetOps(planAttach(net, ep, first)), early ?? syncFirewall(() => [store.get(net.name)])]);
+    const [links] = await Promise.all([
+      applyNetOps(planAttach(net, ep, first), { rulesetGeneration: trust?.generation !== undefined }),
+      trust ? undefined : early ?? syncFirewall(() => [store.get(net.name)]),
+    ]);
+    // The ruleset changed since the last check: check now (puts back anything missing).
+    if (trust?.generation !== undefined && links.generation !== trust.generation) await syncFirewall(() => [store.get(net.name)]);
     if (o.rate && (o.rate.egress || o.rate.ingress)) {
       runTcCommands(containerRatePlan({ hostVeth: ep.hostIfname, containerVeth: ep.ifname, containerNetns: ep.netnsPath, ...o.rate }));
     }

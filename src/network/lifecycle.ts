@@ -4,7 +4,7 @@ import { failedPrecondition, isBerthError } from '../errors.js';
 import { applyNetOps, linkExists } from '../sys/netExec.js';
 import { NetworkStore, DEFAULT_NETWORK, type CreateOptions } from './NetworkStore.js';
 import { planBridge, planBridgeRemove } from './plan.js';
-import { syncFirewall } from './applyFirewall.js';
+import { forgetFirewallVerified, syncFirewall } from './applyFirewall.js';
 import { logFileFor, stopDns } from './dns/manage.js';
 import { registerNetwork, sweepOrphanedNetworks, unregisterNetwork } from './orphans.js';
 import type { NetworkState } from './types.js';
@@ -59,6 +59,9 @@ export async function ensureNetworkUp(store: NetworkStore, ref: string, opts: { 
       await sweepOrphanedNetworks().catch(() => undefined);
       await applyNetOps(planBridge(net));
       registerNetwork(store.root, net);
+      // A new bridge (first use, after a reboot or someone deleting it): whatever removed it may
+      // have taken the rules too, so the next attach checks them instead of trusting an old sync.
+      if (opts.firewall === false) await forgetFirewallVerified(net.id);
     }
     if (opts.firewall !== false) await syncFirewall(() => [store.get(ref)]);
     return net;

@@ -3,14 +3,28 @@ import { macFor } from './ipam.js';
 
 /**
  * The link/address/route operations for a bridge and a container endpoint, as data.
- * src/sys/netExec.ts `applyNetOps` runs them, one `ip -batch` per namespace run.
+ * src/sys/netExec.ts `applyNetOps` runs them: `ip` lines as one `ip -batch` per namespace run,
+ * link ops as one `berth-helper net` run.
  */
 export type NetOp =
   /** A line for `ip -batch` (no leading `ip`), in netns when given, else the host. */
   | { kind: 'ip'; netns?: string; cmd: string }
   | { kind: 'sysctl'; key: string; value: string }
   /** A write under /sys/class/net (no process spawned). */
-  | { kind: 'sysfs'; path: string; value: string };
+  | { kind: 'sysfs'; path: string; value: string }
+  | LinkOp;
+
+/**
+ * Link, address and route ops that the C helper carries out over rtnetlink (`berth-helper net`,
+ * docs/plan.md): consecutive ones, whatever their namespace, cost one process in all.
+ */
+export type LinkOp =
+  /** A veth pair: `host` up on `bridge`, `peer` created directly in the netns file `peerNetns`. */
+  | { kind: 'veth'; host: string; peer: string; mac: string; bridge: string; peerNetns: string }
+  | { kind: 'up'; netns?: string; dev: string }
+  | { kind: 'addr'; netns?: string; dev: string; cidr: string }
+  | { kind: 'route-default'; netns?: string; gateway: string; dev: string }
+  | { kind: 'del'; netns?: string; dev: string };
 
 const prefixOf = (net: NetworkState) => net.subnet.split('/')[1];
 
@@ -35,26 +49,26 @@ export function planBridgeRemove(net: NetworkState): NetOp[] {
 }
 
 /**
- * A veth pair: host side on the bridge, peer created directly in the container's
- * netns under its final name, then address, lo, and (unless internal or not the
- * first network) the default route.
+ * A veth pair: host side up on the bridge, peer created directly in the container's
+ * netns under its final name and MAC (one netlink request), then lo, the address and
+ * (unless internal or not the first network) the default route inside, and hairpin mode
+ * on the bridge port (a sysfs write, after the link ops so they stay one helper run).
  */
 export function planAttach(net: NetworkState, ep: Endpoint, defaultRoute: boolean): NetOp[] {
   const ns = ep.netnsPath;
   const ops: NetOp[] = [
-    // One netlink request: creating, enslaving and raising separately costs 3x the kernel time.
-    { kind: 'ip', cmd: `link add ${ep.hostIfname} master ${net.bridge} up type veth peer name ${ep.ifname} address ${ep.mac} netns ${ns}` },
-    // Hairpin: a container reaching its own published port gets its reply back through its own bridge port.
-    { kind: 'sysfs', path: `${ep.hostIfname}/brport/hairpin_mode`, value: '1' },
-    { kind: 'ip', netns: ns, cmd: `link set lo up` },
-    { kind: 'ip', netns: ns, cmd: `addr add ${ep.ip}/${prefixOf(net)} dev ${ep.ifname}` },
-    { kind: 'ip', netns: ns, cmd: `link set ${ep.ifname} up` },
+    { kind: 'veth', host: ep.hostIfname, peer: ep.ifname, mac: ep.mac, bridge: net.bridge, peerNetns: ns },
+    { kind: 'up', netns: ns, dev: 'lo' },
+    { kind: 'addr', netns: ns, dev: ep.ifname, cidr: `${ep.ip}/${prefixOf(net)}` },
+    { kind: 'up', netns: ns, dev: ep.ifname },
   ];
-  if (defaultRoute && !net.internal) ops.push({ kind: 'ip', netns: ns, cmd: `route add default via ${net.gateway} dev ${ep.ifname}` });
+  if (defaultRoute && !net.internal) ops.push({ kind: 'route-default', netns: ns, gateway: net.gateway, dev: ep.ifname });
+  // Hairpin: a container reaching its own published port gets its reply back through its own bridge port.
+  ops.push({ kind: 'sysfs', path: `${ep.hostIfname}/brport/hairpin_mode`, value: '1' });
   return ops;
 }
 
 /** Deleting the host side removes the pair (and the addresses and routes inside). */
 export function planDetach(ep: Endpoint): NetOp[] {
-  return [{ kind: 'ip', cmd: `link del ${ep.hostIfname}` }];
+  return [{ kind: 'del', dev: ep.hostIfname }];
 }

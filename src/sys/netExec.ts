@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { internal, unavailable } from '../errors.js';
+import { helperPath } from './paths.js';
 
 /**
- * The network layer's effects: `ip -batch`, `iptables-save/-restore`, sysctls.
- * Commands are batched: one `ip` process per namespace, one iptables-restore per
- * firewall change.
+ * The network layer's effects: `berth-helper net` (links, addresses, routes over rtnetlink),
+ * `ip -batch`, `iptables-save/-restore`, sysctls. Commands are batched: one helper run per
+ * attach, one `ip` process per namespace, one iptables-restore per firewall change.
  */
 
 function run(cmd: string, args: string[], input?: string): string {
@@ -83,36 +84,117 @@ export function setSysctl(key: string, value: string): void {
 export type NetOpLike =
   | { kind: 'ip'; netns?: string; cmd: string }
   | { kind: 'sysctl'; key: string; value: string }
-  | { kind: 'sysfs'; path: string; value: string };
+  | { kind: 'sysfs'; path: string; value: string }
+  | LinkOpLike;
 
-/** Run planner ops in order, batching consecutive `ip` lines of the same namespace. */
-export async function applyNetOps(ops: NetOpLike[]): Promise<void> {
+/** src/network/plan.ts LinkOp: carried out by `berth-helper net` over rtnetlink. */
+export type LinkOpLike =
+  | { kind: 'veth'; host: string; peer: string; mac: string; bridge: string; peerNetns: string }
+  | { kind: 'up'; netns?: string; dev: string }
+  | { kind: 'addr'; netns?: string; dev: string; cidr: string }
+  | { kind: 'route-default'; netns?: string; gateway: string; dev: string }
+  | { kind: 'del'; netns?: string; dev: string };
+
+const isLinkOp = (op: NetOpLike): op is LinkOpLike => op.kind !== 'ip' && op.kind !== 'sysctl' && op.kind !== 'sysfs';
+
+/**
+ * The helper's argument list for link ops (`berth-helper net`, docs/plan.md): an `ns` switch
+ * wherever the namespace changes (`-` is the host's), then each op and its arguments.
+ */
+export function helperNetArgs(ops: LinkOpLike[]): string[] {
+  const args: string[] = [];
+  let cur: string | undefined;
+  for (const op of ops) {
+    const ns = op.kind === 'veth' ? undefined : op.netns;
+    if (ns !== cur) args.push('ns', ns ?? '-');
+    cur = ns;
+    if (op.kind === 'veth') args.push('veth', op.host, op.peer, op.mac || '-', op.bridge || '-', op.peerNetns);
+    else if (op.kind === 'addr') args.push('addr', op.dev, op.cidr);
+    else if (op.kind === 'route-default') args.push('route-default', op.gateway, op.dev);
+    else args.push(op.kind, op.dev);
+  }
+  return args;
+}
+
+/** One `berth-helper net` run: a static binary and a few netlink requests (~1-2 ms in all). Returns its stdout. */
+export function runHelperNet(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(helperPath, ['net', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', (e) => reject(unavailable(`berth-helper: ${e.message}`, { cause: e, hint: 'build the helper: make -C native' })));
+    c.on('close', (code) => {
+      if (code === 0) return resolve(out);
+      reject(internal(err.trim().split('\n')[0] || `berth-helper net: exit ${code}`));
+    });
+  });
+}
+
+const genOf = (out: string): number | undefined => {
+  const m = /^nft-gen (\d+)$/m.exec(out);
+  return m ? Number(m[1]) : undefined;
+};
+
+/**
+ * The host's nf_tables ruleset generation (every committed change bumps it, iptables-nft's
+ * included); undefined when the kernel will not say.
+ */
+export async function rulesetGeneration(): Promise<number | undefined> {
+  return genOf(await runHelperNet(['ns', '-', 'nft-gen']).catch(() => ''));
+}
+
+/**
+ * Run planner ops in order: consecutive `ip` lines of the same namespace in one `ip -batch`,
+ * consecutive link ops (any namespaces) in one `berth-helper net`. With `rulesetGeneration`,
+ * the last helper run also reads the host's nf_tables generation (rulesetGeneration()) and
+ * returns it: a firewall check that costs no process of its own.
+ */
+export async function applyNetOps(ops: NetOpLike[], opts: { rulesetGeneration?: boolean } = {}): Promise<{ generation?: number }> {
   let batch: string[] = [];
+  let links: LinkOpLike[] = [];
   let ns: string | undefined;
-  const flush = async () => {
+  const lastLink = ops.reduce((at, op, i) => (isLinkOp(op) ? i : at), -1);
+  let generation: number | undefined;
+  const flush = async (last = false) => {
     const lines = batch;
     batch = [];
+    if (links.length) {
+      const args = helperNetArgs(links);
+      links = [];
+      if (last && opts.rulesetGeneration) args.push('ns', '-', 'nft-gen');
+      generation = genOf(await runHelperNet(args)) ?? generation;
+    }
     if (lines.length === 0) return;
     const input = lines.join('\n') + '\n';
     if (ns) await runAsync('nsenter', [`--net=${ns}`, 'ip', '-batch', '-'], input);
     else await runAsync('ip', ['-batch', '-'], input);
   };
-  for (const op of ops) {
+  for (const [i, op] of ops.entries()) {
+    if (isLinkOp(op)) {
+      if (batch.length) await flush();
+      links.push(op);
+      if (i === lastLink) await flush(true);
+      continue;
+    }
     if (op.kind === 'sysctl' || op.kind === 'sysfs') {
       await flush();
       if (op.kind === 'sysctl') setSysctl(op.key, op.value);
       else fs.writeFileSync(`/sys/class/net/${op.path}`, op.value);
       continue;
     }
-    if (batch.length && op.netns !== ns) await flush();
+    if (links.length || (batch.length && op.netns !== ns)) await flush();
     ns = op.netns;
     batch.push(op.cmd);
   }
   await flush();
+  if (opts.rulesetGeneration && lastLink < 0) generation = await rulesetGeneration();
+  return { generation };
 }
 
-/** One `iptables-save` for both tables berth uses. */
-export async function iptablesSaveBoth(): Promise<{ filter: string; nat: string }> {
+/** One `iptables-save` for both tables berth uses; `nft` when iptables is the nf_tables variant. */
+export async function iptablesSaveBoth(): Promise<{ filter: string; nat: string; nft: boolean }> {
   const all = await runAsync('iptables-save', []);
   const part = (t: string) => {
     const i = all.indexOf(`*${t}\n`);
@@ -120,5 +202,12 @@ export async function iptablesSaveBoth(): Promise<{ filter: string; nat: string 
     const j = all.indexOf('COMMIT', i);
     return all.slice(i, j < 0 ? undefined : j);
   };
-  return { filter: part('filter'), nat: part('nat') };
+  return { filter: part('filter'), nat: part('nat'), nft: /^# Generated by iptables-save .*\(nf_tables\)/m.test(all) };
+}
+
+let boot: string | undefined;
+/** This boot's id (/proc/sys/kernel/random/boot_id): state under /run that must not outlive a reboot. */
+export function bootId(): string {
+  boot ??= fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return boot;
 }

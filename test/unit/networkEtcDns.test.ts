@@ -4,6 +4,7 @@ import { hostsFile, hostnameFile, parseResolvConf, resolvConfFile } from '../../
 import { buildQuery, buildResponse, parseQuery, parseResponse, RCODE_NXDOMAIN, TYPE_AAAA } from '../../src/network/dns/wire.js';
 import { recordsOf } from '../../src/network/dns/records.js';
 import { planAttach, planBridge } from '../../src/network/plan.js';
+import { helperNetArgs, type LinkOpLike } from '../../src/sys/netExec.js';
 import { parseNetworkMode, needsOwnNetns, publishAllowed } from '../../src/network/modes.js';
 import type { Endpoint, NetworkState } from '../../src/network/types.js';
 
@@ -51,13 +52,23 @@ test('plan: bridge and attach ops; internal gets no default route', () => {
   assert.deepEqual(b.filter((o) => o.kind === 'sysctl').map((o) => o.kind === 'sysctl' && o.key), ['net.ipv4.conf.berthaaaaaaaaaa.route_localnet', 'net.ipv4.ip_forward']);
   assert.ok(!planBridge(net({ internal: true })).some((o) => o.kind === 'sysctl' && o.key === 'net.ipv4.ip_forward'));
   const a = planAttach(net(), ep('c', 'c', '10.213.4.2'), true);
-  assert.equal(a[0].kind === 'ip' && a[0].netns, undefined);
-  assert.match(a[0].kind === 'ip' ? a[0].cmd : '', /^link add bv0 master berthaaaaaaaaaa up type veth peer name eth0 address 02:42:0a:d5:04:02 netns \/proc\/1\/ns\/net$/);
-  assert.ok(a.slice(1).every((o) => (o.kind === 'ip' && o.netns === '/proc/1/ns/net') || o.kind === 'sysfs'));
-  assert.ok(a.some((o) => o.kind === 'sysfs' && o.path === 'bv0/brport/hairpin_mode'));
-  assert.ok(a.some((o) => o.kind === 'ip' && o.cmd === 'route add default via 10.213.4.1 dev eth0'));
-  assert.ok(!planAttach(net({ internal: true }), ep('c', 'c', '10.213.4.2'), true).some((o) => o.kind === 'ip' && o.cmd.startsWith('route')));
-  assert.ok(!planAttach(net(), ep('c', 'c', '10.213.4.2'), false).some((o) => o.kind === 'ip' && o.cmd.startsWith('route')));
+  assert.deepEqual(a[0], { kind: 'veth', host: 'bv0', peer: 'eth0', mac: '02:42:0a:d5:04:02', bridge: 'berthaaaaaaaaaa', peerNetns: '/proc/1/ns/net' });
+  assert.ok(a.slice(1).every((o) => ('netns' in o && o.netns === '/proc/1/ns/net') || o.kind === 'sysfs'));
+  assert.deepEqual(a.at(-1), { kind: 'sysfs', path: 'bv0/brport/hairpin_mode', value: '1' }, 'hairpin last: the link ops stay one helper run');
+  assert.ok(a.some((o) => o.kind === 'addr' && o.dev === 'eth0' && o.cidr === '10.213.4.2/24'));
+  assert.ok(a.some((o) => o.kind === 'up' && o.dev === 'lo'));
+  assert.ok(a.some((o) => o.kind === 'route-default' && o.gateway === '10.213.4.1' && o.dev === 'eth0'));
+  assert.ok(!planAttach(net({ internal: true }), ep('c', 'c', '10.213.4.2'), true).some((o) => o.kind === 'route-default'));
+  assert.ok(!planAttach(net(), ep('c', 'c', '10.213.4.2'), false).some((o) => o.kind === 'route-default'));
+});
+
+test('helper net args: one run for the host-side veth and the ops inside, `ns` only where the namespace changes', () => {
+  const a = planAttach(net(), ep('c', 'c', '10.213.4.2'), true).filter((o) => o.kind !== 'sysfs' && o.kind !== 'ip' && o.kind !== 'sysctl');
+  assert.deepEqual(helperNetArgs(a as LinkOpLike[]), [
+    'veth', 'bv0', 'eth0', '02:42:0a:d5:04:02', 'berthaaaaaaaaaa', '/proc/1/ns/net',
+    'ns', '/proc/1/ns/net', 'up', 'lo', 'addr', 'eth0', '10.213.4.2/24', 'up', 'eth0', 'route-default', '10.213.4.1', 'eth0',
+  ]);
+  assert.deepEqual(helperNetArgs([{ kind: 'addr', netns: '/x', dev: 'eth0', cidr: '10.0.0.2/8' }, { kind: 'del', dev: 'bv1' }]), ['ns', '/x', 'addr', 'eth0', '10.0.0.2/8', 'ns', '-', 'del', 'bv1']);
 });
 
 test('network modes', () => {
