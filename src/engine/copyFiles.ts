@@ -11,8 +11,8 @@ import { invalidArgument, notFound } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
-import { copyLayeredDir, copyTree, layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
-import { containerView, ownersIn, ownersOut, reown, type CopyOptions, type Mappings, type Owner, type OwnerMap } from './copyOwners.js';
+import { copyLayeredDir, layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
+import { containerView, ownersIn, ownersOut, type CopyOptions, type Mappings, type Owner, type OwnerMap } from './copyOwners.js';
 import { snapshotDirs } from './startContainer.js';
 import type { ContainerRecord } from './types.js';
 import { readUsernsConfig, usernsModeOf } from './usernsSetup.js';
@@ -68,35 +68,44 @@ function mountFor(rec: ContainerRecord, p: string): { source: string; rest: stri
   return m ? { source: m.Source, rest: norm.slice(m.Destination.length) } : undefined;
 }
 
-function copyEntry(src: string, dest: string): void {
+/**
+ * Copy `src` to `dest` (recursively), giving each copied entry the owner `owners` maps its
+ * source owner to; entries already at `dest` that are not copied over keep theirs. A
+ * non-directory in the way is replaced, never written through (it may be a symlink).
+ * Devices, fifos and sockets are not copied.
+ */
+function copyEntry(src: string, dest: string, owners: OwnerMap): void {
   const st = fs.lstatSync(src);
+  const there = lstatOrUndef(dest);
+  if (there && !(there.isDirectory() && st.isDirectory())) fs.rmSync(dest, { recursive: true, force: true });
+  const own = owners(st.uid, st.gid);
   if (st.isDirectory()) {
-    fs.mkdirSync(dest, { recursive: true });
-    copyTree(src, dest);
-    fs.chownSync(dest, st.uid, st.gid);
-    fs.chmodSync(dest, st.mode & 0o7777);
-    fs.utimesSync(dest, st.atime, st.mtime);
+    if (!there?.isDirectory()) fs.mkdirSync(dest);
+    for (const n of fs.readdirSync(src)) copyEntry(path.join(src, n), path.join(dest, n), owners);
   } else if (st.isSymbolicLink()) {
-    fs.rmSync(dest, { force: true });
     fs.symlinkSync(fs.readlinkSync(src), dest);
-    fs.lchownSync(dest, st.uid, st.gid);
-  } else {
+    fs.lchownSync(dest, own.uid, own.gid);
+    return;
+  } else if (st.isFile()) {
     fs.copyFileSync(src, dest);
-    fs.chownSync(dest, st.uid, st.gid);
-    fs.chmodSync(dest, st.mode & 0o7777);
-    fs.utimesSync(dest, st.atime, st.mtime);
+  } else {
+    return;
   }
+  fs.chownSync(dest, own.uid, own.gid);
+  fs.chmodSync(dest, st.mode & 0o7777);
+  fs.utimesSync(dest, st.atime, st.mtime);
 }
 
-/** Where the copy lands: into DEST when it is a directory (Docker's rule), else DEST itself. */
-function target(dest: string, name: string, srcIsDir: boolean): string {
+/** Where the copy lands: into DEST when it is a directory (Docker's rule), else DEST itself; `shown` names DEST in errors. */
+function target(dest: string, name: string, srcIsDir: boolean, shown = dest): string {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(dest);
   } catch { /* new */ }
   if (st?.isDirectory()) return path.join(dest, name);
-  if (dest.endsWith('/') && !st) throw notFound(`destination directory ${dest} does not exist`);
-  if (st && !st.isDirectory() && srcIsDir) throw invalidArgument(`cannot copy a directory to a file: ${dest}`);
+  if (dest.endsWith('/') && !st) throw notFound(`destination directory ${shown} does not exist`);
+  if (st && !st.isDirectory() && srcIsDir) throw invalidArgument(`cannot copy a directory to a file: ${shown}`);
+  if (!st && !lstatOrUndef(path.dirname(dest))?.isDirectory()) throw notFound(`stat ${path.posix.dirname(shown.replace(/\/+$/, '')) || '/'}: no such file or directory`);
   return dest;
 }
 
@@ -130,8 +139,7 @@ export function copyFromContainer(store: ContainerStore, ref: string, src: strin
     const from = resolveInRoot(root, mnt ? mnt.rest : src, follow);
     if (!fs.existsSync(from) && !isLink(from)) throw notFound(`Could not find the file ${src} in container ${ref}`);
     const to = target(dest, name, fs.lstatSync(from).isDirectory());
-    copyEntry(from, to);
-    reown(to, owners);
+    copyEntry(from, to, owners);
     return;
   }
   const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
@@ -139,14 +147,19 @@ export function copyFromContainer(store: ContainerStore, ref: string, src: strin
   const s = layeredStat(dirs, rel);
   if (!s) throw notFound(`Could not find the file ${src} in container ${ref}`);
   const to = target(dest, name, s.isDirectory());
-  if (s.isDirectory()) {
-    fs.mkdirSync(to, { recursive: true });
-    copyLayeredDir(dirs, rel, to);
-  } else {
+  if (!s.isDirectory()) {
     const top = dirs.find((d) => lstatOrUndef(path.join(d, rel)))!;
-    copyEntry(path.join(top, rel), to);
+    copyEntry(path.join(top, rel), to, owners);
+    return;
   }
-  reown(to, owners);
+  // The merged view of the layers goes to a scratch dir first, then over to DEST like any copy.
+  const scratch = fs.mkdtempSync(path.join(path.dirname(path.resolve(to)), '.berth-cp-'));
+  try {
+    copyLayeredDir(dirs, rel, scratch);
+    copyEntry(scratch, to, owners);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The container's configured user (-u / the image's USER) as numbers, when it has one. */
@@ -169,9 +182,8 @@ export function copyToContainer(store: ContainerStore, ref: string, src: string,
   const root = mnt ? mnt.source : st.Running ? `/proc/${st.Pid}/root` : snapshotDirs(new ImageStore(store.root), rec.SnapshotKey)[0];
   const inRoot = resolveInRoot(root, mnt ? mnt.rest : dest, true);
   if (!st.Running && !mnt) fs.mkdirSync(path.dirname(inRoot), { recursive: true });
-  const to = target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), fs.lstatSync(from).isDirectory());
-  copyEntry(from, to);
-  reown(to, owners);
+  const to = target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), fs.lstatSync(from).isDirectory(), dest);
+  copyEntry(from, to, owners);
 }
 
 function isLink(p: string): boolean {

@@ -193,7 +193,7 @@ describe('engine gaps: a --userns container through cp, export, commit and diff'
 
   test('files made inside as root show 0:0 outside the host range in every archive; cp in shifts the other way', async () => {
     e.ok(['run', '-d', '--name', 'un', '--network', 'none', '--userns', 'auto', 'busybox', 'sh', '-c',
-      'mkdir /made && touch /made/root-file /made/u-file && chown 1000:1000 /made/u-file && touch /made/done && exec sleep 1000']);
+      'mkdir -p /made && touch /made/root-file /made/u-file && chown 1000:1000 /made/u-file && touch /made/done && exec sleep 1000']);
     await until(() => e.run(['exec', 'un', 'test', '-e', '/made/done']).code === 0);
     const j = e.inspect('un');
     const hostRoot = JSON.parse(fs.readFileSync(path.join(e.root, 'containers', j.Id, 'userns.json'), 'utf8')).uidMappings[0].hostID as number;
@@ -225,8 +225,27 @@ describe('engine gaps: a --userns container through cp, export, commit and diff'
 
     assert.match(e.ok(['diff', 'un']), /^A \/made\/root-file$/m);
 
+    // merging a directory into an existing one leaves what was there alone
+    e.ok(['exec', 'un', 'sh', '-c', 'mkdir /tmp/m && touch /tmp/m/old && chown 7:7 /tmp/m/old']);
+    fs.mkdirSync(path.join(dir, 'm'));
+    fs.writeFileSync(path.join(dir, 'm', 'new'), '');
+    e.ok(['cp', path.join(dir, 'm'), 'un:/tmp/']);
+    assert.equal(e.ok(['exec', 'un', 'stat', '-c', '%u:%g', '/tmp/m/old', '/tmp/m/new']), '7:7\n0:0');
+
     e.ok(['commit', 'un', 'gaps-committed:1']);
     assert.equal(e.ok(['run', '--rm', '--network', 'none', 'gaps-committed:1', 'stat', '-c', '%u:%g', '/made/root-file', '/made/u-file', '/tmp/in']), '0:0\n1000:1000\n1234:1234');
+
+    // stopped: the same, from the snapshot's layers
+    e.ok(['stop', '-t', '0', 'un']);
+    e.ok(['cp', '-a', 'un:/made', path.join(dir, 'made-stopped')]);
+    assert.equal(owner(path.join(dir, 'made-stopped', 'root-file')), '0:0');
+    assert.equal(owner(path.join(dir, 'made-stopped', 'u-file')), '1000:1000');
+    e.ok(['cp', f, 'un:/tmp/in2']);
+    e.ok(['start', 'un']);
+    assert.equal(e.ok(['exec', 'un', 'stat', '-c', '%u:%g', '/tmp/in2']), '1234:1234');
+    const r = e.run(['cp', 'un:/made', path.join(dir, 'no-such', 'x')]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `berth: stat ${path.join(dir, 'no-such')}: no such file or directory\n`);
   });
 });
 
