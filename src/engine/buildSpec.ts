@@ -128,9 +128,9 @@ function resources(rec: ContainerRecord, i: SpecInputs, deviceRules: Record<stri
   if (hc.NanoCpus > 0) {
     cpu.period = 100000;
     cpu.quota = Math.round((hc.NanoCpus * 100000) / 1e9);
-  } else if (hc.CpuQuota > 0) {
-    cpu.quota = hc.CpuQuota;
-    cpu.period = hc.CpuPeriod || 100000;
+  } else {
+    if (hc.CpuQuota) cpu.quota = hc.CpuQuota;
+    if (hc.CpuPeriod) cpu.period = hc.CpuPeriod;
   }
   if (hc.CpuShares > 0) cpu.shares = hc.CpuShares;
   if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;

@@ -11,7 +11,7 @@ import {
   checkUlimitName, mergeEnv, parseBytes, parseCpus, parseDevice, parseDuration, parseEnvArgs, parseIntFlag, parseLabels,
   parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
 } from './parseFlags.js';
-import { resourceHostConfig } from './resourceFlags.js';
+import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
 import { parseExtraHost } from '../network/etcFiles.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
@@ -116,7 +116,9 @@ function hostConfig(f: RunFlags): HostConfig {
     sysctls[k] = v;
   }
   const cpus = f.cpus ? parseCpus(f.cpus) : 0;
-  if (cpus && f.cpuQuota) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+  const cpuPeriod = f.cpuPeriod ? parseCpuPeriod(f.cpuPeriod) : 0;
+  const cpuQuota = f.cpuQuota ? parseCpuQuota(f.cpuQuota) : 0;
+  checkNanoCpus(cpus, cpuPeriod, cpuQuota);
   const network = f.network === 'default' ? 'bridge' : f.network ?? 'bridge';
   return {
     Binds: f.volume.length ? [...f.volume] : null,
@@ -138,8 +140,8 @@ function hostConfig(f: RunFlags): HostConfig {
     MemoryReservation: f.memoryReservation ? parseBytes(f.memoryReservation, '--memory-reservation') : 0,
     NanoCpus: cpus,
     CpuShares: f.cpuShares ? parseIntFlag(f.cpuShares, '--cpu-shares', 0) : 0,
-    CpuQuota: f.cpuQuota ? parseIntFlag(f.cpuQuota, '--cpu-quota', 1000) : 0,
-    CpuPeriod: f.cpuPeriod ? parseIntFlag(f.cpuPeriod, '--cpu-period', 1000, 1000000) : 0,
+    CpuQuota: cpuQuota,
+    CpuPeriod: cpuPeriod,
     CpusetCpus: f.cpusetCpus ?? '',
     PidsLimit: f.pidsLimit ? parseIntFlag(f.pidsLimit, '--pids-limit') : null,
     Devices: f.device.map(parseDevice),

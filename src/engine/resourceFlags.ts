@@ -66,6 +66,26 @@ export function parseSwappiness(v: string): number | null {
   return n;
 }
 
+/** `--cpu-period`: 0 (unset) or 1000..1000000 microseconds, dockerd's message otherwise. */
+export function parseCpuPeriod(v: string): number {
+  const n = parseIntFlag(v, '--cpu-period');
+  if (n !== 0 && (n < 1000 || n > 1000000)) throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  return n;
+}
+
+/** `--cpu-quota`: at least 1000 microseconds when positive (-1: unlimited). */
+export function parseCpuQuota(v: string): number {
+  const n = parseIntFlag(v, '--cpu-quota');
+  if (n > 0 && n < 1000) throw invalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  return n;
+}
+
+/** --cpus is a quota over a fixed period: it excludes both (dockerd's order of checks). */
+export function checkNanoCpus(nanoCpus: number, period: number, quota: number): void {
+  if (nanoCpus > 0 && period > 0) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+  if (nanoCpus > 0 && quota > 0) throw invalidArgument('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
+}
+
 /** The HostConfig fields these flags set (Docker's defaults when absent). */
 export function resourceHostConfig(f: ResourceFlagValues): ResourceFields {
   const list = <T>(l: string[] | undefined, p: (s: string) => T): T[] | null => (l?.length ? l.map(p) : null);

@@ -5,7 +5,7 @@ import { cgroupLayout } from '../runtime/createContainer.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { parseBytes, parseCpus, parseIntFlag, parseRestart, parseSwap } from './parseFlags.js';
-import { parseBlkioWeight } from './resourceFlags.js';
+import { parseBlkioWeight, parseCpuPeriod, parseCpuQuota } from './resourceFlags.js';
 import type { HostConfig } from './types.js';
 
 export interface UpdateFlags {
@@ -39,8 +39,8 @@ export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, 
     cpu.period = 100000;
     cpu.quota = hc.NanoCpus ? Math.round((hc.NanoCpus * 100000) / 1e9) : -1;
   }
-  if (f.cpuQuota !== undefined) cpu.quota = hc.CpuQuota = parseIntFlag(f.cpuQuota, '--cpu-quota', -1);
-  if (f.cpuPeriod !== undefined) cpu.period = hc.CpuPeriod = parseIntFlag(f.cpuPeriod, '--cpu-period', 1000, 1000000);
+  if (f.cpuQuota !== undefined) cpu.quota = hc.CpuQuota = parseCpuQuota(f.cpuQuota);
+  if (f.cpuPeriod !== undefined) cpu.period = hc.CpuPeriod = parseCpuPeriod(f.cpuPeriod);
   if (f.cpuShares !== undefined) cpu.shares = hc.CpuShares = parseIntFlag(f.cpuShares, '--cpu-shares', 0);
   if (f.cpusetCpus !== undefined) cpu.cpus = hc.CpusetCpus = f.cpusetCpus;
   if (!Object.keys(cpu).length) delete r.cpu;

@@ -95,6 +95,17 @@ describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
     assert.equal(r.stderr, "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.\n");
   });
 
+  test('--cpu-period / --cpu-quota reach cpu.cfs_*; a period alone too', { skip: v1 ? false : 'needs cgroup v1' }, () => {
+    const id = e.ok(['run', '-d', '--network', 'none', '--cpu-period', '20000', '--cpu-quota', '30000', 'busybox', 'sleep', '1000']);
+    assert.equal(cgroupFile('cpu', id, 'cpu.cfs_period_us').trim(), '20000');
+    assert.equal(cgroupFile('cpu', id, 'cpu.cfs_quota_us').trim(), '30000');
+    const hc = e.inspect(id).HostConfig;
+    assert.deepEqual([hc.CpuPeriod, hc.CpuQuota], [20000, 30000]);
+    const alone = e.ok(['run', '-d', '--network', 'none', '--cpu-period', '50000', 'busybox', 'sleep', '1000']);
+    assert.equal(cgroupFile('cpu', alone, 'cpu.cfs_period_us').trim(), '50000');
+    e.ok(['rm', '-f', id, alone]);
+  });
+
   test('bad values: one line, exit 125, no container left', () => {
     const before = e.containerDirs().length;
     const cases: [string[], RegExp][] = [
@@ -104,6 +115,10 @@ describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
       [['--device-read-iops', '/dev/berth-no-such:10'], /^berth: error gathering device information while adding device "\/dev\/berth-no-such": no such file or directory\n$/],
       [['--blkio-weight', '5'], /^berth: Range of blkio weight is from 10 to 1000\n$/],
       [['--blkio-weight-device', '/dev/sda:5'], /invalid weight for device: \/dev\/sda:5\n$/],
+      [['--cpu-quota', '500'], /^berth: CPU cfs quota can not be less than 1ms \(i\.e\. 1000\)\n$/],
+      [['--cpu-period', '2000000'], /^berth: CPU cfs period can not be less than 1ms \(i\.e\. 1000\) or larger than 1s \(i\.e\. 1000000\)\n$/],
+      [['--cpus', '1', '--cpu-quota', '5000'], /^berth: Conflicting options: Nano CPUs and CPU Quota cannot both be set\n$/],
+      [['--cpus', '1', '--cpu-period', '5000'], /^berth: Conflicting options: Nano CPUs and CPU Period cannot both be set\n$/],
     ];
     for (const [flags, msg] of cases) {
       const r = e.run(['create', ...flags, 'busybox', 'true']);
