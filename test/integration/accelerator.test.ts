@@ -1,0 +1,129 @@
+/**
+ * The accelerator through the real launcher: bin/berth -> berth-launch -> a warm berth
+ * process (src/cli/accelerator/worker.ts), against a throwaway root. Each test's worker
+ * has a private socket and is stopped by PID.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { berthBin, requiresRoot, tmpDir } from '../helpers.js';
+import { Engine, until } from './engineHarness.js';
+
+const launcher = path.join(path.dirname(berthBin), 'berth');
+let e: Engine;
+let dir: string;
+let sock: string;
+let worker: ChildProcess | undefined;
+/** PATH without node: a command that went cold (exec node) would fail, so success proves it ran warm. */
+const NO_NODE_PATH = '/usr/sbin:/sbin';
+
+async function startWorker(): Promise<void> {
+  worker = spawn(process.execPath, [berthBin, '--accel-worker'], { stdio: 'ignore', env: { ...process.env, BERTH_ACCEL_SOCK: sock } });
+  await until(() => fs.existsSync(sock), 10_000);
+}
+
+function stopWorker(): void {
+  if (worker?.pid && worker.exitCode === null && worker.signalCode === null) process.kill(worker.pid, 'SIGKILL');
+  worker = undefined;
+  fs.rmSync(sock, { force: true });
+}
+
+function launch(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  const r = spawnSync(launcher, ['--root', e.root, ...args], { encoding: 'utf8', cwd, env: { ...process.env, BERTH_ACCEL_SOCK: sock, ...env } });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(async () => {
+  if (!requiresRoot.skip) e = await new Engine('berth-accel-').init();
+  dir = tmpDir('berth-accel-sock-');
+  sock = path.join(dir, 'accel.sock');
+});
+after(() => {
+  stopWorker();
+  e?.cleanup();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('accelerator: run --rm served warm: stdout, stderr, exit code, cwd, relative --env-file', requiresRoot, async () => {
+  await startWorker();
+  const work = tmpDir('berth-accel-cwd-');
+  try {
+    fs.writeFileSync(path.join(work, 'vars.env'), 'GREETING=hello from the env file\n');
+    const r = launch(['run', '--rm', '--network', 'none', '--env-file', 'vars.env', 'busybox', 'sh', '-c', 'echo "$GREETING"; echo oops >&2; exit 7'], { PATH: NO_NODE_PATH }, work);
+    assert.equal(r.code, 7, r.stderr);
+    assert.equal(r.stdout, 'hello from the env file\n');
+    assert.equal(r.stderr, 'oops\n');
+    // berth's own errors keep their one line and exit code
+    const bad = launch(['run', '--rm', '--network', 'none', 'no-such-image'], { PATH: NO_NODE_PATH });
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^berth: Unable to find image 'no-such-image' locally/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+    // the worker serves again after an error, and a detached container outlives it
+    const id = launch(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000'], { PATH: NO_NODE_PATH }).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    stopWorker();
+    assert.equal(e.ok(['inspect', '-f', '{{.State.Running}}', id]), 'true');
+    e.ok(['rm', '-f', id]);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    stopWorker();
+  }
+});
+
+test('accelerator: interactive commands go cold (and still work); no worker means cold', requiresRoot, async () => {
+  await startWorker();
+  try {
+    const r = spawnSync(launcher, ['--root', e.root, 'run', '-i', '--rm', '--network', 'none', 'busybox', 'cat'], { encoding: 'utf8', input: 'piped in\n', env: { ...process.env, BERTH_ACCEL_SOCK: sock } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'piped in\n');
+    // cold without node on PATH fails: proof that -i was not run warm
+    const noNode = launch(['run', '-i', '--rm', '--network', 'none', 'busybox', 'true'], { PATH: NO_NODE_PATH });
+    assert.equal(noNode.code, 125);
+    assert.match(noNode.stderr, /exec node/);
+  } finally {
+    stopWorker();
+  }
+  const off = launch(['ps', '-q'], { BERTH_ACCEL: '0' });
+  assert.equal(off.code, 0, off.stderr);
+  assert.ok(!fs.existsSync(sock), 'BERTH_ACCEL=0 starts no accelerator');
+});
+
+test('accelerator: a signal the command does not handle ends it like a cold process', requiresRoot, async () => {
+  await startWorker();
+  const w = worker!;
+  const id = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
+  try {
+    const c = spawn(launcher, ['--root', e.root, 'wait', id], { stdio: 'ignore', env: { ...process.env, BERTH_ACCEL_SOCK: sock, PATH: NO_NODE_PATH } });
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => c.on('exit', (code, signal) => r({ code, signal })));
+    // `wait` has reached the worker once the launcher is connected; give it that moment, then TERM the launcher
+    await until(() => fs.readdirSync(`/proc/${c.pid}/fd`).some((f) => { try { return fs.readlinkSync(`/proc/${c.pid}/fd/${f}`).startsWith('socket:'); } catch { return false; } }), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(c.pid!, 'SIGTERM');
+    const res = await done;
+    assert.equal(res.signal, 'SIGTERM');
+    await until(() => w.exitCode !== null || w.signalCode !== null, 5000);
+    assert.equal(e.ok(['inspect', '-f', '{{.State.Running}}', id]), 'true', 'the container is untouched');
+  } finally {
+    stopWorker();
+    e.run(['rm', '-f', id]);
+  }
+});
+
+test('accelerator: garbage on the socket is dropped and the worker keeps serving', requiresRoot, async () => {
+  await startWorker();
+  try {
+    await new Promise<void>((resolve) => {
+      const c = net.connect(sock, () => c.write('GET / HTTP/1.1\r\n\r\n'));
+      c.on('close', () => resolve());
+      c.on('error', () => resolve());
+    });
+    const r = launch(['ps', '-a'], { PATH: NO_NODE_PATH });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^CONTAINER ID/);
+  } finally {
+    stopWorker();
+  }
+});
