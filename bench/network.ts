@@ -5,7 +5,10 @@
  *      same run (target: <= 10 ms extra); rm is not timed. Also `run --rm ... true` both ways.
  *  (2) container -> container TCP throughput over the default bridge against host loopback,
  *      the same node client/server both times (the host's node, bind-mounted read-only into
- *      busybox containers) (target >= 0.8x).
+ *      busybox containers) (target >= 0.8x). The containers' transfer starts only once every
+ *      `berth` CLI process has ended (the client waits for a `go` file, the result comes back
+ *      as a file): on 2 cores a CLI start-up (~200 ms of CPU) during a ~0.5 s transfer would
+ *      measure the CLI, not the network. Five interleaved rounds, medians.
  * Usage (root): node dist/bench/network.js [iterations=15] [megabytes=1024]
  * Only touches containers, links and rules it creates, under a temporary berth root.
  */
@@ -42,10 +45,12 @@ function timed(args: string[]): { ms: number; out: string } {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out };
 }
 
-/** TCP sink + source in node: the receiver prints MB/s. */
-const SERVER = `const n=require('net');let b=0,t0;const s=n.createServer(c=>{c.on('data',d=>{if(!t0)t0=process.hrtime.bigint();b+=d.length});c.on('end',()=>{const sec=Number(process.hrtime.bigint()-t0)/1e9;console.log(JSON.stringify({mbps:b/1048576/sec}));s.close()})});s.listen(PORT,'0.0.0.0',()=>console.log('ready'));`;
-const CLIENT = `const n=require('net');const buf=Buffer.alloc(1<<20);let left=MB;const go=()=>{const c=n.connect(PORT,'HOST',()=>{const w=()=>{while(left>0){left--;if(!c.write(buf))return c.once('drain',w)}c.end()};w()});c.on('error',()=>setTimeout(go,50))};go();`;
-const script = (s: string, host: string, port: number) => s.replace('PORT', String(port)).replace('HOST', host).replace('MB', String(megabytes));
+/** TCP sink + source in node: the receiver prints MB/s (and writes it to RESULT, when given). */
+const SERVER = `const n=require('net');let b=0,t0;const s=n.createServer(c=>{c.on('data',d=>{if(!t0)t0=process.hrtime.bigint();b+=d.length});c.on('end',()=>{const sec=Number(process.hrtime.bigint()-t0)/1e9;const r=JSON.stringify({mbps:b/1048576/sec});console.log(r);if('RESULT')require('fs').writeFileSync('RESULT',r);s.close()})});s.listen(PORT,'0.0.0.0',()=>console.log('ready'));`;
+/** The sender: starts once GO exists (when given). */
+const CLIENT = `const n=require('net');const buf=Buffer.alloc(1<<20);let left=MB;const go=()=>{const c=n.connect(PORT,'HOST',()=>{const w=()=>{while(left>0){left--;if(!c.write(buf))return c.once('drain',w)}c.end()};w()});c.on('error',()=>setTimeout(go,50))};const wait=()=>!'GO'||require('fs').existsSync('GO')?go():setTimeout(wait,5);wait();`;
+const script = (s: string, host: string, port: number, files: { go?: string; result?: string } = {}) =>
+  s.replace('PORT', String(port)).replace('HOST', host).replace('MB', String(megabytes)).replaceAll('RESULT', files.result ?? '').replaceAll('GO', files.go ?? '');
 
 function nodeMounts(): string[] {
   const node = fs.realpathSync(process.execPath);
@@ -64,13 +69,20 @@ async function hostLoopback(port: number): Promise<number> {
 }
 
 async function containerToContainer(port: number): Promise<number> {
-  ok(['run', '-d', '--name', 'tsrv', '--network', 'bridge', ...nodeMounts(), '-e', script(SERVER, '', port)]);
+  const sig = fs.mkdtempSync(path.join(root, 'sig-'));
+  const files = { go: '/sig/go', result: '/sig/result' };
+  const mounts = ['-v', `${sig}:/sig`, ...nodeMounts()];
+  ok(['run', '-d', '--name', 'tsrv', '--network', 'bridge', ...mounts, '-e', script(SERVER, '', port, files)]);
   const ip = ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'tsrv']);
-  ok(['run', '-d', '--name', 'tcli', '--network', 'bridge', ...nodeMounts(), '-e', script(CLIENT, ip, port)]);
-  ok(['wait', 'tsrv']);
-  const line = ok(['logs', 'tsrv']).split('\n').find((l) => l.startsWith('{'));
+  ok(['run', '-d', '--name', 'tcli', '--network', 'bridge', ...mounts, '-e', script(CLIENT, ip, port, files)]);
+  // Every berth CLI has ended: now the transfer runs alone, as the loopback one does.
+  fs.writeFileSync(path.join(sig, 'go'), '');
+  const result = path.join(sig, 'result');
+  while (!fs.existsSync(result) || !fs.readFileSync(result, 'utf8')) await new Promise((r) => setTimeout(r, 20));
+  const line = fs.readFileSync(result, 'utf8');
   ok(['rm', '-f', 'tsrv', 'tcli']);
-  return JSON.parse(line!).mbps as number;
+  fs.rmSync(sig, { recursive: true, force: true });
+  return JSON.parse(line).mbps as number;
 }
 
 async function main(): Promise<void> {
@@ -104,7 +116,7 @@ async function main(): Promise<void> {
   // Interleaved rounds, medians: one round is at the mercy of whatever else the machine runs.
   const los: number[] = [];
   const brs: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     los.push(await hostLoopback(47111 + 2 * i));
     brs.push(await containerToContainer(47112 + 2 * i));
   }
