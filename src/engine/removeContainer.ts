@@ -35,7 +35,7 @@ export async function removeContainer(store: ContainerStore, ref: string, opts: 
 export async function removeContainerFiles(store: ContainerStore, rec: ContainerRecord, volumes: boolean): Promise<void> {
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
     requestStop(store, rec.Id);
-    await deleteContainer(store.runtimeRoot, rec.Id, true);
+    await deleteContainer(store.runtimeRoot, rec.Id, true, { keepParents: true });
   }
   fs.rmSync(attachSocketPath(store, rec.Id), { force: true });
   await teardownNetwork(store, rec);

@@ -24,8 +24,12 @@ export interface RunIo {
 export interface RunResult { id: string; exitCode?: number; detached?: boolean }
 
 /** BERTH_TIMING=1: phase times on stderr (for bench/run and profiling). */
-const t0 = performance.now();
-const lap = process.env.BERTH_TIMING ? (what: string) => process.stderr.write(`berth: ${what} at ${(performance.now() - t0).toFixed(1)} ms (process up ${(process.uptime() * 1000).toFixed(0)} ms)\n`) : () => undefined;
+let t0 = process.hrtime.bigint();
+const lap = (what: string) => {
+  if (!process.env.BERTH_TIMING) return;
+  if (what === 'run begins') t0 = process.hrtime.bigint();
+  process.stderr.write(`berth: ${what} at ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms (process up ${(process.uptime() * 1000).toFixed(0)} ms)\n`);
+};
 
 export async function runContainer(store: ContainerStore, req: CreateRequest, io: RunIo): Promise<RunResult> {
   lap('run begins');

@@ -50,7 +50,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const images = new ImageStore(store.root);
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
     fs.writeFileSync(path.join(store.runtimeRoot, rec.Id, 'stop-requested'), '');
-    await deleteContainer(store.runtimeRoot, rec.Id, true);
+    await deleteContainer(store.runtimeRoot, rec.Id, true, { keepParents: true });
   }
   // A bridged container's netns (an `unshare` process) is made while the spec's inputs are gathered.
   const netnsReady = prepareNetns(store, rec);

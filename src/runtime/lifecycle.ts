@@ -69,7 +69,11 @@ export async function waitStopped(sd: StateDir, timeoutMs = 10_000): Promise<boo
   return false;
 }
 
-export async function deleteContainer(root: string, id: string, force = false): Promise<void> {
+/**
+ * `keepParents`: leave berth/ in each hierarchy even when it empties (the engine does, as
+ * Docker keeps docker/: remaking it costs a cgroup mkdir per hierarchy on every start).
+ */
+export async function deleteContainer(root: string, id: string, force = false, opts: { keepParents?: boolean } = {}): Promise<void> {
   const sd = openState(root, id);
   const s = sd.read();
   const status = sd.status(s);
@@ -84,10 +88,8 @@ export async function deleteContainer(root: string, id: string, force = false): 
     else try { signalPid(s.pid, 'SIGKILL'); } catch { /* exited meanwhile */ }
     if (!(await waitStopped(sd))) throw new BerthError('Unavailable', `container \`${id}\` did not stop after SIGKILL`);
   }
-  if (cg) {
-    cg.killAll();
-    cg.destroy({ pruneParents: true }); // berth/ goes too once empty; a concurrent create remakes it
-  }
+  // berth/ goes too once empty unless kept; a concurrent create remakes it
+  if (cg) cg.destroy({ pruneParents: !opts.keepParents });
   const spec = s ? specOf(s.bundle) : undefined;
   const state = { ...sd.ociState(), status: 'stopped' as const };
   sd.remove();
