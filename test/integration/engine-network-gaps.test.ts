@@ -18,6 +18,24 @@ const HTTPD = 'mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p
 /** Ends (exit 3) once /go exists: the test decides when, no sleeps. */
 const WAIT_GO = 'while [ ! -f /go ]; do sleep 0.05; done; exit 3';
 const rules = () => execFileSync('iptables-save', { encoding: 'utf8' });
+function alive(pid: number): boolean {
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return st.slice(st.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+/** Is a `berth container cleanup ID` process (the monitor's on_exit) still at work? */
+function cleanupRunning(id: string): boolean {
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`cleanup\0${id}`)) return true;
+    } catch { /* gone */ }
+  }
+  return false;
+}
 /** The name through the network's DNS, then HTTP with nc (busybox-static's wget crashes on this machine). */
 const wget = (host: string) => `for i in $(seq 1 50); do a=$(nslookup ${host} 2>/dev/null | sed -n 's/^Address: //p' | tail -n 1); [ -n "$a" ] && printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 $a 80 | grep hello && exit 0; sleep 0.1; done; exit 1`;
 
@@ -144,6 +162,24 @@ describe('engine: networking gaps (connect persists, exit releases, --add-host, 
     e.ok(['stop', '-t', '1', 'brief']);
     assert.ok(!endpoints('bridge').some((x) => x.containerId === id));
     e.ok(['rm', 'brief']);
+  });
+
+  test('a start racing the previous run\'s cleanup keeps its network (cleanup skips a running container)', async () => {
+    // The first run ends at once; `start` follows at once, before or after the monitor's cleanup.
+    const id = e.ok(['run', '-d', '--name', 'racer', 'busybox', 'sh', '-c', 'if [ -f /go ]; then exec sleep 1000; fi; touch /go']);
+    const monitorPid = JSON.parse(fs.readFileSync(path.join(e.root, 'runtime', id, 'state.json'), 'utf8')).monitorPid as number;
+    await until(() => e.inspect('racer').State.Status === 'exited', 60_000);
+    e.ok(['start', 'racer']);
+    // The old monitor has forked its on_exit and gone; then that cleanup has finished.
+    await until(() => !alive(monitorPid), 60_000);
+    await until(() => !cleanupRunning(id), 60_000);
+    const st = e.inspect('racer');
+    assert.equal(st.State.Running, true);
+    assert.match(st.NetworkSettings.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.ok(endpoints('bridge').some((x) => x.containerId === id));
+    assert.ok(fs.existsSync(path.join(e.root, 'netns', id)));
+    e.ok(['rm', '-f', 'racer']);
+    assert.ok(!endpoints('bridge').some((x) => x.containerId === id));
   });
 
   test('a restart policy keeps the network across restarts; released once it ends for good', async () => {
