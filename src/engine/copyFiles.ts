@@ -96,13 +96,21 @@ function copyEntry(src: string, dest: string, owners: OwnerMap): void {
   fs.utimesSync(dest, st.atime, st.mtime);
 }
 
-/** Where the copy lands: into DEST when it is a directory (Docker's rule), else DEST itself; `shown` names DEST in errors. */
-function target(dest: string, name: string, srcIsDir: boolean, shown = dest): string {
+/** SRC_PATH ending in `/.`: a directory's contents, not the directory itself. */
+function contentsOf(src: string): boolean {
+  return /\/\.$/.test(src) || src === '.';
+}
+
+/**
+ * Where the copy lands (Docker's rules): into DEST when it is a directory, unless SRC_PATH
+ * ends in `/.` (then its contents merge into DEST); else DEST itself. `shown` names DEST in errors.
+ */
+function target(dest: string, name: string, srcIsDir: boolean, shown = dest, contents = false): string {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(dest);
   } catch { /* new */ }
-  if (st?.isDirectory()) return path.join(dest, name);
+  if (st?.isDirectory()) return contents && srcIsDir ? dest : path.join(dest, name);
   if (dest.endsWith('/') && !st) throw notFound(`destination directory ${shown} does not exist`);
   if (st && !st.isDirectory() && srcIsDir) throw invalidArgument(`cannot copy a directory to a file: ${shown}`);
   if (!st && !lstatOrUndef(path.dirname(dest))?.isDirectory()) throw notFound(`stat ${path.posix.dirname(shown.replace(/\/+$/, '')) || '/'}: no such file or directory`);
@@ -138,7 +146,7 @@ export function copyFromContainer(store: ContainerStore, ref: string, src: strin
     const root = mnt ? mnt.source : `/proc/${st.Pid}/root`;
     const from = resolveInRoot(root, mnt ? mnt.rest : src, follow);
     if (!fs.existsSync(from) && !isLink(from)) throw notFound(`Could not find the file ${src} in container ${ref}`);
-    const to = target(dest, name, fs.lstatSync(from).isDirectory());
+    const to = target(dest, name, fs.lstatSync(from).isDirectory(), dest, contentsOf(src));
     copyEntry(from, to, owners);
     return;
   }
@@ -146,7 +154,7 @@ export function copyFromContainer(store: ContainerStore, ref: string, src: strin
   const rel = resolveLayered(dirs, src, follow);
   const s = layeredStat(dirs, rel);
   if (!s) throw notFound(`Could not find the file ${src} in container ${ref}`);
-  const to = target(dest, name, s.isDirectory());
+  const to = target(dest, name, s.isDirectory(), dest, contentsOf(src));
   if (!s.isDirectory()) {
     const top = dirs.find((d) => lstatOrUndef(path.join(d, rel)))!;
     copyEntry(path.join(top, rel), to, owners);
@@ -182,7 +190,7 @@ export function copyToContainer(store: ContainerStore, ref: string, src: string,
   const root = mnt ? mnt.source : st.Running ? `/proc/${st.Pid}/root` : snapshotDirs(new ImageStore(store.root), rec.SnapshotKey)[0];
   const inRoot = resolveInRoot(root, mnt ? mnt.rest : dest, true);
   if (!st.Running && !mnt) fs.mkdirSync(path.dirname(inRoot), { recursive: true });
-  const to = target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), fs.lstatSync(from).isDirectory(), dest);
+  const to = target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), fs.lstatSync(from).isDirectory(), dest, contentsOf(src));
   copyEntry(from, to, owners);
 }
 

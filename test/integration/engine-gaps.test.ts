@@ -181,6 +181,20 @@ describe('engine gaps: cp -a / -L', requiresRoot, () => {
     assert.match(fs.readFileSync(path.join(dir, 'pl3'), 'utf8'), /^root:x:0:0:/);
   });
 
+  test('SRC_PATH ending in /. copies the contents into an existing directory, both ways', () => {
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(tree);
+    fs.writeFileSync(path.join(tree, 'a'), 'A');
+    e.ok(['exec', 'cpu', 'mkdir', '-p', '/tmp/into']);
+    e.ok(['cp', `${tree}/.`, 'cpu:/tmp/into']);
+    e.ok(['cp', tree, 'cpu:/tmp/into']);
+    assert.equal(e.ok(['exec', 'cpu', 'sh', '-c', 'cat /tmp/into/a /tmp/into/tree/a']), 'AA');
+    const out = path.join(dir, 'out-contents');
+    fs.mkdirSync(out);
+    e.ok(['cp', 'cpu:/tmp/into/.', out]);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['a', 'tree']);
+  });
+
   test('between two containers, or two local paths: Docker\'s refusals, exit 1', () => {
     const r = e.run(['cp', 'cpa:/etc/passwd', 'cpu:/tmp/']);
     assert.equal(r.code, 1);
