@@ -15,6 +15,7 @@ import { failedPrecondition, invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord } from './types.js';
+import { createNetnsAsync } from '../sys/netns.js';
 import type { NetworkState } from '../network/types.js';
 
 export type NetMode = 'none' | 'host' | 'network' | 'container';
@@ -169,8 +170,8 @@ export async function prepareNetns(store: ContainerStore, rec: ContainerRecord):
   const mode = netModeOf(rec);
   if (mode === 'network') {
     const t0 = performance.now();
-    void import('../network/index.js').catch(() => undefined); // loads while unshare runs; setupNetwork's import finds it cached
-    const { createNetnsAsync } = await import('../sys/netns.js');
+    // Spawned now (a static import: no await before it), so the helper runs while the spec's inputs
+    // are gathered. The network layer loads later, in setupNetwork, while the runtime clones.
     const file = await createNetnsAsync(netnsFile(store, rec.Id));
     timing('netns created', t0);
     return file;
@@ -250,6 +251,9 @@ async function setupNetworkOf(store: ContainerStore, rec: ContainerRecord, pid: 
     }
     return;
   }
+  // Started before the runtime's helper (networkStarter, pid 0): let createContainer spawn the helper
+  // first, so its clone and mounts overlap this attach (and the network layer's loading).
+  if (pid === 0) await new Promise((r) => setImmediate(r));
   const net = await import('../network/index.js');
   const req = {
     root: store.root, containerId: rec.Id, name: rec.Name.replace(/^\//, ''), hostname: rec.Config.Hostname,
@@ -270,7 +274,9 @@ async function setupNetworkOf(store: ContainerStore, rec: ContainerRecord, pid: 
     Ports: portsOf(rec, a.ports),
   };
   const { writeJsonAtomic } = await import('../sys/atomicWrite.js');
-  writeJsonAtomic(networkFile(store, rec.Id), settings);
+  // Atomic, not durable: rewritten at every start and removed at stop, it describes a live attachment
+  // that a crash ends anyway (an fsync here cost the start up to several ms on a busy disk).
+  writeJsonAtomic(networkFile(store, rec.Id), settings, false);
 }
 
 /** Docker's NetworkSettings.Ports: every exposed/published port; null when not bound. */
