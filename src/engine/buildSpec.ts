@@ -134,6 +134,7 @@ function resources(rec: ContainerRecord, i: SpecInputs, deviceRules: Record<stri
   }
   if (hc.CpuShares > 0) cpu.shares = hc.CpuShares;
   if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
+  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
   if (Object.keys(cpu).length) r.cpu = cpu;
   if (hc.PidsLimit !== null && hc.PidsLimit !== 0) r.pids = { limit: hc.PidsLimit };
   const throttle = (l: { Path: string; Rate: number }[] | null) => (l ?? []).map((t) => {

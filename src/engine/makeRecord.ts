@@ -143,6 +143,7 @@ function hostConfig(f: RunFlags): HostConfig {
     CpuQuota: cpuQuota,
     CpuPeriod: cpuPeriod,
     CpusetCpus: f.cpusetCpus ?? '',
+    CpusetMems: f.cpusetMems ?? '',
     PidsLimit: f.pidsLimit ? parseIntFlag(f.pidsLimit, '--pids-limit') : null,
     Devices: f.device.map(parseDevice),
     BlkioDeviceReadBps: f.deviceReadBps.length ? f.deviceReadBps.map((d) => parseThrottle(d, '--device-read-bps')) : null,

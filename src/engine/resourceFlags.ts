@@ -176,7 +176,8 @@ export function blockIoTunables(hc: Partial<HostConfig>, device: (p: string) => 
   return out;
 }
 
-const DEFAULTS: ResourceFields = {
+const DEFAULTS: ResourceFields & Pick<HostConfig, 'CpusetMems'> = {
+  CpusetMems: '',
   BlkioWeight: 0, BlkioWeightDevice: null, BlkioDeviceReadIOps: null, BlkioDeviceWriteIOps: null, MemorySwappiness: null, OomKillDisable: false,
 };
 

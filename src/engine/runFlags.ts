@@ -26,6 +26,7 @@ export interface RunFlags extends ResourceFlagValues {
   cpuQuota?: string;
   cpuPeriod?: string;
   cpusetCpus?: string;
+  cpusetMems?: string;
   pidsLimit?: string;
   device: string[];
   deviceReadBps: string[];

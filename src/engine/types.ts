@@ -50,6 +50,8 @@ export interface HostConfig {
   CpuQuota: number;
   CpuPeriod: number;
   CpusetCpus: string;
+  /** --cpuset-mems; absent in older records. */
+  CpusetMems?: string;
   PidsLimit: number | null;
   Devices: DeviceMapping[];
   BlkioDeviceReadBps: ThrottleDevice[] | null;

@@ -10,7 +10,7 @@ import type { HostConfig } from './types.js';
 
 export interface UpdateFlags {
   memory?: string; memorySwap?: string; memoryReservation?: string; cpus?: string; cpuShares?: string;
-  cpuQuota?: string; cpuPeriod?: string; cpusetCpus?: string; pidsLimit?: string; restart?: string; blkioWeight?: string;
+  cpuQuota?: string; cpuPeriod?: string; cpusetCpus?: string; cpusetMems?: string; pidsLimit?: string; restart?: string; blkioWeight?: string;
 }
 
 /** The OCI resources for the changed fields only. Pure. */
@@ -43,6 +43,7 @@ export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, 
   if (f.cpuPeriod !== undefined) cpu.period = hc.CpuPeriod = parseCpuPeriod(f.cpuPeriod);
   if (f.cpuShares !== undefined) cpu.shares = hc.CpuShares = parseIntFlag(f.cpuShares, '--cpu-shares', 0);
   if (f.cpusetCpus !== undefined) cpu.cpus = hc.CpusetCpus = f.cpusetCpus;
+  if (f.cpusetMems !== undefined) cpu.mems = hc.CpusetMems = f.cpusetMems;
   if (!Object.keys(cpu).length) delete r.cpu;
   if (f.pidsLimit !== undefined) {
     hc.PidsLimit = parseIntFlag(f.pidsLimit, '--pids-limit');

@@ -95,14 +95,18 @@ describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
     assert.equal(r.stderr, "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.\n");
   });
 
-  test('--cpu-period / --cpu-quota reach cpu.cfs_*; a period alone too', { skip: v1 ? false : 'needs cgroup v1' }, () => {
+  test('--cpu-period / --cpu-quota reach cpu.cfs_*, a period alone too; --cpuset-mems (run and update)', { skip: v1 ? false : 'needs cgroup v1' }, () => {
     const id = e.ok(['run', '-d', '--network', 'none', '--cpu-period', '20000', '--cpu-quota', '30000', 'busybox', 'sleep', '1000']);
     assert.equal(cgroupFile('cpu', id, 'cpu.cfs_period_us').trim(), '20000');
     assert.equal(cgroupFile('cpu', id, 'cpu.cfs_quota_us').trim(), '30000');
     const hc = e.inspect(id).HostConfig;
     assert.deepEqual([hc.CpuPeriod, hc.CpuQuota], [20000, 30000]);
-    const alone = e.ok(['run', '-d', '--network', 'none', '--cpu-period', '50000', 'busybox', 'sleep', '1000']);
+    const alone = e.ok(['run', '-d', '--network', 'none', '--cpu-period', '50000', '--cpuset-mems', '0', 'busybox', 'sleep', '1000']);
     assert.equal(cgroupFile('cpu', alone, 'cpu.cfs_period_us').trim(), '50000');
+    assert.equal(cgroupFile('cpuset', alone, 'cpuset.mems').trim(), '0');
+    assert.equal(e.inspect(alone).HostConfig.CpusetMems, '0');
+    e.ok(['update', '--cpuset-mems', '0', '--cpu-period', '40000', alone]);
+    assert.equal(cgroupFile('cpu', alone, 'cpu.cfs_period_us').trim(), '40000');
     e.ok(['rm', '-f', id, alone]);
   });
 

@@ -78,6 +78,7 @@ export function addResourceFlags(c: Command): Command {
     .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota')
     .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period')
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
     .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
     .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)');
 }
