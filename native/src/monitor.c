@@ -53,6 +53,7 @@ static void parse(struct monitor *m, struct plan *p)
 		else if (!strcmp(n, "gid_map")) m->gid_map = op_arg(o, 0);
 		else if (!strcmp(n, "exec_fifo")) m->fifo = op_arg(o, 0);
 		else if (!strcmp(n, "cgroup_procs") && m->ncgroup < 16) m->cgroup_procs[m->ncgroup++] = op_arg(o, 0);
+		else if (!strcmp(n, "early_pid")) m->early_pid = 1;
 		else if (!strcmp(n, "bpf_devices")) {
 			int e = attach_device_filter(op_arg(o, 0), op_arg(o, 1));
 			if (e) fail(m->ts, "attach device filter to", op_arg(o, 0), e);
@@ -154,13 +155,16 @@ static int spawn_init(struct monitor *m, struct plan *p)
 	int ts = m->ts >= 0 ? m->ts : 2;
 	if (m->uid_map && (e = write_map(pid, "uid_map", m->uid_map)) < 0) { kill(pid, SIGKILL); fail(ts, "write", "uid_map", -e); }
 	if (m->gid_map && (e = write_map(pid, "gid_map", m->gid_map)) < 0) { kill(pid, SIGKILL); fail(ts, "write", "gid_map", -e); }
-	/* Into the cgroups before the child runs a single instruction of the plan. */
+	/* Into the cgroups before the child runs a single instruction of the plan. The first
+	 * migration waits for an RCU grace period (~10 ms): with early_pid the runtime gets the
+	 * pid first and does its own part (e.g. the network) meanwhile; `go` is read after. */
+	if (m->ts >= 0 && m->early_pid) send_line(m->ts, "pid\t%d", pid);
 	char pidstr[16];
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
 	for (int i = 0; i < m->ncgroup; i++)
 		if ((e = write_file(m->cgroup_procs[i], pidstr)) < 0) { kill(pid, SIGKILL); fail(ts, "join cgroup", m->cgroup_procs[i], -e); }
 	if (m->ts >= 0) {
-		send_line(m->ts, "pid\t%d", pid);
+		if (!m->early_pid) send_line(m->ts, "pid\t%d", pid);
 		char line[256];
 		long long t0 = now_ns();
 		if (read_line(m->ts, line, sizeof(line)) <= 0 || strcmp(line, "go") != 0) {

@@ -23,6 +23,7 @@ struct monitor {
 	const char *id, *state_dir, *stdio, *log_path, *console, *fifo, *uid_map, *gid_map, *attach_path;
 	const char *cgroup_procs[16];
 	int ncgroup;
+	int early_pid; /* report the pid before joining the cgroups (op early_pid) */
 	long long log_max;
 	int log_files, terminal, stdin_pipe, attaching;
 	unsigned long clone_flags;

@@ -114,6 +114,8 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       seccomp: spec.linux?.seccomp ? await (await import('./seccompFor.js')).compileSeccompFor(spec.linux.seccomp, o.root) : undefined,
       cgroupMounts: layout ? v1CgroupMounts(layout) : undefined,
       cgroupProcs: cgroup?.dirs().map((d) => path.join(d, 'cgroup.procs')),
+      // Hooks may expect the init in its cgroups; without them our part overlaps the placement.
+      earlyPid: !(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length),
       deviceFilter: deviceFilterFor(layout, cgroup, spec),
     });
     fs.writeFileSync(sd.planFile, serializePlan(ops), { mode: 0o600 });

@@ -46,6 +46,8 @@ export interface PlanOptions {
   deviceFilter?: { cgroupDir: string; program: Uint8Array };
   /** cgroup.procs files the monitor writes the init's pid into before it runs anything. */
   cgroupProcs?: string[];
+  /** Report the pid before the cgroup placement (the runtime's part then needs no placement: no hooks). */
+  earlyPid?: boolean;
   /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
   cgroupMounts?: string[][] | 'v2';
 }
@@ -99,6 +101,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   }
   if (o.deviceFilter) ops.push(['bpf_devices', o.deviceFilter.cgroupDir, Buffer.from(o.deviceFilter.program).toString('hex')]);
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
+  if (o.earlyPid && o.cgroupProcs?.length) ops.push(['early_pid']);
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
   ops.push(['begin']);
 
