@@ -131,6 +131,25 @@ describe('engine: networking gaps (connect persists, exit releases, --add-host, 
     e.ok(['rm', '-f', 'box']);
   });
 
+  test('disconnect of the primary network: the next connected one takes its place, then none', () => {
+    e.ok(['network', 'create', 'p1']);
+    e.ok(['network', 'create', 'p2']);
+    e.ok(['run', '-d', '--name', 'prim', '--network', 'p1', 'busybox', 'sleep', '1000']);
+    e.ok(['network', 'connect', 'p2', 'prim']);
+    e.ok(['network', 'disconnect', 'p1', 'prim']);
+    assert.deepEqual(Object.keys(e.inspect('prim').NetworkSettings.Networks), ['p2']);
+    e.ok(['restart', '-t', '0', 'prim']);
+    assert.deepEqual(e.ok(['exec', 'prim', 'sh', '-c', "ip -o link | cut -d: -f2 | tr -d ' ' | cut -d@ -f1"]).split('\n'), ['lo', 'eth0']);
+    assert.equal(e.inspect('prim').NetworkSettings.Networks.p2.IPAddress, endpoints('p2')[0].ip);
+    e.ok(['stop', '-t', '0', 'prim']);
+    e.ok(['network', 'disconnect', 'p2', 'prim']);
+    assert.equal(e.inspect('prim').HostConfig.NetworkMode, 'none');
+    e.ok(['start', 'prim']);
+    assert.equal(e.ok(['exec', 'prim', 'sh', '-c', "ip -o link | cut -d: -f2 | tr -d ' '"]), 'lo');
+    e.ok(['rm', '-f', 'prim']);
+    assert.deepEqual([...endpoints('p1'), ...endpoints('p2')], []);
+  });
+
   test('a detached container that exits releases its address and port rules; start attaches again', async () => {
     // The second start finds /go (the rootfs keeps it) and stays up.
     const id = e.ok(['run', '-d', '--name', 'brief', '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', `if [ -f /go ]; then exec sleep 1000; fi; ${WAIT_GO}`]);
