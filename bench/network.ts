@@ -60,11 +60,13 @@ function nodeMounts(): string[] {
 
 async function hostLoopback(port: number): Promise<number> {
   const srv = spawn(process.execPath, ['-e', script(SERVER, '127.0.0.1', port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Listen for both exits up front: the server may end before the client's exit is seen.
+  const srvExit = new Promise((r) => srv.on('exit', r));
   let out = '';
   await new Promise<void>((r) => srv.stdout.on('data', (d: Buffer) => ((out += d), out.includes('ready') && r())));
   const cli = spawn(process.execPath, ['-e', script(CLIENT, '127.0.0.1', port)], { stdio: 'inherit' });
   await new Promise((r) => cli.on('exit', r));
-  await new Promise((r) => srv.on('exit', r));
+  await srvExit;
   return JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!).mbps as number;
 }
 
