@@ -25,7 +25,19 @@ export function exitCommand(store: ContainerStore, rec: ContainerRecord, berthJs
   if (removeOnExit) return [...inHostNetns(), ...berth, 'rm', '-f', rec.Id];
   if (rec.HostConfig.AutoRemove) return undefined;
   if (netModeOf(rec) !== 'network' && !Object.keys(rec.ConnectedNetworks ?? {}).length) return undefined;
-  return [...inHostNetns(), ...berth, 'container', 'cleanup', rec.Id];
+  // No second process when `stop`/`rm` end it: they release the networks themselves (markReleasedByCaller).
+  return ['/bin/sh', '-c', '[ -e "$0" ] || exec "$@"', releasedMark(store, rec.Id), ...inHostNetns(), ...berth, 'container', 'cleanup', rec.Id];
+}
+
+function releasedMark(store: ContainerStore, id: string): string {
+  return path.join(store.runtimeRoot, id, 'network-released-by-caller');
+}
+
+/** stop/rm, before they end the container: they release its networks, so its on_exit need not start a cleanup. */
+export function markReleasedByCaller(store: ContainerStore, id: string): void {
+  try {
+    fs.writeFileSync(releasedMark(store, id), '');
+  } catch { /* no runtime state: nothing will run on exit */ }
 }
 
 /** Returns whether anything was released. */

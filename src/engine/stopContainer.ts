@@ -6,6 +6,7 @@ import { parseSignal } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState, runtimeDir, type LiveState } from './containerState.js';
 import { disconnectNetwork } from './network.js';
+import { markReleasedByCaller } from './cleanupContainer.js';
 import { thawPath } from './pause.js';
 import type { ContainerRecord } from './types.js';
 
@@ -47,6 +48,7 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
     if (!st.Running) return;
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     requestStop(store, rec.Id);
+    markReleasedByCaller(store, rec.Id); // released below, not by the monitor's on_exit
     if (st.Paused) thaw(st);
     signalPid(st.Pid, parseSignal(signal ?? rec.Config.StopSignal));
     let after = await waitExit(store, rec.Id, t < 0 ? Infinity : t * 1000);

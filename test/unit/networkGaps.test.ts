@@ -76,6 +76,8 @@ test('exitCommand: rm -f for a detached --rm container, cleanup for a bridged on
   const tail = (a: string[] | undefined) => a?.slice(a.indexOf('--root')).join(' ');
   const id = 'b'.repeat(64);
   assert.equal(tail(exitCommand(store, record(id), '/x/berth.js', false)), `--root /nonexistent-root container cleanup ${id}`);
+  const cleanup = exitCommand(store, record(id), '/x/berth.js', false)!;
+  assert.deepEqual(cleanup.slice(0, 4), ['/bin/sh', '-c', '[ -e "$0" ] || exec "$@"', `/nonexistent-root/runtime/${id}/network-released-by-caller`]);
   assert.equal(tail(exitCommand(store, record(id), '/x/berth.js', true)), `--root /nonexistent-root rm -f ${id}`);
   assert.equal(exitCommand(store, record(id, { HostConfig: { NetworkMode: 'none', AutoRemove: false } as ContainerRecord['HostConfig'] }), '/x/berth.js', false), undefined);
   assert.equal(exitCommand(store, record(id, { HostConfig: { NetworkMode: 'bridge', AutoRemove: true } as ContainerRecord['HostConfig'] }), '/x/berth.js', false), undefined);
