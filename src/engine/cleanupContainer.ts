@@ -42,6 +42,7 @@ export function markReleasedByCaller(store: ContainerStore, id: string): void {
 
 /** Returns whether anything was released. */
 export async function cleanupContainer(store: ContainerStore, id: string): Promise<boolean> {
+  if (!/^[0-9a-f]{64}$/.test(id)) return false; // only the full ids the monitor passes
   // Never recreate the lock dir of a removed container (or of a root deleted meanwhile).
   if (!fs.existsSync(store.recordFile(id)) || !fs.existsSync(path.dirname(store.lockFile(id)))) return false;
   return store.withLock(id, async () => {
