@@ -302,5 +302,6 @@ describe('engine gaps: system df counts volumes', requiresRoot, () => {
     const verbose = e.ok(['system', 'df', '-v']);
     assert.match(verbose, /\nLocal Volumes space usage:\n\nVOLUME NAME +LINKS +SIZE\nidle +0 +1kB\nused +1 +3kB\n/);
     assert.match(verbose, /\nBuild cache usage: 0B\n/);
+    assert.match(verbose, /\nContainers space usage:\n\nCONTAINER ID +IMAGE +COMMAND +LOCAL VOLUMES +SIZE +CREATED +STATUS +NAMES\n[0-9a-f]{12} +busybox +"sh -c head -c 3000 …" +1 +\S+ +.* ago +Exited \(0\) .* ago +\S+\n/);
   });
 });

@@ -46,8 +46,15 @@ export function addDfCommand(system: Command): Command {
       process.stdout.write(printFormatted('table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', irows,
         { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS' }));
       process.stdout.write(`\nContainers space usage:\n\n`);
-      const crows = du.containers.items.map((c) => ({ ID: c.id.slice(0, 12), Image: c.image.startsWith('sha256:') ? shortId(c.image as `sha256:${string}`) : c.image, Size: humanSize(c.size), Names: c.name.replace(/^\//, '') }));
-      process.stdout.write(printFormatted('table {{.ID}}\t{{.Image}}\t{{.Size}}\t{{.Names}}', crows, { ID: 'CONTAINER ID', Image: 'IMAGE', Size: 'SIZE', Names: 'NAMES' }));
+      // As `docker system df -v`: ps's columns (newest first) plus the volumes each mounts and its writable layer's size.
+      const { ContainerStore } = await import('../../engine/ContainerStore.js');
+      const { listContainers, psRow } = await import('../../engine/listContainers.js');
+      const sizes = new Map(du.containers.items.map((c) => [c.id, c.size]));
+      const crows = listContainers(new ContainerStore(store.root), { all: true }).map((e) => ({
+        ...psRow(e, true), LocalVolumes: String(e.rec.Mounts.filter((m) => m.Type === 'volume').length), Size: humanSize(sizes.get(e.rec.Id) ?? 0),
+      }));
+      process.stdout.write(printFormatted('table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}', crows,
+        { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE', RunningFor: 'CREATED', Status: 'STATUS', Names: 'NAMES' }));
       process.stdout.write(`\nLocal Volumes space usage:\n\n`);
       const vrows = vols.map((v) => ({ Name: v.name, Links: String(v.links), Size: humanSize(v.size) }));
       process.stdout.write(printFormatted('table {{.Name}}\t{{.Links}}\t{{.Size}}', vrows, { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' }));
