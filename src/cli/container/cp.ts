@@ -16,6 +16,7 @@ export function addCpCommand(parent: Command): Command {
     .argument('<dest>')
     .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
     .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
+    .option('-q, --quiet', 'Suppress progress output during copy (berth prints none)')
     .action(exit1(async (src: string, dest: string, o: { archive?: boolean; followLink?: boolean }, cmd: Command) => {
       const { invalidArgument } = await import('../../errors.js');
       if (src === '') throw invalidArgument('source can not be empty');
