@@ -47,6 +47,11 @@ export async function connectNetwork(store: ContainerStore, ref: string, network
     const primary = networkNameOf(rec) === net.name && !rec.HostConfig.NetworkMode.startsWith('container:');
     if (primary || rec.ConnectedNetworks?.[net.name]) throw conflict(`endpoint with name ${nameOf(rec)} already exists in network ${net.name}`);
     const netns = runningNetns(store, rec);
+    if (o.ip && !netns) {
+      // Checked now as far as it can be (in the subnet); whether it is free is the start's business.
+      const { allocateIp } = await import('../network/ipam.js');
+      allocateIp({ ...net, endpoints: {} }, o.ip);
+    }
     if (netns) {
       const { attachContainer } = await import('../network/attach.js');
       await attachContainer({ root: store.root, containerId: rec.Id, name: nameOf(rec), aliases: o.aliases, netnsPath: netns, network: net.name, ip: o.ip, hostname: rec.Config.Hostname });
