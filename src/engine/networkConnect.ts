@@ -5,7 +5,7 @@
  * container is attached/detached at once; a created or stopped one only changes its record.
  */
 import fs from 'node:fs';
-import { conflict, failedPrecondition, invalidArgument, isBerthError } from '../errors.js';
+import { conflict, failedPrecondition, invalidArgument, isBerthError, notFound } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { disconnectNetwork, netModeOf, netnsFile, networkNameOf } from './network.js';
@@ -70,7 +70,11 @@ export async function connectNetwork(store: ContainerStore, ref: string, network
 export async function disconnectFromNetwork(store: ContainerStore, ref: string, network: string, o: { force?: boolean } = {}): Promise<void> {
   const { NetworkStore } = await import('../network/NetworkStore.js');
   const { detachContainer } = await import('../network/attach.js');
-  const net = new NetworkStore(store.root).get(network);
+  const net = new NetworkStore(store.root).find(network);
+  if (!net) {
+    await forgetRemovedNetwork(store, ref, network);
+    return;
+  }
   let found: ContainerRecord;
   try {
     found = store.find(ref);
@@ -97,6 +101,19 @@ export async function disconnectFromNetwork(store: ContainerStore, ref: string, 
       rec.ConnectedNetworks = Object.keys(rest).length ? rest : undefined;
     }
     if (primary) promoteNextNetwork(rec);
+    store.write(rec);
+  });
+}
+
+/** A network removed since it was connected: only the container's config still names it. */
+async function forgetRemovedNetwork(store: ContainerStore, ref: string, network: string): Promise<void> {
+  const found = store.find(ref);
+  await store.withLock(found.Id, async () => {
+    const rec = store.read(found.Id) ?? found;
+    if (!rec.ConnectedNetworks?.[network]) throw notFound(`network ${network} not found`);
+    const rest = { ...rec.ConnectedNetworks };
+    delete rest[network];
+    rec.ConnectedNetworks = Object.keys(rest).length ? rest : undefined;
     store.write(rec);
   });
 }

@@ -128,6 +128,17 @@ describe('engine: networking gaps (connect persists, exit releases, --add-host, 
     assert.deepEqual(Object.keys(e.inspect('box').NetworkSettings.Networks), ['h1']);
     assert.deepEqual(JSON.parse(e.ok(['network', 'inspect', 'h2']))[0].Containers, {});
     assert.doesNotMatch(e.ok(['exec', 'box', 'ip', '-o', 'link']), /eth1/);
+    // A connected network removed while the container is stopped: start fails as Docker's; disconnect forgets it.
+    e.ok(['stop', '-t', '0', 'box']);
+    e.ok(['network', 'connect', 'h3', 'box']);
+    e.ok(['network', 'rm', 'h3']);
+    const failed = e.run(['start', 'box']);
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stderr.trim(), 'berth: network h3 not found');
+    assert.deepEqual(endpoints('h1'), [], 'the failed start left no endpoint behind');
+    e.ok(['network', 'disconnect', 'h3', 'box']);
+    e.ok(['start', 'box']);
+    assert.deepEqual(Object.keys(e.inspect('box').NetworkSettings.Networks), ['h1']);
     e.ok(['rm', '-f', 'box']);
   });
 
