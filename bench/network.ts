@@ -9,7 +9,7 @@
  *      `berth` CLI process has ended (the client waits for a `go` file, the result comes back
  *      as a file): on 2 cores a CLI start-up (~200 ms of CPU) during a ~0.5 s transfer would
  *      measure the CLI, not the network. Five interleaved rounds, medians.
- * Usage (root): node dist/bench/network.js [iterations=15] [megabytes=1024]
+ * Usage (root): node dist/bench/network.js [iterations=15] [megabytes=1024]   (iterations 0: throughput only)
  * Only touches containers, links and rules it creates, under a temporary berth root.
  */
 import fs from 'node:fs';
@@ -87,8 +87,7 @@ async function containerToContainer(port: number): Promise<number> {
   return JSON.parse(line).mbps as number;
 }
 
-async function main(): Promise<void> {
-  await createBusyboxImage(root);
+function startTimes(): void {
   // Warm-up: the bridge and firewall chains exist before the timed runs (as for any but the first container).
   for (const m of ['none', 'bridge']) ok(['rm', '-f', ok(['run', '-d', '--network', m, 'busybox', 'sleep', '1000'])]);
   const t: Record<string, number[]> = { none: [], bridge: [], rmNone: [], rmBridge: [] };
@@ -114,6 +113,11 @@ async function main(): Promise<void> {
   const [tn, tb] = [median(t['teardown-none']), median(t['teardown-bridge'])];
   console.log(`in-process (BERTH_TIMING) run begins -> started: none ${sn.toFixed(1)} ms, bridge ${sb.toFixed(1)} ms, extra ${(sb - sn).toFixed(1)} ms (target <= 10 ms); ratio ${(sb / sn).toFixed(2)}x`);
   console.log(`in-process exited -> removed (rm of the container): none ${tn.toFixed(1)} ms, bridge ${tb.toFixed(1)} ms, extra ${(tb - tn).toFixed(1)} ms`);
+}
+
+async function main(): Promise<void> {
+  await createBusyboxImage(root);
+  if (iterations > 0) startTimes();
 
   // Interleaved rounds, medians: one round is at the mercy of whatever else the machine runs.
   const los: number[] = [];

@@ -85,6 +85,8 @@ describe('berth-helper net', requiresRoot, () => {
     assert.ok(!fs.existsSync(path.join(dir, 'd')), 'nothing ran');
     assert.equal(net(['addr', 'lo', 'not-a-cidr']).status, 1);
     assert.equal(net(['veth', 'x'.repeat(20), 'eth0', '-', '-', '/proc/self/ns/net']).status, 1);
+    assert.equal(net(['veth', 'bvY', 'eth0', '02:42:zz', '-', '/proc/self/ns/net']).status, 1, 'a bad MAC');
+    assert.ok(!linkExists('bvY'));
   });
 });
 
@@ -135,5 +137,48 @@ describe('firewall trust: an attach without published ports skips the check only
     assert.match(sh('iptables', ['-S', chain]), /-j ACCEPT/, 'rules put back by the next attach');
     assert.deepEqual(firewallTrust(n.id), { generation: await rulesetGeneration() });
     assert.ok(new NetworkStore(root).get('bridge').endpoints[ids[2]]);
+  });
+});
+
+describe('containers attached by the helper: bytes arrive intact over the bridge', requiresRoot, () => {
+  const root = tmpDir();
+  const S = freeSubnet();
+  const leak = new LeakCheck(root);
+  const dir = tmpDir('berth-bigtcp-');
+  const ids = ['x'.repeat(64), 'y'.repeat(64)];
+  const procs: number[] = [];
+  after(async () => {
+    for (const pid of procs) try { process.kill(pid, 'SIGKILL'); } catch { /* ended */ }
+    for (const id of ids) await detachContainer({ root, containerId: id }).catch(() => undefined);
+    for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) removeNetns(path.join(dir, f));
+    await removeNetwork(root, 'bridge', { allowDefault: true }).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
+    assert.deepEqual(leak.leaks(), []);
+  });
+
+  test('64 MiB from one container to another: same length and digest', async () => {
+    const n = await ensureDefaultNetwork(root, { bridge: `berthT${rand()}`, subnet: S.cidr });
+    leak.trackNet(n);
+    const [a] = await Promise.all(ids.map(async (id, i) => {
+      const r = await attachContainer({ root, containerId: id, name: `big${i}`, netnsPath: createNetns(path.join(dir, id.slice(0, 1))) });
+      leak.trackAttach(r);
+      return r;
+    }));
+    const nsA = path.join(dir, 'x');
+    const nsB = path.join(dir, 'y');
+    const port = 47000 + Math.floor(Math.random() * 1000);
+    const server = `const c=require('crypto').createHash('sha256');let n=0;const s=require('net').createServer(k=>{k.on('data',d=>{n+=d.length;c.update(d)});k.on('end',()=>{console.log(n+' '+c.digest('hex'));s.close()})});s.listen(${port},'${a.ip}',()=>console.log('ready'));`;
+    const client = `const c=require('crypto');const h=c.createHash('sha256');const k=require('net').connect(${port},'${a.ip}',()=>{let left=64;const w=()=>{while(left-->0){const b=c.randomBytes(1<<20);h.update(b);if(!k.write(b))return k.once('drain',w)}k.end(()=>console.log((64<<20)+' '+h.digest('hex')))};w()});`;
+    const { spawn } = await import('node:child_process');
+    const srv = spawn('nsenter', [`--net=${nsA}`, process.execPath, '-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+    procs.push(srv.pid!);
+    let out = '';
+    const ended = new Promise((r) => srv.on('close', r));
+    await new Promise<void>((r) => srv.stdout!.on('data', (d: Buffer) => ((out += d), out.includes('ready') && r())));
+    const sent = spawnSync('nsenter', [`--net=${nsB}`, process.execPath, '-e', client], { encoding: 'utf8' });
+    assert.equal(sent.status, 0, sent.stderr);
+    await ended;
+    assert.equal(out.split('\n')[1], sent.stdout.trim());
   });
 });
