@@ -103,9 +103,19 @@ export class StateDir {
 
   status(s = this.read()): Status {
     if (!s) return 'creating';
-    if (fs.existsSync(this.exitFile)) return 'stopped';
+    if (fs.existsSync(this.exitFile) && !this.restartedSinceExit(s)) return 'stopped';
     if (!processAlive(s.pid, s.pidStart) || isZombie(s.pid)) return 'stopped';
     return fs.existsSync(this.fifo) ? 'created' : 'running';
+  }
+
+  /** exit.json is the last run's; after a restart by the monitor the current init is another pid. */
+  private restartedSinceExit(s: StoredState): boolean {
+    try {
+      const exit = readJson<{ pid?: number }>(this.exitFile);
+      return exit.pid !== undefined && exit.pid !== s.pid;
+    } catch {
+      return false;
+    }
   }
 
   ociState(): OciState {

@@ -34,6 +34,13 @@ describe('engine: monitor duties and volumes', requiresRoot, () => {
     e.ok(['rm', 'alw']);
   });
 
+  test('exec reaches a container its restart policy has restarted', async () => {
+    e.ok(['run', '-d', '--name', 'again', '--restart', 'always', 'busybox', 'sh', '-c', 'test -e /tmp/once && exec sleep 1000; touch /tmp/once; exit 3']);
+    await until(() => e.inspect('again').RestartCount >= 1 && e.inspect('again').State.Running);
+    assert.equal(e.ok(['exec', 'again', 'cat', '/proc/1/cmdline']).replace(/\0/g, ' ').trim(), 'sleep 1000');
+    e.ok(['rm', '-f', 'again']);
+  });
+
   test('a failing health check turns unhealthy; a passing one healthy', async () => {
     e.ok(['run', '-d', '--name', 'sick', '--health-cmd', 'exit 1', '--health-interval', '100ms', '--health-retries', '2', 'busybox', 'sleep', '1000']);
     e.ok(['run', '-d', '--name', 'fit', '--health-cmd', 'true', '--health-interval', '100ms', 'busybox', 'sleep', '1000']);
