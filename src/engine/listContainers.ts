@@ -43,6 +43,7 @@ function matches(e: PsEntry, f: Map<string, string[]>, store: ContainerStore): b
     && any('exited', (v) => state.Status === 'exited' && state.ExitCode === Number(v))
     && any('ancestor', (v) => rec.Config.Image === v || rec.Image === v || rec.Image.slice(7).startsWith(v) || rec.Config.Image === `${v}:latest`)
     && any('volume', (v) => rec.Mounts.some((m) => m.Name === v || m.Destination === v))
+    && any('network', (v) => networkNames(rec).includes(v))
     && any('before', (v) => { const o = store.find(v); return rec.Created < o.Created; })
     && any('since', (v) => { const o = store.find(v); return rec.Created > o.Created; });
 }
@@ -69,6 +70,13 @@ export function listContainers(store: ContainerStore, o: PsOptions = {}): PsEntr
   return out;
 }
 
+/** The networks a container is on, by name: its NetworkMode's and those added with `network connect`. */
+export function networkNames(rec: ContainerRecord): string[] {
+  const m = rec.HostConfig.NetworkMode;
+  const primary = !m || m === 'default' ? 'bridge' : m;
+  return [...new Set([primary, ...Object.keys(rec.ConnectedNetworks ?? {})])];
+}
+
 /** `docker ps`'s COMMAND column: the quoted command, truncated to 20 unless --no-trunc. */
 export function commandText(rec: ContainerRecord, trunc: boolean): string {
   const cmd = [rec.Path, ...rec.Args].join(' ');
@@ -93,7 +101,7 @@ export function psRow(e: PsEntry, trunc: boolean, now = Date.now()): Record<stri
     Names: rec.Name.replace(/^\//, ''),
     Labels: labels,
     Mounts: rec.Mounts.map((m) => m.Name || m.Source).join(','),
-    Networks: rec.HostConfig.NetworkMode,
+    Networks: networkNames(rec).join(','),
   };
 }
 

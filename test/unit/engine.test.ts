@@ -216,3 +216,16 @@ describe('engine users, layered files, names, store', () => {
     }
   });
 });
+
+describe('ps networks', () => {
+  test('NETWORKS and --filter network: the mode\'s network and the connected ones', async () => {
+    const { networkNames } = await import('../../src/engine/listContainers.js');
+    const r = rec();
+    assert.deepEqual(networkNames(r), ['bridge']);
+    r.HostConfig.NetworkMode = 'none';
+    assert.deepEqual(networkNames(r), ['none']);
+    r.HostConfig.NetworkMode = 'front';
+    r.ConnectedNetworks = { back: {} } as never;
+    assert.deepEqual(networkNames(r), ['front', 'back']);
+  });
+});
