@@ -111,11 +111,12 @@ export interface ResourceSupport {
 
 /**
  * dockerd's verifyPlatformContainerResources for these fields: unsupported values are
- * discarded (set back to their defaults in `hc`) with its warning text; plus the CLI's
+ * discarded (set back to their defaults in `hc`) with its warning text, after the CLI's
  * own warning for --oom-kill-disable without -m. Returns the warnings, in Docker's order.
  */
 export function discardUnsupported(hc: HostConfig, can: ResourceSupport): string[] {
-  const w: string[] = [];
+  // The CLI's own warning comes first, from the request as typed.
+  const w: string[] = hc.OomKillDisable && !hc.Memory ? ["Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous."] : [];
   if (hc.MemorySwappiness != null && !can.swappiness) {
     w.push('Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.');
     hc.MemorySwappiness = null;
@@ -140,7 +141,6 @@ export function discardUnsupported(hc: HostConfig, can: ResourceSupport): string
     w.push('Your kernel does not support IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write limit discarded.');
     hc.BlkioDeviceWriteIOps = null;
   }
-  if (hc.OomKillDisable && !hc.Memory) w.push("Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.");
   return w;
 }
 

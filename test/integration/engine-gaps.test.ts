@@ -92,7 +92,8 @@ describe('engine gaps: block I/O and memory tunables', requiresRoot, () => {
     assert.equal(hc.BlkioDeviceReadIOps, null);
     const r = e.run(['create', '--oom-kill-disable', 'busybox', 'true']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.\n");
+    assert.match(r.stderr, /^WARNING: Disabling the OOM killer on containers without setting a '-m\/--memory' limit may be dangerous\.\n/);
+    if (v1) assert.equal(r.stderr.split('\n').length, 2, 'nothing discarded where the OOM switch exists');
   });
 
   test('--cpu-period / --cpu-quota reach cpu.cfs_*, a period alone too; --cpuset-mems (run and update)', { skip: v1 ? false : 'needs cgroup v1' }, () => {
@@ -303,5 +304,35 @@ describe('engine gaps: system df counts volumes', requiresRoot, () => {
     assert.match(verbose, /\nLocal Volumes space usage:\n\nVOLUME NAME +LINKS +SIZE\nidle +0 +1kB\nused +1 +3kB\n/);
     assert.match(verbose, /\nBuild cache usage: 0B\n/);
     assert.match(verbose, /\nContainers space usage:\n\nCONTAINER ID +IMAGE +COMMAND +LOCAL VOLUMES +SIZE +CREATED +STATUS +NAMES\n[0-9a-f]{12} +busybox +"sh -c head -c 3000 …" +1 +\S+ +.* ago +Exited \(0\) .* ago +\S+\n/);
+  });
+});
+
+const v2 = isRoot && fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+describe('engine gaps: tunables on a cgroup v2 host', { skip: v2 ? false : 'needs a cgroup2-only host (scripts/vm/run-v2.sh)' }, () => {
+  const e = new Engine('berth-gaps-v2-');
+  before(async () => {
+    await e.init();
+  });
+  after(() => e.cleanup());
+
+  test('swappiness and the OOM switch are discarded with dockerd\'s warnings; IOPS limits land in io.max', () => {
+    const dev = blockDevice();
+    const r = e.run(['run', '-d', '--network', 'none', '--memory-swappiness', '10', '--oom-kill-disable',
+      '--device-read-iops', `${dev.path}:300`, '--device-write-iops', `${dev.path}:200`, 'busybox', 'sleep', '1000']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, [
+      "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.",
+      'WARNING: Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.',
+      'WARNING: Your kernel does not support OomKillDisable. OomKillDisable discarded.',
+      '',
+    ].join('\n'));
+    const id = r.stdout.trim();
+    const hc = e.inspect(id).HostConfig;
+    assert.equal(hc.MemorySwappiness, null);
+    assert.equal(hc.OomKillDisable, false);
+    const ioMax = fs.readFileSync(path.join('/sys/fs/cgroup/berth', id, 'io.max'), 'utf8');
+    assert.match(ioMax, new RegExp(`^${dev.num} .*riops=300 wiops=200`, 'm'));
+    e.ok(['rm', '-f', id]);
   });
 });
