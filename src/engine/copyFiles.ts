@@ -74,25 +74,27 @@ function mountFor(rec: ContainerRecord, p: string): { source: string; rest: stri
  * non-directory in the way is replaced, never written through (it may be a symlink).
  * Devices, fifos and sockets are not copied.
  */
-function copyEntry(src: string, dest: string, owners: OwnerMap): void {
+function copyEntry(src: string, dest: string, owners: OwnerMap, fresh = false): void {
   const st = fs.lstatSync(src);
-  const there = lstatOrUndef(dest);
+  const there = fresh ? undefined : lstatOrUndef(dest); // inside a directory made by this copy nothing is in the way
   if (there && !(there.isDirectory() && st.isDirectory())) fs.rmSync(dest, { recursive: true, force: true });
   const own = owners(st.uid, st.gid);
   if (st.isDirectory()) {
-    if (!there?.isDirectory()) fs.mkdirSync(dest);
-    for (const n of fs.readdirSync(src)) copyEntry(path.join(src, n), path.join(dest, n), owners);
+    const made = !there?.isDirectory();
+    if (made) fs.mkdirSync(dest);
+    for (const n of fs.readdirSync(src)) copyEntry(path.join(src, n), path.join(dest, n), owners, made);
   } else if (st.isSymbolicLink()) {
     fs.symlinkSync(fs.readlinkSync(src), dest);
     fs.lchownSync(dest, own.uid, own.gid);
     return;
   } else if (st.isFile()) {
-    fs.copyFileSync(src, dest);
+    fs.copyFileSync(src, dest); // created with the source's permission bits
   } else {
     return;
   }
   fs.chownSync(dest, own.uid, own.gid);
-  fs.chmodSync(dest, st.mode & 0o7777);
+  // chown(2) clears setuid/setgid; a directory was made under the umask; a file that was there keeps its old mode.
+  if (st.isDirectory() || there || (st.mode & 0o6000) !== 0) fs.chmodSync(dest, st.mode & 0o7777);
   fs.utimesSync(dest, st.atime, st.mtime);
 }
 
