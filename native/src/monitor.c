@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ static void parse(struct monitor *m, struct plan *p)
 		else if (!strcmp(n, "exec_fifo")) m->fifo = op_arg(o, 0);
 		else if (!strcmp(n, "cgroup_procs") && m->ncgroup < 16) m->cgroup_procs[m->ncgroup++] = op_arg(o, 0);
 		else if (!strcmp(n, "early_pid")) m->early_pid = 1;
+		else if (!strcmp(n, "clone_into")) m->clone_into = op_arg(o, 0);
 		else if (!strcmp(n, "bpf_devices")) {
 			int e = attach_device_filter(op_arg(o, 0), op_arg(o, 1));
 			if (e) fail(m->ts, "attach device filter to", op_arg(o, 0), e);
@@ -61,6 +63,39 @@ static void parse(struct monitor *m, struct plan *p)
 		else if (!strcmp(n, "health")) health_parse(&m->health, o);
 		else if (!strcmp(n, "on_exit") && o->argc > 0) m->on_exit = o->argv;
 	}
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/* clone3's arguments (linux/sched.h), spelled out: that header clashes with glibc's sched.h. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/*
+ * clone(2), or with clone_into clone3(CLONE_INTO_CGROUP): the child is born in its cgroup2
+ * directory, no migration (which waits for an RCU grace period). Returns -2 when the
+ * kernel lacks it (before 5.7): the caller clones plainly and writes cgroup.procs.
+ */
+static pid_t clone_init(struct monitor *m)
+{
+	if (m->clone_into) {
+		int cg = open(m->clone_into, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cg < 0) return -1;
+		struct clone3_args a = { .flags = (uint64_t)m->clone_flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg };
+		pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		int e = errno;
+		if (pid != 0) close(cg);
+		if (pid >= 0) return pid;
+		if (e != ENOSYS && e != E2BIG) { errno = e; return -1; }
+		return -2;
+	}
+	return (pid_t)syscall(SYS_clone, m->clone_flags | SIGCHLD, 0, 0, 0, 0);
 }
 
 /* "0 100000 65536,1 ..." -> one mapping per line into /proc/PID/{uid,gid}_map */
@@ -139,8 +174,10 @@ static int spawn_init(struct monitor *m, struct plan *p)
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) fail(m->ts, "socketpair", "sync", errno);
 	m->t_clone = now_ns();
-	pid_t pid = (pid_t)syscall(SYS_clone, m->clone_flags | SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0) fail(m->ts, "clone", "namespaces", errno);
+	pid_t pid = clone_init(m);
+	int born_in = pid != -2 && m->clone_into; /* else it joins clone_into like the others */
+	if (pid == -2) pid = (pid_t)syscall(SYS_clone, m->clone_flags | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0) fail(m->ts, "clone", m->clone_into ? m->clone_into : "namespaces", errno);
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
 		close(sp[0]);
@@ -163,6 +200,11 @@ static int spawn_init(struct monitor *m, struct plan *p)
 	snprintf(pidstr, sizeof(pidstr), "%d", pid);
 	for (int i = 0; i < m->ncgroup; i++)
 		if ((e = write_file(m->cgroup_procs[i], pidstr)) < 0) { kill(pid, SIGKILL); fail(ts, "join cgroup", m->cgroup_procs[i], -e); }
+	if (m->clone_into && !born_in) {
+		char procs[4200];
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", m->clone_into);
+		if ((e = write_file(procs, pidstr)) < 0) { kill(pid, SIGKILL); fail(ts, "join cgroup", procs, -e); }
+	}
 	if (m->ts >= 0) {
 		if (!m->early_pid) send_line(m->ts, "pid\t%d", pid);
 		char line[256];

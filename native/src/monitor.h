@@ -27,6 +27,7 @@ struct monitor {
 	long long log_max;
 	int log_files, terminal, stdin_pipe, attaching;
 	unsigned long clone_flags;
+	const char *clone_into; /* cgroup2 dir the init is born in (op clone_into) */
 	const char *restart;       /* no, always, on-failure, unless-stopped */
 	char **on_exit;            /* a command to start once the init has ended for good */
 	int max_retries, restart_count;

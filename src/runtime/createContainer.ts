@@ -113,7 +113,9 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       capMask: capsToMask,
       seccomp: spec.linux?.seccomp ? await (await import('./seccompFor.js')).compileSeccompFor(spec.linux.seccomp, o.root) : undefined,
       cgroupMounts: layout ? v1CgroupMounts(layout) : undefined,
-      cgroupProcs: cgroup?.dirs().map((d) => path.join(d, 'cgroup.procs')),
+      // The init is born in its cgroup2 directory (no migration there); the v1 ones it joins.
+      cloneInto: cgroup?.bpfDeviceTarget(),
+      cgroupProcs: cgroup?.dirs().filter((d) => d !== cgroup?.bpfDeviceTarget()).map((d) => path.join(d, 'cgroup.procs')),
       // Hooks may expect the init in its cgroups; without them our part overlaps the placement.
       earlyPid: !(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length),
       deviceFilter: deviceFilterFor(layout, cgroup, spec),

@@ -46,6 +46,8 @@ export interface PlanOptions {
   deviceFilter?: { cgroupDir: string; program: Uint8Array };
   /** cgroup.procs files the monitor writes the init's pid into before it runs anything. */
   cgroupProcs?: string[];
+  /** The cgroup2 directory the init is born in (clone3 CLONE_INTO_CGROUP); not also in cgroupProcs. */
+  cloneInto?: string;
   /** Report the pid before the cgroup placement (the runtime's part then needs no placement: no hooks). */
   earlyPid?: boolean;
   /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
@@ -100,8 +102,9 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
     ops.push(['uid_map', m(spec.linux.uidMappings)], ['gid_map', m(spec.linux.gidMappings)]);
   }
   if (o.deviceFilter) ops.push(['bpf_devices', o.deviceFilter.cgroupDir, Buffer.from(o.deviceFilter.program).toString('hex')]);
+  if (o.cloneInto) ops.push(['clone_into', o.cloneInto]);
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
-  if (o.earlyPid && o.cgroupProcs?.length) ops.push(['early_pid']);
+  if (o.earlyPid && (o.cgroupProcs?.length || o.cloneInto)) ops.push(['early_pid']);
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
   ops.push(['begin']);
 
