@@ -172,6 +172,22 @@ export function copyFromContainer(store: ContainerStore, ref: string, src: strin
   }
 }
 
+/** Make each directory along `rel` that the layers show but the upper dir lacks, with the layers' owner and mode (overlay's copy-up). */
+function copyUpDirs(dirs: string[], rel: string): void {
+  const parts = rel.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const r = parts.slice(0, i).join('/');
+    const s = layeredStat(dirs, r);
+    if (!s?.isDirectory()) return;
+    const up = path.join(dirs[0], r);
+    if (lstatOrUndef(up)) continue;
+    fs.mkdirSync(up);
+    fs.chownSync(up, s.uid, s.gid);
+    fs.chmodSync(up, s.mode & 0o7777);
+    fs.utimesSync(up, s.atime, s.mtime);
+  }
+}
+
 /** The container's configured user (-u / the image's USER) as numbers, when it has one. */
 function configuredUser(store: ContainerStore, rec: ContainerRecord): Owner | undefined {
   if (!rec.Config.User) return undefined;
@@ -185,15 +201,30 @@ function configuredUser(store: ContainerStore, rec: ContainerRecord): Owner | un
 export function copyToContainer(store: ContainerStore, ref: string, src: string, dest: string, opts: CopyOptions = {}): void {
   const rec = store.find(ref);
   if (!fs.existsSync(src) && !isLink(src)) throw notFound(`lstat ${src}: no such file or directory`);
-  const from = opts.followLink ? fs.realpathSync(src) : src;
+  const from = opts.followLink ? followed(src) : src;
   const owners = ownersIn(opts, opts.archive ? configuredUser(store, rec) : undefined, usernsMappings(store, rec));
   const st = liveState(store, rec);
   const mnt = mountFor(rec, dest);
-  const root = mnt ? mnt.source : st.Running ? `/proc/${st.Pid}/root` : snapshotDirs(new ImageStore(store.root), rec.SnapshotKey)[0];
-  const inRoot = resolveInRoot(root, mnt ? mnt.rest : dest, true);
-  if (!st.Running && !mnt) fs.mkdirSync(path.dirname(inRoot), { recursive: true });
+  let inRoot: string;
+  if (mnt || st.Running) inRoot = resolveInRoot(mnt ? mnt.source : `/proc/${st.Pid}/root`, mnt ? mnt.rest : dest, true);
+  else {
+    // Stopped: write into the snapshot's upper dir, copying up the directories on the way that only lower layers hold.
+    const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
+    const rel = resolveLayered(dirs, dest, true);
+    copyUpDirs(dirs, rel);
+    inRoot = path.join(dirs[0], rel);
+  }
   const to = target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), fs.lstatSync(from).isDirectory(), dest, contentsOf(src));
   copyEntry(from, to, owners);
+}
+
+/** -L on the host side: what a symlink SRC_PATH points to (Docker's EvalSymlinks error when it dangles). */
+function followed(src: string): string {
+  try {
+    return fs.realpathSync(src);
+  } catch (e) {
+    throw notFound(`lstat ${path.resolve(path.dirname(src), fs.readlinkSync(src))}: no such file or directory`, { cause: e });
+  }
 }
 
 function isLink(p: string): boolean {

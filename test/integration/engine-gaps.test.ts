@@ -200,6 +200,19 @@ describe('engine gaps: cp -a / -L', requiresRoot, () => {
     assert.deepEqual(fs.readdirSync(out).sort(), ['a', 'tree']);
   });
 
+  test('into a container never started: directories only the image holds are copied up; a missing parent is an error', () => {
+    const f = path.join(dir, 'fresh');
+    fs.writeFileSync(f, 'fresh\n');
+    e.ok(['create', '--name', 'never', 'busybox', 'cat', '/tmp/fresh']);
+    e.ok(['cp', f, 'never:/tmp/']);
+    const r = e.run(['cp', f, 'never:/no-such-dir/x']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'berth: stat /no-such-dir: no such file or directory\n');
+    assert.equal(e.ok(['start', '-a', 'never']), 'fresh');
+    const upper = e.inspect('never').GraphDriver.Data.UpperDir as string;
+    assert.equal(fs.statSync(path.join(upper, 'tmp')).mode & 0o7777, 0o1777, '/tmp copied up with its mode');
+  });
+
   test('between two containers, or two local paths: Docker\'s refusals, exit 1', () => {
     const r = e.run(['cp', 'cpa:/etc/passwd', 'cpu:/tmp/']);
     assert.equal(r.code, 1);
