@@ -46,3 +46,15 @@ test('cgroup v2 host: swappiness and the OOM switch are discarded with dockerd w
   const noMem = { Memory: 0, ...resourceHostConfig({ oomKillDisable: true }) } as HostConfig;
   assert.deepEqual(discardUnsupported(noMem, all), ["Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous."]);
 });
+
+test('inspect of a record written before these fields: Docker defaults, at the end', async () => {
+  const { withResourceDefaults } = await import('../../src/engine/resourceFlags.js');
+  const old = { Memory: 0, CgroupParent: '' } as unknown as HostConfig;
+  const shown = withResourceDefaults(old);
+  assert.deepEqual(Object.keys(shown).slice(0, 2), ['Memory', 'CgroupParent']);
+  assert.equal(shown.MemorySwappiness, null);
+  assert.equal(shown.BlkioDeviceReadIOps, null);
+  assert.equal(shown.CpusetMems, '');
+  const full = { ...old, ...resourceHostConfig({ memorySwappiness: '3' }), CpusetMems: '0' } as HostConfig;
+  assert.equal(withResourceDefaults(full), full, 'nothing missing: the record as it is');
+});
