@@ -80,14 +80,35 @@ export function withLockFile<T>(file: string, fn: () => T | Promise<T>): Promise
   return run;
 }
 
+/** The pid in a lock file, or undefined. */
+function ownerOf(file: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(file, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits as long as the lock changes hands (many berth commands queueing on a busy machine is
+ * progress); gives up when one live owner has held it for a minute.
+ */
 async function holdFileLock<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
   let waited = 0;
+  let owner: number | undefined;
   for (let i = 0; !tryCreate(file); i++) {
-    if (i % 20 === 0) breakIfStale(file);
+    if (i % 20 === 0) {
+      breakIfStale(file);
+      const now = ownerOf(file);
+      if (now !== owner) {
+        owner = now;
+        waited = 0;
+      }
+    }
     const ms = Math.min(1 + i, 10);
     sleepMs(ms);
     waited += ms;
-    if (waited > 60_000) throw unavailable(`lock \`${file}\` is held by another berth process`);
+    if (waited > 60_000) throw unavailable(`lock \`${file}\` is held by another berth process (pid ${owner ?? 'unknown'}) for over a minute`);
   }
   try {
     return await fn();
