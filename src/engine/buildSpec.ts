@@ -22,7 +22,8 @@ export interface SpecInputs {
   netnsPath?: string;
   /** Files bind-mounted into /etc (hostname, hosts, resolv.conf), when present. */
   etcFiles: Record<string, string>;
-  user: { uid: number; gid: number; additionalGids: number[] };
+  /** `home`: the user's passwd entry's, for HOME (records started before it was kept: /root for uid 0, else /). */
+  user: { uid: number; gid: number; additionalGids: number[]; home?: string };
   hostBounding?: bigint;
   seccompProfile?: unknown;
   device(path: string): DeviceInfo;
@@ -35,15 +36,15 @@ export const INIT_PATH = '/sbin/berth-init';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** The process environment as Docker builds it: PATH default, HOSTNAME, TERM for a tty, then Config.Env. */
-export function processEnv(rec: ContainerRecord): string[] {
+/** The process environment as Docker builds it: PATH default, HOSTNAME, TERM for a tty, then Config.Env; HOME last when unset (runc's, from the user's passwd entry). */
+export function processEnv(rec: ContainerRecord, home?: string): string[] {
   const env = [...rec.Config.Env];
   const has = (k: string) => env.some((e) => e.split('=')[0] === k);
   const pre: string[] = [];
   if (!has('PATH')) pre.push(`PATH=${DEFAULT_PATH}`);
   if (!has('HOSTNAME')) pre.push(`HOSTNAME=${rec.Config.Hostname}`);
   if (rec.Config.Tty && !has('TERM')) pre.push('TERM=xterm');
-  return [...pre, ...env];
+  return [...pre, ...env, ...(home !== undefined && !has('HOME') ? [`HOME=${home}`] : [])];
 }
 
 export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
@@ -59,7 +60,7 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
       terminal: rec.Config.Tty,
       user: { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids.length ? { additionalGids: i.user.additionalGids } : {}) },
       args,
-      env: processEnv(rec),
+      env: processEnv(rec, i.user.home ?? (i.user.uid === 0 ? '/root' : '/')),
       cwd: rec.Config.WorkingDir || '/',
       capabilities: sec.capabilities,
       noNewPrivileges: sec.noNewPrivileges,

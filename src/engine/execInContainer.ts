@@ -34,14 +34,19 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   const proc = { ...spec.process! };
   proc.args = req.command;
   proc.terminal = !!req.tty;
-  proc.env = mergeEnv(proc.env ?? [], parseEnvArgs(req.env ?? []));
+  const execEnv = parseEnvArgs(req.env ?? []);
+  proc.env = mergeEnv(proc.env ?? [], execEnv);
   if (req.workdir) proc.cwd = req.workdir;
-  if (req.user !== undefined) {
+  // HOME not set by the image/-e/exec -e is runc's: the exec user's passwd entry's.
+  const hasHome = (l: readonly string[]) => l.some((e) => e.split('=')[0] === 'HOME');
+  const ownHome = !hasHome(rec.Config.Env) && !hasHome(execEnv);
+  if (req.user !== undefined || (ownHome && !hasHome(proc.env))) {
     const { ImageStore } = await import('../image/ImageStore.js');
     const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
-    const u = resolveUser(req.user, readLayeredFile(dirs, 'etc/passwd'), readLayeredFile(dirs, 'etc/group'));
+    const u = resolveUser(req.user ?? rec.Config.User, readLayeredFile(dirs, 'etc/passwd'), readLayeredFile(dirs, 'etc/group'));
     if ('error' in u) throw conflict(u.error);
-    proc.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+    if (req.user !== undefined) proc.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+    if (ownHome) proc.env = mergeEnv(proc.env, [`HOME=${u.home}`]);
   }
   if (req.privileged) {
     const all = [...CAPABILITIES];

@@ -101,29 +101,33 @@ export function copyTree(src: string, dest: string): void {
   }
 }
 
-/** `-u`: `uid[:gid]` or names looked up in the image's /etc/passwd and /etc/group. */
-export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined): { uid: number; gid: number; additionalGids: number[] } | { error: string } {
+/** `-u`: `uid[:gid]` or names looked up in the image's /etc/passwd and /etc/group; `home` is the user's passwd entry's (runc's "/" without one). */
+export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined): { uid: number; gid: number; additionalGids: number[]; home: string } | { error: string } {
   const [u, g] = spec ? spec.split(':') : ['', undefined];
   const users = (passwd ?? '').split('\n').map((l) => l.split(':')).filter((f) => f.length >= 4);
   const groups = (group ?? '').split('\n').map((l) => l.split(':')).filter((f) => f.length >= 3);
   let uid = 0;
   let gid = 0;
   let name = 'root';
+  let home = '/';
   if (u) {
     const byName = users.find((f) => f[0] === u);
     if (byName) {
       uid = Number(byName[2]);
       gid = Number(byName[3]);
       name = byName[0];
+      home = byName[5] || '/';
     } else if (/^\d+$/.test(u)) {
       uid = Number(u);
       const byId = users.find((f) => Number(f[2]) === uid);
       gid = byId ? Number(byId[3]) : 0;
       name = byId?.[0] ?? '';
+      home = byId?.[5] || '/';
     } else return { error: `unable to find user ${u}: no matching entries in passwd file` };
   } else {
     const root = users.find((f) => f[2] === '0');
     if (root) gid = Number(root[3]);
+    if (root) home = root[5] || '/';
   }
   if (g !== undefined) {
     const byName = groups.find((f) => f[0] === g);
@@ -134,5 +138,5 @@ export function resolveUser(spec: string, passwd: string | undefined, group: str
   // As Docker: the primary group, then every group listing the user (none when a group was given).
   const member = g !== undefined || !name ? [] : groups.filter((f) => (f[3] ?? '').split(',').includes(name)).map((f) => Number(f[2]));
   const additionalGids = [...new Set([gid, ...member])];
-  return { uid, gid, additionalGids };
+  return { uid, gid, additionalGids, home };
 }

@@ -141,6 +141,9 @@ describe('engine OCI spec', () => {
     assert.deepEqual(u.process!.user, { uid: 1000, gid: 1000, additionalGids: [1000] });
     assert.deepEqual(u.process!.capabilities!.effective, []);
     assert.deepEqual(processEnv(rec({}, { Cmd: ['sh'] })).slice(0, 1), ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    assert.equal(processEnv(rec({}, { Cmd: ['sh'] }), '/root').at(-1), 'HOME=/root');
+    assert.ok(!processEnv(rec({ env: ['HOME=/x'] }, { Cmd: ['sh'] }), '/root').includes('HOME=/root'));
+    assert.ok(u.process!.env!.includes('HOME=/'), 'uid 1000 without a known home');
   });
 
   test('update: only the changed resources', () => {
@@ -155,10 +158,11 @@ describe('engine users, layered files, names, store', () => {
   const passwd = 'root:x:0:0::/root:/bin/sh\nuser:x:1000:1000::/home:/bin/sh\n';
   const group = 'root:x:0:\nwheel:x:10:root,user\nuser:x:1000:\n';
   test('resolveUser as Docker', () => {
-    assert.deepEqual(resolveUser('', passwd, group), { uid: 0, gid: 0, additionalGids: [0, 10] });
-    assert.deepEqual(resolveUser('user', passwd, group), { uid: 1000, gid: 1000, additionalGids: [1000, 10] });
-    assert.deepEqual(resolveUser('1000:wheel', passwd, group), { uid: 1000, gid: 10, additionalGids: [10] });
-    assert.deepEqual(resolveUser('4242', passwd, group), { uid: 4242, gid: 0, additionalGids: [0] });
+    assert.deepEqual(resolveUser('', passwd, group), { uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' });
+    assert.deepEqual(resolveUser('user', passwd, group), { uid: 1000, gid: 1000, additionalGids: [1000, 10], home: '/home' });
+    assert.deepEqual(resolveUser('1000:wheel', passwd, group), { uid: 1000, gid: 10, additionalGids: [10], home: '/home' });
+    assert.deepEqual(resolveUser('4242', passwd, group), { uid: 4242, gid: 0, additionalGids: [0], home: '/' });
+    assert.equal((resolveUser('', undefined, undefined) as { home: string }).home, '/');
     assert.ok('error' in resolveUser('nobody', passwd, group));
   });
 
