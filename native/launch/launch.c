@@ -5,13 +5,16 @@
  * to it and the results back; it holds no policy:
  *
  *   berth-launch ENTRY [ARG...]
+ *   berth-launch --print-socket ENTRY      (where ENTRY's accelerator listens; for tests)
  *
- * 1. Connect to the accelerator's socket ($BERTH_ACCEL_SOCK, else /run/berth/accel.sock
- *    for root and /tmp/berth-accel-<uid>.sock for others) and check that the peer runs
- *    as our uid. Nothing there: exec `node ENTRY -- ARG...` with BERTH_LAUNCHER=none.
+ * 1. Connect to the accelerator's socket ($BERTH_ACCEL_SOCK, else one per installation:
+ *    /run/berth/accel-<hash of ENTRY's real path>.sock for root, /tmp/berth-accel-<uid>-<hash>.sock
+ *    for others) and check that the peer runs as our uid. Nothing there: exec
+ *    `node ENTRY -- ARG...` with BERTH_LAUNCHER=none.
  * 2. Send the request: "BRQ1", u32 length, then NUL-terminated strings:
  *    cwd, umask (octal), tty flags of fds 0/1/2 ("ttt"/"-t-"...), columns, rows,
- *    argc, the args, then every environment string.
+ *    our context (nice, namespaces, capabilities, rlimits: what a cold berth would
+ *    inherit), argc, the args, then every environment string.
  * 3. Relay replies, frames of u8 type + u32 length + data: 1 stdout, 2 stderr,
  *    3 exit code (4 bytes, little endian), 4 "run it yourself" (exec node as in 1, with
  *    BERTH_LAUNCHER=busy), 5 "the command died of signal N" (raise N here).
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -60,18 +64,32 @@ static void cold(char *entry, int argc, char **argv, const char *why) {
 	exit(125);
 }
 
-static const char *socket_path(char *buf, size_t len) {
+/* FNV-1a 64 of the entry's real path: one accelerator per berth installation. */
+static unsigned long long install_hash(const char *entry) {
+	char real[4096];
+	const char *p = realpath(entry, real) ? real : entry;
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	for (; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Keep in step with acceleratorSocket() in src/cli/accelerator/worker.ts. */
+static const char *socket_path(const char *entry, char *buf, size_t len) {
 	const char *p = getenv("BERTH_ACCEL_SOCK");
 	if (p && *p) return p;
-	if (getuid() == 0) return "/run/berth/accel.sock";
-	snprintf(buf, len, "/tmp/berth-accel-%u.sock", (unsigned)getuid());
+	unsigned long long h = install_hash(entry);
+	if (getuid() == 0) snprintf(buf, len, "/run/berth/accel-%016llx.sock", h);
+	else snprintf(buf, len, "/tmp/berth-accel-%u-%016llx.sock", (unsigned)getuid(), h);
 	return buf;
 }
 
 /* A connected socket to a peer running as our uid, or -1. */
-static int connect_accel(pid_t *peer) {
+static int connect_accel(const char *entry, pid_t *peer) {
 	char buf[108];
-	const char *path = socket_path(buf, sizeof buf);
+	const char *path = socket_path(entry, buf, sizeof buf);
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof a.sun_path) return -1;
 	strcpy(a.sun_path, path);
@@ -127,6 +145,41 @@ static int read_all(int fd, void *dst, size_t n) {
 	return 0;
 }
 
+static void put_file(struct buf *b, const char *path, const char *only) {
+	char data[8192];
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = f < 0 ? -1 : read(f, data, sizeof data - 1);
+	if (f >= 0) close(f);
+	if (n <= 0) return;
+	data[n] = 0;
+	for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+		if (only && strncmp(line, "Cap", 3) != 0 && strncmp(line, "NoNewPrivs", 10) != 0 && strncmp(line, "Seccomp:", 8) != 0) continue;
+		put(b, line, strlen(line));
+		put(b, "\n", 1);
+	}
+}
+
+/* What a cold berth would inherit from us and a warm one cannot take on: namespaces, nice,
+ * capabilities, no_new_privs, seccomp, rlimits. The accelerator compares it with its own. */
+static void put_context(struct buf *b) {
+	static const char *ns[] = {"cgroup", "ipc", "mnt", "net", "pid", "user", "uts"};
+	char tmp[256], link[128];
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	snprintf(tmp, sizeof tmp, "nice %d\n", errno ? 0 : nice);
+	put(b, tmp, strlen(tmp));
+	for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
+		snprintf(tmp, sizeof tmp, "/proc/self/ns/%s", ns[i]);
+		ssize_t n = readlink(tmp, link, sizeof link - 1);
+		link[n > 0 ? n : 0] = 0;
+		snprintf(tmp, sizeof tmp, "ns %s\n", link);
+		put(b, tmp, strlen(tmp));
+	}
+	put_file(b, "/proc/self/status", "caps");
+	put_file(b, "/proc/self/limits", NULL);
+	put(b, "", 1);
+}
+
 static void send_request(int fd, int argc, char **argv) {
 	struct buf b = {0};
 	char tmp[64];
@@ -146,6 +199,7 @@ static void send_request(int fd, int argc, char **argv) {
 	put_str(&b, tmp);
 	snprintf(tmp, sizeof tmp, "%u", ws.ws_row);
 	put_str(&b, tmp);
+	put_context(&b);
 	snprintf(tmp, sizeof tmp, "%d", argc - 2);
 	put_str(&b, tmp);
 	for (int i = 2; i < argc; i++) put_str(&b, argv[i]);
@@ -171,9 +225,14 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "usage: berth-launch ENTRY [ARG...]\n");
 		return 125;
 	}
+	if (argc == 3 && strcmp(argv[1], "--print-socket") == 0) { /* for tests: where ENTRY's accelerator listens */
+		char buf[108];
+		puts(socket_path(argv[2], buf, sizeof buf));
+		return 0;
+	}
 	if (getenv("BERTH_ACCEL") && strcmp(getenv("BERTH_ACCEL"), "0") == 0) cold(argv[1], argc, argv, "off");
 	pid_t peer = 0;
-	int fd = connect_accel(&peer);
+	int fd = connect_accel(argv[1], &peer);
 	if (fd < 0) cold(argv[1], argc, argv, "none");
 	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) cold(argv[1], argc, argv, "none");
 	static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};

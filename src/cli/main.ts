@@ -21,6 +21,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 
 /** Print an error as one line and set the exit code. The only place errors meet the user. */
 export function reportError(e: unknown, debug = false): number {
+  // The reader went away (`berth logs x | head -1`): quietly, as a process killed by SIGPIPE.
+  if ((e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 141;
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
     return 125;
@@ -30,7 +32,19 @@ export function reportError(e: unknown, debug = false): number {
   return exitCodeFor(e);
 }
 
+/** A closed stdout/stderr pipe ends the command quietly with 141 (SIGPIPE's status), not a stack trace. */
+function quietOnClosedPipe(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    if (s.listenerCount('error') > 0) continue;
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(141);
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe();
   const program = await buildProgram(argv);
   program.commands.forEach(function inherit(c: Command) {
     c.exitOverride();
@@ -48,5 +62,7 @@ export async function main(argv: string[]): Promise<void> {
 /** `node bin/berth.js --accel-worker`: serve commands for berth-launch (src/cli/accelerator/worker.ts). */
 export async function accelerator(stamp: () => string): Promise<void> {
   const { serveAccelerator, acceleratorSocket } = await import('./accelerator/worker.js');
-  await serveAccelerator({ socketPath: acceleratorSocket(), run: main, stamp });
+  const { projectDir } = await import('../sys/paths.js');
+  const path = await import('node:path');
+  await serveAccelerator({ socketPath: acceleratorSocket(path.join(projectDir, 'bin', 'berth.js')), run: main, stamp });
 }

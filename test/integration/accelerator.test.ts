@@ -112,6 +112,27 @@ test('accelerator: a signal the command does not handle ends it like a cold proc
   }
 });
 
+test('accelerator: berth-launch and the worker agree on the per-installation socket; another context goes cold', requiresRoot, async () => {
+  const { acceleratorSocket } = await import('../../src/cli/accelerator/worker.js');
+  const env = { ...process.env };
+  delete env.BERTH_ACCEL_SOCK;
+  const native = path.join(path.dirname(berthBin), '..', 'native', 'build', 'berth-launch');
+  const printed = spawnSync(native, ['--print-socket', berthBin], { encoding: 'utf8', env }).stdout.trim();
+  assert.equal(printed, acceleratorSocket(berthBin, env));
+  assert.notEqual(printed, acceleratorSocket('/elsewhere/bin/berth.js', env), 'another checkout has its own');
+  await startWorker();
+  try {
+    // a lower open-files hard limit than the worker's: the container would inherit it cold, so it goes cold
+    const r = spawnSync('sh', ['-c', `ulimit -n 512; exec ${launcher} --root ${e.root} run --rm --network none busybox sh -c 'ulimit -n'`], { encoding: 'utf8', env: { ...process.env, BERTH_ACCEL_SOCK: sock } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '512');
+    const noNode = spawnSync('/bin/sh', ['-c', `ulimit -n 512; exec ${launcher} --root ${e.root} ps -q`], { encoding: 'utf8', env: { ...process.env, BERTH_ACCEL_SOCK: sock, PATH: NO_NODE_PATH } });
+    assert.match(noNode.stderr, /exec node/, 'not run warm');
+  } finally {
+    stopWorker();
+  }
+});
+
 test('accelerator: garbage on the socket is dropped and the worker keeps serving', requiresRoot, async () => {
   await startWorker();
   try {

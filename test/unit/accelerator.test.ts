@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeRequest, parseRequest, requestSize, frame, FRAME, type LaunchRequest } from '../../src/cli/accelerator/protocol.js';
+import { contextKey, encodeRequest, parseRequest, requestSize, frame, FRAME, type LaunchRequest } from '../../src/cli/accelerator/protocol.js';
+import { fnv1a64 } from '../../src/cli/accelerator/worker.js';
 import { warmable } from '../../src/cli/accelerator/warmable.js';
 
 const req: LaunchRequest = {
@@ -9,6 +10,7 @@ const req: LaunchRequest = {
   tty: { stdin: true, stdout: false, stderr: true },
   columns: 120,
   rows: 40,
+  context: 'nice 0\nns mnt:[4026531841]\n',
   argv: ['--root', '/r', 'run', '--rm', 'busybox', 'sh', '-c', 'echo "a=b"; true'],
   env: { PATH: '/usr/bin:/bin', 'WITH=EQ': 'x', EMPTY: '' },
 };
@@ -81,4 +83,25 @@ test('warmable: terminals, stdin, attach, follow, help and unknown verbs go cold
     ['runtime', 'run', 'x'],
     ['run', '--', 'busybox'],
   ]) assert.equal(warmable(argv), false, argv.join(' '));
+});
+
+const LIMITS = (nofileSoft: string, nofileHard: string, stack = '8388608') => `Limit                     Soft Limit           Hard Limit           Units
+Max cpu time              unlimited            unlimited            seconds
+Max stack size            ${stack}              unlimited            bytes
+Max open files            ${nofileSoft}                 ${nofileHard}                files
+`;
+
+test('contextKey: what a cold run inherits must match; Node\'s own open-files raise does not count', () => {
+  const base = `nice 0\nns mnt:[1]\nns net:[2]\nCapEff:\t000001ffffffffff\nNoNewPrivs:\t0\n${LIMITS('1024', '524288')}`;
+  assert.equal(contextKey(base), contextKey(base.replace('1024 ', '524288 ')), 'soft open-files limit ignored');
+  assert.notEqual(contextKey(base), contextKey(base.replace('524288', '200')), 'hard open-files limit counts');
+  assert.notEqual(contextKey(base), contextKey(base.replace('nice 0', 'nice 5')));
+  assert.notEqual(contextKey(base), contextKey(base.replace('mnt:[1]', 'mnt:[9]')));
+  assert.notEqual(contextKey(base), contextKey(base.replace('000001ffffffffff', '00000000a80425fb')));
+  assert.notEqual(contextKey(base), contextKey(base.replace('8388608', '1048576')));
+});
+
+test('fnv1a64: the launcher\'s hash (known vectors)', () => {
+  assert.equal(fnv1a64(''), 0xcbf29ce484222325n);
+  assert.equal(fnv1a64('a'), 0xaf63dc4c8601ec8cn);
 });

@@ -1,7 +1,8 @@
 /**
  * The accelerator's wire format (native/launch/launch.c is the other end).
  * Request: "BRQ1", u32 length (little endian), then NUL-terminated strings:
- * cwd, umask (octal), tty flags of fds 0/1/2 ("t-t"), columns, rows, argc, args, env.
+ * cwd, umask (octal), tty flags of fds 0/1/2 ("t-t"), columns, rows, context (see
+ * contextKey), argc, args, env.
  * Replies: frames of u8 type + u32 length + data.
  */
 export const FRAME = { stdout: 1, stderr: 2, exit: 3, cold: 4, signal: 5 } as const;
@@ -12,6 +13,8 @@ export interface LaunchRequest {
   tty: { stdin: boolean; stdout: boolean; stderr: boolean };
   columns: number;
   rows: number;
+  /** The caller's nice, namespaces, capabilities and rlimits, as berth-launch reads them. */
+  context: string;
   argv: string[];
   env: Record<string, string>;
 }
@@ -34,7 +37,7 @@ export function parseRequest(buf: Buffer): LaunchRequest {
   if (size === undefined || buf.length < size) throw new Error('truncated request');
   const fields = buf.subarray(8, size).toString('utf8').split('\0');
   if (fields.at(-1) === '') fields.pop();
-  const [cwd, umask, tty, columns, rows, argc, ...rest] = fields;
+  const [cwd, umask, tty, columns, rows, context, argc, ...rest] = fields;
   const n = Number(argc);
   if (!cwd?.startsWith('/') || !/^[0-7]{1,4}$/.test(umask ?? '') || !/^[t-]{3}$/.test(tty ?? '') || !Number.isInteger(n) || n < 0 || n > rest.length) {
     throw new Error('malformed request');
@@ -50,6 +53,7 @@ export function parseRequest(buf: Buffer): LaunchRequest {
     tty: { stdin: tty[0] === 't', stdout: tty[1] === 't', stderr: tty[2] === 't' },
     columns: Number(columns) || 0,
     rows: Number(rows) || 0,
+    context: context ?? '',
     argv: rest.slice(0, n),
     env,
   };
@@ -72,10 +76,26 @@ export function intFrame(type: number, n: number): Buffer {
 /** Encode a request the way berth-launch does (for tests). */
 export function encodeRequest(r: LaunchRequest): Buffer {
   const tty = `${r.tty.stdin ? 't' : '-'}${r.tty.stdout ? 't' : '-'}${r.tty.stderr ? 't' : '-'}`;
-  const strings = [r.cwd, r.umask.toString(8), tty, String(r.columns), String(r.rows), String(r.argv.length), ...r.argv, ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`)];
+  const strings = [r.cwd, r.umask.toString(8), tty, String(r.columns), String(r.rows), r.context, String(r.argv.length), ...r.argv, ...Object.entries(r.env).map(([k, v]) => `${k}=${v}`)];
   const body = Buffer.from(strings.map((s) => s + '\0').join(''));
   const head = Buffer.alloc(8);
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(body.length, 4);
   return Buffer.concat([head, body]);
+}
+
+/**
+ * The part of a context that must match for a warm run to equal a cold one: a cold berth
+ * (and the containers it starts) inherits nice, namespaces, capabilities and rlimits from
+ * its caller. Node raises its own soft open-files limit to the hard one at start-up, so
+ * that soft limit is left out (hard limits all count).
+ */
+export function contextKey(context: string): string {
+  const keep: string[] = [];
+  for (const line of context.split('\n')) {
+    if (/^(nice|ns) /.test(line) || /^(Cap\w+|NoNewPrivs|Seccomp):/.test(line)) keep.push(line.replace(/\s+/g, ' ').trim());
+    const m = /^(Max [a-z ]+?)\s{2,}(\S+)\s+(\S+)/.exec(line);
+    if (m) keep.push(m[1] === 'Max open files' ? `${m[1]}: hard ${m[3]}` : `${m[1]}: ${m[2]} ${m[3]}`);
+  }
+  return keep.join('\n');
 }

@@ -14,9 +14,10 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { FRAME, frame, intFrame, parseRequest, requestSize, type LaunchRequest } from './protocol.js';
+import { contextKey, FRAME, frame, intFrame, parseRequest, requestSize, type LaunchRequest } from './protocol.js';
 import { warmable } from './warmable.js';
 
 export interface WorkerOptions {
@@ -28,11 +29,39 @@ export interface WorkerOptions {
   idleMs?: number;
 }
 
-/** Where berth-launch looks (keep in step with socket_path() in native/launch/launch.c). */
-export function acceleratorSocket(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Where berth-launch looks: one accelerator per installation, named after the real path
+ * of its bin/berth.js (keep in step with socket_path() in native/launch/launch.c).
+ */
+export function acceleratorSocket(entry: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.BERTH_ACCEL_SOCK) return env.BERTH_ACCEL_SOCK;
+  let real = entry;
+  try {
+    real = fs.realpathSync(entry);
+  } catch { /* as given */ }
+  const hash = fnv1a64(real).toString(16).padStart(16, '0');
   const uid = process.getuid?.() ?? 0;
-  return uid === 0 ? '/run/berth/accel.sock' : `/tmp/berth-accel-${uid}.sock`;
+  return uid === 0 ? `/run/berth/accel-${hash}.sock` : `/tmp/berth-accel-${uid}-${hash}.sock`;
+}
+
+export function fnv1a64(text: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(text)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h;
+}
+
+/** This process's context as berth-launch reports its own (see contextKey). */
+export function ownContext(): string {
+  const lines = [`nice ${os.getPriority()}`];
+  for (const ns of ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts']) {
+    let link = '';
+    try {
+      link = fs.readlinkSync(`/proc/self/ns/${ns}`);
+    } catch { /* absent */ }
+    lines.push(`ns ${link}`);
+  }
+  const status = fs.readFileSync('/proc/self/status', 'utf8').split('\n').filter((l) => /^(Cap\w+|NoNewPrivs|Seccomp):/.test(l));
+  return [...lines, ...status, fs.readFileSync('/proc/self/limits', 'utf8')].join('\n');
 }
 
 const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
@@ -63,6 +92,7 @@ class Relay extends Writable {
 
 export async function serveAccelerator(o: WorkerOptions): Promise<void> {
   const stamp = o.stamp();
+  const context = contextKey(ownContext());
   const idleMs = o.idleMs ?? 10 * 60_000;
   const server = net.createServer();
   await listen(server, o.socketPath);
@@ -103,7 +133,8 @@ export async function serveAccelerator(o: WorkerOptions): Promise<void> {
   server.on('connection', (sock) => {
     readRequest(sock).then(async (req) => {
       if (!req) return;
-      if (busy || !warmable(req.argv) || o.stamp() !== stamp) {
+      // Another context (ulimit, nice, namespaces, capabilities) than ours: a cold run inherits the caller's.
+      if (busy || !warmable(req.argv) || o.stamp() !== stamp || contextKey(req.context) !== context) {
         sock.end(frame(FRAME.cold));
         if (!busy && o.stamp() !== stamp) quit(0);
         return;
