@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 /** Docker's flag syntaxes -> data. Pure; every error is one InvalidArgument line. */
 import { invalidArgument } from '../errors.js';
 import type { DeviceMapping, MountPoint, RestartPolicy, ThrottleDevice, Ulimit } from './types.js';
@@ -90,6 +91,7 @@ export function parseVolumeFlag(spec: string): MountPoint {
   let src = '';
   let dst: string;
   let opts: string[] = [];
+  if (parts.length >= 2 && parts[0].startsWith('.')) parts[0] = relativeSource(parts[0]);
   if (parts.length === 1) dst = parts[0];
   else if (parts.length === 2 && parts[1].startsWith('/')) [src, dst] = parts;
   else if (parts.length === 2) {
@@ -116,6 +118,11 @@ export function parseVolumeFlag(spec: string): MountPoint {
   return { Type: 'volume', Name: src, Source: '', Destination: dst, Driver: 'local', Mode: mode, RW: rw, Propagation: '' };
 }
 
+/** A bind source starting with `.` (Docker >= 23 for -v, >= 28.2 for --mount): against the caller's cwd, read at call time. */
+function relativeSource(src: string): string {
+  return src.startsWith('.') ? path.resolve(process.cwd(), src) : src;
+}
+
 /** `--mount type=bind|volume|tmpfs,source=,target=,readonly,tmpfs-size=,tmpfs-mode=`. */
 export function parseMountFlag(spec: string): MountPoint {
   const kv = new Map<string, string>();
@@ -130,8 +137,8 @@ export function parseMountFlag(spec: string): MountPoint {
   const ro = ['readonly', 'ro'].some((k) => kv.has(k) && kv.get(k) !== 'false' && kv.get(k) !== '0');
   const target = checkDest(dst, spec);
   if (type === 'bind') {
-    if (!src.startsWith('/')) throw invalidArgument(`invalid argument "${spec}" for "--mount" flag: bind source must be an absolute path`);
-    return { Type: 'bind', Source: src, Destination: target, Mode: '', RW: !ro, Propagation: kv.get('bind-propagation') ?? 'rprivate' };
+    if (!src.startsWith('/') && !src.startsWith('.')) throw invalidArgument(`invalid argument "${spec}" for "--mount" flag: bind source must be an absolute path`);
+    return { Type: 'bind', Source: relativeSource(src), Destination: target, Mode: '', RW: !ro, Propagation: kv.get('bind-propagation') ?? 'rprivate' };
   }
   if (type === 'volume') {
     if (src && !NAMED_VOLUME.test(src)) throw invalidArgument(`invalid argument "${spec}" for "--mount" flag: invalid volume name "${src}"`);

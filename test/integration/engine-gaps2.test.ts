@@ -7,8 +7,15 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { requiresRoot } from '../helpers.js';
-import { Engine } from './engineHarness.js';
+import { spawnSync } from 'node:child_process';
+import { berthBin, requiresRoot, tmpDir } from '../helpers.js';
+import { Engine, type Out } from './engineHarness.js';
+
+/** berth in another working directory. */
+function berthIn(e: Engine, cwd: string, args: string[]): Out {
+  const r = spawnSync(process.execPath, [berthBin, '--root', e.root, ...args], { encoding: 'utf8', cwd });
+  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
 
 describe('engine gaps 2', requiresRoot, () => {
   const e = new Engine('berth-gaps2-');
@@ -27,5 +34,20 @@ describe('engine gaps 2', requiresRoot, () => {
     assert.equal(e.ok(['exec', '-e', 'HOME=/y', 'home', 'sh', '-c', 'echo $HOME']), '/y');
     assert.ok(!e.inspect('home').Config.Env.some((v: string) => v.startsWith('HOME=')));
     e.ok(['rm', '-f', 'home']);
+  });
+
+  test('relative bind sources (-v ./x, -v ../x, --mount src=./x) against the caller\'s cwd', (t) => {
+    const d = tmpDir('berth-gaps2-rel-');
+    t.after(() => fs.rmSync(d, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(d, 'sub', 'rel'), { recursive: true });
+    fs.writeFileSync(path.join(d, 'sub', 'rel', 'f'), 'in-rel');
+    fs.writeFileSync(path.join(d, 'top'), 'in-top');
+    const sub = path.join(d, 'sub');
+    let r = berthIn(e, sub, ['run', '--rm', '--network', 'none', '-v', './rel:/x', '-v', '..:/up:ro', 'busybox', 'cat', '/x/f', '/up/top']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'in-relin-top');
+    r = berthIn(e, sub, ['run', '--rm', '--network', 'none', '--mount', 'type=bind,src=./rel,dst=/y', '--mount', 'type=bind,source=../sub/rel,target=/z', 'busybox', 'cat', '/y/f', '/z/f']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'in-relin-rel');
   });
 });
