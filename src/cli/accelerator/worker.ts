@@ -111,6 +111,10 @@ export async function serveAccelerator(o: WorkerOptions): Promise<void> {
     idle = setTimeout(() => quit(0), idleMs);
   };
   armIdle();
+  // A rebuilt berth makes an idle accelerator step down without waiting for a command.
+  setInterval(() => {
+    if (!busy && o.stamp() !== stamp) quit(0);
+  }, 30_000).unref();
 
   for (const sig of HANDLED) {
     process.on(sig, () => {
