@@ -1,8 +1,9 @@
 /** `top`: the processes of a container's cgroup, read from /proc. */
 import fs from 'node:fs';
-import { conflict } from '../errors.js';
+import { conflict, invalidArgument } from '../errors.js';
 import { Cgroup } from '../runtime/cgroups/index.js';
 import { cgroupLayout } from '../runtime/createContainer.js';
+import { runPs } from '../sys/runPs.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 
@@ -22,10 +23,30 @@ function userName(uid: string): string {
   }
 }
 
-export function topContainer(store: ContainerStore, ref: string): TopResult {
+/** Docker's parsePSOutput: the header's titles, the rows whose PID is one of `pids`, overhanging fields joined into the last. */
+export function parsePsOutput(out: string, pids: readonly number[]): TopResult {
+  const lines = out.split('\n');
+  const Titles = (lines[0] ?? '').trim().split(/\s+/).filter(Boolean);
+  const pidIndex = Titles.indexOf('PID');
+  if (pidIndex < 0) throw invalidArgument("Couldn't find PID field in ps output");
+  const want = new Set(pids);
+  const Processes: string[][] = [];
+  for (const line of lines.slice(1)) {
+    const f = line.trim().split(/\s+/).filter(Boolean);
+    if (!f.length || !want.has(Number(f[pidIndex]))) continue;
+    Processes.push([...f.slice(0, Titles.length - 1), f.slice(Titles.length - 1).join(' ')]);
+  }
+  return { Titles, Processes };
+}
+
+export function topContainer(store: ContainerStore, ref: string, psArgs: readonly string[] = []): TopResult {
   const rec = store.find(ref);
   const st = liveState(store, rec);
   if (!st.Running || !st.cgroupPath) throw conflict(`container ${rec.Id} is not running`);
+  if (psArgs.length) {
+    const pids = Cgroup.open(cgroupLayout(), st.cgroupPath).pids();
+    return parsePsOutput(runPs(psArgs, pids), pids);
+  }
   const ticks = 100;
   const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   const boot = Date.now() / 1000 - uptime;

@@ -50,4 +50,20 @@ describe('engine gaps 2', requiresRoot, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'in-relin-rel');
   });
+
+  test('top CONTAINER ps-options: passed through to ps', () => {
+    e.ok(['run', '-d', '--name', 'top', '--network', 'none', 'busybox', 'sleep', '1001']);
+    const r = e.run(['top', 'top', '-o', 'pid,comm,args']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0], /^PID\s+COMMAND\s+COMMAND$/);
+    assert.equal(lines.length, 2, r.stdout);
+    assert.match(lines[1], /^\d+\s+sleep\s+sleep 1001$/);
+    const ef = e.run(['top', 'top', '-ef']);
+    assert.equal(ef.code, 0, ef.stderr);
+    assert.match(ef.stdout, /^UID\s+PID\s+PPID/);
+    assert.match(ef.stdout, /sleep 1001/);
+    e.ok(['rm', '-f', 'top']);
+  });
 });
+

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { parseMountFlag, parseVolumeFlag } from '../../src/engine/parseFlags.js';
+import { parsePsOutput } from '../../src/engine/top.js';
 
 describe('engine gaps 2 (pure)', () => {
   test('-v and --mount bind sources starting with . resolve against the cwd at call time', () => {
@@ -21,4 +22,11 @@ describe('engine gaps 2 (pure)', () => {
       process.chdir(prev);
     }
   });
+
+  test('top: ps output filtered to the container\'s pids, overhanging fields joined', () => {
+    const out = 'UID PID PPID CMD\nroot 1 0 init\nroot 42 1 sleep 1000 x\nroot 43 1 other\n';
+    assert.deepEqual(parsePsOutput(out, [42]), { Titles: ['UID', 'PID', 'PPID', 'CMD'], Processes: [['root', '42', '1', 'sleep 1000 x']] });
+    assert.throws(() => parsePsOutput('A B\n1 2\n', [1]), /Couldn't find PID field in ps output/);
+  });
 });
+

@@ -6,11 +6,12 @@ export function addTopCommand(parent: Command): Command {
   return parent.command('top').description('Display the running processes of a container')
     .argument('<container>')
     .argument('[ps-options...]')
-    .action(exit1(async (ref: string, _ps: string[], _o: unknown, cmd: Command) => {
+    .allowUnknownOption()
+    .action(exit1(async (ref: string, ps: string[], _o: unknown, cmd: Command) => {
       const store = await storeOf(cmd);
       const { topContainer } = await import('../../engine/top.js');
       const { tabulate } = await import('../image/format.js');
-      const t = topContainer(store, ref);
+      const t = topContainer(store, ref, ps);
       process.stdout.write(tabulate([t.Titles.join('\t'), ...t.Processes.map((p) => p.join('\t'))], 1, 3));
     }));
 }
