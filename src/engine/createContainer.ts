@@ -13,7 +13,7 @@ import { copyLayeredDir } from './imageFiles.js';
 import { makeRecord } from './makeRecord.js';
 import { newContainerId, randomName, validateName } from './names.js';
 import { applyNetworkFlags } from './network.js';
-import { parseEnvFile } from './parseFlags.js';
+import { parseEnvFile, parseLabelFile } from './parseFlags.js';
 import type { RunFlags } from './runFlags.js';
 import { snapshotDirs } from './startContainer.js';
 import type { ContainerRecord } from './types.js';
@@ -50,6 +50,21 @@ function claimName(store: ContainerStore, id: string, wanted: string | undefined
 }
 
 export async function createContainer(store: ContainerStore, req: CreateRequest): Promise<ContainerRecord> {
+  if (!req.flags.cidfile && !req.flags.labelFile?.length) return createRecord(store, req);
+  const { claimCidFile, readTextFiles } = await import('../sys/cidFile.js');
+  const label = [...readTextFiles(req.flags.labelFile ?? []).flatMap((f) => parseLabelFile(f.text)), ...req.flags.label];
+  const cid = req.flags.cidfile ? claimCidFile(req.flags.cidfile) : undefined;
+  try {
+    const rec = await createRecord(store, { ...req, flags: { ...req.flags, label } });
+    cid?.write(rec.Id);
+    return rec;
+  } catch (e) {
+    cid?.release();
+    throw e;
+  }
+}
+
+async function createRecord(store: ContainerStore, req: CreateRequest): Promise<ContainerRecord> {
   store.init();
   const images = new ImageStore(store.root);
   let img;

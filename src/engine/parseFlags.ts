@@ -65,6 +65,11 @@ export function mergeEnv(base: readonly string[], over: readonly string[]): stri
   return out;
 }
 
+/** `--label-file`: key=value lines (a bare key: empty value); blank lines and # comments skipped. */
+export function parseLabelFile(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.replace(/^\s+/, '')).filter((l) => l && !l.startsWith('#'));
+}
+
 export function parseLabels(list: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const l of list) {

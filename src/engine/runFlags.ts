@@ -14,6 +14,10 @@ export interface RunFlags extends ResourceFlagValues {
   entrypoint?: string;
   hostname?: string;
   label: string[];
+  /** `--label-file` (read before --label, which wins). */
+  labelFile?: string[];
+  /** `--cidfile`: the full ID is written there (refused if it exists). */
+  cidfile?: string;
   volume: string[];
   mount: string[];
   tmpfs: string[];

@@ -65,5 +65,34 @@ describe('engine gaps 2', requiresRoot, () => {
     assert.match(ef.stdout, /sleep 1001/);
     e.ok(['rm', '-f', 'top']);
   });
+
+  test('--cidfile (refused when present, nothing created) and --label-file', (t) => {
+    const d = tmpDir('berth-gaps2-cid-');
+    t.after(() => fs.rmSync(d, { recursive: true, force: true }));
+    const cid = path.join(d, 'cid');
+    const labels = path.join(d, 'labels');
+    fs.writeFileSync(labels, '# a comment\n\na=1\n  b=two words\nbare\nc=file\n');
+    const id = e.ok(['create', '--cidfile', cid, '--label-file', labels, '-l', 'c=flag', '--name', 'cid', 'busybox', 'true']);
+    assert.equal(fs.readFileSync(cid, 'utf8'), id);
+    assert.deepEqual(e.inspect('cid').Config.Labels, { a: '1', b: 'two words', bare: '', c: 'flag' });
+    const before = e.containerDirs().length;
+    const r = e.run(['run', '--cidfile', cid, '--network', 'none', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, new RegExp(`Container ID file found, make sure the other container isn't running or delete ${cid}`));
+    assert.equal(e.containerDirs().length, before);
+    assert.equal(fs.readFileSync(cid, 'utf8'), id);
+    const cid2 = path.join(d, 'cid2');
+    const ran = e.run(['run', '--rm', '--cidfile', cid2, '--network', 'none', 'busybox', 'true']);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(fs.readFileSync(cid2, 'utf8'), /^[0-9a-f]{64}$/);
+    const bad = e.run(['create', '--cidfile', path.join(d, 'cid3'), 'nosuchimage:1']);
+    assert.notEqual(bad.code, 0);
+    assert.ok(!fs.existsSync(path.join(d, 'cid3')), 'a failed create leaves no ID file');
+    const missing = e.run(['create', '--label-file', path.join(d, 'nope'), 'busybox']);
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /open .*nope: no such file or directory/);
+    e.ok(['rm', 'cid']);
+  });
 });
 

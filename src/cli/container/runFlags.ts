@@ -17,6 +17,8 @@ export function addRunFlags(c: Command): Command {
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-h, --hostname <string>', 'Container host name')
     .option('-l, --label <list>', 'Set meta data on a container', collect, [])
+    .option('--label-file <list>', 'Read in a line delimited file of labels', collect, [])
+    .option('--cidfile <string>', 'Write the container ID to the file')
     .option('-v, --volume <list>', 'Bind mount a volume', collect, [])
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect, [])
