@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { conflict } from '../errors.js';
+import { BerthError, conflict, isBerthError } from '../errors.js';
 import { CAPABILITIES } from '../runtime/capabilities.js';
 import { execContainer } from '../runtime/execContainer.js';
 import type { Spec } from '../runtime/spec.js';
@@ -59,5 +59,11 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
     const { compileSeccompFor } = await import('../runtime/seccompFor.js');
     seccomp = await compileSeccompFor(spec.linux.seccomp, store.runtimeRoot);
   }
-  return execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach });
+  try {
+    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach });
+  } catch (e) {
+    // Docker's exec: a command that cannot be found is 126 (run's is 127).
+    if (isBerthError(e) && e.exitCode === 127) throw new BerthError(e.kind, e.message, { code: e.code, hint: e.hint, cause: e.cause, exitCode: 126 });
+    throw e;
+  }
 }

@@ -94,5 +94,19 @@ describe('engine gaps 2', requiresRoot, () => {
     assert.match(missing.stderr, /open .*nope: no such file or directory/);
     e.ok(['rm', 'cid']);
   });
+
+  test('exec -it without a terminal: not a TTY, exit 1; exec of a missing command: 126', () => {
+    e.ok(['run', '-d', '--name', 'ex', '--network', 'none', 'busybox', 'sleep', '1002']);
+    const tty = e.run(['exec', '-it', 'ex', 'true'], '');
+    assert.equal(tty.code, 1);
+    assert.equal(tty.stderr.trim().split('\n').length, 1);
+    assert.match(tty.stderr, /the input device is not a TTY/);
+    const missing = e.run(['exec', 'ex', 'nosuchcmd']);
+    assert.equal(missing.code, 126);
+    assert.match(missing.stderr, /nosuchcmd.*executable file not found in \$PATH/);
+    assert.equal(missing.stderr.trim().split('\n').length, 1);
+    assert.equal(e.run(['run', '--rm', '--network', 'none', 'busybox', 'nosuchcmd']).code, 127, 'run keeps 127');
+    e.ok(['rm', '-f', 'ex']);
+  });
 });
 

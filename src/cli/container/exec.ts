@@ -15,6 +15,10 @@ export function addExecCommand(parent: Command): Command {
     .option('--privileged', 'Give extended privileges to the command')
     .passThroughOptions()
     .action(exit1(async (ref: string, command: string[], o: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean }, cmd: Command) => {
+      if (o.tty && o.interactive && !o.detach && !process.stdin.isTTY) {
+        const { BerthError } = await import('../../errors.js');
+        throw new BerthError('FailedPrecondition', 'the input device is not a TTY', { exitCode: 1 });
+      }
       const store = await storeOf(cmd);
       const { execInContainer } = await import('../../engine/execInContainer.js');
       const raw = !!o.tty && !o.detach && process.stdin.isTTY;
