@@ -97,10 +97,11 @@ async function teardown(store: NetworkStore, net: NetworkState): Promise<void> {
   }
 }
 
-/** `network prune`: remove user networks no container uses; returns their names. */
+/** `network prune`: remove user networks no container uses; returns their names. Bridges of removed roots go too (not listed). */
 export async function pruneNetworks(root: string): Promise<string[]> {
   const store = new NetworkStore(root);
   const removed: string[] = [];
+  await sweepOrphanedNetworks({ rootGone: true });
   for (const n of store.list()) {
     if (n.isDefault || Object.keys(n.endpoints).length) continue;
     try {

@@ -26,8 +26,11 @@ export function unregisterNetwork(net: Pick<NetworkState, 'bridge'>): void {
   fs.rmSync(path.join(REGISTRY_DIR, `${net.bridge}.json`), { force: true });
 }
 
-/** Entries whose root no longer holds a network with the same id. */
-export function orphanedNetworks(): NetworkState[] {
+/** The default root's networks are never swept as a removed root's. */
+const DEFAULT_ROOT = '/var/lib/berth';
+
+/** Entries whose root no longer holds a network with the same id (`rootGone`: only those whose root directory is gone). */
+export function orphanedNetworks(opts: { rootGone?: boolean } = {}): NetworkState[] {
   let files: string[];
   try {
     files = fs.readdirSync(REGISTRY_DIR).filter((f) => f.endsWith('.json'));
@@ -42,6 +45,7 @@ export function orphanedNetworks(): NetworkState[] {
     } catch {
       continue;
     }
+    if (opts.rootGone && (path.resolve(e.root) === DEFAULT_ROOT || fs.existsSync(e.root))) continue;
     let current: NetworkState | undefined;
     try {
       current = JSON.parse(fs.readFileSync(path.join(e.root, 'networks', `${e.state.name}.json`), 'utf8')) as NetworkState;
@@ -51,9 +55,9 @@ export function orphanedNetworks(): NetworkState[] {
   return out;
 }
 
-/** Remove the bridges and chains of orphaned networks; returns their bridge names. */
-export async function sweepOrphanedNetworks(): Promise<string[]> {
-  const gone = orphanedNetworks();
+/** Remove the bridges and chains of orphaned networks (`rootGone`: only of removed roots, for prune); returns their bridge names. */
+export async function sweepOrphanedNetworks(opts: { rootGone?: boolean } = {}): Promise<string[]> {
+  const gone = orphanedNetworks(opts);
   if (!gone.length) return [];
   await syncFirewall(() => [], gone);
   for (const n of gone) {

@@ -108,5 +108,95 @@ describe('engine gaps 2', requiresRoot, () => {
     assert.equal(e.run(['run', '--rm', '--network', 'none', 'busybox', 'nosuchcmd']).code, 127, 'run keeps 127');
     e.ok(['rm', '-f', 'ex']);
   });
+
+  test('system prune -f removes unused networks (Deleted Networks:), keeps used ones', (t) => {
+    e.ok(['network', 'create', 'g2unused']);
+    e.ok(['network', 'create', 'g2used']);
+    t.after(() => {
+      e.run(['rm', '-f', 'netuser']);
+      e.run(['network', 'rm', 'g2used']);
+      e.run(['network', 'rm', 'g2unused']);
+    });
+    e.ok(['run', '-d', '--name', 'netuser', '--network', 'g2used', 'busybox', 'sleep', '1003']);
+    const r = e.run(['system', 'prune', '-f']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Deleted Networks:\ng2unused\n\n/);
+    assert.doesNotMatch(r.stdout, /g2used/);
+    const ls = e.ok(['network', 'ls']);
+    assert.match(ls, /\bg2used\b/);
+    assert.doesNotMatch(ls, /\bg2unused\b/);
+  });
+});
+
+/** The registry entries (/run/berth/networks) a root owns: bridge -> file. */
+function registered(root: string): Map<string, string> {
+  const dir = '/run/berth/networks';
+  const out = new Map<string, string>();
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    try {
+      const entry = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { root: string; state: { bridge: string } };
+      if (entry.root === path.resolve(root)) out.set(entry.state.bridge, path.join(dir, f));
+    } catch { /* being written */ }
+  }
+  return out;
+}
+
+const linkExists = (name: string) => fs.existsSync(`/sys/class/net/${name}`);
+
+describe('engine gaps 2: bridges of removed roots', requiresRoot, () => {
+  const gone = new Engine('berth-gaps2-gone-');
+  const kept = new Engine('berth-gaps2-kept-');
+  before(async () => {
+    await gone.init();
+    await kept.init();
+  });
+  after(() => {
+    kept.cleanup();
+    gone.cleanup();
+    // If the prune under test failed, still drop what the removed root left.
+    for (const [bridge, file] of registered(gone.root)) {
+      spawnSync('ip', ['link', 'del', bridge]);
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  test('network prune and system prune of another root remove them; bridges of live roots stay', async () => {
+    gone.ok(['run', '--rm', 'busybox', 'true']);
+    kept.ok(['run', '--rm', 'busybox', 'true']);
+    const goneBridges = [...registered(gone.root).keys()];
+    const keptBridges = [...registered(kept.root).keys()];
+    assert.equal(goneBridges.length, 1);
+    assert.equal(keptBridges.length, 1);
+    assert.ok(linkExists(goneBridges[0]) && linkExists(keptBridges[0]));
+    fs.rmSync(gone.root, { recursive: true, force: true });
+    const r = kept.run(['network', 'prune', '-f']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '', 'other roots\' bridges are not listed');
+    assert.ok(!linkExists(goneBridges[0]), 'the removed root\'s bridge is gone');
+    assert.equal(registered(gone.root).size, 0);
+    assert.ok(linkExists(keptBridges[0]), 'a live root\'s bridge stays');
+    assert.deepEqual([...registered(kept.root).keys()], keptBridges);
+    // system prune too (a second removed root).
+    const gone2 = new Engine('berth-gaps2-gone2-');
+    try {
+      await gone2.init();
+      gone2.ok(['run', '--rm', 'busybox', 'true']);
+      const b2 = [...registered(gone2.root).keys()];
+      assert.equal(b2.length, 1);
+      fs.rmSync(gone2.root, { recursive: true, force: true });
+      const sp = kept.run(['system', 'prune', '-f']);
+      assert.equal(sp.code, 0, sp.stderr);
+      assert.doesNotMatch(sp.stdout, /Deleted Networks/);
+      assert.ok(!linkExists(b2[0]));
+      assert.equal(registered(gone2.root).size, 0);
+      assert.ok(linkExists(keptBridges[0]));
+    } finally {
+      for (const [bridge, file] of registered(gone2.root)) {
+        spawnSync('ip', ['link', 'del', bridge]);
+        fs.rmSync(file, { force: true });
+      }
+      gone2.cleanup();
+    }
+  });
 });
 
