@@ -40,7 +40,7 @@ export function addSystemPruneCommand(system: Command): Command {
     .option('--volumes', 'Prune anonymous volumes')
     .option('--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")', collect, [])
     .action(exit1(async (o: { all?: boolean; force?: boolean; volumes?: boolean; filter: string[] }, cmd: Command) => {
-      const what = ['all stopped containers', ...(o.volumes ? ['all anonymous volumes not used by at least one container'] : []), o.all ? 'all images without at least one container associated to them' : 'all dangling images'];
+      const what = ['all stopped containers', 'all networks not used by at least one container', ...(o.volumes ? ['all anonymous volumes not used by at least one container'] : []), o.all ? 'all images without at least one container associated to them' : 'all dangling images'];
       if (!(await confirm(`WARNING! This will remove:\n${what.map((w) => `  - ${w}\n`).join('')}`, o.force))) return;
       const store = await storeOf(cmd);
       const { pruneContainers, pruneVolumes } = await import('../../engine/prune.js');
@@ -49,6 +49,11 @@ export function addSystemPruneCommand(system: Command): Command {
       const { reconcileNetworks } = await import('../../engine/network.js');
       const { liveState } = await import('../../engine/containerState.js');
       await reconcileNetworks(store, (r) => liveState(store, r).Running);
+      if (!o.filter.length) { // (network prune takes no filters yet: with --filter, networks are left alone)
+        const { pruneNetworks } = await import('../../network/index.js');
+        const n = await pruneNetworks(store.root);
+        if (n.length) process.stdout.write(`Deleted Networks:\n${n.map((d) => `${d}\n`).join('')}\n`);
+      }
       let reclaimed = c.reclaimed;
       if (o.volumes) {
         const v = pruneVolumes(store, false, o.filter);
