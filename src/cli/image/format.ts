@@ -1,4 +1,8 @@
 import { invalidArgument } from '../../errors.js';
+import { FUNC_NAMES } from '../template/builtins.js';
+import { executeTemplate, TemplateExecError } from '../template/executeTemplate.js';
+import { TemplateSyntaxError } from '../template/lexTemplate.js';
+import { parseTemplate, type Tree } from '../template/parseTemplate.js';
 
 /** Docker's `units.HumanSizeWithPrecision(n, 3)`: decimal units, 3 significant digits. */
 export function humanSize(n: number): string {
@@ -35,94 +39,39 @@ export function since(unixSeconds: number): string {
   return `${humanDuration(Date.now() / 1000 - unixSeconds)} ago`;
 }
 
-/** Go's fmt %v for JSON-ish values, as Docker's templates print them. */
-export function goString(v: unknown): string {
-  if (v === null || v === undefined) return '<no value>';
-  if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `map[${Object.keys(o).sort().map((k) => `${k}:${goString(o[k])}`).join(' ')}]`;
-  }
-  return String(v);
-}
+export { goString } from '../template/goValue.js';
 
-type Val = unknown;
+const parsed = new Map<string, Tree>();
 
-function field(dot: Val, pathStr: string): Val {
-  if (pathStr === '.') return dot;
-  let cur = dot;
-  for (const p of pathStr.slice(1).split('.')) {
-    if (cur === null || typeof cur !== 'object') throw invalidArgument(`template: can't evaluate field ${p}`);
-    const o = cur as Record<string, Val>;
-    if (!(p in o)) throw invalidArgument(`template: can't evaluate field ${p} in type ${Array.isArray(cur) ? 'slice' : 'object'}`);
-    cur = o[p];
-  }
-  return cur;
-}
-
-function tokens(s: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] !== undefined ? JSON.stringify(JSON.parse(`"${m[1]}"`)) : m[2]);
-  return out;
-}
-
-function evalArg(t: string, dot: Val): Val {
-  if (t.startsWith('"')) return JSON.parse(t);
-  if (t.startsWith('.')) return field(dot, t);
-  if (/^-?\d+$/.test(t)) return Number(t);
-  throw invalidArgument(`template: unexpected ${JSON.stringify(t)}`);
-}
-
-const FUNCS: Record<string, (...a: Val[]) => Val> = {
-  json: (v) => JSON.stringify(v ?? null),
-  join: (a, sep) => (Array.isArray(a) ? a.map(String).join(String(sep)) : String(a)),
-  upper: (s) => String(s).toUpperCase(),
-  lower: (s) => String(s).toLowerCase(),
-  title: (s) => String(s).replace(/\b\w/g, (c) => c.toUpperCase()),
-  len: (a) => (Array.isArray(a) ? a.length : typeof a === 'string' ? a.length : Object.keys(a ?? {}).length),
-  index: (o, k) => (o as Record<string, Val>)?.[String(k)],
-  println: (...a) => `${a.map(goString).join(' ')}\n`,
-};
-
-function evalPipeline(expr: string, dot: Val): Val {
-  let val: Val = undefined;
-  let first = true;
-  for (const stage of expr.split('|').map((s) => s.trim())) {
-    const ts = tokens(stage);
-    if (ts.length === 0) throw invalidArgument('template: empty command');
-    const f = FUNCS[ts[0]];
-    if (f) {
-      const args = ts.slice(1).map((t) => evalArg(t, dot));
-      if (!first) args.push(val);
-      val = f(...args);
-    } else {
-      if (ts.length > 1 || !first) throw invalidArgument(`template: function ${JSON.stringify(ts[0])} not defined`);
-      val = evalArg(ts[0], dot);
+/** Parse once per distinct template (ps/images render one per row). */
+function compile(tpl: string): Tree {
+  let tree = parsed.get(tpl);
+  if (!tree) {
+    try {
+      tree = parseTemplate(tpl, FUNC_NAMES);
+    } catch (e) {
+      if (e instanceof TemplateSyntaxError) throw invalidArgument(`template: :${e.line}: ${e.message}`, { exitCode: 125 });
+      throw e;
     }
-    first = false;
+    if (parsed.size > 64) parsed.clear();
+    parsed.set(tpl, tree);
   }
-  return val;
+  return tree;
 }
 
-/** Render a Docker `--format` Go template (fields, json, join, upper, lower, title, len, index, println). */
-export function renderTemplate(tpl: string, dot: Val): string {
-  let out = '';
-  let i = 0;
-  while (i < tpl.length) {
-    const open = tpl.indexOf('{{', i);
-    if (open < 0) {
-      out += tpl.slice(i);
-      break;
-    }
-    out += tpl.slice(i, open);
-    const close = tpl.indexOf('}}', open);
-    if (close < 0) throw invalidArgument(`template parsing error: unclosed action in ${JSON.stringify(tpl)}`);
-    const v = evalPipeline(tpl.slice(open + 2, close).replace(/^-\s*|\s*-$/g, ''), dot);
-    out += typeof v === 'string' ? v : goString(v);
-    i = close + 2;
+/**
+ * Render a Docker `--format` Go template: a subset of text/template (fields, variables, pipelines,
+ * if/else/with/range, comments, trim markers, Go's and Docker's functions; see src/cli/template/).
+ * Parse errors exit 125; execution errors are InvalidArgument worded like Go's.
+ */
+export function renderTemplate(tpl: string, dot: unknown): string {
+  const tree = compile(tpl);
+  try {
+    return executeTemplate(tree, dot);
+  } catch (e) {
+    if (e instanceof TemplateExecError) throw invalidArgument(e.message);
+    throw e;
   }
-  return out;
 }
 
 /** Go's text/tabwriter with Docker's settings (minwidth 10, padding 3). */
@@ -142,8 +91,13 @@ export function printFormatted(format: string, rows: Record<string, unknown>[], 
   if (f === 'json') return rows.map((r) => JSON.stringify(r) + '\n').join('');
   if (f.startsWith('table')) {
     const body = f.slice(5).trim() || Object.keys(headers).map((k) => `{{.${k}}}`).join('\t');
-    const h: Record<string, string> = {};
-    for (const k of [...Object.keys(rows[0] ?? {}), ...Object.keys(headers)]) h[k] = headers[k] ?? k.toUpperCase();
+    const h: Record<string, unknown> = {};
+    for (const k of [...Object.keys(rows[0] ?? {}), ...Object.keys(headers)]) {
+      const title = headers[k] ?? k.toUpperCase();
+      const method = rows[0]?.[k];
+      // a row method (ps's .Label "key") heads its column with its name, whatever the arguments
+      h[k] = typeof method === 'function' ? Object.defineProperty(() => title, 'length', { value: method.length }) : title;
+    }
     const head = renderTemplate(body, h);
     return tabulate([head, ...rows.map((r) => renderTemplate(body, r))]);
   }
