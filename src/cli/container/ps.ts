@@ -32,6 +32,8 @@ export function addPsCommand(parent: Command, name = 'ps'): Command {
       const rows = entries.map((e) => psRow(e, o.trunc));
       const { portsColumn } = await import('../../engine/network.js');
       entries.forEach((e, i) => (rows[i].Ports = portsColumn(store, e.rec, e.state.Running)));
+      // Docker's row method: {{.Label "com.example"}}
+      entries.forEach((e, i) => (rows[i].Label = (key: string) => e.rec.Config.Labels?.[key] ?? ''));
       let format = o.format ?? DEFAULT;
       if (o.size) {
         const { containerSize } = await import('../../engine/containerSize.js');

@@ -3,7 +3,7 @@ import { BUILTINS, CallError } from './builtins.js';
 import { goString, goType, isStruct, truth } from './goValue.js';
 import type { Arg, Cmd, Control, Node, Pipe, Tree } from './parseTemplate.js';
 
-/** An execution failure, already worded like Go's (`template: :1:2: executing "" at <.X>: ...`). */
+/** An execution failure, already worded like Go's (`template: :1:2: executing <.X>: ...`; Go says `executing "" at <.X>`, which reads like a stack line). */
 export class TemplateExecError extends Error {}
 
 const NONE = Symbol('no final value');
@@ -37,7 +37,7 @@ class State {
     const before = this.tree.src.slice(0, this.at.pos);
     const line = before.split('\n').length;
     const col = this.at.pos - (before.lastIndexOf('\n') + 1);
-    throw new TemplateExecError(`template: :${line}:${col}: executing "" at <${this.at.src}>: ${msg}`);
+    throw new TemplateExecError(`template: :${line}:${col}: executing <${this.at.src}>: ${msg}`);
   }
 
   walkList(dot: unknown, nodes: Node[]): void {
