@@ -12,7 +12,7 @@ export function inputStream(file: string | undefined, what: string): AsyncIterab
       if (errnoCode(e) === 'ENOENT') throw notFound(`open ${file}: no such file or directory`);
       throw invalidArgument(`open ${file}: ${errnoCode(e) ?? (e as Error).message}`);
     }
-    if (fs.statSync(file).isDirectory()) throw invalidArgument(`${file} is a directory, not a ${what}`);
+    if (fs.statSync(file).isDirectory()) throw invalidArgument(`${file} is a directory, not a tar archive`);
     return fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
   }
   if (process.stdin.isTTY) throw invalidArgument(`requested ${what} from stdin, but stdin is a terminal`, { hint: 'use -i/--input or a pipe' });
