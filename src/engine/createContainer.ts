@@ -104,6 +104,11 @@ async function validateForCreate(rec: ContainerRecord): Promise<void> {
   const hc = rec.HostConfig;
   for (const d of hc.Devices) deviceInfo(d.PathOnHost);
   for (const t of [...(hc.BlkioDeviceReadBps ?? []), ...(hc.BlkioDeviceWriteBps ?? [])]) deviceInfo(t.Path);
+  if (hc.CpusetCpus || hc.CpusetMems) {
+    const [{ checkCpuset }, { onlineList }] = await Promise.all([import('./cpusetCheck.js'), import('../sys/cpuOnline.js')]);
+    checkCpuset(hc.CpusetCpus, onlineList('cpus'), 'cpus');
+    checkCpuset(hc.CpusetMems, onlineList('mems'), 'mems');
+  }
   const { usesTunables, discardUnsupported } = await import('./resourceFlags.js');
   if (usesTunables(hc)) {
     for (const t of [...(hc.BlkioWeightDevice ?? []), ...(hc.BlkioDeviceReadIOps ?? []), ...(hc.BlkioDeviceWriteIOps ?? [])]) deviceInfo(t.Path);
