@@ -97,6 +97,7 @@ function healthcheck(f: RunFlags, image: HealthConfig | undefined): { Healthchec
 function hostConfig(f: RunFlags): HostConfig {
   const restart = parseRestart(f.restart);
   if (f.rm && restart.Name !== 'no') throw invalidArgument('conflicting options: cannot specify both --restart and --rm');
+  if (f.memory?.trim() === '') throw invalidArgument(`invalid argument "${f.memory}" for "-m, --memory" flag: invalid size: '${f.memory}'`);
   const memory = f.memory ? parseBytes(f.memory, '--memory') : 0;
   if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   let swap = f.memorySwap ? parseSwap(f.memorySwap) : 0;
