@@ -101,7 +101,7 @@ export function applyChanges(base: ContainerConfig, changes: string[]): Containe
       default:
         throw invalidArgument(`${op} is not a valid change command`);
     }
-    if (!rest && op !== 'CMD' && op !== 'ENTRYPOINT') throw invalidArgument(`${op} requires an argument`);
+    if (!rest) throw invalidArgument(`Dockerfile parse error line 1: ${op} requires at least one argument`);
   }
   return c;
 }

@@ -128,6 +128,36 @@ describe('engine gaps 2', requiresRoot, () => {
   });
 });
 
+describe('engine gaps 2: nits', requiresRoot, () => {
+  const e = new Engine('berth-gaps2-nits-');
+  before(async () => {
+    await e.init();
+  });
+  after(() => e.cleanup());
+
+  const oneLine = (r: Out, code: number, re: RegExp) => {
+    assert.equal(r.code, code, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, re);
+  };
+
+  test('import DIR, --cpuset-cpus/-mems beyond the host, -m \'\', commit -c CMD', () => {
+    oneLine(e.run(['import', e.root, 'x:1']), 125, /is a directory, not a tar archive/);
+    const before = e.containerDirs().length;
+    const online = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+    oneLine(e.run(['run', '--rm', '--network', 'none', '--cpuset-cpus', '999', 'busybox', 'true']), 125, new RegExp(`Requested CPUs are not available - requested 999, available: ${online}`));
+    oneLine(e.run(['create', '--cpuset-mems', '999', 'busybox']), 125, /Requested memory nodes are not available - requested 999, available: /);
+    oneLine(e.run(['run', '--rm', '-m', '', 'busybox', 'true']), 125, /invalid argument "" for "-m, --memory" flag: invalid size: ''/);
+    assert.equal(e.containerDirs().length, before, 'nothing created');
+    assert.equal(e.ok(['run', '--rm', '--network', 'none', '--cpuset-cpus', '0', 'busybox', 'echo', 'ok']), 'ok');
+    e.ok(['create', '--name', 'cm', 'busybox', 'true']);
+    const images = e.ok(['images', '-q']);
+    oneLine(e.run(['commit', '-c', 'CMD', 'cm', 'cmimg:1']), 1, /Dockerfile parse error line 1: CMD requires at least one argument/);
+    assert.equal(e.ok(['images', '-q']), images, 'no image made');
+    e.ok(['rm', 'cm']);
+  });
+});
+
 /** The registry entries (/run/berth/networks) a root owns: bridge -> file. */
 function registered(root: string): Map<string, string> {
   const dir = '/run/berth/networks';
