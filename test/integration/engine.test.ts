@@ -176,12 +176,12 @@ describe('engine: everyday verbs', requiresRoot, () => {
     assert.equal(e.ok(['run', '--rm', '--privileged', 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status | cut -f2']).replace(/^0+/, '').length > 8, true);
   });
 
-  test('exec sees the same pid namespace; exit codes 0/N/127', () => {
+  test('exec sees the same pid namespace; exit codes 0/N/126 (a missing command: 126, as in Docker)', () => {
     e.ok(['run', '-d', '--name', 'ex', 'busybox', 'sleep', '1000']);
     const ps = e.ok(['exec', 'ex', 'ps', '-o', 'pid,comm']);
     assert.match(ps, /^\s*1 sleep$/m);
     assert.equal(e.run(['exec', 'ex', 'sh', '-c', 'exit 7']).code, 7);
-    assert.equal(e.run(['exec', 'ex', 'nosuch']).code, 127);
+    assert.equal(e.run(['exec', 'ex', 'nosuch']).code, 126);
     e.ok(['exec', '-d', 'ex', 'sh', '-c', 'echo hi > /tmp/detached']);
     assert.equal(e.ok(['exec', 'ex', 'sh', '-c', 'while [ ! -s /tmp/detached ]; do sleep 0.05; done; cat /tmp/detached']), 'hi');
     e.ok(['stop', '-t', '0', 'ex']);
