@@ -138,6 +138,12 @@ test("Docker's functions: json, join, split, lower, upper, title, truncate, pad"
   assert.equal(r('[{{pad .State.Status 1 2}}][{{pad "" 1 1}}]'), '[ running  ][]');
 });
 
+test('html, js, urlquery', () => {
+  assert.equal(r('{{html "<a href=\\"x\\">&"}}'), '&lt;a href=&#34;x&#34;&gt;&amp;');
+  assert.equal(r('{{js "it\'s <b>\\n"}}'), "it\\'s \\u003Cb\\u003E\\u000A");
+  assert.equal(r('{{urlquery "a b&c=d/é!"}} {{html 1 2}}'), 'a+b%26c%3Dd%2F%C3%A9%21 1 2');
+});
+
 test('method calls on row objects (ps .Label "key")', () => {
   const labels: Record<string, string> = { 'com.example': 'yes' };
   const row = { ID: 'abc', Names: 'web', Label: (k: string) => labels[k] ?? '' };

@@ -96,6 +96,14 @@ function json(v: unknown): string {
   return (JSON.stringify(v ?? null, (_k, x: unknown) => (typeof x === 'function' ? undefined : x)) ?? 'null').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** text/template's evalArgs: one string argument as is, else fmt.Sprint of them all. */
+function text(a: unknown[]): string {
+  return a.length === 1 && typeof a[0] === 'string' ? a[0] : sprint(a);
+}
+
+const HTML: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&#34;', '\0': '\uFFFD' };
+const JS: Record<string, string> = { '\\': '\\\\', "'": "\\'", '"': '\\"', '<': '\\u003C', '>': '\\u003E', '&': '\\u0026', '=': '\\u003D', '\n': '\\u000A', '\r': '\\u000D', '\t': '\\u0009' };
+
 export const BUILTINS: Record<string, Builtin> = {
   not: { fn: (a) => !truth(a), arity: 1 },
   eq: { fn: eq, min: 1 },
@@ -114,6 +122,9 @@ export const BUILTINS: Record<string, Builtin> = {
     if (typeof f !== 'function') throw new CallError(`non-function of type ${goType(f)}`);
     return f(...a);
   }, min: 1 },
+  html: { fn: (...a) => text(a).replace(/[<>&'"\0]/g, (c) => HTML[c]) },
+  js: { fn: (...a) => text(a).replace(/[\\'"<>&=\n\r\t]/g, (c) => JS[c]) },
+  urlquery: { fn: (...a) => encodeURIComponent(text(a)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+') },
   json: { fn: json, arity: 1 },
   join: { fn: (a, sep) => (a === null ? '' : Array.isArray(a) ? a.map((x) => (typeof x === 'string' ? x : goString(x))).join(str(sep)) : str(a)), arity: 2 },
   split: { fn: (s, sep) => (str(sep) === '' ? [...str(s)] : str(s).split(str(sep))), arity: 2 },
