@@ -80,10 +80,10 @@ class State {
     }
     const decl = n.pipe.decl;
     for (const [k, e] of entries) {
-      if (decl.length === 1) this.setVar(decl[0], e, n.pipe.assign);
+      if (decl.length === 1) this.setVar(decl[0], e);
       if (decl.length === 2) {
-        this.setVar(decl[0], k, n.pipe.assign);
-        this.setVar(decl[1], e, n.pipe.assign);
+        this.setVar(decl[0], k);
+        this.setVar(decl[1], e);
       }
       try {
         this.walkList(e, n.list);
@@ -96,15 +96,15 @@ class State {
     this.vars.length = mark;
   }
 
-  setVar(name: string, value: unknown, assign: boolean): void {
+  /** Set the innermost variable called `name` (range's and assignments' variables already exist). */
+  setVar(name: string, value: unknown): void {
     for (let i = this.vars.length - 1; i >= 0; i--) {
       if (this.vars[i].name === name) {
         this.vars[i].value = value;
-        if (assign) return;
-        break;
+        return;
       }
     }
-    if (!assign && this.vars[this.vars.length - 1]?.name !== name) this.vars.push({ name, value });
+    this.vars.push({ name, value });
   }
 
   variable(name: string): unknown {
@@ -116,7 +116,7 @@ class State {
     let v: Final = NONE;
     for (const c of pipe.cmds) v = this.command(dot, c, v);
     for (const d of pipe.decl) {
-      if (pipe.assign) this.setVar(d, v, true);
+      if (pipe.assign) this.setVar(d, v);
       else this.vars.push({ name: d, value: v });
     }
     return v;
