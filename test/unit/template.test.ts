@@ -152,6 +152,7 @@ test('method calls on row objects (ps .Label "key")', () => {
   fails('{{.ID "x"}}', /ID has arguments but cannot be invoked as function/, undefined, row);
   assert.equal(printFormatted('table {{.ID}}\\t{{.Label "com.example"}}', [row], { ID: 'CONTAINER ID' }), 'CONTAINER ID   LABEL\nabc            yes\n');
   assert.equal(printFormatted('{{.Names}}:{{.Label "com.example"}}', [row], {}), 'web:yes\n');
+  assert.equal(printFormatted('table {{.ID}}\t{{.Label "x"}}', [], { ID: 'CONTAINER ID', Label: 'LABEL' }), 'CONTAINER ID   LABEL\n');
 });
 
 test('execution errors name the place and the cause', () => {

@@ -91,12 +91,11 @@ export function printFormatted(format: string, rows: Record<string, unknown>[], 
   if (f === 'json') return rows.map((r) => JSON.stringify(r) + '\n').join('');
   if (f.startsWith('table')) {
     const body = f.slice(5).trim() || Object.keys(headers).map((k) => `{{.${k}}}`).join('\t');
+    // Each column heads itself with its title; a row method (ps's .Label "key") too, whatever its arguments.
     const h: Record<string, unknown> = {};
     for (const k of [...Object.keys(rows[0] ?? {}), ...Object.keys(headers)]) {
       const title = headers[k] ?? k.toUpperCase();
-      const method = rows[0]?.[k];
-      // a row method (ps's .Label "key") heads its column with its name, whatever the arguments
-      h[k] = typeof method === 'function' ? Object.defineProperty(() => title, 'length', { value: method.length }) : title;
+      h[k] = Object.assign(() => title, { variadic: true });
     }
     const head = renderTemplate(body, h);
     return tabulate([head, ...rows.map((r) => renderTemplate(body, r))]);

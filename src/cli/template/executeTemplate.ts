@@ -191,7 +191,7 @@ class State {
         const vals = args.slice(1).map((a) => this.arg(dot, a));
         if (final !== NONE) vals.push(final);
         this.at = node;
-        if (vals.length !== v.length) this.fail(`wrong number of args for ${name}: want ${v.length} got ${vals.length}`);
+        if (vals.length !== v.length && !(v as { variadic?: boolean }).variadic) this.fail(`wrong number of args for ${name}: want ${v.length} got ${vals.length}`);
         return v(...vals);
       }
       if (hasArgs) this.fail(struct ? `${name} has arguments but cannot be invoked as function` : `${name} is not a method but has arguments`);
