@@ -56,6 +56,14 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
   };
 }
 
+/** Docker's endpoint for `none`/`host`: every field there, empty (so templates print '' not <no value>). */
+function emptyEndpoint(): Record<string, unknown> {
+  return {
+    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '',
+    IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null,
+  };
+}
+
 function oomRecorded(rec: ContainerRecord): boolean {
   return (rec.State as { OOMKilled?: boolean }).OOMKilled === true;
 }
@@ -67,6 +75,6 @@ function networkSettings(store: ContainerStore, rec: ContainerRecord, sandbox: s
   return {
     Bridge: '', SandboxID: '', SandboxKey: sandbox, Ports: n?.Ports ?? {},
     IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0, Gateway: first?.Gateway ?? '', MacAddress: first?.MacAddress ?? '',
-    Networks: Object.keys(networks).length ? networks : (rec.HostConfig.NetworkMode === 'none' || rec.HostConfig.NetworkMode === 'host' ? { [rec.HostConfig.NetworkMode]: {} } : {}),
+    Networks: Object.keys(networks).length ? networks : (rec.HostConfig.NetworkMode === 'none' || rec.HostConfig.NetworkMode === 'host' ? { [rec.HostConfig.NetworkMode]: emptyEndpoint() } : {}),
   };
 }
