@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, exitCodeFor } from '../errors.js';
 import { registerFor } from './commands.js';
@@ -63,6 +64,5 @@ export async function main(argv: string[]): Promise<void> {
 export async function accelerator(stamp: () => string): Promise<void> {
   const { serveAccelerator, acceleratorSocket } = await import('./accelerator/worker.js');
   const { projectDir } = await import('../sys/paths.js');
-  const path = await import('node:path');
   await serveAccelerator({ socketPath: acceleratorSocket(path.join(projectDir, 'bin', 'berth.js')), run: main, stamp });
 }

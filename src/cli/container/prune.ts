@@ -1,10 +1,10 @@
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { collect, exit1, storeOf } from './common.js';
 
 async function confirm(question: string, force?: boolean): Promise<boolean> {
   if (force) return true;
   process.stdout.write(`${question}\nAre you sure you want to continue? [y/N] `);
-  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin });
   const answer: string = await new Promise((r) => {
     rl.once('line', r);

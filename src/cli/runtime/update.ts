@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import type { LinuxResources } from '../../runtime/cgroups/types.js';
@@ -25,7 +26,6 @@ export function registerUpdate(rt: Command): void {
       const { cg } = await containerCgroup(cmd, id);
       let res: LinuxResources;
       if (o.resources) {
-        const fs = await import('node:fs');
         res = JSON.parse(fs.readFileSync(o.resources === '-' ? 0 : o.resources, 'utf8')) as LinuxResources;
       } else {
         const { updateOptionsToResources } = await import('../../runtime/cgroups/index.js');
