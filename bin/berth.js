@@ -34,7 +34,9 @@ function verbOf(argv) {
  * Load the bundle with V8's code cache. V8 checks a cache against the source's length only,
  * so the cache's name carries the bundle's size and mtime: a rebuilt bundle never meets an
  * old cache. A missing or rejected cache is written after the command ran (so it holds the
- * functions that command compiled); failures to write it are ignored (read-only install).
+ * functions that command compiled), and rewritten after its 2nd, 4th and 8th use (a verb takes
+ * several paths, e.g. `run` with and without a network: the cache grows to their union);
+ * failures to write it are ignored (read-only install).
  */
 function loadBundle(st) {
   const vm = require('node:vm');
@@ -50,7 +52,17 @@ function loadBundle(st) {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (!cachedData || script.cachedDataRejected) {
+  let uses = 0;
+  try {
+    uses = Number(fs.readFileSync(`${cacheFile}.uses`, 'utf8')) || 0;
+  } catch {}
+  const refresh = !cachedData || script.cachedDataRejected || uses === 1 || uses === 3 || uses === 7;
+  if (cachedData && uses < 8) {
+    try {
+      fs.writeFileSync(`${cacheFile}.uses`, String(uses + 1));
+    } catch {}
+  }
+  if (refresh) {
     process.once('exit', () => {
       try {
         const data = script.createCachedData();
