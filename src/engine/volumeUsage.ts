@@ -1,6 +1,5 @@
 /** `system df`'s Local Volumes figures: each volume's size (its `_data` tree) and how many containers mount it. */
-import fs from 'node:fs';
-import path from 'node:path';
+import { treeBytes } from '../sys/treeBytes.js';
 import { ContainerStore } from './ContainerStore.js';
 import { VolumeStore } from './volumes.js';
 
@@ -10,36 +9,6 @@ export interface VolumeUsage {
   size: number;
   /** Containers (running or not) whose records mount it: Docker's RefCount, the LINKS column. */
   links: number;
-}
-
-/** Sum of regular file sizes under `dir`; entries vanishing meanwhile are skipped. */
-export function treeBytes(dir: string): number {
-  let n = 0;
-  const seen = new Set<string>();
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = fs.readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const x of names) {
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(path.join(d, x));
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(path.join(d, x));
-      else if (st.isFile()) {
-        const k = `${st.dev}:${st.ino}`;
-        if (!seen.has(k)) n += st.size;
-        seen.add(k);
-      }
-    }
-  };
-  walk(dir);
-  return n;
 }
 
 /** Every volume under `root`, with its size and link count; ordered by name. */

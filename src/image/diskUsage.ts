@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Digest } from './digest.js';
 import type { ImageRecord } from './ImageRecord.js';
 import type { ImageStore } from './ImageStore.js';
 import { isRunning, listContainers } from './containers.js';
+import { treeBytes } from '../sys/treeBytes.js';
 
 export interface ImageUsage {
   image: ImageRecord;
@@ -17,31 +17,6 @@ export interface ImageUsage {
 export interface DiskUsage {
   images: { total: number; active: number; size: number; reclaimable: number; items: ImageUsage[] };
   containers: { total: number; active: number; size: number; reclaimable: number; items: { id: string; name: string; image: string; size: number; running: boolean }[] };
-}
-
-function duBytes(dir: string): number {
-  let n = 0;
-  const seen = new Set<string>();
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = fs.readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const x of names) {
-      const p = path.join(d, x);
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) {
-        const k = `${st.dev}:${st.ino}`;
-        if (!seen.has(k)) n += st.size;
-        seen.add(k);
-      }
-    }
-  };
-  walk(dir);
-  return n;
 }
 
 /**
@@ -65,7 +40,7 @@ export function diskUsage(store: ImageStore): DiskUsage {
     return { image, shared, unique, containers: users.get(image.id)?.length ?? 0 };
   });
   const cs = listContainers(store.root).map((c) => {
-    const size = duBytes(path.join(store.root, 'snapshots', c.SnapshotKey ?? c.Id, 'upper'));
+    const size = treeBytes(path.join(store.root, 'snapshots', c.SnapshotKey ?? c.Id, 'upper'));
     return { id: c.Id, name: c.Name ?? '', image: c.Image ?? '', size, running: isRunning(c) };
   });
   const csize = cs.reduce((a, c) => a + c.size, 0);
