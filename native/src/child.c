@@ -80,6 +80,12 @@ static int do_mknod(struct child *c, const struct op *o)
 	if (r < 0) return -r;
 	int dfd = open_in_root(c->m.rootfd, dir, O_PATH | O_DIRECTORY);
 	if (dfd < 0) return -dfd;
+	/* The same node already there (an image's /dev): keep it rather than unlink and remake it. */
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == (mode & S_IFMT) && st.st_rdev == dev) {
+		close(dfd);
+		return 0;
+	}
 	unlinkat(dfd, name, 0);
 	int err = 0;
 	if (mknodat(dfd, name, mode, dev) < 0) {
