@@ -39,6 +39,7 @@ describe('berth network CLI', requiresRoot, () => {
     assert.match(ls.out, /^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE\n/);
     assert.match(ls.out, new RegExp(`^${c.out.slice(0, 12)}\\s+${name}\\s+bridge\\s+local$`, 'm'));
     assert.match(ls.out, /\sbridge\s+bridge\s+local/);
+    assert.match(berth('network', 'ls', '--format', '{{.Name}} {{.Labels}} {{.Internal}}').out, new RegExp(`^${name} team=net false$`, 'm'));
     const conn = berth('network', 'connect', '--alias', 'api', '--netns', ns.path, name, 'ctr1');
     assert.equal(conn.status, 0, conn.err);
     const [info] = JSON.parse(berth('network', 'inspect', name).out);

@@ -30,12 +30,21 @@ export function registerNetworkCommands(program: Command): void {
   net.command('ls').alias('list').description('List networks')
     .option('-q, --quiet', 'only display network IDs')
     .option('--no-trunc', 'do not truncate the output')
-    .action(async (o: { quiet?: boolean; trunc: boolean }, cmd: Command) => {
+    .option('--format <string>', 'Format output using a custom template (table, json, or a Go template)')
+    .action(async (o: { quiet?: boolean; trunc: boolean; format?: string }, cmd: Command) => {
       const root = globalRoot(cmd);
       await ensureDefaultNetwork(root);
       const nets = new NetworkStore(root).list();
       if (o.quiet) process.stdout.write(nets.map((n) => (o.trunc ? n.id.slice(0, 12) : n.id) + '\n').join(''));
-      else process.stdout.write(lsTable(nets, !o.trunc));
+      else if (o.format) {
+        const { printFormatted } = await import('../image/format.js');
+        const rows = nets.map((n) => ({
+          ID: o.trunc ? n.id.slice(0, 12) : n.id, Name: n.name, Driver: n.driver, Scope: 'local', IPv6: 'false',
+          Internal: String(!!n.internal), Labels: Object.entries(n.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.created ?? '',
+        }));
+        const headers = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT' };
+        process.stdout.write(printFormatted(o.format, rows, headers));
+      } else process.stdout.write(lsTable(nets, !o.trunc));
     });
 
   net.command('inspect <network...>').description('Display detailed information on one or more networks')
