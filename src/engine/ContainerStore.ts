@@ -58,6 +58,35 @@ export class ContainerStore {
     writeJsonAtomic(this.recordFile(rec.Id), rec);
   }
 
+  /**
+   * A new container's directory, with its record already inside: made under a temporary name
+   * and renamed, so a CLI killed half-way never leaves a directory without a record (which no
+   * `ps` would list and no `rm` could find). Leftover temporary ones are swept by `sweepTemp`.
+   */
+  createDir(rec: ContainerRecord): void {
+    const tmp = path.join(this.containersDir, `.new-${rec.Id}`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { mode: 0o710 });
+    writeJsonAtomic(path.join(tmp, 'container.json'), rec);
+    fs.renameSync(tmp, this.dir(rec.Id));
+  }
+
+  /** Remove `.new-*` directories of creates killed over a minute ago (a create in flight is younger). */
+  sweepTemp(now = Date.now()): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.containersDir).filter((n) => n.startsWith('.new-'));
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = path.join(this.containersDir, n);
+      try {
+        if (now - fs.statSync(p).mtimeMs > 60_000) fs.rmSync(p, { recursive: true, force: true });
+      } catch { /* gone meanwhile */ }
+    }
+  }
+
   /** Every readable record, oldest first. */
   list(): ContainerRecord[] {
     let ids: string[];

@@ -83,8 +83,7 @@ async function createRecord(store: ContainerStore, req: CreateRequest): Promise<
   rec.Name = `/${claimName(store, id, req.flags.name)}`;
   try {
     return await store.withLock(id, async () => {
-      fs.mkdirSync(store.dir(id), { mode: 0o710 });
-      store.write(rec);
+      store.createDir(rec);
       await images.prepareSnapshot(rec.SnapshotKey, img.id);
       if (rec.Mounts.some((m) => m.Type !== 'tmpfs')) {
         prepareMounts(store, rec, snapshotDirs(images, rec.SnapshotKey));

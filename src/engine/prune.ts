@@ -13,6 +13,7 @@ function labelFilter(filters: string[]): (labels: Record<string, string> | null)
 }
 
 export async function pruneContainers(store: ContainerStore, filters: string[] = []): Promise<PruneResult> {
+  store.sweepTemp();
   const ok = labelFilter(filters);
   const until = filters.find((f) => f.startsWith('until='))?.slice(6);
   const limit = until ? Date.parse(until) : undefined;

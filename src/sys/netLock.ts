@@ -6,10 +6,14 @@ import { errnoCode, unavailable } from '../errors.js';
  * A lock whose owner is gone (crashed berth) is broken by renaming it aside
  * first, so two breakers cannot both remove a fresh lock.
  */
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function sleepMs(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
+/**
+ * Waiting yields to the event loop: a process that holds one lock (say the network store's,
+ * while its `ip` child runs) and waits for another (the firewall's) in a second async flow must
+ * still see its child finish. A synchronous sleep there deadlocked two processes, each holding
+ * the lock the other waited for (20 parallel bridged runs).
+ */
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function alive(pid: number): boolean {
@@ -106,7 +110,7 @@ async function holdFileLock<T>(file: string, fn: () => T | Promise<T>): Promise<
       }
     }
     const ms = Math.min(1 + i, 10);
-    sleepMs(ms);
+    await sleepMs(ms);
     waited += ms;
     if (waited > 60_000) throw unavailable(`lock \`${file}\` is held by another berth process (pid ${owner ?? 'unknown'}) for over a minute`);
   }

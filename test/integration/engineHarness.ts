@@ -68,7 +68,8 @@ export class Engine {
 
   containerDirs(): string[] {
     const d = path.join(this.root, 'containers');
-    return fs.existsSync(d) ? fs.readdirSync(d) : [];
+    // Container directories (a `.new-*` one is a create killed before its record was in place).
+    return fs.existsSync(d) ? fs.readdirSync(d).filter((n) => /^[0-9a-f]{64}$/.test(n)) : [];
   }
 }
 
