@@ -54,6 +54,16 @@ export class Engine {
       try {
         const s = JSON.parse(fs.readFileSync(path.join(rt, id, 'state.json'), 'utf8')) as { pid: number; monitorPid: number; cgroupPath?: string };
         for (const pid of [s.monitorPid, s.pid]) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        // A cgroup can only go once its processes have exited (SIGKILL is not instant).
+        const pause = new Int32Array(new SharedArrayBuffer(4));
+        const alive = (p: number) => {
+          try {
+            return p > 0 && !/\) Z /.test(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
+          } catch {
+            return false;
+          }
+        };
+        for (let i = 0; i < 250 && [s.monitorPid, s.pid].some(alive); i++) Atomics.wait(pause, 0, 0, 20);
         if (s.cgroupPath) for (const h of fs.readdirSync('/sys/fs/cgroup')) try { fs.rmdirSync(path.join('/sys/fs/cgroup', h, s.cgroupPath)); } catch { /* busy or absent */ }
       } catch { /* not a container */ }
     }
