@@ -1,30 +1,14 @@
 import type { Endpoint, NetworkState } from './types.js';
 import { macFor } from './ipam.js';
+import type { LinkOpLike, NetOpLike } from '../sys/netExec.js';
 
 /**
- * The link/address/route operations for a bridge and a container endpoint, as data.
- * src/sys/netExec.ts `applyNetOps` runs them: `ip` lines as one `ip -batch` per namespace run,
- * link ops as one `berth-helper net` run.
+ * The link/address/route operations for a bridge and a container endpoint, as data, in the
+ * form src/sys/netExec.ts `applyNetOps` runs: `ip` lines as one `ip -batch` per namespace run,
+ * link ops (LinkOp) as one `berth-helper net` run.
  */
-export type NetOp =
-  /** A line for `ip -batch` (no leading `ip`), in netns when given, else the host. */
-  | { kind: 'ip'; netns?: string; cmd: string }
-  | { kind: 'sysctl'; key: string; value: string }
-  /** A write under /sys/class/net (no process spawned). */
-  | { kind: 'sysfs'; path: string; value: string }
-  | LinkOp;
-
-/**
- * Link, address and route ops that the C helper carries out over rtnetlink (`berth-helper net`,
- * docs/plan.md): consecutive ones, whatever their namespace, cost one process in all.
- */
-export type LinkOp =
-  /** A veth pair: `host` up on `bridge`, `peer` created directly in the netns file `peerNetns`. */
-  | { kind: 'veth'; host: string; peer: string; mac: string; bridge: string; peerNetns: string }
-  | { kind: 'up'; netns?: string; dev: string }
-  | { kind: 'addr'; netns?: string; dev: string; cidr: string }
-  | { kind: 'route-default'; netns?: string; gateway: string; dev: string }
-  | { kind: 'del'; netns?: string; dev: string };
+export type NetOp = NetOpLike;
+export type LinkOp = LinkOpLike;
 
 const prefixOf = (net: NetworkState) => net.subnet.split('/')[1];
 

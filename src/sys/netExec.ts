@@ -80,15 +80,21 @@ export function setSysctl(key: string, value: string): void {
   fs.writeFileSync(file, value);
 }
 
-/** An operation from the network planner (src/network/plan.ts NetOp). */
+/** An operation of the network planner (src/network/plan.ts builds them as NetOp). */
 export type NetOpLike =
+  /** A line for `ip -batch` (no leading `ip`), in netns when given, else the host. */
   | { kind: 'ip'; netns?: string; cmd: string }
   | { kind: 'sysctl'; key: string; value: string }
+  /** A write under /sys/class/net (no process spawned). */
   | { kind: 'sysfs'; path: string; value: string }
   | LinkOpLike;
 
-/** src/network/plan.ts LinkOp: carried out by `berth-helper net` over rtnetlink. */
+/**
+ * Link, address and route ops that the C helper carries out over rtnetlink (`berth-helper net`,
+ * docs/plan.md): consecutive ones, whatever their namespace, cost one process in all.
+ */
 export type LinkOpLike =
+  /** A veth pair: `host` up on `bridge`, `peer` created directly in the netns file `peerNetns`. */
   | { kind: 'veth'; host: string; peer: string; mac: string; bridge: string; peerNetns: string }
   | { kind: 'up'; netns?: string; dev: string }
   | { kind: 'addr'; netns?: string; dev: string; cidr: string }
