@@ -41,7 +41,8 @@ function verbOf(argv) {
 function loadBundle(st) {
   const vm = require('node:vm');
   const dir = path.join(dist, 'cli', 'cache');
-  const cacheFile = path.join(dir, `${st.size}-${Math.floor(st.mtimeMs)}-${verbOf(args)}.cache`);
+  const prefix = `${st.size}-${Math.floor(st.mtimeMs)}-`;
+  const cacheFile = path.join(dir, `${prefix}${verbOf(args)}.cache`);
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -67,7 +68,6 @@ function loadBundle(st) {
       try {
         const data = script.createCachedData();
         fs.mkdirSync(dir, { recursive: true });
-        const prefix = `${st.size}-${Math.floor(st.mtimeMs)}-`;
         for (const f of fs.readdirSync(dir)) if (!f.startsWith(prefix)) fs.rmSync(path.join(dir, f), { force: true });
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         fs.writeFileSync(tmp, data);

@@ -65,7 +65,6 @@ export function ownContext(): string {
 }
 
 const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
-const SIGNUM: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR2: 12, SIGTERM: 15 };
 
 /** A stream that sends what is written as frames of one type, while `live` says so. */
 class Relay extends Writable {
@@ -120,8 +119,9 @@ export async function serveAccelerator(o: WorkerOptions): Promise<void> {
     process.on(sig, () => {
       // Ours is the only listener: the command does not handle it, so it dies of it.
       if (process.listenerCount(sig) > 1) return;
-      if (current && !current.sock.destroyed) current.sock.end(intFrame(FRAME.signal, SIGNUM[sig]));
-      quit(128 + SIGNUM[sig]);
+      const signum = os.constants.signals[sig];
+      if (current && !current.sock.destroyed) current.sock.end(intFrame(FRAME.signal, signum));
+      quit(128 + signum);
     });
   }
   process.on('uncaughtException', (e) => {
