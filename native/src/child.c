@@ -223,6 +223,35 @@ static noreturn void do_exec(struct child *c, const struct op *o)
 	fail(c->sync, "exec", c->exec_path, errno);
 }
 
+/* Stdio on the host's /dev/null (opened by the monitor) would let the container chmod or chown
+ * that host node through /proc/self/fd/N: once in the new root, use the container's own. */
+static int reopen_null_stdio(const char **what)
+{
+	int null = -1;
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+		if (fstat(i, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) continue;
+		if (null < 0 && (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) { *what = "/dev/null"; return errno; }
+		if (dup2(null, i) < 0) return errno;
+	}
+	if (null >= 0) close(null);
+	return 0;
+}
+
+/* `cwd PATH`: resolved inside the container's root (no magic links such as /proc/self/fd/N, no
+ * `..` above it), then entered by fd. The caller has closed every fd it does not pass on. */
+static int enter_cwd(const char *path)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0) return errno;
+	int fd = open_in_root(root, path, O_PATH | O_DIRECTORY);
+	close(root);
+	if (fd < 0) return -fd;
+	int r = fchdir(fd) < 0 ? errno : 0;
+	close(fd);
+	return r;
+}
+
 static int run_op(struct child *c, const struct op *o, const char **what)
 {
 	const char *n = o->name, *a0 = op_arg(o, 0);
@@ -250,7 +279,10 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 	if (!strcmp(n, "mount")) return do_mount_op(&c->m, o, what);
 	if (!strcmp(n, "mknod")) return do_mknod(c, o);
 	if (!strcmp(n, "symlink")) { *what = op_arg(o, 1); return do_symlink(c, o); }
-	if (!strcmp(n, "pivot_root")) return do_pivot_root(&c->m, what);
+	if (!strcmp(n, "pivot_root")) {
+		int r = do_pivot_root(&c->m, what);
+		return r ? r : reopen_null_stdio(what);
+	}
 	if (!strcmp(n, "mask")) return do_mask(a0);
 	if (!strcmp(n, "readonly")) return do_readonly(a0);
 	if (!strcmp(n, "remount_ro")) return do_remount_ro(a0);
@@ -258,7 +290,7 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 	if (!strcmp(n, "rlimit")) { *what = op_arg(o, 3); return do_rlimit(o); }
 	if (!strcmp(n, "oom_score_adj")) { *what = "/proc/self/oom_score_adj"; return -write_file(*what, a0); }
 	if (!strcmp(n, "umask")) { umask((mode_t)strtoul(a0, NULL, 8)); return 0; }
-	if (!strcmp(n, "cwd")) return chdir(a0) < 0 ? errno : 0;
+	if (!strcmp(n, "cwd")) return enter_cwd(a0);
 	if (!strcmp(n, "console")) { *what = "/dev/ptmx"; return setup_console(c->sync); }
 	if (!strcmp(n, "check_exec")) return resolve_exec(c, a0, c->exec_path, sizeof(c->exec_path));
 	if (!strcmp(n, "wait_start")) { *what = "exec.fifo"; return wait_start(c); }
@@ -270,7 +302,8 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 		return 0;
 	}
 	int r = do_cred_op(o, what);
-	if (r >= 0) return r;
+	/* A change of credentials resets dumpability to fs.suid_dumpable: stay non-dumpable until exec. */
+	if (r >= 0) { prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); return r; }
 	*what = n;
 	return EINVAL;
 }
@@ -280,6 +313,8 @@ int child_no_pdeathsig;
 noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd)
 {
 	struct child c = { .sync = sync_fd, .fifo = fifo_fd, .m = { .rootfd = -1 } };
+	/* Before any op: no fd of the monitor's (cgroup dirs, logs, sockets) is left to reach the host through. */
+	close_fds_except(sync_fd, fifo_fd);
 	/* Die with the monitor until exec. Not in exec mode: there our parent exits at once. */
 	if (getppid() != 1 && !child_no_pdeathsig) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Wait for the go-ahead: the runtime has placed us in our cgroups and set up the network. */

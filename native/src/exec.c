@@ -46,7 +46,20 @@ static int open_namespaces(int pid, int fds[NNS])
 	return 0;
 }
 
-static noreturn void joiner(struct plan *p, int fds[NNS], int sync)
+/* Without a terminal the process gets pipes, never our own fds (the caller's terminal: TIOCSTI,
+ * /proc/self/fd/0 reopened). pipes[i] = { process end, our end } for stdin, stdout, stderr. */
+static int stdio_pipes(int pipes[3][2])
+{
+	for (int i = 0; i < 3; i++) {
+		int f[2];
+		if (pipe2(f, O_CLOEXEC) < 0) return errno;
+		pipes[i][0] = i == 0 ? f[0] : f[1];
+		pipes[i][1] = i == 0 ? f[1] : f[0];
+	}
+	return 0;
+}
+
+static noreturn void joiner(struct plan *p, int fds[NNS], int sync, int pipes[3][2])
 {
 	for (size_t i = 0; i < NNS; i++)
 		if (fds[i] >= 0 && setns(fds[i], NS[i].type) < 0) fail(sync, "setns", NS[i].name, errno);
@@ -54,6 +67,12 @@ static noreturn void joiner(struct plan *p, int fds[NNS], int sync)
 	if (c < 0) fail(sync, "fork", "exec", errno);
 	if (c == 0) {
 		child_no_pdeathsig = 1;
+		if (pipes) {
+			/* Its own session, stdio on the pipes (with a terminal, `console` does both). */
+			if (setsid() < 0) fail(sync, "setsid", "exec", errno);
+			for (int i = 0; i < 3; i++)
+				if (dup2(pipes[i][0], i) < 0) fail(sync, "dup2", "stdio", errno);
+		}
 		child_main(p, sync, -1);
 	}
 	send_line(sync, "pid\t%d", c);
@@ -66,31 +85,41 @@ static void copy_winsize(int from, int to)
 	if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
 }
 
-/* Proxy our stdio and the pty until the process ends; returns its wait status. */
-static int proxy(pid_t pid, int pty, int sfd)
+/* Copy one read from `from` to `to`; on EOF or error close `from` and mark it -1. */
+static void pump(int *from, int to, char *buf, size_t len)
 {
-	int status = 0, done = 0, in_open = pty >= 0;
+	ssize_t n = read(*from, buf, len);
+	if (n > 0) { write_all(to, buf, (size_t)n); return; }
+	if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+	close(*from);
+	*from = -1;
+}
+
+/* Proxy our stdio and the process's (its pty, or its stdout/stderr pipes; our stdin goes to
+ * `in`) until it ends and its output is drained; returns its wait status. */
+static int proxy(pid_t pid, int out, int err, int in, int sfd)
+{
+	int status = 0, done = 0, stdin_open = in >= 0;
 	char buf[32768];
-	while (!done || pty >= 0) {
-		struct pollfd fds[3] = { { .fd = sfd, .events = POLLIN }, { .fd = pty, .events = POLLIN }, { .fd = in_open ? 0 : -1, .events = POLLIN } };
-		int r = poll(fds, 3, done ? 0 : -1);
+	while (!done || out >= 0 || err >= 0) {
+		struct pollfd fds[4] = { { .fd = sfd, .events = POLLIN }, { .fd = out, .events = POLLIN }, { .fd = stdin_open ? 0 : -1, .events = POLLIN }, { .fd = err, .events = POLLIN } };
+		int r = poll(fds, 4, done ? 0 : -1);
 		if (r < 0 && errno == EINTR) continue;
 		if (r <= 0 && done) break;
-		if (fds[1].revents) {
-			ssize_t n = read(pty, buf, sizeof(buf));
-			if (n > 0) write_all(1, buf, (size_t)n);
-			else if (n < 0 && errno == EIO) { close(pty); pty = -1; }
-			else if (n == 0) { close(pty); pty = -1; }
-		}
+		if (fds[1].revents) pump(&out, 1, buf, sizeof(buf));
+		if (fds[3].revents) pump(&err, 2, buf, sizeof(buf));
 		if (fds[2].revents) {
 			ssize_t n = read(0, buf, sizeof(buf));
-			if (n > 0) write_all(pty, buf, (size_t)n);
-			else in_open = 0;
+			if (n > 0) write_all(in, buf, (size_t)n);
+			else {
+				stdin_open = 0;
+				if (in != out) { close(in); in = -1; } /* EOF on a pipe; a pty keeps its master */
+			}
 		}
 		if (!(fds[0].revents & POLLIN)) continue;
 		struct signalfd_siginfo si;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGWINCH) { if (pty >= 0) copy_winsize(0, pty); continue; }
+			if (si.ssi_signo == SIGWINCH) { if (out >= 0 && out == in) copy_winsize(0, out); continue; }
 			if (si.ssi_signo != SIGCHLD) { kill(pid, (int)si.ssi_signo); continue; }
 			int st;
 			pid_t w;
@@ -116,7 +145,8 @@ int exec_main(struct plan *p, int pid, int ts)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	int e = open_namespaces(pid, fds);
 	if (e) fail(out, "open namespaces of", "the container", e == ENOENT ? ESRCH : e);
-	int sp[2];
+	int pipes[3][2], sp[2];
+	if (!terminal && (e = stdio_pipes(pipes))) fail(out, "pipe", "stdio", e);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) fail(out, "socketpair", "sync", errno);
 	sigset_t mask, old;
 	sigemptyset(&mask);
@@ -129,8 +159,10 @@ int exec_main(struct plan *p, int pid, int ts)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(sp[0]);
 		if (ts >= 0) close(ts);
-		joiner(p, fds, sp[1]);
+		joiner(p, fds, sp[1], terminal ? NULL : pipes);
 	}
+	if (!terminal)
+		for (int i = 0; i < 3; i++) close(pipes[i][0]);
 	close(sp[1]);
 	for (size_t i = 0; i < NNS; i++) if (fds[i] >= 0) close(fds[i]);
 	char msg[8192];
@@ -162,7 +194,7 @@ int exec_main(struct plan *p, int pid, int ts)
 	}
 	close(sp[0]);
 	if (ts >= 0) { send_line(ts, "exec\t0\t0"); close(ts); }
-	(void)terminal;
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	return status_code_of(proxy(child, pty, sfd));
+	if (terminal) return status_code_of(proxy(child, pty, -1, pty, sfd));
+	return status_code_of(proxy(child, pipes[1][1], pipes[2][1], pipes[0][1], sfd));
 }

@@ -17,6 +17,10 @@ struct plan {
 	int child_start; /* index of the first op after `begin` */
 };
 
+/* sealed.c: non-dumpable, clean environment, running from a sealed memfd copy of ourselves. */
+int start_sealed(int argc, char **argv, int plan_arg);
+int close_fds_except(int a, int b); /* every fd >= 3 but a and b (-1: none) */
+
 /* plan.c */
 int plan_load(const char *path, struct plan *p);
 const char *op_arg(const struct op *o, int i); /* "" when missing */

@@ -36,9 +36,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int ts = has_fd3() ? 3 : -1;
+	int r = start_sealed(argc, argv, 2);
+	if (r < 0) fail(ts >= 0 ? ts : 2, "run sealed copy of", "/proc/self/exe", -r);
 	struct plan p;
-	int r = plan_load(argv[2], &p);
+	r = plan_load(argv[2], &p);
 	if (r < 0) fail(ts >= 0 ? ts : 2, "load plan", argv[2], -r);
+	if (!strncmp(argv[2], "/proc/self/fd/", 14)) close(atoi(argv[2] + 14));
 	if (exec) return exec_main(&p, atoi(argv[3]), ts);
 	if (ts < 0) {
 		fprintf(stderr, "berth-helper run: the sync channel (fd 3) is missing\n");
