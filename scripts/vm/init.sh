@@ -5,7 +5,8 @@
 # overlay, with the guest's own proc, sys, dev, tmp, run and cgroup2 (the only
 # hierarchy: the kernel boots with cgroup_no_v1=all). The project directory (9p tag
 # "project", writable) is mounted at its host path and the run directory (9p tag
-# "berthvm") at /run/berth-vm. Then it runs /run/berth-vm/cmd with the host's bash,
+# "berthvm") at /run/berth-vm. Then it runs /run/berth-vm/cmd with the host's bash (in a
+# mount namespace whose root is that tree),
 # writes the exit code to /run/berth-vm/rc and powers off.
 # Kernel command line: berth.project=<host path of the project>, berth.debug=1,
 # berth.timeout=<seconds> (then dump the processes and stop the command).
@@ -78,7 +79,9 @@ mount -t 9p -o "$P9,cache=mmap" project "$R$PROJECT" || fail "mount 9p project a
 # Output straight to the host's terminal: raw, no CR added before each LF.
 stty -F $OUT raw -echo 2>/dev/null
 cut -d' ' -f1 /proc/uptime >$RUN/boot-seconds
-chroot $R /bin/bash /run/berth-vm/cmd </dev/null >$OUT 2>&1 &
+# Not a plain chroot: the kernel refuses new user namespaces to a chrooted process (EPERM),
+# so the command gets a mount namespace whose root *is* the new root (as switch_root does).
+unshare -m sh -c "cd $R && mount --move . / && exec chroot . /bin/bash /run/berth-vm/cmd" </dev/null >$OUT 2>&1 &
 cmd=$!
 # Past berth.timeout, show what is still running, then stop (the host kills the VM
 # if this does not get through).

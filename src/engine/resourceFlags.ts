@@ -101,6 +101,8 @@ export function resourceHostConfig(f: ResourceFlagValues): ResourceFields {
 
 /** What this host's cgroups can carry out (dockerd's sysinfo). */
 export interface ResourceSupport {
+  /** Swap accounting (memsw on v1, memory.swap.max on v2): --memory-swap can be held. */
+  swapLimit: boolean;
   swappiness: boolean;
   oomKillDisable: boolean;
   blkioWeight: boolean;
@@ -117,6 +119,10 @@ export interface ResourceSupport {
 export function discardUnsupported(hc: HostConfig, can: ResourceSupport): string[] {
   // The CLI's own warning comes first, from the request as typed.
   const w: string[] = hc.OomKillDisable && !hc.Memory ? ["Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous."] : [];
+  if (hc.Memory > 0 && hc.MemorySwap > 0 && !can.swapLimit) {
+    w.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
+    hc.MemorySwap = -1;
+  }
   if (hc.MemorySwappiness != null && !can.swappiness) {
     w.push('Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.');
     hc.MemorySwappiness = null;
@@ -146,7 +152,7 @@ export function discardUnsupported(hc: HostConfig, can: ResourceSupport): string
 
 /** True when any of these fields asks something of the host (so create checks it). */
 export function usesTunables(hc: Partial<HostConfig>): boolean {
-  return hc.MemorySwappiness != null || !!hc.OomKillDisable || !!hc.BlkioWeight || !!hc.BlkioWeightDevice?.length
+  return (!!hc.Memory && (hc.MemorySwap ?? 0) > 0) || hc.MemorySwappiness != null || !!hc.OomKillDisable || !!hc.BlkioWeight || !!hc.BlkioWeightDevice?.length
     || !!hc.BlkioDeviceReadIOps?.length || !!hc.BlkioDeviceWriteIOps?.length;
 }
 

@@ -5,7 +5,8 @@ import { cgroupLayout } from '../runtime/createContainer.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { parseBytes, parseCpus, parseIntFlag, parseRestart, parseSwap } from './parseFlags.js';
-import { parseBlkioWeight, parseCpuPeriod, parseCpuQuota } from './resourceFlags.js';
+import { parseBlkioWeight, parseCpuPeriod, parseCpuQuota, type ResourceSupport } from './resourceFlags.js';
+import { resourceSupport } from './resourceSupport.js';
 import type { HostConfig } from './types.js';
 
 export interface UpdateFlags {
@@ -13,8 +14,11 @@ export interface UpdateFlags {
   cpuQuota?: string; cpuPeriod?: string; cpusetCpus?: string; cpusetMems?: string; pidsLimit?: string; restart?: string; blkioWeight?: string;
 }
 
-/** The OCI resources for the changed fields only. Pure. */
-export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, unknown> {
+/**
+ * The OCI resources for the changed fields only. Pure. With `can` (what the host supports),
+ * what it lacks is discarded as dockerd's update does, its warning appended to `warnings`.
+ */
+export function updateResources(hc: HostConfig, f: UpdateFlags, can?: ResourceSupport, warnings: string[] = []): Record<string, unknown> {
   const r: Record<string, Record<string, unknown>> = {};
   const mem = (r.memory ??= {});
   if (f.memory !== undefined) {
@@ -29,6 +33,10 @@ export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, 
   if (f.memorySwap !== undefined) {
     hc.MemorySwap = parseSwap(f.memorySwap);
     if (hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage.');
+    if (can && !can.swapLimit && hc.Memory > 0 && hc.MemorySwap > 0) {
+      warnings.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
+      hc.MemorySwap = -1;
+    }
     mem.swap = hc.MemorySwap;
   }
   if (f.memoryReservation !== undefined) mem.reservation = hc.MemoryReservation = parseBytes(f.memoryReservation, '--memory-reservation');
@@ -51,7 +59,8 @@ export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, 
   }
   if (f.blkioWeight !== undefined) {
     const weight = parseBlkioWeight(f.blkioWeight); // 0 leaves it as it is, as Docker's update
-    if (weight) r.blockIO = { weight: (hc.BlkioWeight = weight) };
+    if (weight && can && !can.blkioWeight) warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+    else if (weight) r.blockIO = { weight: (hc.BlkioWeight = weight) };
   }
   if (f.restart !== undefined) {
     if (hc.AutoRemove && f.restart !== 'no') throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
@@ -60,14 +69,18 @@ export function updateResources(hc: HostConfig, f: UpdateFlags): Record<string, 
   return r;
 }
 
-export function updateContainer(store: ContainerStore, ref: string, f: UpdateFlags): void {
+/** Returns dockerd's warnings for what this host could not take (Docker's CLI prints them after the names). */
+export function updateContainer(store: ContainerStore, ref: string, f: UpdateFlags): string[] {
   const found = store.find(ref);
+  const warnings: string[] = [];
   store.withLockSync(found.Id, () => {
     const rec = store.read(found.Id);
     if (!rec) return;
-    const resources = updateResources(rec.HostConfig, f);
+    const can = f.blkioWeight !== undefined || f.memorySwap !== undefined ? resourceSupport() : undefined;
+    const resources = updateResources(rec.HostConfig, f, can, warnings);
     const st = liveState(store, rec);
     if (st.Running && st.cgroupPath && Object.keys(resources).length) Cgroup.open(cgroupLayout(), st.cgroupPath).update(resources as never);
     store.write(rec);
   });
+  return warnings;
 }

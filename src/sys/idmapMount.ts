@@ -38,3 +38,32 @@ export function fsTypeOf(p: string): string {
   }
   return type;
 }
+
+/**
+ * Whether an idmapped bind mount works on the filesystem holding `dir` (kernel and
+ * filesystem both must allow it): mounts a scratch directory with a shifted mapping,
+ * checks the shift is seen, and removes everything again. Root only; false otherwise.
+ */
+export function probeIdmappedMount(dir: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const scratch = fs.mkdtempSync(path.join(dir, '.berth-idmap-probe-'));
+  const src = path.join(scratch, 'src');
+  const dst = path.join(scratch, 'dst');
+  fs.mkdirSync(src);
+  fs.writeFileSync(path.join(src, 'f'), '');
+  let mounted = false;
+  try {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    idmapMount(map, map, [[src, dst]]);
+    mounted = true;
+    return fs.statSync(path.join(dst, 'f')).uid === 100000;
+  } catch {
+    return false;
+  } finally {
+    if (mounted) spawnSync('umount', ['-l', dst], { stdio: 'ignore' });
+    // One by one, never recursively: a mount left behind stays as it is, with its directory.
+    for (const rm of [() => fs.unlinkSync(path.join(src, 'f')), () => fs.rmdirSync(src), () => fs.rmdirSync(dst), () => fs.rmdirSync(scratch)]) {
+      try { rm(); } catch { /* left for the operator to see */ }
+    }
+  }
+}

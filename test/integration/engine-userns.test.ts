@@ -8,7 +8,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { requiresRoot, tmpDir } from '../helpers.js';
+import os from 'node:os';
+import { hostSupport } from '../../src/engine/hostSupport.js';
+import { isRoot, requiresRoot, tmpDir } from '../helpers.js';
 import { Engine } from './engineHarness.js';
 
 const ids = tmpDir('berth-subids-');
@@ -30,7 +32,34 @@ fs.writeFileSync(SUBUID, 'alice:100000:65536\n');
 fs.writeFileSync(SUBGID, 'alice:100000:65536\n');
 after(() => fs.rmSync(ids, { recursive: true, force: true }));
 
-for (const ownership of ['idmap', 'copy'] as const) describe(`engine: --userns (lower layers by ${ownership})`, requiresRoot, () => {
+// Idmapped lower layers need the kernel and the filesystem of the engine roots (tmpdir) to allow them: the probe tries one.
+const idmapOk = isRoot && hostSupport({ idmapProbeDir: os.tmpdir() }).idmappedMounts === true;
+
+describe('engine: --userns picks the lower-layer strategy the host allows', requiresRoot, () => {
+  const e = new Engine('berth-userns-pick-');
+  before(async () => {
+    await e.init();
+  });
+  after(() => e.cleanup());
+
+  test(`idmapped mounts ${idmapOk ? 'work here: the default is idmap' : 'do not work here: the default is copy, and forcing idmap fails in one line'}`, () => {
+    const id = e.ok(['create', '--userns', 'remap', 'busybox', 'true']);
+    e.ok(['start', '-a', id]);
+    const config = () => JSON.parse(fs.readFileSync(path.join(e.root, 'containers', id, 'userns.json'), 'utf8'));
+    assert.equal(config().ownership, idmapOk ? 'idmap' : 'copy');
+    if (idmapOk) return;
+    process.env.BERTH_USERNS_OWNERSHIP = 'idmap';
+    try {
+      const r = e.run(['run', '--rm', '--userns', 'remap', 'busybox', 'true']);
+      assert.equal(r.code, 125, r.stderr);
+      assert.match(r.stderr, /^berth: idmap-mount: .*\n$/);
+    } finally {
+      delete process.env.BERTH_USERNS_OWNERSHIP;
+    }
+  });
+});
+
+for (const ownership of ['idmap', 'copy'] as const) describe(`engine: --userns (lower layers by ${ownership})`, ownership === 'idmap' && !idmapOk ? { skip: 'no idmapped mounts here (the strategy test above asserts what berth does instead)' } : requiresRoot, () => {
   const e = new Engine('berth-userns-');
   const share = tmpDir('berth-userns-share-');
   const shiftedRanges = () => {

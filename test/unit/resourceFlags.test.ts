@@ -5,7 +5,7 @@ import { resourceSupport } from '../../src/engine/resourceSupport.js';
 import { fixtureCgroupFs } from '../../src/sys/cgroupfs.js';
 import type { HostConfig } from '../../src/engine/types.js';
 
-const all = { swappiness: true, oomKillDisable: true, blkioWeight: true, blkioWeightDevice: true, iopsRead: true, iopsWrite: true };
+const all = { swapLimit: true, swappiness: true, oomKillDisable: true, blkioWeight: true, blkioWeightDevice: true, iopsRead: true, iopsWrite: true };
 
 test('flags -> HostConfig fields, Docker defaults when absent', () => {
   assert.deepEqual(resourceHostConfig({}), {

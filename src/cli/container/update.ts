@@ -10,9 +10,12 @@ export function addUpdateCommand(parent: Command): Command {
     .action(exit1(async (refs: string[], o: Record<string, string | undefined>, cmd: Command) => {
       const store = await storeOf(cmd);
       const { updateContainer } = await import('../../engine/updateContainer.js');
+      const warnings: string[] = [];
       await forEachRef(refs, async (r) => {
-        updateContainer(store, r, o);
+        warnings.push(...updateContainer(store, r, o));
         return r;
       });
+      // Docker's CLI: the daemon's warnings after the names, on stdout.
+      if (warnings.length) process.stdout.write(`${warnings.join('\n')}\n`);
     }));
 }
