@@ -309,6 +309,7 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 }
 
 int child_no_pdeathsig;
+int child_unshare_cgroup;
 
 noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd)
 {
@@ -322,6 +323,7 @@ noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd)
 	ssize_t r;
 	do r = read(sync_fd, &go, 1); while (r < 0 && errno == EINTR);
 	if (r != 1) _exit(1);
+	if (child_unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) fail(sync_fd, "unshare", "cgroup namespace", errno);
 	for (int i = p->child_start; i < p->n; i++) {
 		const struct op *o = &p->ops[i];
 		if (!strcmp(o->name, "exec")) do_exec(&c, o);

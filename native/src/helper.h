@@ -64,6 +64,7 @@ int recv_fd(int sock, char *buf, size_t len, int *fd);
 
 /* child.c */
 extern int child_no_pdeathsig;
+extern int child_unshare_cgroup;
 noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd);
 
 /* monitor.c */

@@ -48,7 +48,12 @@ static void parse(struct monitor *m, struct plan *p)
 		} else if (!strcmp(n, "terminal")) { m->terminal = 1; m->console = op_arg(o, 0); }
 		else if (!strcmp(n, "stdin_pipe")) m->stdin_pipe = 1;
 		else if (!strcmp(n, "attach")) m->attach_path = op_arg(o, 0);
-		else if (!strcmp(n, "clone")) m->clone_flags = op_hex(o, 0);
+		else if (!strcmp(n, "clone")) {
+			m->clone_flags = op_hex(o, 0);
+			/* The cgroup namespace is made by the init once it is in its cgroups (child_main),
+			 * so that its root is the container's own cgroup, not the monitor's. */
+			if (m->clone_flags & CLONE_NEWCGROUP) { m->clone_flags &= ~(unsigned long)CLONE_NEWCGROUP; child_unshare_cgroup = 1; }
+		}
 		else if (!strcmp(n, "join_ns")) join_namespace(m, op_arg(o, 0), op_arg(o, 1));
 		else if (!strcmp(n, "uid_map")) m->uid_map = op_arg(o, 0);
 		else if (!strcmp(n, "gid_map")) m->gid_map = op_arg(o, 0);
