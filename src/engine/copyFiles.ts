@@ -1,44 +1,38 @@
 /**
- * `cp` between a container and the host. Inside the container, paths are resolved
- * component by component with symlinks confined to the container's root (running:
- * /proc/PID/root; stopped: the snapshot's upper dir over its layers). Paths under a
- * bind mount or volume go to its source. Modes and symlinks are kept; owners follow
- * Docker's rules (./copyOwners.ts), through the mapping of a --userns container.
+ * `cp` between a container and the host. Inside the container every path is resolved by
+ * the kernel, confined to the container's root, and used through the fds so found (the
+ * helper's `fs` mode, src/sys/rootFs.ts): a running container through /proc/PID/root, a
+ * stopped one through its snapshot's overlay (mounted by the helper for itself), a path
+ * under a bind mount or volume through its source. The copy travels as a tar: tar-out on
+ * one side, tar-in on the other, renamed and given its owners here on the way
+ * (./copyStream.ts). On the host the extractor follows no symlink below the destination.
+ * Modes and symlinks are kept; owners follow Docker's rules (./copyOwners.ts), through the
+ * mapping of a --userns container.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, notFound } from '../errors.js';
-import { ImageStore } from '../image/ImageStore.js';
+import { statInRoot, tarIn, tarOut, type FsRoot, type FsType } from '../sys/rootFs.js';
+import { containerRoot, userFiles } from './containerFiles.js';
 import type { ContainerStore } from './ContainerStore.js';
-import { liveState } from './containerState.js';
-import { copyLayeredDir, layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
 import { containerView, ownersIn, ownersOut, type CopyOptions, type Mappings, type Owner, type OwnerMap } from './copyOwners.js';
-import { snapshotDirs } from './startContainer.js';
+import { copyTar, underTop, withoutTop } from './copyStream.js';
+import { resolveUser } from './imageFiles.js';
 import type { ContainerRecord } from './types.js';
 import { readUsernsConfig, usernsModeOf } from './usernsSetup.js';
 
-/** `p` (relative to a root) with every symlink resolved inside that root, through `lstat`/`readlink`; the last component is followed only with `followLast`. */
-function resolveRel(p: string, followLast: boolean, lstat: (rel: string) => fs.Stats | undefined, readlink: (rel: string) => string): string {
-  let todo = p.split('/').filter(Boolean);
-  const done: string[] = [];
-  for (let links = 0; todo.length;) {
-    const c = todo.shift()!;
-    if (c === '.') continue;
-    if (c === '..') {
-      done.pop();
-      continue;
-    }
-    const cur = [...done, c].join('/');
-    if (lstat(cur)?.isSymbolicLink() && (todo.length > 0 || followLast)) {
-      if (++links > 40) throw invalidArgument(`too many levels of symbolic links: ${p}`);
-      const target = readlink(cur);
-      if (target.startsWith('/')) done.length = 0;
-      todo = [...target.split('/').filter(Boolean), ...todo];
-      continue;
-    }
-    done.push(c);
-  }
-  return done.join('/');
+/** Where a container path is: the source of the bind mount or volume it falls under, else the container's root. */
+function placeOf(store: ContainerStore, rec: ContainerRecord, p: string, writable: boolean): { root: FsRoot; path: string } {
+  const norm = path.posix.normalize(`/${p}`);
+  const m = [...rec.Mounts].filter((x) => x.Type !== 'tmpfs' && x.Source && (norm === x.Destination || norm.startsWith(`${x.Destination}/`)))
+    .sort((a, b) => b.Destination.length - a.Destination.length)[0];
+  if (m) return { root: { dir: m.Source }, path: norm.slice(m.Destination.length) || '/' };
+  return { root: containerRoot(store, rec, writable), path: p };
+}
+
+/** SRC_PATH ending in `/.`: a directory's contents, not the directory itself. */
+function contentsOf(src: string): boolean {
+  return /\/\.$/.test(src) || src === '.';
 }
 
 function lstatOrUndef(p: string): fs.Stats | undefined {
@@ -49,73 +43,25 @@ function lstatOrUndef(p: string): fs.Stats | undefined {
   }
 }
 
-/** `root` + `p` with every symlink resolved inside `root`; the last component is not followed unless asked. */
-export function resolveInRoot(root: string, p: string, followLast = false): string {
-  return path.join(root, resolveRel(p, followLast, (r) => lstatOrUndef(path.join(root, r)), (r) => fs.readlinkSync(path.join(root, r))));
-}
-
-/** The same over a stopped container's layers (top first): symlinks read from the layer that shows them. */
-function resolveLayered(dirs: string[], p: string, followLast: boolean): string {
-  const top = (r: string) => dirs.find((d) => lstatOrUndef(path.join(d, r)))!;
-  return resolveRel(p, followLast, (r) => layeredStat(dirs, r), (r) => fs.readlinkSync(path.join(top(r), r)));
-}
-
-/** The mount (bind or volume) a container path falls under, and the path inside its source. */
-function mountFor(rec: ContainerRecord, p: string): { source: string; rest: string } | undefined {
-  const norm = path.posix.normalize(`/${p}`);
-  const m = [...rec.Mounts].filter((x) => x.Type !== 'tmpfs' && x.Source && (norm === x.Destination || norm.startsWith(`${x.Destination}/`)))
-    .sort((a, b) => b.Destination.length - a.Destination.length)[0];
-  return m ? { source: m.Source, rest: norm.slice(m.Destination.length) } : undefined;
-}
-
-/**
- * Copy `src` to `dest` (recursively), giving each copied entry the owner `owners` maps its
- * source owner to; entries already at `dest` that are not copied over keep theirs. A
- * non-directory in the way is replaced, never written through (it may be a symlink).
- * Devices, fifos and sockets are not copied.
- */
-function copyEntry(src: string, dest: string, owners: OwnerMap, fresh = false): void {
-  const st = fs.lstatSync(src);
-  const there = fresh ? undefined : lstatOrUndef(dest); // inside a directory made by this copy nothing is in the way
-  if (there && !(there.isDirectory() && st.isDirectory())) fs.rmSync(dest, { recursive: true, force: true });
-  const own = owners(st.uid, st.gid);
-  if (st.isDirectory()) {
-    const made = !there?.isDirectory();
-    if (made) fs.mkdirSync(dest);
-    for (const n of fs.readdirSync(src)) copyEntry(path.join(src, n), path.join(dest, n), owners, made);
-  } else if (st.isSymbolicLink()) {
-    fs.symlinkSync(fs.readlinkSync(src), dest);
-    fs.lchownSync(dest, own.uid, own.gid);
-    return;
-  } else if (st.isFile()) {
-    fs.copyFileSync(src, dest); // created with the source's permission bits
-  } else {
-    return;
+function statType(p: string): FsType | undefined {
+  try {
+    const st = fs.statSync(p);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  } catch {
+    return undefined;
   }
-  fs.chownSync(dest, own.uid, own.gid);
-  // chown(2) clears setuid/setgid; a directory was made under the umask; a file that was there keeps its old mode.
-  if (st.isDirectory() || there || (st.mode & 0o6000) !== 0) fs.chmodSync(dest, st.mode & 0o7777);
-  fs.utimesSync(dest, st.atime, st.mtime);
-}
-
-/** SRC_PATH ending in `/.`: a directory's contents, not the directory itself. */
-function contentsOf(src: string): boolean {
-  return /\/\.$/.test(src) || src === '.';
 }
 
 /**
  * Where the copy lands (Docker's rules): into DEST when it is a directory, unless SRC_PATH
- * ends in `/.` (then its contents merge into DEST); else DEST itself. `shown` names DEST in errors.
+ * ends in `/.` (then its contents merge into DEST); else DEST itself. `dest`/`parent` are
+ * what DEST and its directory are (symlinks followed); `shown` names DEST in errors.
  */
-function target(dest: string, name: string, srcIsDir: boolean, shown = dest, contents = false): string {
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(dest);
-  } catch { /* new */ }
-  if (st?.isDirectory()) return contents && srcIsDir ? dest : path.join(dest, name);
+function target(dest: string, name: string, srcIsDir: boolean, st: FsType | undefined, parent: FsType | undefined, shown: string, contents: boolean, join: (a: string, b: string) => string): string {
+  if (st === 'dir') return contents && srcIsDir ? dest : join(dest, name);
   if (dest.endsWith('/') && !st) throw notFound(`destination directory ${shown} does not exist`);
-  if (st && !st.isDirectory() && srcIsDir) throw invalidArgument(`cannot copy a directory to a file: ${shown}`);
-  if (!st && !lstatOrUndef(path.dirname(dest))?.isDirectory()) throw notFound(`stat ${path.posix.dirname(shown.replace(/\/+$/, '')) || '/'}: no such file or directory`);
+  if (st && srcIsDir) throw invalidArgument(`cannot copy a directory to a file: ${shown}`);
+  if (!st && parent !== 'dir') throw notFound(`stat ${path.posix.dirname(shown.replace(/\/+$/, '')) || '/'}: no such file or directory`);
   return dest;
 }
 
@@ -137,85 +83,72 @@ function caller(): Owner {
   return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 }
 
-export function copyFromContainer(store: ContainerStore, ref: string, src: string, dest: string, opts: CopyOptions = {}): void {
-  const rec = store.find(ref);
-  const st = liveState(store, rec);
-  const name = path.basename(path.posix.normalize(`/${src}`)) || '/';
+/** A container path as tar-out sees it: what it is, the name it is copied under, whether it is followed. */
+function source(store: ContainerStore, ref: string, rec: ContainerRecord, src: string, opts: CopyOptions) {
   const follow = !!opts.followLink || src.endsWith('/');
-  const owners = ownersOut(opts, usernsMappings(store, rec), caller());
-  const mnt = mountFor(rec, src);
-  if (mnt || st.Running) {
-    const root = mnt ? mnt.source : `/proc/${st.Pid}/root`;
-    const from = resolveInRoot(root, mnt ? mnt.rest : src, follow);
-    if (!fs.existsSync(from) && !isLink(from)) throw notFound(`Could not find the file ${src} in container ${ref}`);
-    const to = target(dest, name, fs.lstatSync(from).isDirectory(), dest, contentsOf(src));
-    copyEntry(from, to, owners);
-    return;
-  }
-  const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
-  const rel = resolveLayered(dirs, src, follow);
-  const s = layeredStat(dirs, rel);
-  if (!s) throw notFound(`Could not find the file ${src} in container ${ref}`);
-  const to = target(dest, name, s.isDirectory(), dest, contentsOf(src));
-  if (!s.isDirectory()) {
-    const top = dirs.find((d) => lstatOrUndef(path.join(d, rel)))!;
-    copyEntry(path.join(top, rel), to, owners);
-    return;
-  }
-  // The merged view of the layers goes to a scratch dir first, then over to DEST like any copy.
-  const scratch = fs.mkdtempSync(path.join(path.dirname(path.resolve(to)), '.berth-cp-'));
-  try {
-    copyLayeredDir(dirs, rel, scratch);
-    copyEntry(scratch, to, owners);
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  const from = placeOf(store, rec, src, false);
+  const [type] = statInRoot(from.root, follow, [from.path]);
+  if (!type) throw notFound(`Could not find the file ${src} in container ${ref}`);
+  return { ...from, follow, type, name: path.basename(path.posix.normalize(`/${src}`)) || '/' };
 }
 
-/** Make each directory along `rel` that the layers show but the upper dir lacks, with the layers' owner and mode (overlay's copy-up). */
-function copyUpDirs(dirs: string[], rel: string): void {
-  const parts = rel.split('/').filter(Boolean);
-  for (let i = 1; i <= parts.length; i++) {
-    const r = parts.slice(0, i).join('/');
-    const s = layeredStat(dirs, r);
-    if (!s?.isDirectory()) return;
-    const up = path.join(dirs[0], r);
-    if (lstatOrUndef(up)) continue;
-    fs.mkdirSync(up);
-    fs.chownSync(up, s.uid, s.gid);
-    fs.chmodSync(up, s.mode & 0o7777);
-    fs.utimesSync(up, s.atime, s.mtime);
-  }
+export async function copyFromContainer(store: ContainerStore, ref: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+  const rec = store.find(ref);
+  const s = source(store, ref, rec, src, opts);
+  const isDir = s.type === 'dir';
+  const to = path.resolve(target(dest, s.name, isDir, statType(dest), statType(path.dirname(dest)), dest, contentsOf(src), path.join));
+  // A directory merges into a directory there (DEST itself when SRC_PATH ends in `/.`); anything else in the way is replaced.
+  const merge = isDir && (to === path.resolve(dest) ? statType(to) === 'dir' : lstatOrUndef(to)?.isDirectory());
+  const [root, top] = merge ? [to, '.'] : [path.dirname(to), path.basename(to)];
+  const owners = ownersOut(opts, usernsMappings(store, rec), caller());
+  await copyTar(tarOut(s.root, s.path, s.follow), { rename: underTop(top), owners, host: { top } }, tarIn({ dir: root }, '.', 'beneath'));
+}
+
+/** `cp CONTAINER:SRC -`: the tar carries the owners the container sees (Docker's archive API), -a or not. */
+export async function copyFromContainerTar(store: ContainerStore, ref: string, src: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<void> {
+  const rec = store.find(ref);
+  const s = source(store, ref, rec, src, opts);
+  const bare = s.type === 'dir' && (contentsOf(src) || s.name === '/');
+  const owners = ownersOut({ ...opts, archive: true }, usernsMappings(store, rec), caller());
+  await copyTar(tarOut(s.root, s.path, s.follow), { rename: bare ? withoutTop : underTop(s.name), owners }, out as never);
 }
 
 /** The container's configured user (-u / the image's USER) as numbers, when it has one. */
 function configuredUser(store: ContainerStore, rec: ContainerRecord): Owner | undefined {
   if (!rec.Config.User) return undefined;
   if (rec.ProcessUser) return rec.ProcessUser;
-  const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
-  const u = resolveUser(rec.Config.User, readLayeredFile(dirs, 'etc/passwd'), readLayeredFile(dirs, 'etc/group'));
+  const u = resolveUser(rec.Config.User, ...userFiles(containerRoot(store, rec)));
   if ('error' in u) throw invalidArgument(u.error);
   return u;
 }
 
-export function copyToContainer(store: ContainerStore, ref: string, src: string, dest: string, opts: CopyOptions = {}): void {
+export async function copyToContainer(store: ContainerStore, ref: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
   const rec = store.find(ref);
   if (!fs.existsSync(src) && !isLink(src)) throw notFound(`lstat ${src}: no such file or directory`);
-  const from = opts.followLink ? followed(src) : src;
+  const from = path.resolve(opts.followLink ? followed(src) : src);
   const owners = ownersIn(opts, opts.archive ? configuredUser(store, rec) : undefined, usernsMappings(store, rec));
-  const st = liveState(store, rec);
-  const mnt = mountFor(rec, dest);
-  let inRoot: string;
-  if (mnt || st.Running) inRoot = resolveInRoot(mnt ? mnt.source : `/proc/${st.Pid}/root`, mnt ? mnt.rest : dest, true);
-  else {
-    // Stopped: write into the snapshot's upper dir, copying up the directories on the way that only lower layers hold.
-    const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
-    const rel = resolveLayered(dirs, dest, true);
-    copyUpDirs(dirs, rel);
-    inRoot = path.join(dirs[0], rel);
-  }
-  const to = target(dest.endsWith('/') ? `${inRoot}/` : inRoot, path.basename(path.resolve(src)), fs.lstatSync(from).isDirectory(), dest, contentsOf(src));
-  copyEntry(from, to, owners);
+  const srcIsDir = fs.lstatSync(from).isDirectory();
+  // Stopped: the snapshot's overlay, writable — the kernel copies up what only lower layers hold.
+  const place = placeOf(store, rec, dest, true);
+  const [st, parent] = statInRoot(place.root, true, [place.path, path.posix.dirname(place.path.replace(/\/+$/, '') || '/')]);
+  const contents = contentsOf(src);
+  const cdest = dest.endsWith('/') && !place.path.endsWith('/') ? `${place.path}/` : place.path;
+  const to = target(cdest, path.basename(path.resolve(src)), srcIsDir, st, parent, dest, contents, path.posix.join);
+  const merge = srcIsDir && contents && st === 'dir';
+  const norm = path.posix.normalize(`/${to}`).replace(/\/+$/, '') || '/';
+  const [into, top] = merge || norm === '/' ? [to, '.'] : [path.posix.dirname(norm), path.posix.basename(norm)];
+  await copyTar(tarOut({ dir: '/' }, from, false), { rename: underTop(top), owners }, tarIn(place.root, into, 'in-root'));
+}
+
+/** `cp - CONTAINER:DEST`: a tar from `input` extracted into the directory DEST; entries keep the tar's owners (the container's ids); -a gives them to the container's user. */
+export async function copyToContainerTar(store: ContainerStore, ref: string, input: NodeJS.ReadableStream, dest: string, opts: CopyOptions = {}): Promise<void> {
+  const rec = store.find(ref);
+  const owners = ownersIn(opts, opts.archive ? configuredUser(store, rec) : undefined, usernsMappings(store, rec));
+  const place = placeOf(store, rec, dest, true);
+  const [st] = statInRoot(place.root, true, [place.path]);
+  if (!st) throw notFound(`destination directory ${dest.endsWith('/') ? dest : `${dest}/`} does not exist`);
+  if (st !== 'dir') throw invalidArgument(`extraction point is not a directory: ${dest}`);
+  await copyTar(input as never, { rename: (n) => n, owners, nonEmpty: true }, tarIn(place.root, place.path, 'in-root'));
 }
 
 /** -L on the host side: what a symlink SRC_PATH points to (Docker's EvalSymlinks error when it dangles). */

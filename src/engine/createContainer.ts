@@ -9,13 +9,11 @@ import { isBerthError, notFound } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { deviceInfo, seccompProfileFor } from './hostInputs.js';
-import { copyLayeredDir } from './imageFiles.js';
 import { makeRecord } from './makeRecord.js';
 import { newContainerId, randomName, validateName } from './names.js';
 import { applyNetworkFlags } from './network.js';
 import { parseEnvFile, parseLabelFile } from './parseFlags.js';
 import type { RunFlags } from './runFlags.js';
-import { snapshotDirs } from './startContainer.js';
 import type { ContainerRecord } from './types.js';
 import { VolumeStore } from './volumes.js';
 
@@ -86,7 +84,7 @@ async function createRecord(store: ContainerStore, req: CreateRequest): Promise<
       store.createDir(rec);
       await images.prepareSnapshot(rec.SnapshotKey, img.id);
       if (rec.Mounts.some((m) => m.Type !== 'tmpfs')) {
-        prepareMounts(store, rec, snapshotDirs(images, rec.SnapshotKey));
+        await prepareMounts(store, rec, images);
         store.write(rec);
       }
       return rec;
@@ -126,7 +124,7 @@ async function validateForCreate(rec: ContainerRecord): Promise<void> {
 }
 
 /** Volumes get a source (created and seeded when new); -v bind sources are created when missing. */
-function prepareMounts(store: ContainerStore, rec: ContainerRecord, dirs: string[]): void {
+async function prepareMounts(store: ContainerStore, rec: ContainerRecord, images: ImageStore): Promise<void> {
   const vols = new VolumeStore(store.root);
   for (const m of rec.Mounts) {
     if (m.Type === 'bind') {
@@ -137,6 +135,20 @@ function prepareMounts(store: ContainerStore, rec: ContainerRecord, dirs: string
     const { volume, created } = vols.create(m.Name || undefined, {}, !m.Name);
     m.Name = volume.Name;
     m.Source = volume.Mountpoint;
-    if (created || vols.isEmpty(volume.Name)) copyLayeredDir(dirs, m.Destination, volume.Mountpoint);
+    if (created || vols.isEmpty(volume.Name)) await seedVolume(images, rec.SnapshotKey, m.Destination, volume.Mountpoint);
   }
+}
+
+/**
+ * Docker's volume copy-up: what the image holds at the volume's destination — resolved
+ * inside the image's root, so a symlink there can only lead to the image's own files —
+ * copied into the new volume with owners, modes and symlinks. Nothing there (or not a
+ * directory): the volume stays empty.
+ */
+async function seedVolume(images: ImageStore, key: string, destination: string, volumeDir: string): Promise<void> {
+  const [{ snapshotRoot }, { statInRoot, tarIn, tarOut }, { copyTar }] = await Promise.all([import('./containerFiles.js'), import('../sys/rootFs.js'), import('./copyStream.js')]);
+  const root = snapshotRoot(images, key);
+  const [type] = statInRoot(root, true, [destination]);
+  if (type !== 'dir') return;
+  await copyTar(tarOut(root, destination, true), undefined, tarIn({ dir: volumeDir }, '.', 'beneath'));
 }

@@ -11,9 +11,8 @@ import { execContainer } from '../runtime/execContainer.js';
 import type { Spec } from '../runtime/spec.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
-import { readLayeredFile, resolveUser } from './imageFiles.js';
+import { resolveUser } from './imageFiles.js';
 import { mergeEnv, parseEnvArgs } from './parseFlags.js';
-import { snapshotDirs } from './startContainer.js';
 
 export interface ExecRequest {
   command: string[];
@@ -41,9 +40,8 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   const hasHome = (l: readonly string[]) => l.some((e) => e.split('=')[0] === 'HOME');
   const ownHome = !hasHome(rec.Config.Env) && !hasHome(execEnv);
   if (req.user !== undefined || (ownHome && !hasHome(proc.env))) {
-    const { ImageStore } = await import('../image/ImageStore.js');
-    const dirs = snapshotDirs(new ImageStore(store.root), rec.SnapshotKey);
-    const u = resolveUser(req.user ?? rec.Config.User, readLayeredFile(dirs, 'etc/passwd'), readLayeredFile(dirs, 'etc/group'));
+    const { userFiles } = await import('./containerFiles.js');
+    const u = resolveUser(req.user ?? rec.Config.User, ...userFiles({ dir: `/proc/${st.Pid}/root` }));
     if ('error' in u) throw conflict(u.error);
     if (req.user !== undefined) proc.user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
     if (ownHome) proc.env = mergeEnv(proc.env, [`HOME=${u.home}`]);

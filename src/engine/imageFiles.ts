@@ -1,7 +1,10 @@
 /**
- * Reading a container's filesystem without mounting it: the snapshot's upper dir over
- * the image's layer dirs (overlay semantics: a 0:0 char device is a whiteout).
- * Used for /etc/passwd lookups and the named-volume copy-up.
+ * A stopped container's filesystem seen from its snapshot's dirs (upper over the image's
+ * layer dirs; a 0:0 char device is a whiteout), for `start`'s working directory; and `-u`
+ * resolution over /etc/passwd and /etc/group. Reading files out of a container (those two,
+ * volume copy-up, cp) goes through the helper instead (./containerFiles.ts,
+ * src/sys/rootFs.ts): symlinks there are resolved by the kernel inside the container's
+ * root, never on the host.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,18 +24,6 @@ function lstat(p: string): fs.Stats | undefined {
   }
 }
 
-/** A regular file's contents as the container would see it (no symlink following), or undefined. */
-export function readLayeredFile(dirs: LayerDirs, rel: string): string | undefined {
-  const r = rel.replace(/^\/+/, '');
-  for (const d of dirs) {
-    const st = lstat(path.join(d, r));
-    if (!st) continue;
-    if (isWhiteout(st) || !st.isFile()) return undefined;
-    return fs.readFileSync(path.join(d, r), 'utf8');
-  }
-  return undefined;
-}
-
 /** Whether `rel` exists (as anything) in the layered view. */
 export function layeredStat(dirs: LayerDirs, rel: string): fs.Stats | undefined {
   const r = rel.replace(/^\/+/, '');
@@ -42,63 +33,6 @@ export function layeredStat(dirs: LayerDirs, rel: string): fs.Stats | undefined 
     return isWhiteout(st) ? undefined : st;
   }
   return undefined;
-}
-
-/**
- * Copy the layered directory `rel` into `dest` (Docker's volume copy-up): bottom layer
- * first, upper layers overwrite, whiteouts remove. Owners, modes and symlinks are kept.
- * Returns whether anything was there to copy.
- */
-export function copyLayeredDir(dirs: LayerDirs, rel: string, dest: string): boolean {
-  const r = rel.replace(/^\/+/, '');
-  let any = false;
-  for (const d of [...dirs].reverse()) {
-    const src = path.join(d, r);
-    const st = lstat(src);
-    if (!st) continue;
-    if (isWhiteout(st) || !st.isDirectory()) {
-      clearDir(dest);
-      any = false;
-      continue;
-    }
-    copyTree(src, dest);
-    fs.chownSync(dest, st.uid, st.gid);
-    fs.chmodSync(dest, st.mode & 0o7777);
-    any = true;
-  }
-  return any;
-}
-
-function clearDir(dir: string): void {
-  for (const n of fs.readdirSync(dir)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
-}
-
-/** Copy a directory's contents into `dest` (exists), keeping owners, modes and symlinks; 0:0 char devices delete. */
-export function copyTree(src: string, dest: string): void {
-  for (const n of fs.readdirSync(src)) {
-    const s = path.join(src, n);
-    const t = path.join(dest, n);
-    const st = fs.lstatSync(s);
-    if (isWhiteout(st)) {
-      fs.rmSync(t, { recursive: true, force: true });
-      continue;
-    }
-    const existing = lstat(t);
-    if (existing && !(existing.isDirectory() && st.isDirectory())) fs.rmSync(t, { recursive: true, force: true });
-    if (st.isDirectory()) {
-      if (!existing?.isDirectory()) fs.mkdirSync(t);
-      copyTree(s, t);
-    } else if (st.isSymbolicLink()) {
-      fs.symlinkSync(fs.readlinkSync(s), t);
-    } else if (st.isFile()) {
-      fs.copyFileSync(s, t);
-    } else {
-      continue; // devices, fifos, sockets: not seeded into volumes
-    }
-    fs.lchownSync(t, st.uid, st.gid);
-    if (!st.isSymbolicLink()) fs.chmodSync(t, st.mode & 0o7777);
-    fs.lutimesSync(t, st.atime, st.mtime);
-  }
 }
 
 /** `-u`: `uid[:gid]` or names looked up in the image's /etc/passwd and /etc/group; `home` is the user's passwd entry's (runc's "/" without one). */

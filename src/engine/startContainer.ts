@@ -17,7 +17,8 @@ import { buildSpec } from './buildSpec.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
-import { layeredStat, readLayeredFile, resolveUser } from './imageFiles.js';
+import { snapshotRoot, userFiles } from './containerFiles.js';
+import { layeredStat, resolveUser } from './imageFiles.js';
 import { networkStarter, prepareNetns } from './network.js';
 import { exitCommand } from './cleanupContainer.js';
 import type { ContainerRecord } from './types.js';
@@ -56,7 +57,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const netnsReady = prepareNetns(store, rec);
   netnsReady.catch(() => undefined);
   const dirs = snapshotDirs(images, rec.SnapshotKey);
-  const user = rec.ProcessUser ?? userFor(rec, dirs);
+  const user = rec.ProcessUser ?? userFor(rec, images);
   ensureWorkdir(dirs, rec.Config.WorkingDir);
   const userns = prepareUserns(store, rec, images);
   const cdir = store.dir(rec.Id);
@@ -125,8 +126,9 @@ function exitOf(e: unknown): number {
   return isBerthError(e) && e.exitCode ? e.exitCode : 128;
 }
 
-function userFor(rec: ContainerRecord, dirs: string[]) {
-  const r = resolveUser(rec.Config.User, readLayeredFile(dirs, 'etc/passwd'), readLayeredFile(dirs, 'etc/group'));
+/** The user the container runs as: -u / USER looked up in its own /etc/passwd and /etc/group (read inside its root). */
+function userFor(rec: ContainerRecord, images: ImageStore) {
+  const r = resolveUser(rec.Config.User, ...userFiles(snapshotRoot(images, rec.SnapshotKey)));
   if ('error' in r) throw new BerthError('InvalidArgument', r.error, { code: 'container.user' });
   return r;
 }

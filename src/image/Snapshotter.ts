@@ -96,19 +96,40 @@ export class Snapshotter {
     return this.mountsFor(this.info(key), this.keyDir(key));
   }
 
-  private mountsFor(info: SnapshotInfo, dir: string): Mount[] {
+  /**
+   * The overlay options of a snapshot's root for berth's own file work (the helper mounts
+   * it, src/sys/rootFs.ts): as the container's, or read-only — the upper dir as the top
+   * lower layer, so nothing is written and no workdir is shared.
+   */
+  viewOptions(key: string, writable: boolean): string {
+    const dir = this.keyDir(key);
+    const info = this.info(key);
+    if (writable) return this.mountsFor(info, dir)[0].options.join(',');
+    return this.checked(info, [`lowerdir=${[path.join(dir, 'upper'), ...this.lowerLinks(info, dir)].join(':')}`]).join(',');
+  }
+
+  private lowerLinks(info: SnapshotInfo, dir: string): string[] {
     const lowers = [...info.layers].reverse().map((l) => {
       const li = this.store.layers.info(l);
       if (!li) throw notFound(`layer ${l} of snapshot ${info.key} is not extracted`);
       return path.join(this.store.layers.linksDir, li.link);
     });
     if (lowers.length === 0) lowers.push(path.join(dir, 'empty'));
+    return lowers;
+  }
+
+  private mountsFor(info: SnapshotInfo, dir: string): Mount[] {
+    const lowers = this.lowerLinks(info, dir);
     const options = [`lowerdir=${lowers.join(':')}`, `upperdir=${path.join(dir, 'upper')}`, `workdir=${path.join(dir, 'work')}`, 'index=off'];
+    return [{ type: 'overlay', source: 'overlay', options: this.checked(info, options) }];
+  }
+
+  private checked(info: SnapshotInfo, options: string[]): string[] {
     const data = options.join(',');
     if (data.length > MOUNT_DATA_MAX) {
       throw failedPrecondition(`image has ${info.layers.length} layers: overlay mount options are ${data.length} bytes, over the kernel's ${MOUNT_DATA_MAX}-byte limit`, { hint: 'use a shorter --root or squash the image' });
     }
-    return [{ type: 'overlay', source: 'overlay', options }];
+    return options;
   }
 
   /** Remove a snapshot (must be unmounted). Missing is not an error. */

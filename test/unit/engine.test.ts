@@ -6,14 +6,13 @@ import path from 'node:path';
 import { isBerthError } from '../../src/errors.js';
 import { buildSpec, processEnv } from '../../src/engine/buildSpec.js';
 import { ContainerStore } from '../../src/engine/ContainerStore.js';
-import { copyLayeredDir, readLayeredFile, resolveUser } from '../../src/engine/imageFiles.js';
+import { resolveUser } from '../../src/engine/imageFiles.js';
 import { makeRecord, type RecordInputs } from '../../src/engine/makeRecord.js';
 import { randomName, validateName } from '../../src/engine/names.js';
 import {
   mergeEnv, parseBytes, parseDevice, parseDuration, parseEnvFile, parseLogOpts, parseMountFlag, parseRestart, parseUlimit, parseVolumeFlag,
 } from '../../src/engine/parseFlags.js';
 import { emptyRunFlags, type RunFlags } from '../../src/engine/runFlags.js';
-import { resolveInRoot } from '../../src/engine/copyFiles.js';
 import { updateResources } from '../../src/engine/updateContainer.js';
 import { tmpDir } from '../helpers.js';
 
@@ -164,43 +163,6 @@ describe('engine users, layered files, names, store', () => {
     assert.deepEqual(resolveUser('4242', passwd, group), { uid: 4242, gid: 0, additionalGids: [0], home: '/' });
     assert.equal((resolveUser('', undefined, undefined) as { home: string }).home, '/');
     assert.ok('error' in resolveUser('nobody', passwd, group));
-  });
-
-  test('layered view: upper wins, whiteouts hide, copy-up merges', () => {
-    const d = tmpDir('berth-layers-');
-    try {
-      const [upper, top, bottom] = ['upper', 'top', 'bottom'].map((n) => path.join(d, n));
-      for (const x of [upper, top, bottom]) fs.mkdirSync(path.join(x, 'etc'), { recursive: true });
-      fs.writeFileSync(path.join(bottom, 'etc', 'a'), 'bottom');
-      fs.writeFileSync(path.join(bottom, 'etc', 'b'), 'bottom');
-      fs.writeFileSync(path.join(top, 'etc', 'a'), 'top');
-      fs.symlinkSync('a', path.join(top, 'etc', 'l'));
-      const dirs = [upper, top, bottom];
-      assert.equal(readLayeredFile(dirs, '/etc/a'), 'top');
-      assert.equal(readLayeredFile(dirs, 'etc/b'), 'bottom');
-      const out = path.join(d, 'out');
-      fs.mkdirSync(out);
-      assert.equal(copyLayeredDir(dirs, '/etc', out), true);
-      assert.deepEqual(fs.readdirSync(out).sort(), ['a', 'b', 'l']);
-      assert.equal(fs.readlinkSync(path.join(out, 'l')), 'a');
-    } finally {
-      fs.rmSync(d, { recursive: true, force: true });
-    }
-  });
-
-  test('resolveInRoot keeps symlinks inside the root', () => {
-    const d = tmpDir('berth-resolve-');
-    try {
-      fs.mkdirSync(path.join(d, 'real'));
-      fs.symlinkSync('/real', path.join(d, 'abs'));
-      fs.symlinkSync('../../../../etc', path.join(d, 'up'));
-      assert.equal(resolveInRoot(d, '/abs/x'), path.join(d, 'real', 'x'));
-      assert.equal(resolveInRoot(d, '/up/passwd'), path.join(d, 'etc', 'passwd'));
-      assert.equal(resolveInRoot(d, '/abs'), path.join(d, 'abs'), 'the last component is not followed');
-      assert.equal(resolveInRoot(d, '/../../x'), path.join(d, 'x'));
-    } finally {
-      fs.rmSync(d, { recursive: true, force: true });
-    }
   });
 
   test('names: validation, random names, reservations with stale takeover', () => {

@@ -27,22 +27,14 @@ export function addCpCommand(parent: Command): Command {
       if (!from && !to) throw invalidArgument('must specify at least one container source');
       const opts = { archive: !!o.archive, followLink: !!o.followLink };
       const store = await storeOf(cmd);
+      const copy = await import('../../engine/copyFiles.js');
       if (from) {
-        if (dest === '-') {
-          const { copyFromContainerTar } = await import('../../engine/copyTar.js');
-          await copyFromContainerTar(store, from.container, from.path || '/', process.stdout, opts);
-          return;
-        }
-        const { copyFromContainer } = await import('../../engine/copyFiles.js');
-        copyFromContainer(store, from.container, from.path || '/', dest, opts);
-        return;
+        if (dest === '-') await copy.copyFromContainerTar(store, from.container, from.path || '/', process.stdout, opts);
+        else await copy.copyFromContainer(store, from.container, from.path || '/', dest, opts);
+      } else if (src === '-') {
+        await copy.copyToContainerTar(store, to!.container, process.stdin, to!.path || '/', opts);
+      } else {
+        await copy.copyToContainer(store, to!.container, src, to!.path || '/', opts);
       }
-      if (src === '-') {
-        const { copyToContainerTar } = await import('../../engine/copyTar.js');
-        await copyToContainerTar(store, to!.container, process.stdin, to!.path || '/', opts);
-        return;
-      }
-      const { copyToContainer } = await import('../../engine/copyFiles.js');
-      copyToContainer(store, to!.container, src, to!.path || '/', opts);
     }));
 }
