@@ -1,5 +1,6 @@
 /* berth-helper: `run PLAN` (a container and its monitor; sync channel on fd 3),
- * `exec PLAN PID` (a process in a running container), and `init` (pid 1 for --init); `idmap-mount`, `net` and `fs` (docs/plan.md, "Other modes"). */
+ * `exec PLAN PID` (a process in a running container), and `init` (pid 1 for --init); `idmap-mount`, `net`, `fs`
+ * and `peer-context` (who is at the other end of the unix socket on fd 3: native/src/peer.c) (docs/plan.md, "Other modes"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "idmap-mount")) { int idmap_main(int, char **); return idmap_main(argc - 2, argv + 2); }
 	if (argc >= 2 && !strcmp(argv[1], "fs")) { int fs_main(int, char **); return fs_main(argc - 2, argv + 2); }
+	if (argc == 2 && !strcmp(argv[1], "peer-context")) { int peer_main(int, char **); return peer_main(argc - 2, argv + 2); }
 	if (argc >= 3 && !strcmp(argv[1], "net")) { int net_main(int, char **); return net_main(argc - 2, argv + 2); }
 	int exec = argc == 4 && !strcmp(argv[1], "exec");
 	if (!exec && (argc != 3 || strcmp(argv[1], "run") != 0)) {

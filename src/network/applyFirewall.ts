@@ -22,8 +22,16 @@ const VERIFIED_FILE = `${FW_LOCK_DIR}/firewall-verified.json`;
  */
 export const FIREWALL_TRUST_MS = 30_000;
 
+/**
+ * The rule set's version: a record written by a berth that planned other chains (before 2: no
+ * raw-table loopback guard) is not trusted, so the first attach after an upgrade syncs.
+ */
+const RULESET_VERSION = 2;
+
 interface Verified {
   bootId: string;
+  /** RULESET_VERSION of the berth that wrote it. */
+  version?: number;
   /** iptables-nft (trust by generation) or legacy (trust for FIREWALL_TRUST_MS). */
   nft: boolean;
   /** The nf_tables generation right after the last sync. */
@@ -53,7 +61,7 @@ function writeVerified(v: Verified): void {
  */
 export function firewallTrust(netId: string, now = Date.now()): { generation?: number } | undefined {
   const v = readVerified();
-  if (!v || v.bootId !== bootId()) return undefined;
+  if (!v || v.bootId !== bootId() || v.version !== RULESET_VERSION) return undefined;
   const t = v.at[netId];
   if (t === undefined) return undefined;
   if (v.nft) return v.generation === undefined ? undefined : { generation: v.generation };
@@ -80,11 +88,11 @@ export async function forgetFirewallVerified(netId: string): Promise<void> {
 function record(verified: string[], gone: string[], nft: boolean, generation: number | undefined, unchanged: boolean): void {
   const boot = bootId();
   const v = readVerified();
-  const at = v && v.bootId === boot && unchanged ? v.at : {};
+  const at = v && v.bootId === boot && v.version === RULESET_VERSION && unchanged ? v.at : {};
   const now = Date.now();
   for (const id of verified) at[id] = now;
   for (const id of gone) delete at[id];
-  writeVerified({ bootId: boot, nft, generation, at });
+  writeVerified({ bootId: boot, version: RULESET_VERSION, nft, generation, at });
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { NetworkState, PortMapping, Endpoint } from './types.js';
 
 /**
- * berth's iptables rules as data: per network three chains (filter BERTH-F-<id>,
- * nat BERTH-D-<id> for published ports, nat BERTH-P-<id> for masquerade), reached
- * from top-level chains BERTH-FORWARD / BERTH-DNAT / BERTH-POSTROUTING that are
- * hooked into FORWARD / PREROUTING+OUTPUT / POSTROUTING. Every function returns
+ * berth's iptables rules as data: per network four chains (filter BERTH-F-<id>,
+ * nat BERTH-D-<id> for published ports, nat BERTH-P-<id> for masquerade, raw BERTH-R-<id>
+ * for the loopback guard), reached from top-level chains BERTH-FORWARD / BERTH-DNAT /
+ * BERTH-POSTROUTING / BERTH-RAW that are hooked into FORWARD / PREROUTING+OUTPUT /
+ * POSTROUTING / raw PREROUTING. Every function returns
  * `iptables-restore --noflush` text computed from berth's state and the current
  * `iptables-save` output, so applying it is idempotent and puts back anything missing.
  * Several berth roots (tests, the real one) can share the machine: top-level chains
@@ -18,6 +19,7 @@ export const chainNames = (net: Pick<NetworkState, 'id'>) => ({
   filter: `BERTH-F-${net.id.slice(0, 12)}`,
   dnat: `BERTH-D-${net.id.slice(0, 12)}`,
   post: `BERTH-P-${net.id.slice(0, 12)}`,
+  raw: `BERTH-R-${net.id.slice(0, 12)}`,
 });
 
 const HOOKS = {
@@ -27,6 +29,7 @@ const HOOKS = {
     ['OUTPUT', '-m addrtype --dst-type LOCAL -j BERTH-DNAT'],
     ['POSTROUTING', '-j BERTH-POSTROUTING'],
   ],
+  raw: [['PREROUTING', '-j BERTH-RAW']],
 } as const;
 
 /** Rules at the top of BERTH-FORWARD, before the per-network chains. */
@@ -50,6 +53,21 @@ export function dnatRule(ep: Pick<Endpoint, 'ip'>, m: PortMapping): string {
 
 export function dnatRules(net: NetworkState): string[] {
   return Object.values(net.endpoints).flatMap((ep) => ep.ports.map((m) => dnatRule(ep, m)));
+}
+
+/**
+ * The loopback guard (CVE-2020-8558 class), in the raw table's PREROUTING, before conntrack
+ * and routing: `route_localnet=1` on the bridge (plan.ts, for published ports on 127.0.0.1)
+ * would otherwise route a container's packet to 127.0.0.0/8 (sent to the gateway's MAC) to the
+ * host's loopback services, and accept 127.0.0.0/8-sourced (spoofed) packets from it. Nothing
+ * legitimate arrives on a bridge with either address: the host's own 127.0.0.1 -> published
+ * port traffic leaves through the bridge masqueraded to the gateway (postRules), and its
+ * replies arrive addressed to the gateway (raw sees them before conntrack undoes the NAT).
+ */
+export function rawRules(net: Pick<NetworkState, 'bridge'>): string[] {
+  // In iptables-save's order (-s/-d before -i), or every sync would see them as missing.
+  const br = net.bridge;
+  return [`-d 127.0.0.0/8 -i ${br} -j DROP`, `-s 127.0.0.0/8 -i ${br} -j DROP`];
 }
 
 export function postRules(net: NetworkState): string[] {
@@ -125,6 +143,8 @@ class Section {
 interface Saved {
   filter: string;
   nat: string;
+  /** The raw table's dump; '' or absent when the table does not exist yet. */
+  raw?: string;
 }
 
 /**
@@ -146,10 +166,19 @@ export function firewallText(saved: Saved, nets: NetworkState[], gone: Pick<Netw
     p.add(c.post);
   }
   const empty = f.size === 0 && d.size === 0 && p.size === 0;
+  // A network's raw chain lives as long as its filter chain: one whose network is gone (even
+  // one removed by a berth that predates the raw chains) is dropped with it.
+  const savedRaw = saved.raw ?? '';
+  const rawHave = savedChains(savedRaw);
+  const r = new Set([...rawHave].filter((c) => c.startsWith('BERTH-R-') && f.has(`BERTH-F-${c.slice(8)}`)));
+  for (const n of nets) r.add(chainNames(n).raw);
+  const goneRaw = [...rawHave].filter((c) => c.startsWith('BERTH-R-') && !r.has(c));
   const fs = new Section('filter', saved.filter);
   const ns = new Section('nat', saved.nat);
+  const rs = new Section('raw', savedRaw);
   const filter = fs.rules;
   const nat = ns.rules;
+  const raw = rs.rules;
   const filterHave = savedChains(saved.filter);
   const natHave = savedChains(saved.nat);
   if (empty) {
@@ -168,6 +197,13 @@ export function firewallText(saved: Saved, nets: NetworkState[], gone: Pick<Netw
     for (const [chain, rule] of HOOKS.filter) if (!hasRule(saved.filter, chain, rule)) filter.push(`-I ${chain} 1 ${rule}`);
     for (const [chain, rule] of HOOKS.nat) if (!hasRule(saved.nat, chain, rule)) nat.push(`-I ${chain} 1 ${rule}`);
   }
+  if (r.size === 0) {
+    for (const [chain, rule] of HOOKS.raw) if (hasRule(savedRaw, chain, rule)) raw.push(`-D ${chain} ${rule}`);
+  } else {
+    for (const n of nets) rs.chain(chainNames(n).raw, rawRules(n));
+    rs.chain('BERTH-RAW', [...r].sort().map((c) => `-j ${c}`));
+    for (const [chain, rule] of HOOKS.raw) if (!hasRule(savedRaw, chain, rule)) raw.push(`-I ${chain} 1 ${rule}`);
+  }
   const drop = (have: Set<string>, names: string[], out: string[]) => {
     for (const n of names) if (have.has(n)) out.push(`-F ${n}`);
     for (const n of names) if (have.has(n)) out.push(`-X ${n}`);
@@ -182,5 +218,6 @@ export function firewallText(saved: Saved, nets: NetworkState[], gone: Pick<Netw
     drop(filterHave, goneFilter, filter);
     drop(natHave, goneNat, nat);
   }
-  return [...fs.text(), ...ns.text()].join('\n') + '\n';
+  drop(rawHave, r.size === 0 ? ['BERTH-RAW', ...goneRaw] : goneRaw, raw);
+  return [...fs.text(), ...ns.text(), ...rs.text()].join('\n') + '\n';
 }

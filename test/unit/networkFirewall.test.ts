@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firewallText, chainNames, filterRules, postRules, dnatRules, savedRules } from '../../src/network/firewall.js';
+import { firewallText, chainNames, filterRules, postRules, dnatRules, rawRules, savedRules } from '../../src/network/firewall.js';
 import type { NetworkState } from '../../src/network/types.js';
 
 function net(over: Partial<NetworkState> = {}): NetworkState {
@@ -12,16 +12,18 @@ function net(over: Partial<NetworkState> = {}): NetworkState {
 const withPort = () => net({ endpoints: { c: { containerId: 'c', name: 'c', aliases: [], ip: '10.213.4.2', mac: '', hostIfname: 'bv1', ifname: 'eth0', netnsPath: '', ports: [{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }, { hostIp: '', hostPort: 5353, containerPort: 53, protocol: 'udp' }] } } });
 
 /** Apply restore text to a fake iptables-save dump (enough of the semantics for these tests). */
-function apply(saved: { filter: string; nat: string }, text: string): { filter: string; nat: string } {
-  const out = { ...saved };
-  let table: 'filter' | 'nat' = 'filter';
+type Dump = { filter: string; nat: string; raw?: string };
+const TABLES = ['filter', 'nat', 'raw'] as const;
+function apply(saved: Dump, text: string): Required<Dump> {
+  const out = { raw: '', ...saved };
+  let table: (typeof TABLES)[number] = 'filter';
   type T = { chains: Set<string>; rules: Map<string, string[]> };
   const state: Record<string, T> = {};
-  for (const t of ['filter', 'nat'] as const) {
-    state[t] = { chains: new Set([...saved[t].split('\n')].filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0])), rules: savedRules(saved[t]) };
+  for (const t of TABLES) {
+    state[t] = { chains: new Set([...out[t].split('\n')].filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0])), rules: savedRules(out[t]) };
   }
   for (const l of text.split('\n')) {
-    if (l.startsWith('*')) table = l.slice(1) as 'filter' | 'nat';
+    if (l.startsWith('*')) table = l.slice(1) as (typeof TABLES)[number];
     const s: T = state[table];
     const [op, chain, ...rest] = l.split(' ');
     let rule = rest.join(' ');
@@ -32,7 +34,7 @@ function apply(saved: { filter: string; nat: string }, text: string): { filter: 
     else if (op === '-F') s.rules.set(chain, []);
     else if (op === '-X') { assert.equal((s.rules.get(chain) ?? []).length, 0, `delete of non-empty ${chain}`); s.chains.delete(chain); s.rules.delete(chain); }
   }
-  for (const t of ['filter', 'nat'] as const) {
+  for (const t of TABLES) {
     const s = state[t];
     out[t] = [`*${t}`, ...['FORWARD', 'PREROUTING', 'OUTPUT', 'POSTROUTING'].map((c) => `:${c} ACCEPT [0:0]`), ...[...s.chains].filter((c) => c.startsWith('BERTH')).map((c) => `:${c} - [0:0]`),
       ...[...s.rules].flatMap(([c, rs]) => rs.map((r) => `-A ${c} ${r}`))].join('\n') + '\n';
@@ -95,7 +97,40 @@ test('firewallText: two networks, then both removed: nothing of berth is left', 
   assert.doesNotMatch(s.filter, /BERTH-F-abcdef/);
   assert.match(s.filter, /BERTH-F-0123456789ab/);
   s = apply(s, firewallText(s, [], [b]));
-  assert.doesNotMatch(s.filter + s.nat, /BERTH/);
+  assert.doesNotMatch(s.filter + s.nat + s.raw, /BERTH/);
+});
+
+test('loopback guard: raw PREROUTING drops 127.0.0.0/8 to and from the bridge; restored; removed with the network', () => {
+  assert.deepEqual(rawRules(net()), ['-d 127.0.0.0/8 -i berthabcdef0123 -j DROP', '-s 127.0.0.0/8 -i berthabcdef0123 -j DROP']);
+  const t1 = firewallText(empty, [net()]);
+  assert.match(t1, /^\*raw$/m);
+  assert.match(t1, /-I PREROUTING 1 -j BERTH-RAW/);
+  const s1 = apply(empty, t1);
+  assert.match(s1.raw, /-A BERTH-RAW -j BERTH-R-abcdef012345/);
+  assert.match(s1.raw, /-A BERTH-R-abcdef012345 -d 127.0.0.0\/8 -i berthabcdef0123 -j DROP/);
+  assert.equal(firewallText(s1, [net()]).trim(), '', 'idempotent');
+  // Flushed by hand, hook deleted: put back.
+  const broken = { ...s1, raw: s1.raw.replace(/^-A (PREROUTING|BERTH-R-abcdef012345) .*\n/gm, '') };
+  const s2 = apply(broken, firewallText(broken, [net()]));
+  const sorted = (d: string) => d.split('\n').sort();
+  assert.deepEqual(sorted(s2.raw), sorted(s1.raw));
+  // The network goes: nothing of berth is left in raw.
+  const s3 = apply(s2, firewallText(s2, [], [net()]));
+  assert.doesNotMatch(s3.raw, /BERTH/);
+});
+
+test('loopback guard: a raw chain whose network lost its filter chain is dropped; other roots keep theirs', () => {
+  const other = net({ id: 'ffff'.repeat(16), bridge: 'berthffffffffff' });
+  const s = apply(empty, firewallText(empty, [other, net()]));
+  // Another (older) berth removed `other`'s filter and nat chains but knew nothing of raw.
+  const filter = s.filter.replace(/^.*BERTH-F-ffffffffffff.*\n/gm, '');
+  const nat = s.nat.replace(/^.*BERTH-[DP]-ffffffffffff.*\n/gm, '');
+  const s2 = apply({ filter, nat, raw: s.raw }, firewallText({ filter, nat, raw: s.raw }, [net()]));
+  assert.doesNotMatch(s2.raw, /ffffffffffff/);
+  assert.match(s2.raw, /-A BERTH-RAW -j BERTH-R-abcdef012345/);
+  // A sync of one root keeps the raw chain of another's live network.
+  const s3 = apply(s, firewallText(s, [net()]));
+  assert.match(s3.raw, /-A BERTH-RAW -j BERTH-R-ffffffffffff/);
 });
 
 test('firewallText: chains of another berth root are kept', () => {

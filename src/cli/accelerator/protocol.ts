@@ -99,3 +99,14 @@ export function contextKey(context: string): string {
   }
   return keep.join('\n');
 }
+
+/**
+ * What must match between the accelerator and the process at the other end of the socket, as
+ * the kernel reports it (src/sys/procContext.ts): the contextKey part, plus the root directory,
+ * uids, gids, groups and the number of seccomp filters. A caller's own report cannot be trusted
+ * (any process can send any bytes): this is the check that counts.
+ */
+export function peerKey(context: string): string {
+  const extra = context.split('\n').filter((l) => /^root /.test(l) || /^(Uid|Gid|Groups|Seccomp_filters):/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim());
+  return [contextKey(context), ...extra].join('\n');
+}

@@ -17,7 +17,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { contextKey, FRAME, frame, intFrame, parseRequest, requestSize, type LaunchRequest } from './protocol.js';
+import { ownContext, peerContext } from '../../sys/procContext.js';
+import { contextKey, FRAME, frame, intFrame, parseRequest, peerKey, requestSize, type LaunchRequest } from './protocol.js';
 import { warmable } from './warmable.js';
 
 export interface WorkerOptions {
@@ -50,20 +51,6 @@ export function fnv1a64(text: string): bigint {
   return h;
 }
 
-/** This process's context as berth-launch reports its own (see contextKey). */
-export function ownContext(): string {
-  const lines = [`nice ${os.getPriority()}`];
-  for (const ns of ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts']) {
-    let link = '';
-    try {
-      link = fs.readlinkSync(`/proc/self/ns/${ns}`);
-    } catch { /* absent */ }
-    lines.push(`ns ${link}`);
-  }
-  const status = fs.readFileSync('/proc/self/status', 'utf8').split('\n').filter((l) => /^(Cap\w+|NoNewPrivs|Seccomp):/.test(l));
-  return [...lines, ...status, fs.readFileSync('/proc/self/limits', 'utf8')].join('\n');
-}
-
 const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
 
 /** A stream that sends what is written as frames of one type, while `live` says so. */
@@ -91,7 +78,9 @@ class Relay extends Writable {
 
 export async function serveAccelerator(o: WorkerOptions): Promise<void> {
   const stamp = o.stamp();
-  const context = contextKey(ownContext());
+  const own = ownContext();
+  const context = contextKey(own);
+  const peerWanted = peerKey(own);
   const idleMs = o.idleMs ?? 10 * 60_000;
   const server = net.createServer();
   await listen(server, o.socketPath);
@@ -135,10 +124,14 @@ export async function serveAccelerator(o: WorkerOptions): Promise<void> {
   const realEnv = process.env;
   const realCwd = process.cwd();
   server.on('connection', (sock) => {
-    readRequest(sock).then(async (req) => {
+    // Who really called (the kernel's account, not the request's): started now, done by the time the request is in.
+    const peer = peerContext(sock);
+    Promise.all([readRequest(sock), peer]).then(async ([req, real]) => {
       if (!req) return;
-      // Another context (ulimit, nice, namespaces, capabilities) than ours: a cold run inherits the caller's.
-      if (busy || !warmable(req.argv) || o.stamp() !== stamp || contextKey(req.context) !== context) {
+      // Another context (ulimit, nice, namespaces, root, ids, capabilities, seccomp) than ours: a
+      // cold run inherits the caller's. The request's own report must agree (berth-launch sends
+      // it), but only what the kernel says about the peer is trusted; unknown means cold.
+      if (busy || !warmable(req.argv) || o.stamp() !== stamp || contextKey(req.context) !== context || !real || peerKey(real.context) !== peerWanted) {
         sock.end(frame(FRAME.cold));
         if (!busy && o.stamp() !== stamp) quit(0);
         return;
