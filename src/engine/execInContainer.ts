@@ -17,6 +17,8 @@ import { mergeEnv, parseEnvArgs } from './parseFlags.js';
 export interface ExecRequest {
   command: string[];
   detach?: boolean;
+  /** Attach stdin (-i); without it the process reads end-of-file. */
+  interactive?: boolean;
   tty?: boolean;
   env?: string[];
   user?: string;
@@ -58,10 +60,11 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
     seccomp = await compileSeccompFor(spec.linux.seccomp, store.runtimeRoot);
   }
   try {
-    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach });
+    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive });
   } catch (e) {
-    // Docker's exec: a command that cannot be found is 126 (run's is 127).
-    if (isBerthError(e) && e.exitCode === 127) throw new BerthError(e.kind, e.message, { code: e.code, hint: e.hint, cause: e.cause, exitCode: 126 });
+    // Docker's exec: whatever the runtime could not do (a command that cannot be found, a
+    // working directory it cannot enter) is 126 ("OCI runtime exec failed"; run's are 127/125).
+    if (isBerthError(e) && (e.exitCode === 127 || e.code.startsWith('helper.'))) throw new BerthError(e.kind, e.message, { code: e.code, hint: e.hint, cause: e.cause, exitCode: 126 });
     throw e;
   }
 }

@@ -19,6 +19,8 @@ export interface ExecOptions {
   seccomp?: { program: Uint8Array; flags: number };
   /** Start it and return at once (docker exec -d). */
   detach?: boolean;
+  /** Forward our stdin to it (docker exec -i); else it reads end-of-file. Default: forward. */
+  stdin?: boolean;
 }
 
 /** Write the exec plan for a container; the monitor's health checks use the same form. */
@@ -35,7 +37,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
   writeExecPlan(plan, hostCapabilitiesFor(o.process), s.cgroupPath, o.seccomp);
-  const helper = spawnHelper(plan, o.detach ? 'ignore' : 'inherit', s.pid, !!o.detach);
+  const helper = spawnHelper(plan, o.detach ? 'ignore' : o.stdin === false ? 'output' : 'inherit', s.pid, !!o.detach);
   try {
     for (;;) {
       const m = await helper.next();

@@ -148,3 +148,63 @@ test('accelerator: garbage on the socket is dropped and the worker keeps serving
     stopWorker();
   }
 });
+
+/** A request made by hand (not berth-launch): the context it claims is the worker's own. */
+const FORGER = `
+const net = require('node:net');
+const fs = require('node:fs');
+const [sock, ctxFile, ...argv] = process.argv.slice(2);
+const str = [process.cwd(), '022', '---', '80', '24', fs.readFileSync(ctxFile, 'utf8'), String(argv.length), ...argv, 'PATH=/usr/bin:/bin']
+  .map((s) => s + '\\0').join('');
+const body = Buffer.from(str);
+const head = Buffer.alloc(8);
+head.write('BRQ1', 0, 'latin1');
+head.writeUInt32LE(body.length, 4);
+const c = net.connect(sock, () => c.write(Buffer.concat([head, body])));
+let buf = Buffer.alloc(0);
+c.on('data', (d) => (buf = Buffer.concat([buf, d])));
+c.on('close', () => {
+  const frames = [];
+  for (let i = 0; i + 5 <= buf.length;) {
+    const len = buf.readUInt32LE(i + 1);
+    frames.push({ type: buf[i], data: buf.subarray(i + 5, i + 5 + len).toString() });
+    i += 5 + len;
+  }
+  process.stdout.write(JSON.stringify(frames));
+});
+`;
+
+test('accelerator: a forged request from a capability-less root process is not served warm', requiresRoot, async () => {
+  const { ownContext } = await import('../../src/sys/procContext.js');
+  const { FRAME } = await import('../../src/cli/accelerator/protocol.js');
+  const forger = path.join(dir, 'forge.cjs');
+  fs.writeFileSync(forger, FORGER);
+  // The worker's context, which the forger claims as its own.
+  const ctx = path.join(dir, 'context');
+  fs.writeFileSync(ctx, ownContext());
+  // A file only a process with CAP_DAC_OVERRIDE can read: the container's root can, the forger cannot.
+  const secret = path.join(dir, 'secret');
+  fs.writeFileSync(secret, 'ROOT-ONLY-SECRET\n', { mode: 0o600 });
+  fs.chownSync(secret, 4321, 4321);
+  fs.chmodSync(dir, 0o755);
+  const argv = ['--root', e.root, 'run', '--rm', '--network', 'none', '-v', `${secret}:/s:ro`, 'busybox', 'cat', '/s'];
+  const forge = (prefix: string[]) => {
+    const r = spawnSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), forger, sock, ctx, ...argv], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { type: number; data: string }[];
+  };
+  await startWorker();
+  try {
+    // The forger itself works: from a process whose context is the worker's, it is served warm.
+    const warm = forge([]);
+    assert.ok(warm.some((f) => f.type === FRAME.stdout && f.data.includes('ROOT-ONLY-SECRET')), `served warm: ${JSON.stringify(warm)}`);
+    // Root without a single capability (it cannot read the file itself) claiming the worker's context.
+    const noCaps = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--'];
+    assert.notEqual(spawnSync(noCaps[0], [...noCaps.slice(1), 'cat', secret]).status, 0, 'the capability-less process cannot read it');
+    const forged = forge(noCaps);
+    assert.ok(!forged.some((f) => f.data.includes('ROOT-ONLY-SECRET')), `the forged request was served: ${JSON.stringify(forged)}`);
+    assert.deepEqual(forged.map((f) => f.type), [FRAME.cold], 'told to run cold');
+  } finally {
+    stopWorker();
+  }
+});
