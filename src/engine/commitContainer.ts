@@ -2,18 +2,16 @@
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerConfig } from '../image/manifest.js';
 import type { ContainerStore } from './ContainerStore.js';
-import { liveState } from './containerState.js';
 import { upperOwners } from './copyFiles.js';
-import { pauseContainer } from './pause.js';
+import { whileStill } from './pause.js';
 
 export interface CommitRequest { tag?: string; author?: string; comment?: string; changes?: string[]; pause?: boolean }
 
 export async function commitContainer(store: ContainerStore, ref: string, req: CommitRequest): Promise<string> {
   const rec = store.find(ref);
-  const st = liveState(store, rec);
-  const pause = req.pause !== false && st.Running && !st.Paused;
-  if (pause) pauseContainer(store, rec.Id, true);
-  try {
+  // --pause=false (Docker's) reads a running container's layer as it changes: the caller's choice.
+  const still = req.pause === false ? <T>(fn: () => Promise<T>) => fn() : <T>(fn: () => Promise<T>) => whileStill(store, rec.Id, fn);
+  return still(async () => {
     const c = rec.Config;
     const config: ContainerConfig = {
       Env: c.Env, Cmd: c.Cmd ?? undefined, Entrypoint: c.Entrypoint, WorkingDir: c.WorkingDir, User: c.User,
@@ -25,7 +23,5 @@ export async function commitContainer(store: ContainerStore, ref: string, req: C
       owners: upperOwners(store, rec),
     });
     return id;
-  } finally {
-    if (pause) pauseContainer(store, rec.Id, false);
-  }
+  });
 }

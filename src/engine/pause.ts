@@ -20,3 +20,23 @@ export function pauseContainer(store: ContainerStore, ref: string, pause: boolea
   else cg.thaw();
   return rec.Id;
 }
+
+/**
+ * Run `fn` while no process of the container can change its files: a running container is
+ * frozen meanwhile (as `commit` does by default), a stopped one has none. What walks the
+ * writable layer on the host (commit, export, diff) looks only at real directories (lstat),
+ * and with the tree holding still no directory can turn into a symlink to a host path
+ * behind its back (the CVE-2018-15664 race). A container the user paused stays paused.
+ */
+export async function whileStill<T>(store: ContainerStore, ref: string, fn: () => Promise<T> | T): Promise<T> {
+  const rec = store.find(ref);
+  const st = liveState(store, rec);
+  const freeze = st.Running && !st.Paused && !!st.cgroupPath;
+  const cg = freeze ? Cgroup.open(cgroupLayout(), st.cgroupPath!) : undefined;
+  cg?.freeze();
+  try {
+    return await fn();
+  } finally {
+    cg?.thaw();
+  }
+}

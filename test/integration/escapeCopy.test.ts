@@ -129,6 +129,19 @@ describe('escape through cp: a container swapping a directory for a symlink to a
     assert.deepEqual(snapshot(decoy), before0, 'the decoy host directory changed');
     assert.ok(e.run(['exec', 'racer', 'true']).code === 0, 'the container still runs');
   });
+
+  test('export and diff of the racing container never read the host directory (the layer is walked frozen)', () => {
+    for (let i = 0; i < 25; i++) {
+      const tar = spawnSync(process.execPath, [berthBin, '--root', e.root, 'export', 'racer'], { maxBuffer: 64 << 20 });
+      assert.equal(tar.status, 0, tar.stderr?.toString());
+      assert.ok(!tar.stdout.toString('latin1').includes(SECRET), 'export carried the host file');
+      const diff = e.run(['diff', 'racer']);
+      assert.equal(diff.code, 0, diff.stderr);
+      assert.doesNotMatch(diff.stdout, /passwd/, `diff listed the host directory: ${diff.stdout}`);
+    }
+    assert.equal(e.inspect('racer').State.Status, 'running', 'thawed again after each');
+    assert.deepEqual(snapshot(decoy), before0, 'the decoy host directory changed');
+  });
 });
 
 describe('escape through volume copy-up and -u: image symlinks to host paths', requiresRoot, () => {

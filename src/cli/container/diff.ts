@@ -10,6 +10,8 @@ export function addDiffCommand(parent: Command): Command {
       const rec = store.find(ref);
       const { ImageStore } = await import('../../image/ImageStore.js');
       const { CHANGE_LETTER } = await import('../../image/snapshotDiff.js');
-      for (const c of new ImageStore(store.root).diffSnapshot(rec.SnapshotKey)) process.stdout.write(`${CHANGE_LETTER[c.Kind as number]} ${c.Path}\n`);
+      const { whileStill } = await import('../../engine/pause.js');
+      const changes = await whileStill(store, rec.Id, () => new ImageStore(store.root).diffSnapshot(rec.SnapshotKey));
+      for (const c of changes) process.stdout.write(`${CHANGE_LETTER[c.Kind as number]} ${c.Path}\n`);
     }));
 }

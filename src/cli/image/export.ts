@@ -3,13 +3,20 @@ import { findContainer } from '../../image/containers.js';
 import { withOutput } from './io.js';
 import { storeFor } from './store.js';
 
-/** A --userns container's files carry shifted host ids; the archive shows its own (as dockerd's export). */
-async function exportOwners(root: string, id: string) {
+/**
+ * The container's own store view: a --userns container's files carry shifted host ids (the
+ * archive shows its own, as dockerd's export), and a running one is frozen while its layer is read.
+ */
+async function engineView(root: string, id: string) {
   const { ContainerStore } = await import('../../engine/ContainerStore.js');
   const { upperOwners } = await import('../../engine/copyFiles.js');
+  const { whileStill } = await import('../../engine/pause.js');
   const store = new ContainerStore(root);
   const rec = store.read(id);
-  return rec ? upperOwners(store, rec) : undefined;
+  return {
+    owners: rec ? upperOwners(store, rec) : undefined,
+    still: <T>(fn: () => Promise<T>) => (rec ? whileStill(store, rec.Id, fn) : fn()),
+  };
 }
 
 /** `export [-o file] CONTAINER`: the container's filesystem as a tar (computed, not mounted). */
@@ -22,7 +29,7 @@ export function addExportCommand(parent: Command, name: string): Command {
     .action(async (ref: string, o: { output?: string }, cmd: Command) => {
       const store = storeFor(cmd);
       const c = findContainer(store.root, ref);
-      const owners = await exportOwners(store.root, c.Id);
-      await withOutput(o.output, (out) => store.exportSnapshot(c.SnapshotKey ?? c.Id, out, owners));
+      const { owners, still } = await engineView(store.root, c.Id);
+      await still(() => withOutput(o.output, (out) => store.exportSnapshot(c.SnapshotKey ?? c.Id, out, owners)));
     });
 }
