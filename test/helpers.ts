@@ -50,3 +50,18 @@ export async function until<T>(f: () => T | undefined | false, ms = 30_000): Pro
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Every path below `dir` with its type or size (and mtime, with `times`): what "untouched" means. */
+export function treeSnapshot(dir: string, times = false): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const n of fs.readdirSync(d).sort()) {
+      const p = path.join(d, n);
+      const st = fs.lstatSync(p);
+      out.push(`${path.relative(dir, p)}:${st.isDirectory() ? 'd' : st.size}${times ? ` ${st.mtimeMs}` : ''}`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}

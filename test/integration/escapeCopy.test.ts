@@ -16,7 +16,7 @@ import { copyFromContainer, copyToContainer } from '../../src/engine/copyFiles.j
 import { importImage } from '../../src/image/importImage.js';
 import { ImageStore } from '../../src/image/ImageStore.js';
 import { helperPath } from '../../src/sys/paths.js';
-import { berthBin, busyboxRootfs, fixturesDir, requiresRoot, tmpDir } from '../helpers.js';
+import { berthBin, busyboxRootfs, fixturesDir, requiresRoot, tmpDir, treeSnapshot } from '../helpers.js';
 import { layerTar, newEntry } from '../imageHelpers.js';
 import { Engine, until } from './engineHarness.js';
 import { hasCompiler } from './escapeHarness.js';
@@ -32,20 +32,7 @@ function makeDecoy(dir: string): string {
   return dir;
 }
 
-/** Every path below `dir` with its size and mtime: what "untouched" means. */
-function snapshot(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const n of fs.readdirSync(d).sort()) {
-      const p = path.join(d, n);
-      const st = fs.lstatSync(p);
-      out.push(`${path.relative(dir, p)} ${st.size} ${st.mtimeMs}`);
-      if (st.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
+const snapshot = (dir: string) => treeSnapshot(dir, true);
 
 /** Every file's contents below `p` (a file, or a directory walked without following symlinks). */
 function contents(p: string): string {

@@ -14,7 +14,7 @@ import { pruneImages } from '../../../src/image/pruneImages.js';
 import { removeImages } from '../../../src/image/removeImages.js';
 import { saveArchive, saveItems } from '../../../src/image/saveArchive.js';
 import { busyboxTar, createBusyboxImage } from '../../imageHelpers.js';
-import { tmpDir } from '../../helpers.js';
+import { tmpDir, treeSnapshot } from '../../helpers.js';
 
 function root(t: { after: (fn: () => void) => void }): string {
   const d = tmpDir('berth-store-');
@@ -22,20 +22,7 @@ function root(t: { after: (fn: () => void) => void }): string {
   return d;
 }
 
-/** Every file under dir with its size (what "untouched" means). */
-function snapshot(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const n of fs.readdirSync(d).sort()) {
-      const p = path.join(d, n);
-      const st = fs.lstatSync(p);
-      out.push(`${path.relative(dir, p)}:${st.isDirectory() ? 'd' : st.size}`);
-      if (st.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
+const snapshot = (dir: string) => treeSnapshot(dir);
 
 async function saveToBuffer(store: ImageStore, refs: string[], format: 'docker' | 'oci'): Promise<Buffer> {
   const pt = new PassThrough();
