@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CgroupLayout } from '../runtime/cgroups/index.js';
+import type { CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import { processAlive } from '../sys/procAlive.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ContainerRecord } from './types.js';
@@ -27,10 +29,11 @@ export interface LiveState {
   /** Internal: the monitor's pid while it lives. */
   monitorPid?: number;
   cgroupPath?: string;
+  cgroupLayout?: CgroupLayout;
 }
 
 interface RuntimeFiles {
-  state?: { pid: number; pidStart?: string; monitorPid: number; cgroupPath?: string; created: string };
+  state?: { pid: number; pidStart?: string; monitorPid: number; cgroupPath?: string; cgroupLayout?: CgroupLayout; created: string };
   exit?: { pid: number; exitCode: number; signal: number; finishedAt: string; restartCount?: number; restarting?: boolean };
   init?: { pid: number; restartCount: number; startedAt: string };
 }
@@ -80,7 +83,7 @@ export function isFrozen(cgroupPath: string | undefined): boolean {
   return false;
 }
 
-export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { oom?: (cgroupPath: string) => boolean } = {}): LiveState {
+export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { oom?: (cgroup: CgroupRecord) => boolean } = {}): LiveState {
   const base: LiveState = {
     Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0,
     ExitCode: 0, Error: rec.State.Error ?? '', StartedAt: rec.State.StartedAt, FinishedAt: rec.State.FinishedAt, RestartCount: 0,
@@ -93,9 +96,10 @@ export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { o
   }
   const s = rt.state;
   base.cgroupPath = s.cgroupPath;
+  base.cgroupLayout = s.cgroupLayout;
   base.RestartCount = rt.init?.restartCount ?? 0;
   if (rt.init?.startedAt) base.StartedAt = rt.init.startedAt;
-  const oom = () => !!(s.cgroupPath && opts.oom?.(s.cgroupPath));
+  const oom = () => !!(s.cgroupPath && opts.oom?.(s));
   const exited = (code: number, fin: string, error = base.Error): LiveState => ({ ...base, Status: 'exited', ExitCode: code, FinishedAt: fin, OOMKilled: oom(), Error: error });
   if (rt.exit && !rt.exit.restarting) return exited(rt.exit.exitCode, rt.exit.finishedAt);
   const monitorAlive = processAlive(s.monitorPid) && !isZombie(s.monitorPid);

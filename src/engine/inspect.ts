@@ -1,6 +1,5 @@
 /** `inspect`: Docker's ContainerJSON shape, with the live State. */
-import { Cgroup } from '../runtime/cgroups/index.js';
-import { cgroupLayout } from '../runtime/createContainer.js';
+import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerStore } from './ContainerStore.js';
@@ -9,9 +8,9 @@ import { netnsFile, networksOf, readNetworkSettings } from './network.js';
 import { withResourceDefaults } from './resourceFlags.js';
 import type { ContainerRecord } from './types.js';
 
-function oomFor(cgroupPath: string): boolean {
+function oomFor(cgroup: CgroupRecord): boolean {
   try {
-    return Cgroup.open(cgroupLayout(), cgroupPath).oomKilled();
+    return !!containerCgroup(cgroup)?.oomKilled();
   } catch {
     return false;
   }

@@ -1,12 +1,11 @@
 /** pause/unpause via the cgroup freezer (Cgroup.freeze/thaw). */
 import { conflict } from '../errors.js';
-import { Cgroup } from '../runtime/cgroups/index.js';
-import { cgroupLayout } from '../runtime/createContainer.js';
+import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 
-export function thawPath(cgroupPath: string | undefined): void {
-  if (cgroupPath) Cgroup.open(cgroupLayout(), cgroupPath).thaw();
+export function thawCgroup(cgroup: CgroupRecord): void {
+  containerCgroup(cgroup)?.thaw();
 }
 
 export function pauseContainer(store: ContainerStore, ref: string, pause: boolean): string {
@@ -15,7 +14,7 @@ export function pauseContainer(store: ContainerStore, ref: string, pause: boolea
   if (!st.Running) throw conflict(`Container ${rec.Id} is not running`);
   if (pause && st.Paused) throw conflict(`Container ${rec.Id} is already paused`);
   if (!pause && !st.Paused) throw conflict(`Container ${rec.Id} is not paused`);
-  const cg = Cgroup.open(cgroupLayout(), st.cgroupPath!);
+  const cg = containerCgroup(st)!;
   if (pause) cg.freeze();
   else cg.thaw();
   return rec.Id;
@@ -32,7 +31,7 @@ export async function whileStill<T>(store: ContainerStore, ref: string, fn: () =
   const rec = store.find(ref);
   const st = liveState(store, rec);
   const freeze = st.Running && !st.Paused && !!st.cgroupPath;
-  const cg = freeze ? Cgroup.open(cgroupLayout(), st.cgroupPath!) : undefined;
+  const cg = freeze ? containerCgroup(st) : undefined;
   cg?.freeze();
   try {
     return await fn();

@@ -114,7 +114,7 @@ async function healthFor(rec: ContainerRecord, cdir: string, spec: Spec, runtime
   const planFile = path.join(cdir, 'health.plan');
   // The check runs under the container's own seccomp filter, as Docker's exec does.
   const seccomp = spec.linux?.seccomp ? await (await import('../runtime/seccompFor.js')).compileSeccompFor(spec.linux.seccomp, runtimeRoot) : undefined;
-  writeExecPlan(planFile, { ...spec.process!, args, terminal: false }, spec.linux?.cgroupsPath, seccomp);
+  writeExecPlan(planFile, { ...spec.process!, args, terminal: false }, { cgroupPath: spec.linux?.cgroupsPath }, seccomp);
   const ms = (ns: number | undefined, def: number) => (ns ? Math.max(1, Math.round(ns / 1e6)) : def);
   return { planFile, intervalMs: ms(h!.Interval, 30000), timeoutMs: ms(h!.Timeout, 30000), startPeriodMs: ms(h!.StartPeriod, 0), retries: h!.Retries || 3 };
 }

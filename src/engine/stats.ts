@@ -1,6 +1,5 @@
 /** `stats`: cgroup counters -> Docker's columns (CPU % from two samples, as Docker's precpu). */
-import { Cgroup } from '../runtime/cgroups/index.js';
-import { cgroupLayout } from '../runtime/createContainer.js';
+import { containerCgroup } from '../runtime/hostCgroupLayout.js';
 import type { CgroupStats } from '../runtime/cgroups/index.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
@@ -31,7 +30,7 @@ export function sample(store: ContainerStore, rec: ContainerRecord): Sample {
   const st = liveState(store, rec);
   if (!st.Running || !st.cgroupPath) return { at: Date.now(), rec };
   try {
-    return { at: Date.now(), rec, stats: Cgroup.open(cgroupLayout(), st.cgroupPath).stats(), net: st.Pid > 0 ? netBytes(st.Pid) : undefined };
+    return { at: Date.now(), rec, stats: containerCgroup(st)!.stats(), net: st.Pid > 0 ? netBytes(st.Pid) : undefined };
   } catch {
     return { at: Date.now(), rec };
   }

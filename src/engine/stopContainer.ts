@@ -7,7 +7,7 @@ import type { ContainerStore } from './ContainerStore.js';
 import { liveState, runtimeDir, type LiveState } from './containerState.js';
 import { disconnectNetwork } from './network.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
-import { thawPath } from './pause.js';
+import { thawCgroup } from './pause.js';
 import type { ContainerRecord } from './types.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,7 +70,7 @@ export function requestStop(store: ContainerStore, id: string): void {
 
 function thaw(st: LiveState): void {
   try {
-    thawPath(st.cgroupPath);
+    thawCgroup(st);
   } catch { /* SIGKILL below still ends it */ }
 }
 

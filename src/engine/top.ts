@@ -1,8 +1,7 @@
 /** `top`: the processes of a container's cgroup, read from /proc. */
 import fs from 'node:fs';
 import { conflict, invalidArgument } from '../errors.js';
-import { Cgroup } from '../runtime/cgroups/index.js';
-import { cgroupLayout } from '../runtime/createContainer.js';
+import { containerCgroup } from '../runtime/hostCgroupLayout.js';
 import { runPs } from '../sys/runPs.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
@@ -44,14 +43,14 @@ export function topContainer(store: ContainerStore, ref: string, psArgs: readonl
   const st = liveState(store, rec);
   if (!st.Running || !st.cgroupPath) throw conflict(`container ${rec.Id} is not running`);
   if (psArgs.length) {
-    const pids = Cgroup.open(cgroupLayout(), st.cgroupPath).pids();
+    const pids = containerCgroup(st)!.pids();
     return parsePsOutput(runPs(psArgs, pids), pids);
   }
   const ticks = 100;
   const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   const boot = Date.now() / 1000 - uptime;
   const rows: string[][] = [];
-  for (const pid of Cgroup.open(cgroupLayout(), st.cgroupPath).pids().sort((a, b) => a - b)) {
+  for (const pid of containerCgroup(st)!.pids().sort((a, b) => a - b)) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,7 +1,6 @@
 /** `update`: change the recorded HostConfig and write the new limits into the running cgroup. */
 import { invalidArgument } from '../errors.js';
-import { Cgroup } from '../runtime/cgroups/index.js';
-import { cgroupLayout } from '../runtime/createContainer.js';
+import { containerCgroup } from '../runtime/hostCgroupLayout.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { parseBytes, parseCpus, parseIntFlag, parseRestart, parseSwap } from './parseFlags.js';
@@ -79,7 +78,7 @@ export function updateContainer(store: ContainerStore, ref: string, f: UpdateFla
     const can = f.blkioWeight !== undefined || f.memorySwap !== undefined ? resourceSupport() : undefined;
     const resources = updateResources(rec.HostConfig, f, can, warnings);
     const st = liveState(store, rec);
-    if (st.Running && st.cgroupPath && Object.keys(resources).length) Cgroup.open(cgroupLayout(), st.cgroupPath).update(resources as never);
+    if (st.Running && st.cgroupPath && Object.keys(resources).length) containerCgroup(st)!.update(resources as never);
     store.write(rec);
   });
   return warnings;

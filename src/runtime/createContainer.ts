@@ -10,7 +10,8 @@ import { helperError, spawnHelper, type HelperHandle, type HelperMessage } from 
 import { processStartTime } from '../sys/procAlive.js';
 import { capsToMask } from './capabilities.js';
 import { withHostCapabilities } from './hostCapabilities.js';
-import { Cgroup, cgroupRelPath, compileDeviceFilter, detectCgroupLayout, validateRelPath, type CgroupLayout } from './cgroups/index.js';
+import { Cgroup, cgroupRelPath, compileDeviceFilter, validateRelPath, type CgroupLayout } from './cgroups/index.js';
+import { cgroupLayout } from './hostCgroupLayout.js';
 import { runHooks } from './hooks.js';
 import { DEFAULT_DEVICE_RULES } from './deviceDefaults.js';
 import { buildPlan, serializePlan, type PlanOptions, type Stdio } from './plan.js';
@@ -47,10 +48,7 @@ export interface Created {
   helperNs?: number;
 }
 
-let layoutCache: CgroupLayout | undefined;
-export function cgroupLayout(): CgroupLayout {
-  return (layoutCache ??= detectCgroupLayout());
-}
+export { cgroupLayout } from './hostCgroupLayout.js';
 
 /** OCI linux.cgroupsPath: absolute paths are taken as is (relative to each hierarchy root), else under berth/. */
 export function cgroupPathFor(spec: Spec, id: string): string {
@@ -126,6 +124,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     const state: StoredState = {
       id: o.id, bundle, pid, pidStart: processStartTime(pid), monitorPid: helper.child.pid!,
       created: new Date().toISOString(), rootfs, annotations: spec.annotations, cgroupPath,
+      cgroupLayout: cgroupPath ? layout : undefined,
     };
     sd.write(state);
     if (o.beforeStart) await o.beforeStart(pid);

@@ -5,8 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { BerthError, failedPrecondition } from '../errors.js';
 import { helperError, spawnHelper } from '../sys/helper.js';
 import { capsToMask } from './capabilities.js';
-import { Cgroup } from './cgroups/index.js';
-import { cgroupLayout } from './createContainer.js';
+import { containerCgroup, type CgroupRecord } from './hostCgroupLayout.js';
 import { buildExecPlan, serializePlan } from './plan.js';
 import { hostCapabilitiesFor } from './hostCapabilities.js';
 import type { Spec } from './spec.js';
@@ -24,8 +23,8 @@ export interface ExecOptions {
 }
 
 /** Write the exec plan for a container; the monitor's health checks use the same form. */
-export function writeExecPlan(file: string, process: NonNullable<Spec['process']>, cgroupPath: string | undefined, seccomp?: ExecOptions['seccomp']): void {
-  const cgroupProcs = cgroupPath ? Cgroup.open(cgroupLayout(), cgroupPath).dirs().map((d) => path.join(d, 'cgroup.procs')) : undefined;
+export function writeExecPlan(file: string, process: NonNullable<Spec['process']>, cgroup: CgroupRecord, seccomp?: ExecOptions['seccomp']): void {
+  const cgroupProcs = containerCgroup(cgroup)?.procsFiles();
   fs.writeFileSync(file, serializePlan(buildExecPlan(process, { capMask: capsToMask, seccomp, cgroupProcs })), { mode: 0o600 });
 }
 
@@ -36,7 +35,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   const status = sd.status(s);
   if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
-  writeExecPlan(plan, hostCapabilitiesFor(o.process), s.cgroupPath, o.seccomp);
+  writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp);
   const helper = spawnHelper(plan, o.detach ? 'ignore' : o.stdin === false ? 'output' : 'inherit', s.pid, !!o.detach);
   try {
     for (;;) {

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { constants as osc } from 'node:os';
 import { BerthError, conflict, failedPrecondition, invalidArgument } from '../errors.js';
 import { processAlive } from '../sys/procAlive.js';
-import { Cgroup } from './cgroups/index.js';
-import { cgroupLayout } from './createContainer.js';
+import { containerCgroup } from './hostCgroupLayout.js';
 import { runHooksWarn } from './hooks.js';
 import { loadSpec, type Spec } from './spec.js';
 import { isZombie, openState, type StateDir } from './state.js';
@@ -52,7 +51,7 @@ export function killContainer(root: string, id: string, signal?: string, all = f
   if (!s || (status !== 'created' && status !== 'running')) throw failedPrecondition(`cannot kill container \`${id}\`: it is ${status}`);
   const sig = parseSignal(signal);
   if (all && s.cgroupPath) {
-    for (const pid of Cgroup.open(cgroupLayout(), s.cgroupPath).pids()) try { process.kill(pid, sig); } catch { /* exited */ }
+    for (const pid of containerCgroup(s)!.pids()) try { process.kill(pid, sig); } catch { /* exited */ }
     return;
   }
   signalPid(s.pid, sig);
@@ -81,7 +80,8 @@ export async function deleteContainer(root: string, id: string, force = false, o
     throw conflict(`cannot delete container \`${id}\` that is not stopped: running`, { hint: 'stop it first or use --force' });
   }
   const cgroupPath = s?.cgroupPath ?? recordedCgroup(sd);
-  const cg = cgroupPath ? Cgroup.open(cgroupLayout(), cgroupPath) : undefined;
+  // The hierarchies it was made in; a create killed before its state.json: the host's now.
+  const cg = containerCgroup(s?.cgroupPath ? s : { cgroupPath });
   if (s && status !== 'stopped') {
     // Through the cgroup when there is one: that also ends a paused (frozen) container.
     if (cg) cg.killAll();

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode, invalidArgument, notFound } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
+import type { CgroupLayout } from './cgroups/detectCgroupLayout.js';
 import { processAlive, processStartTime } from '../sys/procAlive.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped';
@@ -23,6 +24,8 @@ export interface StoredState {
   created: string;
   rootfs: string;
   cgroupPath?: string;
+  /** The hierarchies the cgroup was made in (the host may mount or unmount some later). */
+  cgroupLayout?: CgroupLayout;
   annotations?: Record<string, string>;
 }
 

@@ -208,3 +208,29 @@ test('accelerator: a forged request from a capability-less root process is not s
     stopWorker();
   }
 });
+
+test('accelerator: a container run warm records its cgroup layout; exec, update, pause and rm use it and leave no cgroup', requiresRoot, async () => {
+  await startWorker();
+  let id = '';
+  try {
+    const r = launch(['run', '-d', '--network', 'none', '-m', '64m', 'busybox', 'sleep', '100'], { PATH: NO_NODE_PATH });
+    assert.equal(r.code, 0, r.stderr);
+    id = r.stdout.trim();
+    const state = JSON.parse(fs.readFileSync(path.join(e.root, 'runtime', id, 'state.json'), 'utf8'));
+    assert.ok(state.cgroupPath && state.cgroupLayout?.mode, `layout recorded: ${JSON.stringify(state)}`);
+    const dirs = () => fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, state.cgroupPath)).filter((d) => fs.existsSync(d));
+    assert.ok(dirs().length > 0);
+    const ex = launch(['exec', id, 'sh', '-c', 'echo in; exit 4']);
+    assert.deepEqual([ex.code, ex.stdout], [4, 'in\n'], ex.stderr);
+    for (const args of [['update', '-m', '96m', id], ['pause', id], ['unpause', id], ['top', id]]) {
+      const u = launch(args, { PATH: NO_NODE_PATH });
+      assert.equal(u.code, 0, `${args.join(' ')}: ${u.stderr}`);
+    }
+    const rm = launch(['rm', '-f', id], { PATH: NO_NODE_PATH });
+    assert.deepEqual([rm.code, rm.stdout.trim()], [0, id], rm.stderr);
+    assert.deepEqual(dirs(), []);
+  } finally {
+    stopWorker();
+    if (id) e.run(['rm', '-f', id]);
+  }
+});

@@ -95,7 +95,7 @@ describe('monitor', requiresRoot, () => {
   test('a failing health check turns unhealthy; a passing one healthy', async () => {
     for (const [id, cmd, want] of [['hbad', 'exit 1', 'unhealthy'], ['hgood', 'true', 'healthy']] as const) {
       const plan = path.join(b.dir, `${id}.plan`);
-      writeExecPlan(plan, proc(['sh', '-c', cmd]), undefined);
+      writeExecPlan(plan, proc(['sh', '-c', cmd]), {});
       await start(b, id, ['sleep', '100'], { health: { planFile: plan, intervalMs: 100, timeoutMs: 5000, startPeriodMs: 0, retries: 2 } });
       const file = path.join(b.root, id, 'health.json');
       const h = await until(() => { try { const j = JSON.parse(fs.readFileSync(file, 'utf8')); return j.Status === want ? j : undefined; } catch { return undefined; } });

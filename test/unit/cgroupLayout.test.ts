@@ -46,3 +46,25 @@ test('cgroup layout: mountinfo parser unescapes octal and skips other filesystem
   const m = parseCgroupMounts('40 31 0:37 / /sys/fs/cgroup/a\\040b rw - cgroup cgroup rw,pids\n41 1 0:1 / /x rw - ext4 /dev/vda rw\n');
   assert.deepEqual(m, [{ mountPoint: '/sys/fs/cgroup/a b', fsType: 'cgroup', superOptions: ['rw', 'pids'] }]);
 });
+
+test('cgroup layout: a long-lived process sees a hierarchy mounted between two commands', async (t) => {
+  const { cgroupLayout, useMountinfo } = await import('../../src/runtime/hostCgroupLayout.js');
+  const fs = await import('node:fs');
+  const { tmpDir } = await import('../helpers.js');
+  const dir = tmpDir('berth-mountinfo-');
+  t.after(() => { useMountinfo(); fs.rmSync(dir, { recursive: true, force: true }); });
+  const file = path.join(dir, 'mountinfo');
+  const line = (id: number, ctrl: string) => `${id} 31 0:${id} / /sys/fs/cgroup/${ctrl} rw,relatime - cgroup cgroup rw,${ctrl}`;
+  const base = ['31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755', line(32, 'memory'), line(33, 'pids'), '50 23 0:50 / /tmp rw - tmpfs tmpfs rw'];
+  fs.writeFileSync(file, base.join('\n') + '\n');
+  useMountinfo(file);
+  const first = cgroupLayout();
+  assert.deepEqual(Object.keys(first.v1).sort(), ['memory', 'pids']);
+  // A mount elsewhere leaves the layout (and the cached object) as it was.
+  fs.writeFileSync(file, [...base, '51 23 0:51 / /mnt rw - tmpfs tmpfs rw'].join('\n') + '\n');
+  assert.equal(cgroupLayout(), first);
+  fs.writeFileSync(file, [...base, line(34, 'hugetlb')].join('\n') + '\n');
+  assert.equal(cgroupLayout().v1.hugetlb, '/sys/fs/cgroup/hugetlb');
+  fs.writeFileSync(file, [base[0], line(32, 'memory')].join('\n') + '\n');
+  assert.deepEqual(Object.keys(cgroupLayout().v1), ['memory']);
+});

@@ -8,12 +8,11 @@ import { runtimeRoot } from './index.js';
 /** The container's cgroup, loading the cgroup code only when a verb needs it. */
 async function containerCgroup(cmd: Command, id: string) {
   const { openState } = await import('../../runtime/state.js');
-  const { Cgroup } = await import('../../runtime/cgroups/index.js');
-  const { cgroupLayout } = await import('../../runtime/createContainer.js');
+  const { containerCgroup } = await import('../../runtime/hostCgroupLayout.js');
   const sd = openState(runtimeRoot(cmd), id);
   const s = sd.read();
   if (!s?.cgroupPath) throw invalidArgument(`container \`${id}\` has no cgroup`);
-  return { sd, cg: Cgroup.open(cgroupLayout(), s.cgroupPath) };
+  return { sd, cg: containerCgroup(s)! };
 }
 
 export function registerUpdate(rt: Command): void {

@@ -47,8 +47,21 @@ const NOT_CONTROLLERS = new Set(['rw', 'ro', 'clone_children', 'noprefix', 'xatt
  * them at fixtures; mounts under /sys/fs/cgroup are rebased onto `root`.
  */
 export function detectCgroupLayout(root = DEFAULT_CGROUP_ROOT, mountinfo = '/proc/self/mountinfo', cgfs: CgroupFs = hostCgroupFs): CgroupLayout {
+  return layoutFromMountinfo(readMountinfo(mountinfo, cgfs), root, cgfs);
+}
+
+export function readMountinfo(mountinfo: string, cgfs: CgroupFs = hostCgroupFs): string {
   const text = cgfs.read(mountinfo);
   if (text === undefined) throw failedPrecondition(`cgroups: cannot read \`${mountinfo}\``);
+  return text;
+}
+
+/** The cgroup and cgroup2 lines of mountinfo text: what a layout depends on (mount ids included, so a remount counts). */
+export function cgroupMountLines(text: string): string {
+  return text.split('\n').filter((l) => / - cgroup2? /.test(l)).join('\n');
+}
+
+export function layoutFromMountinfo(text: string, root = DEFAULT_CGROUP_ROOT, cgfs: CgroupFs = hostCgroupFs): CgroupLayout {
   const v1: Record<string, string> = {};
   let unified: string | null = null;
   for (const m of parseCgroupMounts(text)) {

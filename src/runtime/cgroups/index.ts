@@ -9,7 +9,7 @@
  *   cg.stats(); cg.oomKilled(); cg.freeze(); cg.thaw();
  *   Cgroup.open(layout, relPath).destroy();   // on delete, also after the monitor died
  */
-export { detectCgroupLayout, parseCgroupMounts, DEFAULT_CGROUP_ROOT, type CgroupLayout } from './detectCgroupLayout.js';
+export { detectCgroupLayout, layoutFromMountinfo, readMountinfo, cgroupMountLines, parseCgroupMounts, DEFAULT_CGROUP_ROOT, type CgroupLayout } from './detectCgroupLayout.js';
 export { translateResources, sharesToWeight, blkioWeightToIoWeight, deviceRule } from './translateResources.js';
 export { Cgroup, type CgroupOptions } from './Cgroup.js';
 export { cgroupRelPath, validateRelPath, DEFAULT_CGROUP_PARENT } from './cgroupRelPath.js';
