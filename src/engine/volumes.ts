@@ -35,7 +35,8 @@ export class VolumeStore {
 
   get(name: string): Volume | undefined {
     try {
-      return readJson<Volume>(this.meta(name));
+      const v = readJson<Volume>(this.meta(name));
+      return { ...v, CreatedAt: rfc3339Seconds(v.CreatedAt) };
     } catch (e) {
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
       throw e;
@@ -65,7 +66,7 @@ export class VolumeStore {
     }
     fs.mkdirSync(path.join(vdir, '_data'), { recursive: true, mode: 0o755 });
     const volume: Volume = {
-      CreatedAt: new Date().toISOString(), Driver: 'local', Labels: Object.keys(labels).length ? labels : null,
+      CreatedAt: rfc3339Seconds(new Date().toISOString()), Driver: 'local', Labels: Object.keys(labels).length ? labels : null,
       Mountpoint: path.join(vdir, '_data'), Name: n, Options: null, Scope: 'local', ...(anonymous ? { Anonymous: true } : {}),
     };
     writeJsonAtomic(this.meta(n), volume);
@@ -113,4 +114,9 @@ export class VolumeStore {
   isEmpty(name: string): boolean {
     return fs.readdirSync(path.join(this.dir, name, '_data')).length === 0;
   }
+}
+
+/** Docker's volume CreatedAt: RFC 3339 in seconds with the zone (`2026-12-06T21:30:04Z`); older records carried milliseconds. */
+export function rfc3339Seconds(iso: string): string {
+  return iso.replace(/\.\d+(Z|[+-]\d\d:\d\d)$/, '$1');
 }

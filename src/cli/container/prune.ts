@@ -2,7 +2,8 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { collect, exit1, storeOf } from './common.js';
 
-async function confirm(question: string, force?: boolean): Promise<boolean> {
+/** Docker's prune prompt (on stdout); only `y` or `yes` goes on. */
+export async function confirm(question: string, force?: boolean): Promise<boolean> {
   if (force) return true;
   process.stdout.write(`${question}\nAre you sure you want to continue? [y/N] `);
   const rl = createInterface({ input: process.stdin });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { collect, exit1, forEachRef, storeOf } from './common.js';
-import { human } from './prune.js';
+import { confirm, human } from './prune.js';
 
 /** `volume create|ls|inspect|rm|prune`. */
 export function addVolumeCommands(program: Command): void {
@@ -76,6 +76,8 @@ export function addVolumeCommands(program: Command): void {
     .option('-f, --force', 'Do not prompt for confirmation')
     .option('--filter <filter>', 'Provide filter values (e.g. "label=<label>")', collect, [])
     .action(exit1(async (o: { all?: boolean; force?: boolean; filter: string[] }, cmd: Command) => {
+      const which = o.all ? 'all local volumes' : 'anonymous local volumes';
+      if (!(await confirm(`WARNING! This will remove ${which} not used by at least one container.`, o.force))) return;
       const store = await storeOf(cmd);
       const { pruneVolumes } = await import('../../engine/prune.js');
       const r = pruneVolumes(store, !!o.all, o.filter);
