@@ -36,7 +36,9 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   proc.args = req.command;
   proc.terminal = !!req.tty;
   const execEnv = parseEnvArgs(req.env ?? []);
-  proc.env = mergeEnv(proc.env ?? [], execEnv);
+  // Docker's daemon environment for a tty exec: TERM=xterm, under the container's env and -e.
+  const tty = req.tty && !(proc.env ?? []).some((e) => e.split('=')[0] === 'TERM') ? ['TERM=xterm'] : [];
+  proc.env = mergeEnv([...(proc.env ?? []), ...tty], execEnv);
   if (req.workdir) proc.cwd = req.workdir;
   // HOME not set by the image/-e/exec -e is runc's: the exec user's passwd entry's.
   const hasHome = (l: readonly string[]) => l.some((e) => e.split('=')[0] === 'HOME');
