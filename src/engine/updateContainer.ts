@@ -17,6 +17,19 @@ export interface UpdateFlags {
  * The OCI resources for the changed fields only. Pure. With `can` (what the host supports),
  * what it lacks is discarded as dockerd's update does, its warning appended to `warnings`.
  */
+/**
+ * The flags' own syntax, before any container is looked at: Docker's CLI parses them
+ * (a bad value is a usage error, exit 125); range and container-dependent checks are the daemon's.
+ */
+export function checkUpdateFlags(f: UpdateFlags): void {
+  const bytes: [string | undefined, string][] = [[f.memory, '--memory'], [f.memoryReservation, '--memory-reservation']];
+  for (const [v, flag] of bytes) if (v !== undefined) parseBytes(v, flag);
+  if (f.memorySwap !== undefined) parseSwap(f.memorySwap);
+  if (f.cpus !== undefined) parseCpus(f.cpus);
+  const ints: [string | undefined, string][] = [[f.cpuQuota, '--cpu-quota'], [f.cpuPeriod, '--cpu-period'], [f.cpuShares, '--cpu-shares'], [f.pidsLimit, '--pids-limit']];
+  for (const [v, flag] of ints) if (v !== undefined) parseIntFlag(v, flag);
+}
+
 export function updateResources(hc: HostConfig, f: UpdateFlags, can?: ResourceSupport, warnings: string[] = []): Record<string, unknown> {
   const r: Record<string, Record<string, unknown>> = {};
   const mem = (r.memory ??= {});

@@ -10,7 +10,15 @@ export function addRmCommand(parent: Command, name = 'rm'): Command {
     .action(exit1(async (refs: string[], o: { force?: boolean; volumes?: boolean }, cmd: Command) => {
       const store = await storeOf(cmd);
       const { removeContainer } = await import('../../engine/removeContainer.js');
+      const { isBerthError } = await import('../../errors.js');
       await forEachRef(refs, async (r) => {
+        try {
+          store.find(r);
+        } catch (e) {
+          // Docker (23+): `rm -f` of a container that does not exist is quietly done.
+          if (o.force && isBerthError(e, 'NotFound')) return;
+          throw e;
+        }
         await removeContainer(store, r, o);
         return r;
       });

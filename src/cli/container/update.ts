@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addResourceFlags } from './runFlags.js';
+import { BerthError } from '../../errors.js';
 import { exit1, forEachRef, storeOf } from './common.js';
 
 /** `update [resource flags] [--restart] CONTAINER...`: new limits applied to the live cgroup and recorded. */
@@ -8,8 +9,14 @@ export function addUpdateCommand(parent: Command): Command {
     .argument('<container...>'))
     .option('--restart <string>', 'Restart policy to apply when a container exits')
     .action(exit1(async (refs: string[], o: Record<string, string | undefined>, cmd: Command) => {
+      const { checkUpdateFlags, updateContainer } = await import('../../engine/updateContainer.js');
+      try {
+        checkUpdateFlags(o);
+      } catch (e) {
+        if (!(e instanceof BerthError)) throw e;
+        throw new BerthError(e.kind, e.message, { code: e.code, hint: e.hint, exitCode: 125 });
+      }
       const store = await storeOf(cmd);
-      const { updateContainer } = await import('../../engine/updateContainer.js');
       const warnings: string[] = [];
       await forEachRef(refs, async (r) => {
         warnings.push(...updateContainer(store, r, o));
