@@ -26,11 +26,28 @@ export function reportError(e: unknown, debug = false): number {
   if ((e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 141;
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    if (e.code === UNKNOWN_VERB) return e.exitCode;
     return 125;
   }
   process.stderr.write(`berth: ${describe(e)}\n`);
   if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   return exitCodeFor(e);
+}
+
+const UNKNOWN_VERB = 'berth.unknownCommand';
+
+/** Docker's words for a verb it does not know (no guesses at what was meant), exit 1. */
+function unknownVerb(c: Command, name: string): never {
+  const names: string[] = [];
+  for (let p: Command | null = c; p; p = p.parent) names.unshift(p.name());
+  const chain = names.join(' ');
+  const usage = c.parent ? `\nUsage:  ${chain} COMMAND\n` : '';
+  process.stderr.write(`berth: unknown command: ${chain} ${name}\n${usage}\nRun '${chain} --help' for more information\n`);
+  throw new CommanderError(1, UNKNOWN_VERB, `unknown command: ${chain} ${name}`);
+}
+
+function onUnknownVerb(c: Command): void {
+  if (c.commands.length) c.on('command:*', (operands: string[]) => unknownVerb(c, operands[0]));
 }
 
 /** A closed stdout/stderr pipe ends the command quietly with 141 (SIGPIPE's status), not a stack trace. */
@@ -47,7 +64,9 @@ function quietOnClosedPipe(): void {
 export async function main(argv: string[]): Promise<void> {
   quietOnClosedPipe();
   const program = await buildProgram(argv);
+  onUnknownVerb(program);
   program.commands.forEach(function inherit(c: Command) {
+    onUnknownVerb(c);
     c.exitOverride();
     c.configureOutput({ outputError: (str, write) => write(`berth: ${str.replace(/^error: /, '').trim()}\n`) });
     c.commands.forEach(inherit);
