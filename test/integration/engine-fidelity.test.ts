@@ -1,0 +1,86 @@
+/** Docker fidelity items of issue 13, each through the real CLI against the real kernel. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { requiresRoot, tmpDir } from '../helpers.js';
+import { Engine } from './engineHarness.js';
+
+describe('engine: Docker fidelity (issue 13)', requiresRoot, () => {
+  let e: Engine;
+  let work: string;
+  before(async () => { e = await new Engine('berth-fidelity-').init(); work = tmpDir('berth-fidelity-src-'); });
+  after(() => { e?.cleanup(); fs.rmSync(work, { recursive: true, force: true }); });
+
+  test('cp a file and a directory to new paths directly under / (running and stopped)', () => {
+    fs.writeFileSync(path.join(work, 'file'), 'hello\n');
+    fs.mkdirSync(path.join(work, 'dir'));
+    fs.writeFileSync(path.join(work, 'dir', 'a'), 'a\n');
+    const id = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100']);
+    for (const [src, dest] of [['file', '/newfile'], ['dir', '/opt']]) {
+      const r = e.run(['cp', path.join(work, src), `${id}:${dest}`]);
+      assert.deepEqual([r.code, r.stderr], [0, ''], `${src} -> ${dest}`);
+    }
+    assert.equal(e.ok(['exec', id, 'cat', '/newfile', '/opt/a']), 'hello\na');
+    e.ok(['stop', '-t', '0', id]);
+    const r = e.run(['cp', path.join(work, 'file'), `${id}:/stoppedfile`]);
+    assert.deepEqual([r.code, r.stderr], [0, '']);
+    e.ok(['rm', id]);
+  });
+
+  test('volume prune asks first (Docker\'s words) unless -f; only y goes on', () => {
+    e.ok(['volume', 'create', 'keepme']);
+    const no = e.run(['volume', 'prune', '-a'], 'n\n');
+    assert.deepEqual([no.code, no.stdout], [0, 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ']);
+    assert.match(e.ok(['volume', 'ls', '-q']), /^keepme$/m);
+    const anon = e.run(['volume', 'prune'], '');
+    assert.equal(anon.stdout, 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ');
+    const yes = e.run(['volume', 'prune', '-a'], 'y\n');
+    assert.equal(yes.code, 0, yes.stderr);
+    assert.match(yes.stdout, /\[y\/N\] Deleted Volumes:\nkeepme\n/);
+    e.ok(['volume', 'create', 'again']);
+    const f = e.run(['volume', 'prune', '-a', '-f']);
+    assert.match(f.stdout, /^Deleted Volumes:\nagain\n/);
+  });
+
+  test('volume CreatedAt: RFC 3339 in seconds with the zone', () => {
+    e.ok(['volume', 'create', 'stamp']);
+    assert.match(e.ok(['volume', 'inspect', '--format', '{{.CreatedAt}}', 'stamp']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    e.ok(['volume', 'rm', 'stamp']);
+  });
+
+  test('exec -t sets TERM=xterm unless -e or the container sets it; without -t none', () => {
+    const id = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100']);
+    assert.equal(e.ok(['exec', '-t', id, 'sh', '-c', 'echo "[$TERM]"']), '[xterm]');
+    assert.equal(e.ok(['exec', '-t', '-e', 'TERM=vt100', id, 'sh', '-c', 'echo "[$TERM]"']), '[vt100]');
+    assert.equal(e.ok(['exec', id, 'sh', '-c', 'echo "[$TERM]"']), '[]');
+    e.ok(['rm', '-f', id]);
+  });
+
+  test('rm -f of a missing container: exit 0, silent; without -f: exit 1', () => {
+    assert.deepEqual(e.run(['rm', '-f', 'nosuch-fidelity']), { code: 0, stdout: '', stderr: '' });
+    const id = e.ok(['create', '--network', 'none', 'busybox', 'true']);
+    const both = e.run(['rm', '-f', 'nosuch-fidelity', id]);
+    assert.deepEqual([both.code, both.stdout, both.stderr], [0, `${id}\n`, '']);
+    assert.equal(e.run(['rm', 'nosuch-fidelity']).code, 1);
+  });
+
+  test('update with a flag it cannot parse exits 125 before looking at containers', () => {
+    const id = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100']);
+    for (const flags of [['-m', '12x'], ['--cpus', 'abc'], ['--pids-limit', 'x']]) {
+      const r = e.run(['update', ...flags, id]);
+      assert.equal(r.code, 125, `${flags.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+    }
+    assert.equal(e.run(['update', '-m', '12x', 'nosuch-fidelity']).code, 125);
+    assert.equal(e.run(['update', '-m', '64m', 'nosuch-fidelity']).code, 1);
+    e.ok(['rm', '-f', id]);
+  });
+
+  test('unknown verbs: Docker\'s words, no far-fetched suggestion, exit 1', () => {
+    for (const v of ['pul', 'frobnicate']) {
+      assert.deepEqual(e.run([v]), { code: 1, stdout: '', stderr: `berth: unknown command: berth ${v}\n\nRun 'berth --help' for more information\n` });
+    }
+    assert.deepEqual(e.run(['volume', 'pru']), { code: 1, stdout: '', stderr: "berth: unknown command: berth volume pru\n\nUsage:  berth volume COMMAND\n\nRun 'berth volume --help' for more information\n" });
+  });
+});
