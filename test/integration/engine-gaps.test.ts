@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { berthBin, isRoot, requiresRoot, tmpDir } from '../helpers.js';
 import { hostSupport } from '../../src/engine/hostSupport.js';
 import type { ResourceSupport } from '../../src/engine/resourceFlags.js';
-import { Engine, until } from './engineHarness.js';
+import { Engine, berthCommand, until } from './engineHarness.js';
 
 // --userns containers take their ranges from stand-ins for /etc/subuid and /etc/subgid (the host's stay untouched).
 const subids = tmpDir('berth-gaps-subids-');
@@ -33,7 +33,7 @@ function blockDevice(): { path: string; num: string } {
 
 /** A berth command's raw stdout (a tar stream), failing on a non-zero exit. */
 function berthBuffer(e: Engine, args: string[], input?: Buffer): Buffer {
-  const r = spawnSync(process.execPath, [berthBin, '--root', e.root, ...args], { input, maxBuffer: 256 << 20 });
+  const r = spawnSync(...berthCommand(['--root', e.root, ...args]), { input, maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }

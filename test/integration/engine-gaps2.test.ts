@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { berthBin, requiresRoot, tmpDir } from '../helpers.js';
-import { Engine, type Out } from './engineHarness.js';
+import { Engine, berthCommand, type Out } from './engineHarness.js';
 
 /** berth in another working directory. */
 function berthIn(e: Engine, cwd: string, args: string[]): Out {
-  const r = spawnSync(process.execPath, [berthBin, '--root', e.root, ...args], { encoding: 'utf8', cwd });
+  const r = spawnSync(...berthCommand(['--root', e.root, ...args]), { encoding: 'utf8', cwd });
   return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -7,6 +7,17 @@ import { createBusyboxImage } from '../imageHelpers.js';
 
 export interface Out { code: number; stdout: string; stderr: string }
 
+/**
+ * How the harness reaches berth. By default `node bin/berth.js` (always cold). With
+ * BERTH_TEST_VIA=accel (scripts/test.mjs accel) it goes through `bin/berth` — berth-launch and
+ * the warm accelerator that scripts/test.mjs started on BERTH_ACCEL_SOCK — so the same engine
+ * tests prove both paths give the same output and exit codes.
+ */
+const viaAccel = process.env.BERTH_TEST_VIA === 'accel';
+export function berthCommand(args: string[]): [string, string[]] {
+  return viaAccel ? [path.join(path.dirname(berthBin), 'berth'), args] : [process.execPath, [berthBin, ...args]];
+}
+
 export class Engine {
   readonly root: string;
   constructor(prefix = 'berth-engine-') {
@@ -19,7 +30,8 @@ export class Engine {
   }
 
   run(args: string[], input?: string): Out {
-    const r = spawnSync(process.execPath, [berthBin, '--root', this.root, ...args], { encoding: 'utf8', input, maxBuffer: 256 << 20 });
+    const [bin, argv] = berthCommand(['--root', this.root, ...args]);
+    const r = spawnSync(bin, argv, { encoding: 'utf8', input, maxBuffer: 256 << 20 });
     return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -31,7 +43,8 @@ export class Engine {
   }
 
   async runAsync(args: string[]): Promise<Out> {
-    const c = spawn(process.execPath, [berthBin, '--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [bin, argv] = berthCommand(['--root', this.root, ...args]);
+    const c = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (d) => (stdout += d));

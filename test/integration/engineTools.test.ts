@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { berthBin, requiresRoot } from '../helpers.js';
-import { Engine } from './engineHarness.js';
+import { Engine, berthCommand } from './engineHarness.js';
 
 describe('engine: inspection and maintenance verbs', requiresRoot, () => {
   const e = new Engine();
@@ -108,12 +108,12 @@ describe('engine: inspection and maintenance verbs', requiresRoot, () => {
       assert.equal(e.ok(['exec', 'cp1', 'cat', '/root/copied']), 'data');
       assert.equal(e.run(['cp', 'cp1:/nonexistent', dir]).code, 1);
       // tar streams both ways
-      const tar = spawnSync(process.execPath, [berthBin, '--root', e.root, 'cp', 'cp1:/tmp/tree', '-'], { maxBuffer: 64 << 20 });
+      const tar = spawnSync(...berthCommand(['--root', e.root, 'cp', 'cp1:/tmp/tree', '-']), { maxBuffer: 64 << 20 });
       assert.equal(tar.status, 0, String(tar.stderr));
       const listing = spawnSync('tar', ['-tvf', '-'], { input: tar.stdout, encoding: 'utf8' }).stdout;
       assert.match(listing, /^lrwxrwxrwx 0\/0 .* tree\/rel -> f$/m);
       assert.match(listing, /^-rw-r----- 0\/0 .* tree\/f$/m);
-      const back = spawnSync(process.execPath, [berthBin, '--root', e.root, 'cp', '-', 'cp1:/home'], { input: tar.stdout });
+      const back = spawnSync(...berthCommand(['--root', e.root, 'cp', '-', 'cp1:/home']), { input: tar.stdout });
       assert.equal(back.status, 0, String(back.stderr));
       assert.equal(e.ok(['exec', 'cp1', 'sh', '-c', 'readlink /home/tree/rel; stat -c %a /home/tree/f']), 'f\n640');
       e.ok(['rm', '-f', 'cp1']);
