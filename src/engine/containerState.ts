@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { CgroupLayout } from '../runtime/cgroups/index.js';
 import type { CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import { processAlive } from '../sys/procAlive.js';
+import { humanDuration } from './humanDuration.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ContainerRecord } from './types.js';
 
@@ -129,22 +130,4 @@ export function statusText(st: LiveState, now = Date.now()): string {
   const fin = Date.parse(st.FinishedAt);
   const ago = Number.isFinite(fin) && fin > 0 ? ` ${humanDuration((now - fin) / 1000)} ago` : '';
   return `Exited (${st.ExitCode})${ago}`;
-}
-
-/** Docker's units.HumanDuration. */
-export function humanDuration(sec: number): string {
-  const s = Math.max(0, Math.round(sec));
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.round(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
-  return `${Math.round(h / 24 / 365)} years`;
 }

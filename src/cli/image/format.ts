@@ -1,3 +1,4 @@
+import { humanDuration } from '../../engine/humanDuration.js';
 import { invalidArgument } from '../../errors.js';
 import { FUNC_NAMES } from '../template/builtins.js';
 import { executeTemplate, TemplateExecError } from '../template/executeTemplate.js';
@@ -14,24 +15,6 @@ export function humanSize(n: number): string {
     i++;
   }
   return `${Number(v.toPrecision(3))}${units[i]}`;
-}
-
-/** Docker's `units.HumanDuration`. */
-export function humanDuration(seconds: number): string {
-  const s = Math.floor(seconds);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(seconds / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.floor(seconds / 3600 + 0.5);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
-  return `${Math.floor(h / 24 / 365)} years`;
 }
 
 export function since(unixSeconds: number): string {
