@@ -11,7 +11,7 @@ export function addInfoCommands(program: Command, system: Command): void {
         const { systemInfo, infoText } = await import('../../engine/info.js');
         const info = systemInfo(store);
         if (o.format) {
-          const { renderTemplate } = await import('../image/format.js');
+          const { renderTemplate } = await import('../format/renderTemplate.js');
           process.stdout.write(renderTemplate(o.format, info as never) + '\n');
         } else process.stdout.write(infoText(info));
       }));
@@ -22,7 +22,7 @@ export function addInfoCommands(program: Command, system: Command): void {
       const { versionInfo } = await import('../../engine/info.js');
       const v = versionInfo();
       if (o.format) {
-        const { renderTemplate } = await import('../image/format.js');
+        const { renderTemplate } = await import('../format/renderTemplate.js');
         process.stdout.write(renderTemplate(o.format, v as never) + '\n');
         return;
       }
