@@ -1,19 +1,22 @@
 /** `info` and `version`: what this host and store hold. */
 import fs from 'node:fs';
 import os from 'node:os';
+import { cgroupLayout } from '../runtime/hostCgroupLayout.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 
 export const BERTH_VERSION = '0.1.0';
 export const API_VERSION = '1.43';
 
+/** Docker's CgroupVersion: "1" on a v1 or hybrid host, "2" on a unified one; "" without cgroups. */
 function cgroupVersion(): string {
   try {
-    const m = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-    if (/ - cgroup /.test(m)) return '1';
-    if (/ - cgroup2 /.test(m)) return '2';
-  } catch { /* unknown */ }
-  return '';
+    const l = cgroupLayout();
+    if (l.mode !== 'v2') return '1';
+    return l.unified !== null ? '2' : '';
+  } catch {
+    return '';
+  }
 }
 
 export function systemInfo(store: ContainerStore) {

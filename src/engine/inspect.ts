@@ -2,9 +2,11 @@
 import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidNetns } from '../sys/pidNetns.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState } from './containerState.js';
-import { netnsFile, networksOf, readNetworkSettings } from './network.js';
+import { networksOf, readNetworkSettings } from './network.js';
+import { netnsFile } from './networkMode.js';
 import { withResourceDefaults } from './resourceFlags.js';
 import type { ContainerRecord } from './types.js';
 
@@ -51,7 +53,7 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
       ...(m.Type === 'volume' ? { Driver: 'local' } : {}), Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
     })),
     Config: rec.Config,
-    NetworkSettings: networkSettings(store, rec, !st.Running ? '' : fs.existsSync(netnsFile(store, rec.Id)) ? netnsFile(store, rec.Id) : `/proc/${st.Pid}/ns/net`),
+    NetworkSettings: networkSettings(store, rec, !st.Running ? '' : fs.existsSync(netnsFile(store, rec.Id)) ? netnsFile(store, rec.Id) : pidNetns(st.Pid)),
   };
 }
 
