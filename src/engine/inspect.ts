@@ -2,6 +2,7 @@
 import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Snapshotter } from '../image/Snapshotter.js';
 import { pidNetns } from '../sys/pidNetns.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState } from './containerState.js';
@@ -40,14 +41,14 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
     LogPath: store.logPath(rec.Id),
     Name: rec.Name,
     RestartCount: st.RestartCount,
-    Driver: 'overlay2',
+    Driver: Snapshotter.driver,
     Platform: 'linux',
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: withResourceDefaults(rec.HostConfig),
-    GraphDriver: { Name: 'overlay2', Data: { UpperDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper'), WorkDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'work') } },
+    GraphDriver: { Name: Snapshotter.driver, Data: { UpperDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper'), WorkDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'work') } },
     Mounts: rec.Mounts.map((m) => ({
       Type: m.Type, ...(m.Type === 'volume' ? { Name: m.Name } : {}), Source: m.Source, Destination: m.Destination,
       ...(m.Type === 'volume' ? { Driver: 'local' } : {}), Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,

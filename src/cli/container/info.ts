@@ -26,7 +26,7 @@ export function addInfoCommands(program: Command, system: Command): void {
         process.stdout.write(renderTemplate(o.format, v as never) + '\n');
         return;
       }
-      process.stdout.write(`Client:\n Version:           ${v.Client.Version}\n API version:       ${v.Client.ApiVersion}\n Node.js version:   ${v.Client.GoVersion}\n OS/Arch:           ${v.Client.Os}/${v.Client.Arch}\n\n`
-        + `Server: berth (daemonless)\n Engine:\n  Version:          ${v.Server.Version}\n  API version:      ${v.Server.ApiVersion}\n  Kernel Version:   ${v.Server.KernelVersion}\n  OS/Arch:          ${v.Server.Os}/${v.Server.Arch}\n`);
+      process.stdout.write(`Client:\n Version:           ${v.Client.Version}\n Node.js version:   ${v.Client.NodeVersion}\n OS/Arch:           ${v.Client.Os}/${v.Client.Arch}\n\n`
+        + `Server: berth (daemonless)\n Engine:\n  Version:          ${v.Server.Version}\n  Node.js version:  ${v.Server.NodeVersion}\n  Kernel Version:   ${v.Server.KernelVersion}\n  OS/Arch:          ${v.Server.Os}/${v.Server.Arch}\n`);
     }));
 }
