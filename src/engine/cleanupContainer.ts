@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { inHostNetns } from '../sys/hostNetns.js';
-import { disconnectNetwork, netModeOf } from './network.js';
+import { disconnectNetwork } from './disconnectNetwork.js';
+import { netModeOf } from './networkMode.js';
 import type { ContainerRecord } from './types.js';
 
 /**

@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CgroupLayout } from '../runtime/cgroups/index.js';
-import type { CgroupRecord } from '../runtime/hostCgroupLayout.js';
-import { processAlive } from '../sys/procAlive.js';
+import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.js';
+import { isZombie, processAlive } from '../sys/procAlive.js';
+import { humanDuration } from './humanDuration.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ContainerRecord } from './types.js';
 
@@ -62,25 +63,13 @@ export function healthOf(store: ContainerStore, id: string): { Status: string; F
   return readJsonMaybe(path.join(runtimeDir(store, id), 'health.json'));
 }
 
-function isZombie(pid: number): boolean {
+/** Whether the container's cgroup is frozen (pause), on the hierarchies it was created in. */
+export function isFrozen(cgroup: CgroupRecord): boolean {
   try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) === 'Z';
+    return containerCgroup(cgroup)?.isFrozen() ?? false;
   } catch {
-    return true;
+    return false;
   }
-}
-
-/** Whether the cgroup's freezer says FROZEN (v1) or cgroup.freeze is 1 (v2). */
-export function isFrozen(cgroupPath: string | undefined): boolean {
-  if (!cgroupPath) return false;
-  for (const f of [`/sys/fs/cgroup/freezer/${cgroupPath}/freezer.state`, `/sys/fs/cgroup/${cgroupPath}/cgroup.freeze`]) {
-    try {
-      const v = fs.readFileSync(f, 'utf8').trim();
-      return v === 'FROZEN' || v === 'FREEZING' || v === '1';
-    } catch { /* next */ }
-  }
-  return false;
 }
 
 export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { oom?: (cgroup: CgroupRecord) => boolean } = {}): LiveState {
@@ -114,7 +103,7 @@ export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { o
     return { ...base, Status: 'restarting', Running: true, Restarting: true, ExitCode: rt.exit.exitCode, FinishedAt: rt.exit.finishedAt, monitorPid: s.monitorPid };
   }
   // Running; or the init just ended and the monitor is about to write exit.json.
-  const paused = isFrozen(s.cgroupPath);
+  const paused = isFrozen(s);
   return { ...base, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Pid: pid, monitorPid: s.monitorPid };
 }
 
@@ -129,22 +118,4 @@ export function statusText(st: LiveState, now = Date.now()): string {
   const fin = Date.parse(st.FinishedAt);
   const ago = Number.isFinite(fin) && fin > 0 ? ` ${humanDuration((now - fin) / 1000)} ago` : '';
   return `Exited (${st.ExitCode})${ago}`;
-}
-
-/** Docker's units.HumanDuration. */
-export function humanDuration(sec: number): string {
-  const s = Math.max(0, Math.round(sec));
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.round(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
-  return `${Math.round(h / 24 / 365)} years`;
 }

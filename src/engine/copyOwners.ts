@@ -8,7 +8,7 @@
  * A --userns container's files carry shifted host ids: ids go through its mapping both ways.
  * Pure.
  */
-import { shiftedOwner, toContainer, type IdMapping } from '../runtime/userns.js';
+import { shiftedOwner, toContainer, type IdMapping } from '../sys/idMapping.js';
 
 export interface Owner { uid: number; gid: number }
 export type OwnerMap = (uid: number, gid: number) => Owner;

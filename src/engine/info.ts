@@ -1,19 +1,27 @@
-/** `info` and `version`: what this host and store hold. */
+/**
+ * `info` and `version`: what this host and store hold, only what is true of berth: its
+ * storage driver is the snapshotter's (overlay), its ID is made once per root (engineId),
+ * and there is no Engine API yet, so no API version; Node's version is named as such.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
+import { Snapshotter } from '../image/Snapshotter.js';
+import { cgroupLayout } from '../runtime/hostCgroupLayout.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
+import { engineId } from './engineId.js';
 
 export const BERTH_VERSION = '0.1.0';
-export const API_VERSION = '1.43';
 
+/** Docker's CgroupVersion: "1" on a v1 or hybrid host, "2" on a unified one; "" without cgroups. */
 function cgroupVersion(): string {
   try {
-    const m = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-    if (/ - cgroup /.test(m)) return '1';
-    if (/ - cgroup2 /.test(m)) return '2';
-  } catch { /* unknown */ }
-  return '';
+    const l = cgroupLayout();
+    if (l.mode !== 'v2') return '1';
+    return l.unified !== null ? '2' : '';
+  } catch {
+    return '';
+  }
 }
 
 export function systemInfo(store: ContainerStore) {
@@ -24,11 +32,11 @@ export function systemInfo(store: ContainerStore) {
     images = new Set(idx.manifests.map((m) => m.digest)).size;
   } catch { /* no images yet */ }
   return {
-    ID: '', Containers: states.length,
+    ID: engineId(store.root), Containers: states.length,
     ContainersRunning: states.filter((s) => s.Running && !s.Paused).length,
     ContainersPaused: states.filter((s) => s.Paused).length,
     ContainersStopped: states.filter((s) => !s.Running).length,
-    Images: images, Driver: 'overlay2', LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: cgroupVersion(),
+    Images: images, Driver: Snapshotter.driver, LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: cgroupVersion(),
     KernelVersion: os.release(), OperatingSystem: osName(), OSType: 'linux', Architecture: os.machine(),
     NCPU: os.cpus().length, MemTotal: os.totalmem(), DockerRootDir: store.root, Name: os.hostname(),
     ServerVersion: BERTH_VERSION, DefaultRuntime: 'berth', Runtimes: { berth: { path: 'berth-helper' } },
@@ -51,13 +59,13 @@ export function infoText(i: ReturnType<typeof systemInfo>): string {
     + ` Cgroup Driver: ${i.CgroupDriver}\n Cgroup Version: ${i.CgroupVersion}\n Runtimes: berth\n Default Runtime: berth\n`
     + ` Security Options:\n  seccomp\n   Profile: builtin\n Kernel Version: ${i.KernelVersion}\n Operating System: ${i.OperatingSystem}\n`
     + ` OSType: ${i.OSType}\n Architecture: ${i.Architecture}\n CPUs: ${i.NCPU}\n Total Memory: ${(i.MemTotal / 1024 ** 3).toFixed(2)}GiB\n`
-    + ` Name: ${i.Name}\n Docker Root Dir: ${i.DockerRootDir}\n`;
+    + ` Name: ${i.Name}\n ID: ${i.ID}\n Docker Root Dir: ${i.DockerRootDir}\n`;
 }
 
 export function versionInfo() {
   const arch = os.arch() === 'x64' ? 'amd64' : os.arch();
   return {
-    Client: { Version: BERTH_VERSION, ApiVersion: API_VERSION, GoVersion: process.version, Os: 'linux', Arch: arch },
-    Server: { Version: BERTH_VERSION, ApiVersion: API_VERSION, MinAPIVersion: '1.24', KernelVersion: os.release(), Os: 'linux', Arch: arch },
+    Client: { Version: BERTH_VERSION, NodeVersion: process.version, Os: 'linux', Arch: arch },
+    Server: { Version: BERTH_VERSION, NodeVersion: process.version, KernelVersion: os.release(), Os: 'linux', Arch: arch },
   };
 }

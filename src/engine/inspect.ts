@@ -2,9 +2,12 @@
 import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Snapshotter } from '../image/Snapshotter.js';
+import { pidNetns } from '../sys/pidNetns.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState } from './containerState.js';
-import { netnsFile, networksOf, readNetworkSettings } from './network.js';
+import { networksOf, readNetworkSettings } from './network.js';
+import { netnsFile } from './networkMode.js';
 import { withResourceDefaults } from './resourceFlags.js';
 import type { ContainerRecord } from './types.js';
 
@@ -38,20 +41,20 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
     LogPath: store.logPath(rec.Id),
     Name: rec.Name,
     RestartCount: st.RestartCount,
-    Driver: 'overlay2',
+    Driver: Snapshotter.driver,
     Platform: 'linux',
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: withResourceDefaults(rec.HostConfig),
-    GraphDriver: { Name: 'overlay2', Data: { UpperDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper'), WorkDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'work') } },
+    GraphDriver: { Name: Snapshotter.driver, Data: { UpperDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper'), WorkDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'work') } },
     Mounts: rec.Mounts.map((m) => ({
       Type: m.Type, ...(m.Type === 'volume' ? { Name: m.Name } : {}), Source: m.Source, Destination: m.Destination,
       ...(m.Type === 'volume' ? { Driver: 'local' } : {}), Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
     })),
     Config: rec.Config,
-    NetworkSettings: networkSettings(store, rec, !st.Running ? '' : fs.existsSync(netnsFile(store, rec.Id)) ? netnsFile(store, rec.Id) : `/proc/${st.Pid}/ns/net`),
+    NetworkSettings: networkSettings(store, rec, !st.Running ? '' : fs.existsSync(netnsFile(store, rec.Id)) ? netnsFile(store, rec.Id) : pidNetns(st.Pid)),
   };
 }
 

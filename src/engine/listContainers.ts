@@ -1,7 +1,8 @@
 /** `ps`: records + live state, Docker's filters, rows for the table/template. */
 import { invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
-import { healthOf, humanDuration, liveState, statusText, type LiveState } from './containerState.js';
+import { healthOf, liveState, statusText, type LiveState } from './containerState.js';
+import { humanDuration } from './humanDuration.js';
 import type { ContainerRecord } from './types.js';
 
 export interface PsOptions {

@@ -11,6 +11,7 @@ import {
   checkUlimitName, mergeEnv, parseBytes, parseCpus, parseDevice, parseDuration, parseEnvArgs, parseIntFlag, parseLabels,
   parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
 } from './parseFlags.js';
+import { checkMemoryLimits } from './checkMemoryLimits.js';
 import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
 import { parseExtraHost } from '../network/etcFiles.js';
@@ -99,10 +100,8 @@ function hostConfig(f: RunFlags): HostConfig {
   if (f.rm && restart.Name !== 'no') throw invalidArgument('conflicting options: cannot specify both --restart and --rm');
   if (f.memory?.trim() === '') throw invalidArgument(`invalid argument "${f.memory}" for "-m, --memory" flag: invalid size: '${f.memory}'`);
   const memory = f.memory ? parseBytes(f.memory, '--memory') : 0;
-  if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   let swap = f.memorySwap ? parseSwap(f.memorySwap) : 0;
-  if (swap > 0 && memory === 0) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage.');
-  if (swap > 0 && swap < memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage.');
+  checkMemoryLimits(memory, swap);
   if (!f.memorySwap && memory > 0) swap = memory * 2;
   const log = parseLogOpts(f.logOpt);
   if (f.logDriver && f.logDriver !== 'json-file') throw invalidArgument(`log driver "${f.logDriver}" is not supported: only json-file`);

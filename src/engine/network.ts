@@ -16,26 +16,10 @@ import type { ContainerStore } from './ContainerStore.js';
 import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord } from './types.js';
 import { createNetnsAsync } from '../sys/netns.js';
+import { hasPidNetns, pidNetns } from '../sys/pidNetns.js';
 import type { NetworkState } from '../network/types.js';
-
-export type NetMode = 'none' | 'host' | 'network' | 'container';
-
-/** Docker's NetworkMode "default" (and no flag at all) is the `bridge` network. */
-export function networkNameOf(rec: ContainerRecord): string {
-  const m = rec.HostConfig.NetworkMode;
-  return !m || m === 'default' ? 'bridge' : m;
-}
-
-export function netModeOf(rec: ContainerRecord): NetMode {
-  const m = networkNameOf(rec);
-  if (m === 'none') return 'none';
-  if (m === 'host') return 'host';
-  if (m.startsWith('container:')) {
-    if (m.length === 'container:'.length) throw invalidArgument(`invalid network mode ${m}: container name or id is missing`);
-    return 'container';
-  }
-  return 'network';
-}
+import { attachConnected } from './networkConnect.js';
+import { netModeOf, netnsFile, networkFile, networkNameOf } from './networkMode.js';
 
 export interface EndpointSettings {
   NetworkID: string;
@@ -50,15 +34,6 @@ export interface EndpointSettings {
 export interface NetworkSettings {
   Networks: Record<string, EndpointSettings>;
   Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
-}
-
-export function networkFile(store: ContainerStore, id: string): string {
-  return path.join(store.dir(id), 'network.json');
-}
-
-/** The persistent netns of a bridged container. */
-export function netnsFile(store: ContainerStore, id: string): string {
-  return path.join(store.root, 'netns', id);
 }
 
 export function readNetworkSettings(store: ContainerStore, id: string): NetworkSettings | undefined {
@@ -189,13 +164,13 @@ async function peerNetns(store: ContainerStore, rec: ContainerRecord): Promise<s
   if (netModeOf(other) === 'network' && fs.existsSync(own)) return own;
   const pid = await runningPid(store, other);
   if (!pid) throw failedPrecondition(`cannot join network namespace of a non running container: container ${other.Id} is not running`);
-  return `/proc/${pid}/ns/net`;
+  return pidNetns(pid);
 }
 
 async function runningPid(store: ContainerStore, rec: ContainerRecord): Promise<number | undefined> {
   const { liveState } = await import('./containerState.js');
   const st = liveState(store, rec);
-  return st.Running && st.Pid && fs.existsSync(`/proc/${st.Pid}/ns/net`) ? st.Pid : undefined;
+  return st.Running && st.Pid && hasPidNetns(st.Pid) ? st.Pid : undefined;
 }
 
 /** Overwrite a bind-mount source in place (the mount follows the inode, not the name). */
@@ -212,8 +187,7 @@ export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, 
     timing(`network ${networkNameOf(rec)} set up`, t0);
   }
   if (rec.ConnectedNetworks && Object.keys(rec.ConnectedNetworks).length) {
-    const { attachConnected } = await import('./networkConnect.js');
-    await attachConnected(store, rec, netns ?? `/proc/${pid}/ns/net`);
+    await attachConnected(store, rec, netns ?? pidNetns(pid));
   }
   if (rec.HostConfig.ExtraHosts?.length) await appendExtraHosts(store, rec);
 }
@@ -286,26 +260,6 @@ function portsOf(rec: ContainerRecord, mapped: { hostIp: string; hostPort: numbe
   for (const p of mapped) (out[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
   return out;
 }
-
-/**
- * stop/rm: leave every network (port rules, address, DNS records), then drop the persistent
- * netns, which takes the veths with it (no `ip link del` wait). The next start makes a new one.
- */
-export async function disconnectNetwork(store: ContainerStore, rec: ContainerRecord, opts: { keepLinks?: boolean } = {}): Promise<void> {
-  const file = netnsFile(store, rec.Id);
-  const bound = fs.existsSync(file);
-  if (netModeOf(rec) !== 'network' && !bound && !fs.existsSync(networkFile(store, rec.Id))) return;
-  const net = await import('../network/index.js');
-  await net.disconnectContainer(store.root, rec.Id, { keepLinks: opts.keepLinks ?? bound }).catch(() => undefined);
-  fs.rmSync(networkFile(store, rec.Id), { force: true });
-  if (bound) {
-    const { removeNetns } = await import('../sys/netns.js');
-    removeNetns(file);
-  }
-}
-
-/** rm: the same as stop's. */
-export const teardownNetwork = disconnectNetwork;
 
 /** system prune: endpoints of containers that no longer exist (or crashed) are detached; leftover netns files removed. */
 export async function reconcileNetworks(store: ContainerStore, isRunning: (rec: ContainerRecord) => boolean): Promise<string[]> {

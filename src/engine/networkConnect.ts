@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import { conflict, failedPrecondition, invalidArgument, isBerthError, notFound } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
-import { disconnectNetwork, netModeOf, netnsFile, networkNameOf } from './network.js';
+import { pidNetns } from '../sys/pidNetns.js';
+import { disconnectNetwork } from './disconnectNetwork.js';
+import { netModeOf, netnsFile, networkNameOf } from './networkMode.js';
 import type { ContainerRecord } from './types.js';
 
 export interface ConnectOptions {
@@ -32,7 +34,7 @@ function runningNetns(store: ContainerStore, rec: ContainerRecord): string | und
   if (!st.Running) return undefined;
   const own = netnsFile(store, rec.Id);
   if (fs.existsSync(own)) return own;
-  return st.Pid ? `/proc/${st.Pid}/ns/net` : undefined;
+  return st.Pid ? pidNetns(st.Pid) : undefined;
 }
 
 /** `network connect [--alias A] [--ip IP] NET CONTAINER`. */

@@ -11,7 +11,7 @@ import { deleteContainer } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
-import { teardownNetwork } from './network.js';
+import { disconnectNetwork } from './disconnectNetwork.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
 import { attachSocketPath } from './startContainer.js';
 import { requestStop } from './stopContainer.js';
@@ -36,11 +36,11 @@ export async function removeContainer(store: ContainerStore, ref: string, opts: 
 export async function removeContainerFiles(store: ContainerStore, rec: ContainerRecord, volumes: boolean): Promise<void> {
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
     requestStop(store, rec.Id);
-    markReleasedByCaller(store, rec.Id); // teardownNetwork below, not the monitor's on_exit
+    markReleasedByCaller(store, rec.Id); // disconnectNetwork below, not the monitor's on_exit
     await deleteContainer(store.runtimeRoot, rec.Id, true, { keepParents: true });
   }
   fs.rmSync(attachSocketPath(store, rec.Id), { force: true });
-  await teardownNetwork(store, rec);
+  await disconnectNetwork(store, rec);
   releaseUserns(store, rec);
   new ImageStore(store.root).removeSnapshot(rec.SnapshotKey);
   if (volumes) {

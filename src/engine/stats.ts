@@ -1,36 +1,19 @@
 /** `stats`: cgroup counters -> Docker's columns (CPU % from two samples, as Docker's precpu). */
 import { containerCgroup } from '../runtime/hostCgroupLayout.js';
 import type { CgroupStats } from '../runtime/cgroups/index.js';
+import { netDevBytes } from '../sys/netDevBytes.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
-import fs from 'node:fs';
 import os from 'node:os';
 
 export interface Sample { at: number; stats?: CgroupStats; net?: { rx: number; tx: number }; rec: ContainerRecord }
-
-/** Bytes received and sent on the container's interfaces (not lo), from its network namespace's /proc/PID/net/dev. */
-export function netBytes(pid: number): { rx: number; tx: number } | undefined {
-  try {
-    let rx = 0, tx = 0;
-    for (const line of fs.readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
-      const [name, rest] = line.split(':');
-      if (!rest || name.trim() === 'lo') continue;
-      const f = rest.trim().split(/\s+/).map(Number);
-      rx += f[0];
-      tx += f[8];
-    }
-    return { rx, tx };
-  } catch {
-    return undefined;
-  }
-}
 
 export function sample(store: ContainerStore, rec: ContainerRecord): Sample {
   const st = liveState(store, rec);
   if (!st.Running || !st.cgroupPath) return { at: Date.now(), rec };
   try {
-    return { at: Date.now(), rec, stats: containerCgroup(st)!.stats(), net: st.Pid > 0 ? netBytes(st.Pid) : undefined };
+    return { at: Date.now(), rec, stats: containerCgroup(st)!.stats(), net: st.Pid > 0 ? netDevBytes(st.Pid) : undefined };
   } catch {
     return { at: Date.now(), rec };
   }
@@ -48,14 +31,6 @@ function bytes(n: number, binary: boolean): string {
   return `${i === 0 ? v : v.toFixed(2).replace(/\.?0+$/, (m) => (m.startsWith('.') ? '' : m))}${u[i]}`;
 }
 
-function hostMemory(): number {
-  try {
-    return Number(/MemTotal:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
-  } catch {
-    return os.totalmem();
-  }
-}
-
 export function statsRow(prev: Sample, cur: Sample, trunc = true): Record<string, string> {
   const id = trunc ? cur.rec.Id.slice(0, 12) : cur.rec.Id;
   const name = cur.rec.Name.replace(/^\//, '');
@@ -64,7 +39,7 @@ export function statsRow(prev: Sample, cur: Sample, trunc = true): Record<string
   const dtNs = Math.max(1, (cur.at - prev.at) * 1e6);
   const dCpu = prev.stats ? s.cpu.usageNs - prev.stats.cpu.usageNs : 0;
   const cpuPerc = (dCpu / dtNs) * 100;
-  const limit = s.memory.limit && s.memory.limit < 2 ** 60 ? s.memory.limit : hostMemory();
+  const limit = s.memory.limit && s.memory.limit < 2 ** 60 ? s.memory.limit : os.totalmem(); // MemTotal, as libuv reads it from /proc/meminfo
   const used = Math.max(0, s.memory.usage - s.memory.cache);
   return {
     ID: id, Container: id, Name: name,

@@ -5,7 +5,7 @@ import { conflict } from '../errors.js';
 import { parseSignal } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState, runtimeDir, type LiveState } from './containerState.js';
-import { disconnectNetwork } from './network.js';
+import { disconnectNetwork } from './disconnectNetwork.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
 import { thawCgroup } from './pause.js';
 import type { ContainerRecord } from './types.js';
@@ -90,15 +90,4 @@ export async function killContainer(store: ContainerStore, ref: string, signal?:
 
 function markStoppedInPlace(r: ContainerRecord, st: LiveState | undefined): void {
   r.State = { ...r.State, Status: 'exited', Running: false, StoppedByUser: true, FinishedAt: st?.FinishedAt ?? r.State.FinishedAt, ExitCode: st?.ExitCode ?? r.State.ExitCode };
-}
-
-/** `wait`: block until it stops; its exit code. */
-export async function waitContainer(store: ContainerStore, ref: string): Promise<number> {
-  const rec = store.find(ref);
-  const st = await waitExit(store, rec.Id);
-  if (rec.HostConfig.AutoRemove) {
-    const { removeContainer } = await import('./removeContainer.js');
-    await removeContainer(store, rec.Id, { volumes: true }).catch(() => undefined);
-  }
-  return st?.ExitCode ?? 0;
 }

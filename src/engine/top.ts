@@ -1,17 +1,13 @@
-/** `top`: the processes of a container's cgroup, read from /proc. */
+/** `top`: the processes of a container's cgroup (read from /proc by src/sys/procProcess.ts). */
 import fs from 'node:fs';
 import { conflict, invalidArgument } from '../errors.js';
 import { containerCgroup } from '../runtime/hostCgroupLayout.js';
+import { CLOCK_TICKS, readProcess, uptimeSeconds } from '../sys/procProcess.js';
 import { runPs } from '../sys/runPs.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 
 export interface TopResult { Titles: string[]; Processes: string[][] }
-
-function uidOf(pid: number): string {
-  const m = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? m[1] : '?';
-}
 
 function userName(uid: string): string {
   try {
@@ -46,20 +42,14 @@ export function topContainer(store: ContainerStore, ref: string, psArgs: readonl
     const pids = containerCgroup(st)!.pids();
     return parsePsOutput(runPs(psArgs, pids), pids);
   }
-  const ticks = 100;
-  const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-  const boot = Date.now() / 1000 - uptime;
+  const boot = Date.now() / 1000 - uptimeSeconds();
   const rows: string[][] = [];
   for (const pid of containerCgroup(st)!.pids().sort((a, b) => a - b)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') || `[${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}]`;
-      const cpu = (Number(f[11]) + Number(f[12])) / ticks;
-      const start = new Date((boot + Number(f[19]) / ticks) * 1000);
-      const time = new Date(cpu * 1000).toISOString().slice(11, 19);
-      rows.push([userName(uidOf(pid)), String(pid), f[1], '0', start.toTimeString().slice(0, 5), '?', time, cmd]);
-    } catch { /* exited meanwhile */ }
+    const p = readProcess(pid);
+    if (!p) continue; // exited meanwhile
+    const start = new Date((boot + p.startTicks / CLOCK_TICKS) * 1000);
+    const time = new Date((p.cpuTicks / CLOCK_TICKS) * 1000).toISOString().slice(11, 19);
+    rows.push([userName(p.uid), String(pid), p.ppid, '0', start.toTimeString().slice(0, 5), '?', time, p.argv.join(' ') || `[${p.comm}]`]);
   }
   return { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: rows };
 }

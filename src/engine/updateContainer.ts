@@ -2,6 +2,7 @@
 import { invalidArgument } from '../errors.js';
 import { containerCgroup } from '../runtime/hostCgroupLayout.js';
 import type { ContainerStore } from './ContainerStore.js';
+import { checkMemoryLimits } from './checkMemoryLimits.js';
 import { liveState } from './containerState.js';
 import { parseBytes, parseCpus, parseIntFlag, parseRestart, parseSwap } from './parseFlags.js';
 import { parseBlkioWeight, parseCpuPeriod, parseCpuQuota, type ResourceSupport } from './resourceFlags.js';
@@ -35,7 +36,7 @@ export function updateResources(hc: HostConfig, f: UpdateFlags, can?: ResourceSu
   const mem = (r.memory ??= {});
   if (f.memory !== undefined) {
     hc.Memory = parseBytes(f.memory, '--memory');
-    if (hc.Memory && hc.Memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
+    checkMemoryLimits(hc.Memory, 0, { update: true });
     mem.limit = hc.Memory;
     if (f.memorySwap === undefined && hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory) {
       hc.MemorySwap = hc.Memory * 2;
@@ -44,7 +45,7 @@ export function updateResources(hc: HostConfig, f: UpdateFlags, can?: ResourceSu
   }
   if (f.memorySwap !== undefined) {
     hc.MemorySwap = parseSwap(f.memorySwap);
-    if (hc.MemorySwap > 0 && hc.MemorySwap < hc.Memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage.');
+    checkMemoryLimits(hc.Memory, hc.MemorySwap, { update: true });
     if (can && !can.swapLimit && hc.Memory > 0 && hc.MemorySwap > 0) {
       warnings.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
       hc.MemorySwap = -1;

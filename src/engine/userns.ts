@@ -26,7 +26,8 @@ import path from 'node:path';
 import { invalidArgument } from '../errors.js';
 import type { Mount } from '../image/Mount.js';
 import type { Mount as SpecMount } from '../runtime/spec.js';
-import { containerBlock, parseSubIds, remapMappings, validateMappings, type IdMapping, type SubIdRange } from '../runtime/userns.js';
+import { containerBlock, parseSubIds, remapMappings, validateMappings, type SubIdRange } from '../runtime/userns.js';
+import type { IdMapping } from '../sys/idMapping.js';
 
 export type UsernsMode = 'host' | 'remap' | 'auto';
 

@@ -30,6 +30,8 @@ export const MOUNT_DATA_MAX = 4095;
  * Beyond that `prepare` fails with FailedPrecondition naming the limit.
  */
 export class Snapshotter {
+  /** The storage driver, as `info` reports it: the filesystem every snapshot is mounted as. */
+  static readonly driver = 'overlay';
   readonly dir: string;
   constructor(private readonly store: ImageStore) {
     this.dir = path.join(store.root, 'snapshots');
@@ -121,7 +123,7 @@ export class Snapshotter {
   private mountsFor(info: SnapshotInfo, dir: string): Mount[] {
     const lowers = this.lowerLinks(info, dir);
     const options = [`lowerdir=${lowers.join(':')}`, `upperdir=${path.join(dir, 'upper')}`, `workdir=${path.join(dir, 'work')}`, 'index=off'];
-    return [{ type: 'overlay', source: 'overlay', options: this.checked(info, options) }];
+    return [{ type: Snapshotter.driver, source: 'overlay', options: this.checked(info, options) }];
   }
 
   private checked(info: SnapshotInfo, options: string[]): string[] {

@@ -7,8 +7,9 @@ import { lstatOrUndef } from './fsEntries.js';
 import { lowerHas, lowersOf, RUNTIME_MOUNTPOINTS } from './snapshotDiff.js';
 import type { ImageId } from './digest.js';
 import type { ImageStore } from './ImageStore.js';
-import type { ContainerConfig, ImageConfig, Manifest } from './manifest.js';
+import type { ContainerConfig } from './manifest.js';
 import { MT } from './mediaTypes.js';
+import { putNewImage } from './newImage.js';
 import { parseTagReference } from './reference.js';
 import type { Snapshotter } from './Snapshotter.js';
 import { TarWriter } from './tar/TarWriter.js';
@@ -70,27 +71,14 @@ export async function commitSnapshot(store: ImageStore, snaps: Snapshotter, key:
       await w.finish();
       const blob = await writing;
       const staged = await store.layers.stage(tmp, `commit of ${key}`, blob.digest);
-      const created = new Date().toISOString();
-      const cfg: ImageConfig = {
-        ...base.config,
-        created,
-        config: cc,
-        rootfs: { type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, blob.digest] },
-        history: [...(base.config.history ?? []), { created, created_by: opts.createdBy ?? '', ...(opts.author ? { author: opts.author } : {}), ...(opts.comment ? { comment: opts.comment } : {}) }],
-      };
-      if (opts.author) cfg.author = opts.author;
-      else delete cfg.author;
       store.content.commitFile(tmp, blob.digest, blob.size);
-      const config = store.content.putBuffer(Buffer.from(JSON.stringify(cfg)));
-      const manifest: Manifest = {
-        schemaVersion: 2,
-        mediaType: MT.ociManifest,
-        config: { mediaType: MT.ociConfig, ...config },
-        layers: [...base.manifest.layers, { mediaType: MT.ociLayer, ...blob }],
-      };
-      const m = store.content.putBuffer(Buffer.from(JSON.stringify(manifest)));
+      const { config, manifest } = putNewImage(store.content, {
+        parent: base, config: cc, layer: { mediaType: MT.ociLayer, ...blob, diffId: blob.digest }, created: new Date().toISOString(),
+        history: { created_by: opts.createdBy ?? '', ...(opts.author ? { author: opts.author } : {}), ...(opts.comment ? { comment: opts.comment } : {}) },
+        author: opts.author,
+      });
       store.layers.commit(staged);
-      store.addManifest({ mediaType: MT.ociManifest, ...m }, opts.tag ? [opts.tag] : []);
+      store.addManifest(manifest, opts.tag ? [opts.tag] : []);
       return config.digest;
     } finally {
       fs.rmSync(tmp, { force: true });

@@ -5,8 +5,9 @@ import { readHead } from './fileHead.js';
 import { detectCompression } from './decompress.js';
 import type { ImageId } from './digest.js';
 import type { ImageStore } from './ImageStore.js';
-import { hostPlatform, type ImageConfig, type Manifest } from './manifest.js';
-import { layerMediaType, MT } from './mediaTypes.js';
+import { hostPlatform } from './manifest.js';
+import { layerMediaType } from './mediaTypes.js';
+import { putNewImage } from './newImage.js';
 import { parseTagReference } from './reference.js';
 import { writeIngest } from './writeIngest.js';
 
@@ -36,29 +37,17 @@ export async function importImage(store: ImageStore, input: AsyncIterable<Buffer
       const head = readHead(tmp);
       const staged = await store.layers.stage(tmp, opts.source ?? 'import');
       try {
-        const created = new Date().toISOString();
-        const cfg: ImageConfig = {
-          architecture: hostPlatform().architecture,
-          os: 'linux',
-          created,
-          config: containerConfig,
-          rootfs: { type: 'layers', diff_ids: [staged.info.diffId] },
-          history: [{ created, comment: opts.message || `Imported from ${opts.source ?? '-'}` }],
-        };
-        if (opts.message) cfg.comment = opts.message;
         store.content.commitFile(tmp, blob.digest, blob.size);
-        const config = store.content.putBuffer(Buffer.from(JSON.stringify(cfg)));
-        const manifest: Manifest = {
-          schemaVersion: 2,
-          mediaType: MT.ociManifest,
-          config: { mediaType: MT.ociConfig, ...config },
-          layers: [{ mediaType: layerMediaType(detectCompression(head)), ...blob }],
-        };
-        const m = store.content.putBuffer(Buffer.from(JSON.stringify(manifest)));
+        const { config, manifest } = putNewImage(store.content, {
+          platform: { architecture: hostPlatform().architecture, os: 'linux' }, config: containerConfig,
+          layer: { mediaType: layerMediaType(detectCompression(head)), ...blob, diffId: staged.info.diffId }, created: new Date().toISOString(),
+          history: { comment: opts.message || `Imported from ${opts.source ?? '-'}` },
+          comment: opts.message,
+        });
         crashPoint('import:before-layer');
         store.layers.commit(staged);
         crashPoint('import:before-index');
-        store.addManifest({ mediaType: MT.ociManifest, ...m }, opts.tag ? [opts.tag] : []);
+        store.addManifest(manifest, opts.tag ? [opts.tag] : []);
         return config.digest;
       } catch (e) {
         store.layers.discard(staged);

@@ -1,3 +1,4 @@
+import { pidNetns } from '../sys/pidNetns.js';
 import { applyNetOps } from '../sys/netExec.js';
 import { attachContainer, detachContainer } from './attach.js';
 import { hostModeFiles } from './hostMode.js';
@@ -45,7 +46,7 @@ export function validateNetworkRequest(r: Omit<ContainerNetworkRequest, 'root' |
 export async function connectContainer(req: ContainerNetworkRequest, target: number | string): Promise<{ mode: NetworkMode; attach?: AttachResult; files?: AttachResult['files'] }> {
   const { mode, ports } = validateNetworkRequest(req);
   // A pid (the init's own netns) or a persistent netns file (`<root>/netns/<id>`).
-  const netnsPath = typeof target === 'number' ? `/proc/${target}/ns/net` : target;
+  const netnsPath = typeof target === 'number' ? pidNetns(target) : target;
   if (mode.kind === 'host') return { mode, files: hostModeFiles() };
   if (mode.kind === 'container') return { mode };
   if (mode.kind === 'none') {

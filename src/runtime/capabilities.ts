@@ -81,13 +81,6 @@ export function resolveCaps(opts: CapOptions = {}): string[] {
   return [...new Set(caps)].sort((a, b) => capNumber(a) - capNumber(b));
 }
 
-/** The CapBnd mask from the text of /proc/<pid>/status. */
-export function hostBoundingSet(statusText: string): bigint {
-  const m = /^CapBnd:\s*([0-9a-fA-F]+)\s*$/m.exec(statusText);
-  if (!m) throw invalidArgument('no CapBnd line in /proc/self/status', { code: 'caps.host' });
-  return BigInt(`0x${m[1]}`);
-}
-
 /**
  * Drops the capabilities the host's bounding set lacks (a container can never
  * hold them), returning a warning for each instead of failing.

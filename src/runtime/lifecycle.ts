@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants as osc } from 'node:os';
 import { BerthError, conflict, failedPrecondition, invalidArgument } from '../errors.js';
-import { processAlive } from '../sys/procAlive.js';
+import { isZombie, processAlive } from '../sys/procAlive.js';
 import { containerCgroup } from './hostCgroupLayout.js';
 import { runHooksWarn } from './hooks.js';
 import { loadSpec, type Spec } from './spec.js';
-import { isZombie, openState, type StateDir } from './state.js';
+import { openState, type StateDir } from './state.js';
 import { signalPid } from '../sys/signal.js';
 
 /** Release an init held between create and start. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { errnoCode, invalidArgument, notFound } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
 import type { CgroupLayout } from './cgroups/detectCgroupLayout.js';
-import { processAlive, processStartTime } from '../sys/procAlive.js';
+import { isZombie, processAlive, processStartTime } from '../sys/procAlive.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped';
 
@@ -133,15 +133,6 @@ export class StateDir {
 
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-export function isZombie(pid: number): boolean {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
   }
 }
 

@@ -2,16 +2,11 @@
  * User namespaces, the policy side (`--userns-remap`-like): which host ids a
  * container's ids map to, and how a rootfs's ownership is shifted to fit
  * (an idmapped mount where the kernel allows it, else a chown'd copy made by
- * src/sys/shiftOwnership.ts). Root in such a container is an unprivileged range on the host.
+ * src/sys/shiftOwnership.ts; the id arithmetic is src/sys/idMapping.ts). Root in such
+ * a container is an unprivileged range on the host.
  */
 import { invalidArgument } from '../errors.js';
-
-/** OCI linux.uidMappings / gidMappings entry. */
-export interface IdMapping {
-  containerID: number;
-  hostID: number;
-  size: number;
-}
+import type { IdMapping } from '../sys/idMapping.js';
 
 /** One line of /etc/subuid or /etc/subgid: `name-or-uid:start:count`. */
 export interface SubIdRange {
@@ -86,32 +81,6 @@ export function validateMappings(maps: readonly IdMapping[], what = 'uid mapping
   overlaps('hostID');
 }
 
-/** A container id -> its host id; undefined when unmapped (the kernel shows it as the overflow id). */
-export function toHost(id: number, maps: readonly IdMapping[]): number | undefined {
-  for (const m of maps) if (id >= m.containerID && id < m.containerID + m.size) return m.hostID + (id - m.containerID);
-  return undefined;
-}
-
-/** A host id -> the id the container sees; undefined when unmapped. */
-export function toContainer(id: number, maps: readonly IdMapping[]): number | undefined {
-  for (const m of maps) if (id >= m.hostID && id < m.hostID + m.size) return m.containerID + (id - m.hostID);
-  return undefined;
-}
-
-/** The overflow id the kernel shows for unmapped ids (/proc/sys/kernel/overflowuid). */
-export const OVERFLOW_ID = 65534;
-
-/**
- * The host owner a rootfs file (owned uid:gid as unpacked from the image) gets in
- * the chown'd copy: its container ids mapped to the host. Ids outside the mapping
- * become the overflow id's host id (or the overflow id itself when that is unmapped too).
- */
-export function shiftedOwner(uid: number, gid: number, uidMaps: readonly IdMapping[], gidMaps: readonly IdMapping[]): { uid: number; gid: number } {
-  const u = toHost(uid, uidMaps) ?? toHost(OVERFLOW_ID, uidMaps) ?? OVERFLOW_ID;
-  const g = toHost(gid, gidMaps) ?? toHost(OVERFLOW_ID, gidMaps) ?? OVERFLOW_ID;
-  return { uid: u, gid: g };
-}
-
 /** Kernel release from which each filesystem supports idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP). */
 const IDMAP_SINCE: Record<string, string> = {
   ext4: '5.12', xfs: '5.12', vfat: '5.12', btrfs: '5.15', f2fs: '5.18', overlay: '5.19', fuse: '6.12', tmpfs: '6.3', erofs: '6.6',
@@ -131,9 +100,4 @@ function atLeast(kernel: string, min: string): boolean {
 export function ownershipStrategy(fsType: string, kernelRelease: string): 'idmap' | 'chown' {
   const since = IDMAP_SINCE[fsType];
   return since !== undefined && atLeast(kernelRelease, since) ? 'idmap' : 'chown';
-}
-
-/** The mappings as the helper's plan lines want them: "inside outside count" joined by ','. */
-export function planMapping(maps: readonly IdMapping[]): string {
-  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join(',');
 }

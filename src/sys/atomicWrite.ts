@@ -44,3 +44,31 @@ export function writeJsonAtomic(file: string, value: unknown, durable = true): v
 export function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
+
+/**
+ * Create `file` holding `data` unless it exists, crash-safe and race-safe: the data goes to a
+ * temp file (fsync'd), which is then hard-linked to the name, so the name appears only with
+ * the whole content, and when two processes race, the first link wins and both return its
+ * content. Returns what `file` holds.
+ */
+export function createFileOnce(file: string, data: string, mode = 0o644): string {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(tmp, 'wx', mode);
+  try {
+    fs.writeSync(fd, Buffer.from(data));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
+    fsyncDir(dir);
+    return data;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return fs.readFileSync(file, 'utf8');
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}

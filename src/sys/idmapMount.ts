@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { failedPrecondition } from '../errors.js';
-import { planMapping, type IdMapping } from '../runtime/userns.js';
+import { planMapping, type IdMapping } from './idMapping.js';
 import { helperPath } from './paths.js';
 
 /** Attach idmapped clones of each `[source, target]` (targets are created); throws FailedPrecondition naming the op and errno. */

@@ -8,8 +8,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode, internal } from '../errors.js';
-import { shiftedOwner, toContainer, type IdMapping } from '../runtime/userns.js';
 import { fsyncDir } from './atomicWrite.js';
+import { shiftedOwner, toContainer, type IdMapping } from './idMapping.js';
 import { shiftOwnership } from './shiftOwnership.js';
 
 /**

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { shiftedOwner, type IdMapping } from '../runtime/userns.js';
+import { shiftedOwner, type IdMapping } from './idMapping.js';
 
 /**
  * Makes a rootfs fit a user namespace: lchown every entry to its mapped host
- * owner (src/runtime/userns.ts shiftedOwner), never following symlinks, and
+ * owner (shiftedOwner, src/sys/idMapping.ts), never following symlinks, and
  * restores setuid/setgid bits that chown(2) clears. Returns the number of entries.
  */
 export function shiftOwnership(root: string, uidMaps: readonly IdMapping[], gidMaps: readonly IdMapping[]): number {

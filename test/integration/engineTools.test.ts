@@ -47,7 +47,7 @@ describe('engine: inspection and maintenance verbs', requiresRoot, () => {
     assert.equal(hc.Memory, 128 << 20);
     assert.equal(hc.PidsLimit, 20);
     assert.deepEqual(hc.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
-    assert.equal(e.run(['update', '-m', 'x', 'up']).code, 125);
+    assert.equal(e.run(['update', '-m', 'x', 'up']).code, 125); // a flag's syntax: a usage error, as Docker's CLI
     e.ok(['rm', '-f', 'up']);
   });
 
@@ -59,9 +59,15 @@ describe('engine: inspection and maintenance verbs', requiresRoot, () => {
     assert.match(r.stderr, /No public port '80\/tcp' published for pt/);
     e.ok(['rm', 'pt']);
     const info = JSON.parse(e.ok(['info', '--format', '{{json .}}']));
-    assert.equal(info.Driver, 'overlay2');
+    assert.equal(info.Driver, 'overlay', 'the snapshotter\'s driver, not Docker\'s overlay2');
     assert.equal(info.DockerRootDir, e.root);
+    assert.match(info.ID, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(e.ok(['info', '--format', '{{.ID}}']), info.ID, 'one ID per root');
+    assert.equal(fs.readFileSync(path.join(e.root, 'engine-id'), 'utf8'), `${info.ID}\n`);
     assert.match(e.ok(['version']), /^Client:\n Version:/);
+    const v = JSON.parse(e.ok(['version', '--format', '{{json .}}']));
+    assert.equal(v.Client.NodeVersion, process.version);
+    assert.ok(!('ApiVersion' in v.Client) && !('GoVersion' in v.Client) && !('ApiVersion' in v.Server), 'no API yet, no Go');
   });
 
   test('container prune removes stopped containers only; system prune -f', () => {

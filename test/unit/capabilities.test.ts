@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAPABILITIES, DEFAULT_CAPS, capName, capNumber, capabilitySets, capsToMask, hostBoundingSet, maskToCaps,
+  CAPABILITIES, DEFAULT_CAPS, capName, capNumber, capabilitySets, capsToMask, maskToCaps,
   normalizeCap, ociCapabilities, resolveCaps, restrictToHost,
 } from '../../src/runtime/capabilities.js';
+import { hostBoundingSet } from '../../src/sys/hostCaps.js';
 import {
   DEFAULT_DEVICE_NODES, DEFAULT_DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, containerSecurity, deviceRuleLine, defaultMounts,
   parseSecurityOpts, securityPaths,

@@ -151,6 +151,26 @@ describe('engine OCI spec', () => {
     assert.deepEqual(updateResources(r.HostConfig, { cpus: '2' }), { cpu: { period: 100000, quota: 200000 } });
     assert.equal(r.HostConfig.NanoCpus, 2e9);
   });
+
+  test('memory limits: one set of dockerd checks for run and update', () => {
+    const MiB = 1024 * 1024;
+    fails(() => rec({ memory: '5m' }), /^Minimum memory limit allowed is 6MB$/);
+    assert.equal(rec({ memory: '6m' }).HostConfig.Memory, 6 * MiB);
+    fails(() => rec({ memory: '64m', memorySwap: '32m' }), /^Minimum memoryswap limit should be larger than memory limit, see usage\.$/);
+    assert.equal(rec({ memory: '64m', memorySwap: '64m' }).HostConfig.MemorySwap, 64 * MiB);
+    assert.equal(rec({ memory: '64m', memorySwap: '-1' }).HostConfig.MemorySwap, -1);
+    fails(() => rec({ memorySwap: '1g' }), /^You should always set the Memory limit when using Memoryswap limit, see usage\.$/);
+    const hc = () => rec({ memory: '64m', memorySwap: '128m' }).HostConfig;
+    fails(() => updateResources(hc(), { memory: '5m' }), /^Minimum memory limit allowed is 6MB$/);
+    fails(() => updateResources(hc(), { memorySwap: '32m' }), /^Minimum memoryswap limit should be larger than memory limit, see usage\.$/);
+    fails(() => updateResources(hc(), { memory: '256m', memorySwap: '128m' }), /memoryswap limit should be larger/);
+    // A swap alone on a container without a limit is fine for update (Docker's update skips that check).
+    const none = rec({}).HostConfig;
+    assert.deepEqual(updateResources(none, { memorySwap: '1g' }), { memory: { swap: 1024 * MiB } });
+    // A new limit above the recorded swap doubles it, as at create.
+    const up = hc();
+    assert.deepEqual(updateResources(up, { memory: '256m' }), { memory: { limit: 256 * MiB, swap: 512 * MiB } });
+  });
 });
 
 describe('engine users, layered files, names, store', () => {

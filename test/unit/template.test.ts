@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { goString, printFormatted, renderTemplate } from '../../src/cli/image/format.js';
+import { printFormatted } from '../../src/cli/format/printFormatted.js';
+import { renderTemplate } from '../../src/cli/format/renderTemplate.js';
+import { goString } from '../../src/cli/template/goValue.js';
 import { type BerthError, isBerthError } from '../../src/errors.js';
 import { sprintf } from '../../src/cli/template/sprintf.js';
 

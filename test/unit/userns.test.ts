@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  containerBlock, OVERFLOW_ID, ownershipStrategy, parseSubIds, planMapping, remapMappings, shiftedOwner, toContainer, toHost,
-  validateMappings,
-} from '../../src/runtime/userns.js';
+import { containerBlock, ownershipStrategy, parseSubIds, remapMappings, validateMappings } from '../../src/runtime/userns.js';
+import { OVERFLOW_ID, planMapping, shiftedOwner, toContainer, toHost } from '../../src/sys/idMapping.js';
 import { isBerthError } from '../../src/errors.js';
 
 const SUBUID = '# comment\nberth:100000:65536\nalice:165536:65536\nberth:300000:131072\n1001:500000:65536\n';

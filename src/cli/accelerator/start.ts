@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { projectDir } from '../../sys/paths.js';
+import { spawnDetached } from '../../sys/spawnDetached.js';
 
 /**
  * After a cold command that berth-launch ran because no accelerator answered
@@ -11,6 +11,6 @@ export function startAcceleratorIfWanted(env: NodeJS.ProcessEnv = process.env): 
   if (env.BERTH_LAUNCHER !== 'none' || env.BERTH_ACCEL === '0') return;
   try {
     const { BERTH_LAUNCHER: _, ...rest } = env;
-    spawn(process.execPath, [path.join(projectDir, 'bin', 'berth.js'), '--accel-worker'], { detached: true, stdio: 'ignore', cwd: '/', env: rest }).unref();
+    spawnDetached(process.execPath, [path.join(projectDir, 'bin', 'berth.js'), '--accel-worker'], { cwd: '/', env: rest });
   } catch { /* the next command tries again */ }
 }

@@ -11,7 +11,7 @@ export function addInfoCommands(program: Command, system: Command): void {
         const { systemInfo, infoText } = await import('../../engine/info.js');
         const info = systemInfo(store);
         if (o.format) {
-          const { renderTemplate } = await import('../image/format.js');
+          const { renderTemplate } = await import('../format/renderTemplate.js');
           process.stdout.write(renderTemplate(o.format, info as never) + '\n');
         } else process.stdout.write(infoText(info));
       }));
@@ -22,11 +22,11 @@ export function addInfoCommands(program: Command, system: Command): void {
       const { versionInfo } = await import('../../engine/info.js');
       const v = versionInfo();
       if (o.format) {
-        const { renderTemplate } = await import('../image/format.js');
+        const { renderTemplate } = await import('../format/renderTemplate.js');
         process.stdout.write(renderTemplate(o.format, v as never) + '\n');
         return;
       }
-      process.stdout.write(`Client:\n Version:           ${v.Client.Version}\n API version:       ${v.Client.ApiVersion}\n Node.js version:   ${v.Client.GoVersion}\n OS/Arch:           ${v.Client.Os}/${v.Client.Arch}\n\n`
-        + `Server: berth (daemonless)\n Engine:\n  Version:          ${v.Server.Version}\n  API version:      ${v.Server.ApiVersion}\n  Kernel Version:   ${v.Server.KernelVersion}\n  OS/Arch:          ${v.Server.Os}/${v.Server.Arch}\n`);
+      process.stdout.write(`Client:\n Version:           ${v.Client.Version}\n Node.js version:   ${v.Client.NodeVersion}\n OS/Arch:           ${v.Client.Os}/${v.Client.Arch}\n\n`
+        + `Server: berth (daemonless)\n Engine:\n  Version:          ${v.Server.Version}\n  Node.js version:  ${v.Server.NodeVersion}\n  Kernel Version:   ${v.Server.KernelVersion}\n  OS/Arch:          ${v.Server.Os}/${v.Server.Arch}\n`);
     }));
 }

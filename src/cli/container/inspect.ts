@@ -39,7 +39,7 @@ export function addInspectCommand(parent: Command, name: string, containersOnly:
       missing.push(r);
     }
     if (o.format) {
-      const { renderTemplate } = await import('../image/format.js');
+      const { renderTemplate } = await import('../format/renderTemplate.js');
       for (const x of out) process.stdout.write(renderTemplate(o.format.replace(/\\t/g, '\t').replace(/\\n/g, '\n'), x as never) + '\n');
     } else process.stdout.write(JSON.stringify(out, null, 4) + '\n');
     if (missing.length) throw notFound(`No such object: ${missing.join(', ')}`, { exitCode: 1 });

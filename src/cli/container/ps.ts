@@ -40,7 +40,7 @@ export function addPsCommand(parent: Command, name = 'ps'): Command {
         entries.forEach((e, i) => (rows[i].Size = containerSize(store, e.rec)));
         if (!o.format) format += '\t{{.Size}}';
       }
-      const { printFormatted } = await import('../image/format.js');
+      const { printFormatted } = await import('../format/printFormatted.js');
       process.stdout.write(printFormatted(format, rows, HEADERS));
     }));
 }

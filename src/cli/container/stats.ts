@@ -16,7 +16,7 @@ export function addStatsCommand(parent: Command): Command {
       const store = await storeOf(cmd);
       const { sample, statsRow } = await import('../../engine/stats.js');
       const { listContainers } = await import('../../engine/listContainers.js');
-      const { printFormatted } = await import('../image/format.js');
+      const { printFormatted } = await import('../format/printFormatted.js');
       const recs = () => (refs.length ? refs.map((r) => store.find(r)) : listContainers(store, { all: o.all }).map((e) => e.rec));
       let prev = new Map(recs().map((r) => [r.Id, sample(store, r)]));
       const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

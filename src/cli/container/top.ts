@@ -10,7 +10,7 @@ export function addTopCommand(parent: Command): Command {
     .action(exit1(async (ref: string, ps: string[], _o: unknown, cmd: Command) => {
       const store = await storeOf(cmd);
       const { topContainer } = await import('../../engine/top.js');
-      const { tabulate } = await import('../image/format.js');
+      const { tabulate } = await import('../format/printFormatted.js');
       const t = topContainer(store, ref, ps);
       process.stdout.write(tabulate([t.Titles.join('\t'), ...t.Processes.map((p) => p.join('\t'))], 1, 3));
     }));

@@ -38,7 +38,7 @@ export function addVolumeCommands(program: Command): void {
           for (const v of list) process.stdout.write(`${v.Name}\n`);
           return;
         }
-        const { printFormatted } = await import('../image/format.js');
+        const { printFormatted } = await import('../format/printFormatted.js');
         const rows = list.map((v) => ({ Driver: v.Driver, Name: v.Name, Mountpoint: v.Mountpoint, Scope: v.Scope, Labels: Object.entries(v.Labels ?? {}).map(([a, b]) => `${a}=${b}`).join(',') }));
         process.stdout.write(printFormatted(o.format ?? 'table {{.Driver}}\t{{.Name}}', rows, { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' }));
       }));
@@ -55,7 +55,7 @@ export function addVolumeCommands(program: Command): void {
         return v;
       });
       if (o.format) {
-        const { renderTemplate } = await import('../image/format.js');
+        const { renderTemplate } = await import('../format/renderTemplate.js');
         for (const v of out) process.stdout.write(renderTemplate(o.format, v as never) + '\n');
       } else process.stdout.write(JSON.stringify(out, null, 4) + '\n');
     }));

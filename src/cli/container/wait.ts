@@ -7,7 +7,7 @@ export function addWaitCommand(parent: Command): Command {
     .argument('<container...>')
     .action(exit1(async (refs: string[], _o: unknown, cmd: Command) => {
       const store = await storeOf(cmd);
-      const { waitContainer } = await import('../../engine/stopContainer.js');
+      const { waitContainer } = await import('../../engine/waitContainer.js');
       await forEachRef(refs, async (r) => String(await waitContainer(store, r)));
     }));
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { shortId } from '../../image/digest.js';
-import { humanSize, printFormatted, since } from './format.js';
+import { humanSize, since } from '../format/units.js';
+import { printFormatted } from '../format/printFormatted.js';
 import { storeFor } from './store.js';
 
 interface Opts {

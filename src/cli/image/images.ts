@@ -4,7 +4,9 @@ import { shortId } from '../../image/digest.js';
 import type { ImageRecord } from '../../image/ImageRecord.js';
 import type { ImageStore } from '../../image/ImageStore.js';
 import { familiarRepository, parseReference } from '../../image/reference.js';
-import { collect, humanSize, printFormatted, since } from './format.js';
+import { collect } from './collect.js';
+import { humanSize, since } from '../format/units.js';
+import { printFormatted } from '../format/printFormatted.js';
 import { storeFor } from './store.js';
 
 interface Opts {

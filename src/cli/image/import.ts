@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import { importImage } from '../../image/importImage.js';
-import { collect } from './format.js';
+import { collect } from './collect.js';
 import { inputStream } from './io.js';
 import { storeFor } from './store.js';
 

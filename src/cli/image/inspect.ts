@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isBerthError } from '../../errors.js';
 import { notFound } from '../../errors.js';
-import { renderTemplate } from './format.js';
+import { renderTemplate } from '../format/renderTemplate.js';
 import { inspectImage } from './inspectImage.js';
 import { storeFor } from './store.js';
 

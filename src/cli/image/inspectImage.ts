@@ -1,5 +1,6 @@
 import type { ImageRecord } from '../../image/ImageRecord.js';
 import type { ImageStore } from '../../image/ImageStore.js';
+import { Snapshotter } from '../../image/Snapshotter.js';
 import { familiarRepository, parseReference } from '../../image/reference.js';
 
 /** Docker's `image inspect` JSON for one image (PascalCase at the edge). */
@@ -22,7 +23,7 @@ export function inspectImage(store: ImageStore, img: ImageRecord): Record<string
     Os: c.os,
     Size: img.size,
     GraphDriver: {
-      Name: 'overlay2',
+      Name: Snapshotter.driver,
       Data: lowers.length > 1 ? { LowerDir: lowers.slice(1).join(':'), UpperDir: lowers[0], MergedDir: '', WorkDir: '' } : { UpperDir: lowers[0] ?? '', MergedDir: '', WorkDir: '' },
     },
     RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },

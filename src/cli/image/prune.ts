@@ -2,7 +2,8 @@ import readline from 'node:readline/promises';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import { pruneImages } from '../../image/pruneImages.js';
-import { collect, humanSize } from './format.js';
+import { collect } from './collect.js';
+import { humanSize } from '../format/units.js';
 import { storeFor } from './store.js';
 
 async function confirm(msg: string): Promise<boolean> {

@@ -4,7 +4,8 @@ import { checkStore, leftovers } from '../../image/checkStore.js';
 import { shortId } from '../../image/digest.js';
 import { diskUsage } from '../../image/diskUsage.js';
 import { familiarRepository, parseReference } from '../../image/reference.js';
-import { humanSize, printFormatted, since } from './format.js';
+import { humanSize, since } from '../format/units.js';
+import { printFormatted } from '../format/printFormatted.js';
 import { storeFor } from './store.js';
 
 /** Docker's `12.3MB (45%)`: the percentage truncated, and left out when there is nothing at all. */

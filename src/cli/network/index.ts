@@ -37,7 +37,7 @@ export function registerNetworkCommands(program: Command): void {
       const nets = new NetworkStore(root).list();
       if (o.quiet) process.stdout.write(nets.map((n) => (o.trunc ? n.id.slice(0, 12) : n.id) + '\n').join(''));
       else if (o.format) {
-        const { printFormatted } = await import('../image/format.js');
+        const { printFormatted } = await import('../format/printFormatted.js');
         const rows = nets.map((n) => ({
           ID: o.trunc ? n.id.slice(0, 12) : n.id, Name: n.name, Driver: n.driver, Scope: 'local', IPv6: 'false',
           Internal: String(!!n.internal), Labels: Object.entries(n.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.created ?? '',
@@ -63,7 +63,7 @@ export function registerNetworkCommands(program: Command): void {
         }
       }
       if (o.format) {
-        const { renderTemplate } = await import('../image/format.js');
+        const { renderTemplate } = await import('../format/renderTemplate.js');
         for (const x of found) process.stdout.write(renderTemplate(o.format.replace(/\\t/g, '\t').replace(/\\n/g, '\n'), x as never) + '\n');
       } else {
         process.stdout.write(JSON.stringify(found, null, 4) + '\n');

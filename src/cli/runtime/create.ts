@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 export interface BundleFlags { bundle: string; pidFile?: string; consoleSocket?: string }
 

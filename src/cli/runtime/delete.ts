@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 export function registerDelete(rt: Command): void {
   rt.command('delete').description('delete a container and everything it holds').argument('<id>')

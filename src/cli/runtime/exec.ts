@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 export function registerExec(rt: Command): void {
   rt.command('exec').description('run a process in a running container').argument('<id>').argument('<command...>')

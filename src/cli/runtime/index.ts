@@ -1,6 +1,4 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { resolveRoot } from '../../sys/paths.js';
 import { registerCreate } from './create.js';
 import { registerDelete } from './delete.js';
 import { registerKill } from './kill.js';
@@ -22,14 +20,4 @@ export function registerRuntime(program: Command): void {
   for (const register of [registerCreate, registerStart, registerState, registerKill, registerDelete, registerRun, registerList, registerSpec, registerExec, registerUpdate, registerPauseResume, registerEvents]) {
     register(rt);
   }
-}
-
-/** The runtime's state directory: `berth runtime --root`, else <berth root>/runtime. */
-export function runtimeRoot(cmd: Command): string {
-  let c: Command | null = cmd;
-  while (c && c.name() !== 'runtime') c = c.parent;
-  const own = (c?.opts() as { root?: string } | undefined)?.root;
-  if (own) return path.resolve(own);
-  const top = (c?.parent?.opts() as { root?: string } | undefined)?.root;
-  return path.join(resolveRoot(top), 'runtime');
 }

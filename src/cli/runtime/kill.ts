@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 export function registerKill(rt: Command): void {
   rt.command('kill').description('send a signal (default SIGTERM) to the container\'s init').argument('<id>').argument('[signal]')

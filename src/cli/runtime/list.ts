@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { listIds, StateDir } from '../../runtime/state.js';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 export function registerList(rt: Command): void {
   rt.command('list').alias('ls').description('list containers')

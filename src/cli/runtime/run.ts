@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import { bundleOptions, type BundleFlags } from './create.js';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 export function registerStart(rt: Command): void {
   rt.command('start').description('run the user process of a created container').argument('<id>')

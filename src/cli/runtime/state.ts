@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openState } from '../../runtime/state.js';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 export function registerState(rt: Command): void {
   rt.command('state').description('print the state of a container (OCI state JSON)').argument('<id>')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import type { LinuxResources } from '../../runtime/cgroups/types.js';
 import type { UpdateOptions } from '../../runtime/cgroups/index.js';
-import { runtimeRoot } from './index.js';
+import { runtimeRoot } from './runtimeRoot.js';
 
 /** The container's cgroup, loading the cgroup code only when a verb needs it. */
 async function containerCgroup(cmd: Command, id: string) {

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { humanDuration, humanSize, printFormatted, renderTemplate } from '../../../src/cli/image/format.js';
+import { printFormatted } from '../../../src/cli/format/printFormatted.js';
+import { renderTemplate } from '../../../src/cli/format/renderTemplate.js';
+import { humanSize } from '../../../src/cli/format/units.js';
 import { isBerthError } from '../../../src/errors.js';
 import { applyChanges } from '../../../src/image/changes.js';
 import { sha256 } from '../../../src/image/digest.js';
@@ -35,15 +37,11 @@ test('--change instructions', () => {
   assert.throws(() => applyChanges({}, ['EXPOSE http']), (e) => isBerthError(e, 'InvalidArgument'));
 });
 
-test('docker-style sizes, durations, templates and tables', () => {
+test('docker-style sizes, templates and tables', () => {
   assert.equal(humanSize(0), '0B');
   assert.equal(humanSize(4261550), '4.26MB');
   assert.equal(humanSize(12500), '12.5kB');
   assert.equal(humanSize(1e9), '1GB');
-  assert.equal(humanDuration(0.5), 'Less than a second');
-  assert.equal(humanDuration(90), 'About a minute');
-  assert.equal(humanDuration(3 * 86400), '3 days');
-  assert.equal(humanDuration(20 * 86400), '2 weeks');
   assert.equal(renderTemplate('{{.A}}:{{.B.C}} {{json .D}} {{join .D ","}} {{upper .A}} {{.D}}', { A: 'x', B: { C: 1 }, D: ['p', 'q'] }), 'x:1 ["p","q"] p,q X [p q]');
   assert.throws(() => renderTemplate('{{.Nope}}', {}), (e) => isBerthError(e, 'InvalidArgument'));
   assert.equal(printFormatted('table {{.A}}\\t{{.B}}', [{ A: 'long-value-here', B: '1' }], { A: 'COL A', B: 'B' }), 'COL A             B\nlong-value-here   1\n');
