@@ -88,5 +88,12 @@ const stamp = () => {
   const s = stat(useBundle ? bundle : path.join(dist, '.tsbuildinfo'));
   return s ? `${s.size}-${s.mtimeMs}` : 'gone';
 };
-const cli = useBundle ? Promise.resolve(loadBundle(st)) : import('../dist/src/cli/main.js');
-cli.then((m) => (args[0] === '--accel-worker' ? m.accelerator(stamp) : m.main(args)));
+const cli = useBundle ? new Promise((resolve) => resolve(loadBundle(st))) : import('../dist/src/cli/main.js');
+// Anything that escapes the CLI's own error handling (a failing load, a throw while the
+// command tree is built) is still one line and exit 1; `-D` before the verb adds the stack.
+cli.then((m) => (args[0] === '--accel-worker' ? m.accelerator(stamp) : m.main(args))).catch((e) => {
+  process.stderr.write(`berth: ${(e && e.message) || String(e)}\n`);
+  const verbAt = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--root');
+  if (args.slice(0, verbAt < 0 ? args.length : verbAt).some((a) => a === '-D' || a === '--debug') && e && e.stack) process.stderr.write(`${e.stack}\n`);
+  process.exitCode = 1;
+});

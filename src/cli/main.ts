@@ -34,6 +34,20 @@ export function reportError(e: unknown, debug = false): number {
   return exitCodeFor(e);
 }
 
+/**
+ * `-D`/`--debug` counts only among the global options before the verb: the same letters inside
+ * a container's command line (`berth run busybox ls -D`) are that command's, not berth's.
+ */
+export function debugRequested(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-D' || a === '--debug') return true;
+    if (a === '--root') i++;
+    else if (a === '--' || !a.startsWith('-')) return false;
+  }
+  return false;
+}
+
 const UNKNOWN_VERB = 'berth.unknownCommand';
 
 /** Docker's words for a verb it does not know (no guesses at what was meant), exit 1. */
@@ -74,7 +88,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    process.exitCode = reportError(e, argv.includes('--debug') || argv.includes('-D'));
+    process.exitCode = reportError(e, debugRequested(argv));
   }
   if (process.env.BERTH_LAUNCHER === 'none') (await import('./accelerator/start.js')).startAcceleratorIfWanted();
 }

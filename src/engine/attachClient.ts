@@ -4,6 +4,7 @@
  * from it 1 stdout, 2 stderr). With a TTY, stdin is raw and ctrl-p ctrl-q detaches.
  */
 import net from 'node:net';
+export { parseDetachKeys } from './detachKeys.js';
 
 export interface AttachIo {
   stdin?: NodeJS.ReadStream | null;
@@ -31,16 +32,6 @@ export function deframe(buf: Buffer, emit: (stream: number, data: Buffer) => voi
     off += 8 + len;
   }
   return buf.subarray(off);
-}
-
-/** Parse `--detach-keys` (`ctrl-p,ctrl-q`, `a`, `ctrl-@`). */
-export function parseDetachKeys(spec: string): number[] {
-  return spec.split(',').map((k) => {
-    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k);
-    if (m) return m[1] === '@' ? 0 : m[1].charCodeAt(0) >= 97 ? m[1].charCodeAt(0) - 96 : m[1].charCodeAt(0) - 64;
-    if (k.length === 1) return k.charCodeAt(0);
-    throw new Error(`invalid detach key ${k}`);
-  });
 }
 
 export function connectAttach(sock: string): Promise<net.Socket> {

@@ -345,32 +345,4 @@ describe('engine gaps: system df counts volumes', requiresRoot, () => {
   });
 });
 
-const v2 = host?.layout.mode === 'v2' && host.controllers.io === 'v2';
-
-describe('engine gaps: tunables on a cgroup v2 host', { skip: v2 ? false : 'needs a cgroup2-only host with the io controller (scripts/vm/run-v2.sh)' }, () => {
-  const e = new Engine('berth-gaps-v2-');
-  before(async () => {
-    await e.init();
-  });
-  after(() => e.cleanup());
-
-  test('swappiness and the OOM switch are discarded with dockerd\'s warnings; IOPS limits land in io.max', () => {
-    const dev = blockDevice();
-    const r = e.run(['run', '-d', '--network', 'none', '--memory-swappiness', '10', '--oom-kill-disable',
-      '--device-read-iops', `${dev.path}:300`, '--device-write-iops', `${dev.path}:200`, 'busybox', 'sleep', '1000']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, [
-      "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.",
-      'WARNING: Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.',
-      'WARNING: Your kernel does not support OomKillDisable. OomKillDisable discarded.',
-      '',
-    ].join('\n'));
-    const id = r.stdout.trim();
-    const hc = e.inspect(id).HostConfig;
-    assert.equal(hc.MemorySwappiness, null);
-    assert.equal(hc.OomKillDisable, false);
-    const ioMax = fs.readFileSync(path.join('/sys/fs/cgroup/berth', id, 'io.max'), 'utf8');
-    assert.match(ioMax, new RegExp(`^${dev.num} .*riops=300 wiops=200`, 'm'));
-    e.ok(['rm', '-f', id]);
-  });
-});
+// The cgroup-v2 counterpart of the tunables test is in engine-cgroup-e2e.test.ts (run in the v2 VM too).
