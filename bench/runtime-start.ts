@@ -1,13 +1,17 @@
 /**
  * bench/runtime-start: median wall time of `berth runtime run` on a bundle running /bin/true in
  * new pid/mnt/uts/ipc/net namespaces, against, in the same run: `unshare ... chroot` (the floor),
- * `node -e 0` (Node's own start), and `crun run` / `runc run` when installed. Also the helper's
- * own clone->exec time. Usage: node dist/bench/runtime-start.js [iterations]
+ * `node -e 0` (Node's own start), and `crun run` / `runc run` when installed. Then the runtime
+ * without Node's start: from this process, createContainer() until the container's exit against
+ * spawn() of `unshare ... chroot` until its exit — the same clock and the same start and end
+ * points for both (wall time against wall time). Usage: node dist/bench/runtime-start.js [iterations]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultSpec } from '../src/runtime/defaultSpec.js';
+import { createContainer } from '../src/runtime/createContainer.js';
+import { deleteContainer } from '../src/runtime/lifecycle.js';
 import { berthBin, busyboxRootfs, tmpDir } from '../test/helpers.js';
 
 const N = Number(process.argv[2] ?? 30);
@@ -24,7 +28,6 @@ spec.ociVersion = '1.0.2'; // what Debian's crun 1.8 and runc 1.1 accept
 fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
 
 const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const helperTimes: number[] = [];
 let seq = 0;
 const cases: [string, () => string[]][] = [
   ['unshare+chroot (floor)', () => ['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', 'chroot', rootfs, '/bin/true']],
@@ -47,22 +50,44 @@ for (let i = 0; i < N; i++) {
   for (const [name, argv] of cases) {
     const a = argv();
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(a[0], a.slice(1), { cwd: dir, encoding: 'utf8', env: { ...process.env, BERTH_TIMING: '1' } });
+    const r = spawnSync(a[0], a.slice(1), { cwd: dir, encoding: 'utf8' });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
     times.get(name)!.push(ms);
-    const m = /helper clone->exec ([\d.]+) ms/.exec(r.stderr);
-    if (m) helperTimes.push(Number(m[1]));
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const med = new Map([...times].map(([k, v]) => [k, median(v)]));
 console.log(`runtime-start: ${N} iterations, medians (ms)`);
 for (const [k, v] of med) console.log(`  ${k.padEnd(24)} ${v.toFixed(1)}`);
-const floor = med.get('unshare+chroot (floor)')!;
-const helper = median(helperTimes);
-console.log(`  ${'helper clone->exec'.padEnd(24)} ${helper.toFixed(1)}`);
-console.log(`ratio helper / unshare floor: ${(helper / floor).toFixed(2)} (target <= 2)`);
+
+// The runtime alone, in this process: start to exit of the container against start to exit of
+// `unshare ... chroot`, both from spawn()/createContainer() to the exit event, alternating.
+const inRoot = path.join(dir, 'inproc');
+const exitOf = (a: string[]) => new Promise<number>((resolve, reject) => {
+  const c = spawn(a[0], a.slice(1), { cwd: dir, stdio: 'ignore' });
+  c.once('error', reject);
+  c.once('exit', (code) => resolve(code ?? 128));
+});
+const inproc = { floor: [] as number[], runtime: [] as number[] };
+for (let i = 0; i < N; i++) {
+  let t0 = process.hrtime.bigint();
+  if (await exitOf(cases[0][1]()) !== 0) throw new Error('unshare+chroot failed');
+  inproc.floor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  const id = `p${i}`;
+  t0 = process.hrtime.bigint();
+  const c = await createContainer({ root: inRoot, id, bundle: dir, spec: structuredClone(spec), holdForStart: false, stdio: { mode: 'null' } });
+  const code = await c.helper.exited;
+  inproc.runtime.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  c.helper.detach();
+  if (code !== 0) throw new Error(`container ${id} exited ${code}`);
+  await deleteContainer(inRoot, id, true);
+}
+const floorIn = median(inproc.floor);
+const runtimeIn = median(inproc.runtime);
+console.log(`  ${'unshare+chroot, spawn->exit (in process)'.padEnd(44)} ${floorIn.toFixed(1)}`);
+console.log(`  ${'createContainer->exit (in process)'.padEnd(44)} ${runtimeIn.toFixed(1)}`);
+console.log(`ratio runtime / unshare floor, wall against wall: ${(runtimeIn / floorIn).toFixed(2)} (target <= 2)`);
 const crun = med.get('crun run');
 const berth = med.get('berth runtime run')!;
 if (crun === undefined) {
