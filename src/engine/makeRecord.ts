@@ -15,6 +15,7 @@ import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from
 import type { RunFlags } from './runFlags.js';
 import { parseExtraHost } from '../network/etcFiles.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
+import { checkNamespacesWithUserns, parseNamespaceFlags, utsHostname } from './namespaceModes.js';
 import { parseUsernsMode } from './userns.js';
 
 export interface RecordInputs {
@@ -44,8 +45,11 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
   if (f.stopSignal) parseSignal(f.stopSignal);
   const env = mergeEnv(img.Env ?? [], [...i.envFiles.flat(), ...parseEnvArgs(f.env, i.hostEnv)]);
   const hc = hostConfig(f);
+  const ns = parseNamespaceFlags(f);
+  Object.assign(hc, ns);
   const userns = parseUsernsMode(f.userns, (i.hostEnv ?? process.env).BERTH_USERNS_REMAP);
   if (f.userns || userns !== 'host') Object.assign(hc, { UsernsMode: userns }); // Docker's HostConfig.UsernsMode
+  checkNamespacesWithUserns(ns, userns);
   const mounts = mountPoints(f, img);
   return {
     Id: i.id,
@@ -55,7 +59,7 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
     Path: argv[0],
     Args: argv.slice(1),
     Config: {
-      Hostname: f.hostname ?? i.id.slice(0, 12),
+      Hostname: utsHostname(ns, f.hostname ?? i.id.slice(0, 12)),
       Domainname: '',
       User: f.user ?? img.User ?? '',
       AttachStdin: !!f.interactive,

@@ -68,6 +68,11 @@ export interface RunFlags extends ResourceFlagValues {
   detachKeys?: string;
   /** --userns: host, remap or auto (src/engine/userns.ts). */
   userns?: string;
+  /** --pid, --ipc, --uts, --cgroupns (engine/namespaceModes.ts). */
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  cgroupns?: string;
 }
 
 export function emptyRunFlags(): RunFlags {

@@ -19,6 +19,7 @@ import { liveState } from './containerState.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
 import { snapshotRoot, userFiles } from './containerFiles.js';
 import { layeredStat, resolveUser } from './imageFiles.js';
+import { donorOf } from './namespaceModes.js';
 import { networkStarter, prepareNetns } from './network.js';
 import { exitCommand } from './cleanupContainer.js';
 import type { ContainerRecord } from './types.js';
@@ -64,7 +65,14 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const rootfs = path.join(cdir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const netnsPath = await netnsReady;
+  const hc = rec.HostConfig;
+  const nsMod = donorOf(hc.PidMode) || donorOf(hc.IpcMode) || hc.IpcMode === 'shareable' ? await import('./joinedNamespaces.js') : undefined;
+  const joined = nsMod?.joinedNamespaces(store, rec);
+  const shmDir = hc.IpcMode === 'shareable' ? nsMod!.shmDir(store, rec.Id) : undefined;
+  if (shmDir) fs.mkdirSync(shmDir, { mode: 0o1777, recursive: true });
+  if (shmDir) fs.chmodSync(shmDir, 0o1777);
   const spec = buildSpec(rec, {
+    joined, shmDir,
     rootfs, netnsPath, etcFiles: fitEtcFiles(writeEtcFiles(cdir, rec), userns?.config), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo, userns: userns?.config,
   });
   // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).

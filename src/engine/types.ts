@@ -67,6 +67,11 @@ export interface HostConfig {
   Sysctls: Record<string, string> | null;
   OomScoreAdj: number;
   CgroupParent: string;
+  /** --pid, --ipc, --uts, --cgroupns (engine/namespaceModes.ts); absent in older records: new namespaces. */
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  CgroupnsMode?: 'private' | 'host';
 }
 
 export interface ContainerConfigRec {

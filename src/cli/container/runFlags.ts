@@ -61,6 +61,10 @@ export function addRunFlags(c: Command): Command {
     .option('-P, --publish-all', 'Publish all exposed ports to random ports')
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+    .option('--pid <string>', 'PID namespace to use (host or container:<name|id>)')
+    .option('--ipc <string>', 'IPC mode to use (private, shareable, none, host or container:<name|id>)')
+    .option('--uts <string>', 'UTS namespace to use (host)')
+    .option('--cgroupns <string>', "Cgroup namespace to use (host|private): 'host' runs the container in the host's cgroup namespace, 'private' in its own (the default)")
     .option('--userns <string>', 'User namespace to use: host, remap (root is the berth subordinate range) or auto (a range per container)');
 }
 

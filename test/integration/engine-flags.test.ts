@@ -1,0 +1,74 @@
+/** `run`/`create` flags and `ps` filters of issue 13 items 13 and 14, through the real CLI against the real kernel. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import { requiresRoot } from '../helpers.js';
+import { Engine } from './engineHarness.js';
+
+const nsOf = (kind: string) => fs.readlinkSync(`/proc/self/ns/${kind}`);
+
+describe('engine: run/create flags (issue 13 item 13)', requiresRoot, () => {
+  let e: Engine;
+  before(async () => { e = await new Engine('berth-flags-').init(); });
+  after(() => e?.cleanup());
+
+  const inside = (flags: string[], script: string) => e.ok(['run', '--rm', '--network', 'none', ...flags, 'busybox', 'sh', '-c', script]);
+
+  test('--pid host sees the host\'s pid 1; --pid container:X shares X\'s pid namespace', () => {
+    assert.equal(inside(['--pid', 'host'], 'readlink /proc/self/ns/pid; cat /proc/1/comm'), `${nsOf('pid')}\n${fs.readFileSync('/proc/1/comm', 'utf8').trim()}`);
+    const donor = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
+    const theirs = e.ok(['exec', donor, 'readlink', '/proc/self/ns/pid']);
+    assert.notEqual(theirs, nsOf('pid'));
+    assert.equal(inside(['--pid', `container:${donor}`], 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\\0" " "'), `${theirs}\nsleep 1000`);
+    e.ok(['rm', '-f', donor]);
+    assert.equal(e.inspect(e.ok(['create', '--pid', 'host', 'busybox', 'true'])).HostConfig.PidMode, 'host');
+  });
+
+  test('--pid/--ipc/--uts/--cgroupns: Docker\'s refusals', () => {
+    const cases: [string[], number, RegExp][] = [
+      [['--pid', 'foo'], 125, /--pid: invalid PID mode/],
+      [['--ipc', 'foo'], 125, /--ipc: invalid IPC mode/],
+      [['--uts', 'foo'], 125, /--uts: invalid UTS mode/],
+      [['--cgroupns', 'foo'], 125, /--cgroupns: invalid CGROUP mode/],
+      [['--uts', 'host', '-h', 'x'], 125, /conflicting options: hostname and the UTS mode/],
+      [['--pid', 'container:nosuch-flags'], 125, /No such container: nosuch-flags/],
+    ];
+    for (const [flags, code, msg] of cases) {
+      const r = e.run(['run', '--rm', '--network', 'none', ...flags, 'busybox', 'true']);
+      assert.equal(r.code, code, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+    const stopped = e.ok(['create', '--network', 'none', 'busybox', 'true']);
+    const r = e.run(['run', '--rm', '--network', 'none', '--pid', `container:${stopped}`, 'busybox', 'true']);
+    assert.match(r.stderr, new RegExp(`cannot join PID of a non running container: ${stopped}`));
+    assert.notEqual(r.code, 0);
+    e.ok(['rm', stopped]);
+  });
+
+  test('--ipc host|shareable|private|none|container:X', () => {
+    assert.equal(inside(['--ipc', 'host'], 'readlink /proc/self/ns/ipc'), nsOf('ipc'));
+    assert.notEqual(inside([], 'readlink /proc/self/ns/ipc'), nsOf('ipc'));
+    assert.match(e.run(['run', '--rm', '--network', 'none', '--ipc', 'none', 'busybox', 'ls', '/dev/shm']).stderr, /No such file or directory/);
+    const donor = e.ok(['run', '-d', '--network', 'none', '--ipc', 'shareable', 'busybox', 'sh', '-c', 'echo shared > /dev/shm/x; exec sleep 1000']);
+    const theirs = e.ok(['exec', donor, 'readlink', '/proc/self/ns/ipc']);
+    assert.equal(inside(['--ipc', `container:${donor}`], 'readlink /proc/self/ns/ipc; until [ -e /dev/shm/x ]; do sleep 0.1; done; cat /dev/shm/x'), `${theirs}\nshared`);
+    assert.equal(e.inspect(donor).HostConfig.IpcMode, 'shareable');
+    const priv = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
+    assert.equal(e.inspect(priv).HostConfig.IpcMode, 'private');
+    const r = e.run(['run', '--rm', '--network', 'none', '--ipc', `container:${priv}`, 'busybox', 'true']);
+    assert.deepEqual([r.code, r.stderr], [125, 'berth: non-shareable IPC (hint: use IpcMode:shareable for the donor container)\n']);
+    e.ok(['rm', '-f', donor, priv]);
+  });
+
+  test('--uts host: the host\'s hostname, never set; --cgroupns host|private', () => {
+    assert.equal(inside(['--uts', 'host'], 'hostname; readlink /proc/self/ns/uts'), `${os.hostname()}\n${nsOf('uts')}`);
+    assert.equal(os.hostname(), fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
+    assert.equal(inside(['--cgroupns', 'host'], 'readlink /proc/self/ns/cgroup'), nsOf('cgroup'));
+    assert.notEqual(inside(['--cgroupns', 'private'], 'readlink /proc/self/ns/cgroup'), nsOf('cgroup'));
+    const id = e.ok(['create', '--cgroupns', 'host', '--uts', 'host', 'busybox', 'true']);
+    const hc = e.inspect(id).HostConfig;
+    assert.deepEqual([hc.CgroupnsMode, hc.UTSMode], ['host', 'host']);
+    e.ok(['rm', id]);
+  });
+});
