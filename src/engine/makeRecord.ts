@@ -13,7 +13,7 @@ import {
 } from './parseFlags.js';
 import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
-import { parseExtraHost } from '../network/etcFiles.js';
+import { checkDnsSearch, checkDnsServer, parseExtraHost } from '../network/etcFiles.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
 import { checkNamespacesWithUserns, parseNamespaceFlags, utsHostname } from './namespaceModes.js';
 import { parseUsernsMode } from './userns.js';
@@ -135,6 +135,9 @@ function hostConfig(f: RunFlags): HostConfig {
     SecurityOpt: f.securityOpt.length ? [...f.securityOpt] : null,
     NetworkMode: network,
     ExtraHosts: f.addHost?.length ? f.addHost.map(checkedExtraHost) : null,
+    Dns: (f.dns ?? []).map(checkDnsServer),
+    DnsOptions: [...(f.dnsOption ?? [])],
+    DnsSearch: (f.dnsSearch ?? []).map(checkDnsSearch),
     PortBindings: {},
     RestartPolicy: restart,
     Init: f.init ? true : null,

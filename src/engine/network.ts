@@ -203,6 +203,12 @@ function writeInPlace(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o644 });
 }
 
+/** The record's `--dns*` lists. */
+export function dnsFlagsOf(rec: ContainerRecord): { servers: string[]; search: string[]; options: string[] } {
+  const hc = rec.HostConfig;
+  return { servers: hc.Dns ?? [], search: hc.DnsSearch ?? [], options: hc.DnsOptions ?? [] };
+}
+
 /** createContainer's beforeStart: the init exists (pid), nothing has run yet. */
 export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
   const t0 = performance.now();
@@ -258,13 +264,13 @@ async function setupNetworkOf(store: ContainerStore, rec: ContainerRecord, pid: 
   const req = {
     root: store.root, containerId: rec.Id, name: rec.Name.replace(/^\//, ''), hostname: rec.Config.Hostname,
     network: networkNameOf(rec), aliases: rec.NetworkExtras?.Aliases, ip: rec.NetworkExtras?.IPv4Address, rate: rec.NetworkExtras?.Rate,
-    publish: (rec.Publish ?? []),
+    publish: (rec.Publish ?? []), dns: rec.HostConfig.Dns,
   };
   if (mode === 'network') await net.disconnectContainer(store.root, rec.Id).catch(() => undefined);
   const r = await net.connectContainer(req, mode === 'network' && netns ? netns : pid);
   if (r.files) {
     writeInPlace(path.join(cdir, 'hosts'), r.files.hosts);
-    writeInPlace(path.join(cdir, 'resolv.conf'), r.files.resolvConf);
+    writeInPlace(path.join(cdir, 'resolv.conf'), net.applyDnsFlags(r.files.resolvConf, dnsFlagsOf(rec), mode === 'network' && networkNameOf(rec) !== 'bridge'));
     if (mode === 'network') writeInPlace(path.join(cdir, 'hostname'), r.files.hostname);
   }
   if (!r.attach) return;
@@ -338,6 +344,8 @@ export async function applyNetworkFlags(rec: ContainerRecord, f: RunFlags, root:
   if (extras.Aliases || extras.IPv4Address || extras.Rate) rec.NetworkExtras = extras;
   await validateNetworkExtras(rec);
   if (mode === 'container' && rec.HostConfig.ExtraHosts?.length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
+  const hc = rec.HostConfig;
+  if (mode === 'container' && (hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length)) throw invalidArgument('conflicting options: dns and the network mode');
   if (mode === 'network' && networkNameOf(rec) !== 'bridge') {
     const { NetworkStore } = await import('../network/NetworkStore.js');
     rec.HostConfig.NetworkMode = new NetworkStore(root).get(networkNameOf(rec)).name;

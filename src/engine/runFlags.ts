@@ -68,6 +68,9 @@ export interface RunFlags extends ResourceFlagValues {
   detachKeys?: string;
   /** --userns: host, remap or auto (src/engine/userns.ts). */
   userns?: string;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
   /** --pid, --ipc, --uts, --cgroupns (engine/namespaceModes.ts). */
   pid?: string;
   ipc?: string;

@@ -37,6 +37,10 @@ export interface HostConfig {
   NetworkMode: string;
   /** `--add-host host:ip` as typed (`host-gateway` resolved when /etc/hosts is written). */
   ExtraHosts?: string[] | null;
+  /** --dns, --dns-search, --dns-option (Docker's names); absent in older records. */
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
   PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
   RestartPolicy: RestartPolicy;
   Init: boolean | null;

@@ -33,6 +33,8 @@ export interface AttachOptions {
   hostname?: string;
   /** A fixed address (`--ip`). */
   ip?: string;
+  /** `--dns`: this container's upstreams for the embedded DNS. */
+  dns?: string[];
   /** Interface name inside; default eth<N> for the container's Nth network. */
   ifname?: string;
   /** `--network-rate` (parseNetworkRate): shaped with tc by src/network/rate/. */
@@ -94,6 +96,7 @@ async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: Ne
       netnsPath: o.netnsPath,
       ports,
       hostname: o.hostname,
+      ...(o.dns?.length ? { dns: [...o.dns] } : {}),
     };
     net.endpoints[o.containerId] = ep;
     store.save(net);

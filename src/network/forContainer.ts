@@ -26,6 +26,8 @@ export interface ContainerNetworkRequest {
   ip?: string;
   /** `--network-rate`. */
   rate?: string;
+  /** `--dns`: where the embedded DNS forwards this container's queries (instead of the network's upstreams). */
+  dns?: string[];
 }
 
 /** Check the flags without touching anything (for `create`): throws InvalidArgument. */
@@ -62,6 +64,7 @@ export async function connectContainer(req: ContainerNetworkRequest, target: num
     ports,
     hostname: req.hostname,
     ip: req.ip,
+    dns: req.dns,
     rate: req.rate ? parseNetworkRate(req.rate) : undefined,
   });
   return { mode, attach, files: attach.files };

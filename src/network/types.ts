@@ -28,6 +28,8 @@ export interface Endpoint {
   netnsPath: string;
   ports: PortMapping[];
   hostname?: string;
+  /** `--dns`: the embedded DNS forwards this endpoint's queries there rather than to the network's upstreams (Docker's ExtServers). */
+  dns?: string[];
 }
 
 export interface NetworkConfig {

@@ -72,3 +72,42 @@ describe('engine: run/create flags (issue 13 item 13)', requiresRoot, () => {
     e.ok(['rm', id]);
   });
 });
+
+describe('engine: --dns, --dns-search, --dns-option (issue 13 item 13)', requiresRoot, () => {
+  let e: Engine;
+  before(async () => { e = await new Engine('berth-flags-dns-').init(); });
+  after(() => {
+    e?.run(['network', 'rm', 'flagsdns']);
+    e?.cleanup();
+  });
+
+  const resolv = (flags: string[]) => e.ok(['run', '--rm', ...flags, 'busybox', 'cat', '/etc/resolv.conf']);
+  const dns = ['--dns', '10.9.8.7', '--dns-search', 'example.com', '--dns-option', 'ndots:2'];
+
+  test('none and the default bridge: the given lists replace the host\'s (no query is sent)', () => {
+    const want = 'nameserver 10.9.8.7\nsearch example.com\noptions ndots:2';
+    assert.equal(resolv(['--network', 'none', ...dns]), want);
+    assert.equal(resolv(dns), want);
+    assert.doesNotMatch(resolv(['--network', 'none', '--dns', '10.9.8.7', '--dns-search', '.']), /^search/m);
+    const hc = e.inspect(e.ok(['create', ...dns, 'busybox', 'true'])).HostConfig;
+    assert.deepEqual([hc.Dns, hc.DnsSearch, hc.DnsOptions], [['10.9.8.7'], ['example.com'], ['ndots:2']]);
+  });
+
+  test('a user network keeps its embedded DNS and forwards to the --dns servers', () => {
+    e.ok(['network', 'create', 'flagsdns']);
+    const gw = e.ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'flagsdns']);
+    assert.equal(resolv(['--network', 'flagsdns', ...dns]), `nameserver ${gw}\nsearch example.com\noptions ndots:2\n\n# ExtServers: [10.9.8.7]`);
+  });
+
+  test('Docker\'s refusals: not an IP, not a domain, with container: networking', () => {
+    const cases: [string[], string][] = [
+      [['--dns', 'foo'], 'berth: invalid argument "foo" for "--dns" flag: IP address is not correctly formatted: foo\n'],
+      [['--dns-search', 'a b'], 'berth: invalid argument "a b" for "--dns-search" flag: a b is not a valid domain\n'],
+      [['--network', 'container:x', '--dns', '1.2.3.4'], 'berth: conflicting options: dns and the network mode\n'],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = e.run(['create', ...flags, 'busybox', 'true']);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [125, '', msg], flags.join(' '));
+    }
+  });
+});
