@@ -9,7 +9,7 @@ import type { ContainerConfig, HealthConfig } from '../image/manifest.js';
 import { parseSignal } from '../runtime/lifecycle.js';
 import {
   checkUlimitName, mergeEnv, parseBytes, parseCpus, parseDevice, parseDuration, parseEnvArgs, parseIntFlag, parseLabels,
-  parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
+  parseLogDriver, parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
 } from './parseFlags.js';
 import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
@@ -108,8 +108,8 @@ function hostConfig(f: RunFlags): HostConfig {
   if (swap > 0 && memory === 0) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage.');
   if (swap > 0 && swap < memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage.');
   if (!f.memorySwap && memory > 0) swap = memory * 2;
-  const log = parseLogOpts(f.logOpt);
-  if (f.logDriver && f.logDriver !== 'json-file') throw invalidArgument(`log driver "${f.logDriver}" is not supported: only json-file`);
+  const logDriver = parseLogDriver(f.logDriver);
+  const log = parseLogOpts(f.logOpt, logDriver);
   const tmpfs: Record<string, string> = {};
   for (const t of f.tmpfs) {
     const [d, o] = parseTmpfsFlag(t);
@@ -141,7 +141,7 @@ function hostConfig(f: RunFlags): HostConfig {
     PortBindings: {},
     RestartPolicy: restart,
     Init: f.init ? true : null,
-    LogConfig: { Type: 'json-file', Config: log.config },
+    LogConfig: { Type: logDriver, Config: log.config },
     Tmpfs: Object.keys(tmpfs).length ? tmpfs : null,
     Memory: memory,
     MemorySwap: swap,

@@ -77,15 +77,16 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   });
   // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).
   fs.writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(spec));
-  const log = rec.HostConfig.LogConfig.Config;
+  const log = rec.HostConfig.LogConfig;
   const { parseLogOpts } = await import('./parseFlags.js');
-  const lo = parseLogOpts(Object.entries(log).map(([k, v]) => `${k}=${v}`));
+  const lo = parseLogOpts(Object.entries(log.Config).map(([k, v]) => `${k}=${v}`), log.Type);
   const rp = rec.HostConfig.RestartPolicy;
   let created: Created;
   try {
     created = await createContainer({
       root: store.runtimeRoot, id: rec.Id, bundle: cdir, spec, holdForStart: !!opts.hold,
-      stdio: { mode: 'log', path: store.logPath(rec.Id), maxSize: lo.maxSize, maxFiles: lo.maxFiles },
+      // --log-driver none: the monitor still relays output to attached clients, but keeps no file ('').
+      stdio: { mode: 'log', path: log.Type === 'none' ? '' : store.logPath(rec.Id), maxSize: lo.maxSize, maxFiles: lo.maxFiles },
       rootfsMounts: userns?.rootfsMounts ?? images.snapshotMounts(rec.SnapshotKey),
       attachSocket: attachSocketPath(store, rec.Id),
       stdinPipe: rec.Config.OpenStdin,

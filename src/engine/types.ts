@@ -44,7 +44,7 @@ export interface HostConfig {
   PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
   RestartPolicy: RestartPolicy;
   Init: boolean | null;
-  LogConfig: { Type: 'json-file'; Config: Record<string, string> };
+  LogConfig: { Type: 'json-file' | 'local' | 'none'; Config: Record<string, string> };
   Tmpfs: Record<string, string> | null;
   Memory: number;
   MemorySwap: number;

@@ -111,3 +111,44 @@ describe('engine: --dns, --dns-search, --dns-option (issue 13 item 13)', require
     }
   });
 });
+
+describe('engine: --log-driver none|local|json-file, --log-opt (issue 13 item 13)', requiresRoot, () => {
+  let e: Engine;
+  before(async () => { e = await new Engine('berth-flags-log-').init(); });
+  after(() => e?.cleanup());
+
+  test('none: the foreground still sees the output; logs refuses as Docker; no file is kept', () => {
+    const r = e.run(['run', '--name', 'nolog', '--network', 'none', '--log-driver', 'none', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [3, 'out\n', 'err\n']);
+    assert.deepEqual(e.run(['logs', 'nolog']), { code: 1, stdout: '', stderr: 'berth: configured logging driver does not support reading\n' });
+    const info = e.inspect('nolog');
+    assert.deepEqual([info.HostConfig.LogConfig, info.LogPath], [{ Type: 'none', Config: {} }, '']);
+    assert.deepEqual(fs.readdirSync(`${e.root}/containers/${info.Id}`).filter((f) => f.includes('log')), []);
+    e.ok(['rm', 'nolog']);
+  });
+
+  test('local rotates at --log-opt max-size over max-file files, and logs reads it; json-file stays the default', () => {
+    const script = 'i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done';
+    e.ok(['run', '--name', 'local', '--network', 'none', '--log-driver', 'local', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', script]);
+    const lines = e.ok(['logs', 'local']).split('\n');
+    assert.ok(lines.length > 5 && lines.length < 200, `kept ${lines.length} lines of 200`);
+    assert.equal(lines.at(-1), 'line-199');
+    assert.deepEqual(e.inspect('local').HostConfig.LogConfig, { Type: 'local', Config: { 'max-size': '1k', 'max-file': '2' } });
+    e.ok(['rm', 'local']);
+    const id = e.ok(['create', '--log-driver', 'json-file', '--log-opt', 'max-size=1m', 'busybox', 'true']);
+    assert.deepEqual(e.inspect(id).HostConfig.LogConfig, { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '3' } });
+    e.ok(['rm', id]);
+  });
+
+  test('Docker\'s refusals: an unknown driver, an option the driver does not take', () => {
+    const cases: [string[], string][] = [
+      [['--log-driver', 'syslog'], "berth: logger: no log driver named 'syslog' is registered\n"],
+      [['--log-driver', 'none', '--log-opt', 'max-size=1m'], "berth: unknown log opt 'max-size' for none log driver\n"],
+      [['--log-driver', 'local', '--log-opt', 'tag=x'], "berth: unknown log opt 'tag' for local log driver\n"],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = e.run(['create', ...flags, 'busybox', 'true']);
+      assert.deepEqual([r.code, r.stderr], [125, msg], flags.join(' '));
+    }
+  });
+});

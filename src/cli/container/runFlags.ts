@@ -47,7 +47,7 @@ export function addRunFlags(c: Command): Command {
     .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
     .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown')
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
-    .option('--log-driver <string>', 'Logging driver for the container (json-file)')
+    .option('--log-driver <string>', 'Logging driver for the container (json-file, local or none)')
     .option('--log-opt <list>', 'Log driver options', collect, [])
     .option('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)")
     .option('--cgroup-parent <string>', 'Optional parent cgroup for the container')
