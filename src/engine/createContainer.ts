@@ -78,7 +78,9 @@ async function createRecord(store: ContainerStore, req: CreateRequest): Promise<
   const rec: ContainerRecord = { ...draft };
   await applyNetworkFlags(rec, req.flags, store.root);
   await validateForCreate(rec);
+  const links = req.flags.link?.length ? (await import('./links.js')).resolveLinks(store, req.flags.link) : undefined;
   rec.Name = `/${claimName(store, id, req.flags.name)}`;
+  if (links) rec.HostConfig.Links = (await import('./links.js')).formatLinks(links, rec.Name.slice(1));
   try {
     return await store.withLock(id, async () => {
       store.createDir(rec);

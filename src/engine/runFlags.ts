@@ -68,6 +68,8 @@ export interface RunFlags extends ResourceFlagValues {
   detachKeys?: string;
   /** --userns: host, remap or auto (src/engine/userns.ts). */
   userns?: string;
+  macAddress?: string;
+  link?: string[];
   dns?: string[];
   dnsSearch?: string[];
   dnsOption?: string[];

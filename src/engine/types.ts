@@ -37,6 +37,8 @@ export interface HostConfig {
   NetworkMode: string;
   /** `--add-host host:ip` as typed (`host-gateway` resolved when /etc/hosts is written). */
   ExtraHosts?: string[] | null;
+  /** `--link`: Docker's `/target:/name/alias`. */
+  Links?: string[] | null;
   /** --dns, --dns-search, --dns-option (Docker's names); absent in older records. */
   Dns?: string[];
   DnsSearch?: string[];
@@ -98,6 +100,8 @@ export interface ContainerConfigRec {
   StopTimeout?: number;
   Healthcheck?: HealthConfig;
   ExposedPorts?: Record<string, object>;
+  /** `--mac-address` (Docker's Config.MacAddress). */
+  MacAddress?: string;
 }
 
 /** The part of State written to disk; the live view is derived (engine/containerState.ts). */
@@ -133,7 +137,7 @@ export interface ContainerRecord {
   /** The -p/-P requests as typed (parsed by the network layer at start). */
   Publish?: string[];
   /** `--network-alias`, `--ip`, `--network-rate` (applied by the network layer at start). */
-  NetworkExtras?: { Aliases?: string[]; IPv4Address?: string; Rate?: string };
+  NetworkExtras?: { Aliases?: string[]; IPv4Address?: string; Rate?: string; MacAddress?: string };
   /** Networks joined with `network connect` besides HostConfig.NetworkMode's, by name; attached again at every start. */
   ConnectedNetworks?: Record<string, ConnectedNetwork>;
   /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */

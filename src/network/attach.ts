@@ -35,6 +35,8 @@ export interface AttachOptions {
   ip?: string;
   /** `--dns`: this container's upstreams for the embedded DNS. */
   dns?: string[];
+  /** `--mac-address`. */
+  mac?: string;
   /** Interface name inside; default eth<N> for the container's Nth network. */
   ifname?: string;
   /** `--network-rate` (parseNetworkRate): shaped with tc by src/network/rate/. */
@@ -90,7 +92,7 @@ async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: Ne
       name: o.name,
       aliases: [...new Set(names.slice(1))],
       ip: ipAddr,
-      mac: macFor(ipAddr),
+      mac: o.mac ?? macFor(ipAddr),
       hostIfname: hostIfnameFor(net.id, o.containerId),
       ifname: o.ifname ?? freeIfname(others.map((n) => n.endpoints[o.containerId].ifname)),
       netnsPath: o.netnsPath,

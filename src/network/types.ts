@@ -42,6 +42,8 @@ export interface NetworkConfig {
   subnet: string;
   gateway: string;
   internal: boolean;
+  /** Created with --subnet (Docker allows --ip only then); absent in older networks: allowed. */
+  userSubnet?: boolean;
   /** The default `bridge` network: no embedded DNS (Docker's behaviour). */
   isDefault: boolean;
   labels: Record<string, string>;

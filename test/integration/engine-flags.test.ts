@@ -152,3 +152,58 @@ describe('engine: --log-driver none|local|json-file, --log-opt (issue 13 item 13
     }
   });
 });
+
+describe('engine: --mac-address, --ip, --link (issue 13 item 13)', requiresRoot, () => {
+  let e: Engine;
+  before(async () => { e = await new Engine('berth-flags-net-').init(); });
+  after(() => {
+    for (const n of ['flagsauto', 'flagssub']) e?.run(['network', 'rm', n]);
+    e?.cleanup();
+  });
+
+  test('--mac-address: the container\'s veth has it (default bridge and a user network), Config.MacAddress', () => {
+    assert.match(e.ok(['run', '--rm', '--mac-address', '92:d0:c6:0a:29:33', 'busybox', 'ip', 'link', 'show', 'eth0']), /link\/ether 92:d0:c6:0a:29:33 /);
+    const id = e.ok(['create', '--mac-address', '92:D0:C6:0A:29:34', 'busybox', 'true']);
+    assert.equal(e.inspect(id).Config.MacAddress, '92:d0:c6:0a:29:34');
+    e.ok(['rm', id]);
+    const bad = e.run(['create', '--mac-address', '92:d0', 'busybox', 'true']);
+    assert.deepEqual([bad.code, bad.stderr], [125, 'berth: invalid argument "92:d0" for "--mac-address" flag: 92:d0 is not a valid mac address\n']);
+    const conflict = e.run(['create', '--network', 'container:x', '--mac-address', '92:d0:c6:0a:29:33', 'busybox', 'true']);
+    assert.deepEqual([conflict.code, conflict.stderr], [125, 'berth: conflicting options: mac-address and the network mode\n']);
+  });
+
+  test('--ip: only on a user network with a user-configured subnet (Docker\'s errors otherwise)', () => {
+    e.ok(['network', 'create', 'flagsauto']);
+    e.ok(['network', 'create', '--subnet', '10.231.7.0/24', 'flagssub']);
+    const out = e.ok(['run', '--rm', '--network', 'flagssub', '--ip', '10.231.7.77', '--mac-address', '02:00:00:00:00:07', 'busybox', 'sh', '-c', 'ip -4 addr show eth0; ip link show eth0']);
+    assert.match(out, /inet 10\.231\.7\.77\/24 /);
+    assert.match(out, /link\/ether 02:00:00:00:00:07 /);
+    const cases: [string[], string][] = [
+      [['--ip', '10.231.7.78'], 'berth: user specified IP address is supported on user defined networks only\n'],
+      [['--network', 'flagsauto', '--ip', '10.231.7.78'], 'berth: user specified IP address is supported only when connecting to networks with user configured subnets\n'],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = e.run(['create', ...flags, 'busybox', 'true']);
+      assert.deepEqual([r.code, r.stderr], [125, msg], flags.join(' '));
+    }
+  });
+
+  test('--link NAME[:ALIAS]: hosts entries for a running target, Docker\'s errors otherwise', () => {
+    e.ok(['run', '-d', '--name', 'linkdb', 'busybox', 'sleep', '1000']);
+    const ip = e.inspect('linkdb').NetworkSettings.Networks.bridge.IPAddress;
+    const hostname = e.inspect('linkdb').Config.Hostname;
+    const hosts = e.ok(['run', '--rm', '--link', 'linkdb:data', 'busybox', 'sh', '-c', 'cat /etc/hosts; ping -c1 -W5 data >/dev/null && echo reached']);
+    assert.ok(hosts.split('\n').includes(`${ip}\tdata ${hostname} linkdb`), hosts);
+    assert.match(hosts, /^reached$/m);
+    const missing = e.run(['create', '--link', 'nosuch-flags', 'busybox', 'true']);
+    assert.deepEqual([missing.code, missing.stderr], [125, 'berth: could not get container for nosuch-flags: No such container: nosuch-flags\n']);
+    const host = e.run(['create', '--network', 'host', '--link', 'linkdb', 'busybox', 'true']);
+    assert.match(host.stderr, /host type networking can't be used with links/);
+    const l = e.ok(['create', '--name', 'linker', '--link', 'linkdb', 'busybox', 'true']);
+    assert.deepEqual(e.inspect(l).HostConfig.Links, ['/linkdb:/linker/linkdb']);
+    e.ok(['stop', '-t', '0', 'linkdb']);
+    const r = e.run(['start', 'linker']);
+    assert.deepEqual([r.code, r.stderr], [1, 'berth: Cannot link to a non running container: /linkdb AS /linker/linkdb\n']);
+    e.ok(['rm', '-f', 'linker', 'linkdb']);
+  });
+});

@@ -54,6 +54,8 @@ export function addRunFlags(c: Command): Command {
     .option('--network <network>', 'Connect a container to a network (default: the bridge network)', 'default')
     .option('--network-alias <list>', 'Add network-scoped alias for the container', collect, [])
     .option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
+    .option('--mac-address <string>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
+    .option('--link <list>', 'Add link to another container', collect, [])
     .option('--network-rate <rate>', 'Limit the network rate (e.g. 10mbit, or egress=10mbit,ingress=1mbit)')
     .option('--dns <list>', 'Set custom DNS servers', collect, [])
     .option('--dns-search <list>', 'Set custom DNS search domains', collect, [])
