@@ -6,7 +6,7 @@
 import { invalidArgument } from '../errors.js';
 import { containerSecurity } from '../runtime/securityDefaults.js';
 import type { Mount, Spec } from '../runtime/spec.js';
-import { ULIMIT_RESOURCES } from './parseFlags.js';
+import { parseDeviceCgroupRule, ULIMIT_RESOURCES } from './parseFlags.js';
 import { blockIoTunables, memoryTunables } from './resourceFlags.js';
 import { modeNamespaces, shmMounts, type JoinedNamespaces } from './namespaceModes.js';
 import type { ContainerRecord } from './types.js';
@@ -126,6 +126,11 @@ function userMounts(rec: ContainerRecord, i: SpecInputs): Mount[] {
 function resources(rec: ContainerRecord, i: SpecInputs, deviceRules: Record<string, unknown>[]): Record<string, unknown> {
   const hc = rec.HostConfig;
   const r: Record<string, unknown> = { devices: [...deviceRules] };
+  for (const rule of hc.DeviceCgroupRules ?? []) {
+    const { major, minor, ...rest } = parseDeviceCgroupRule(rule);
+    // OCI: an absent major/minor is any (`*`)
+    (r.devices as unknown[]).push({ ...rest, ...(major >= 0 ? { major } : {}), ...(minor >= 0 ? { minor } : {}) });
+  }
   for (const d of hc.Devices) {
     const info = i.device(d.PathOnHost);
     (r.devices as unknown[]).push({ allow: true, type: info.type, major: info.major, minor: info.minor, access: d.CgroupPermissions });

@@ -9,7 +9,7 @@ import type { ContainerConfig, HealthConfig } from '../image/manifest.js';
 import { parseSignal } from '../runtime/lifecycle.js';
 import {
   checkUlimitName, mergeEnv, parseBytes, parseCpus, parseDevice, parseDuration, parseEnvArgs, parseIntFlag, parseLabels,
-  parseLogDriver, parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
+  parseDeviceCgroupRule, parseLogDriver, parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
 } from './parseFlags.js';
 import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
@@ -108,6 +108,8 @@ function hostConfig(f: RunFlags): HostConfig {
   if (swap > 0 && memory === 0) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage.');
   if (swap > 0 && swap < memory) throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage.');
   if (!f.memorySwap && memory > 0) swap = memory * 2;
+  if (f.gpus !== undefined) throw invalidArgument('could not select device driver "" with capabilities: [[gpu]]', { hint: 'berth has no GPU device support; pass device nodes with --device' });
+  if (f.storageOpt?.length) throw invalidArgument("--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { hint: 'berth\'s overlay snapshotter sets no per-container size quota' });
   const logDriver = parseLogDriver(f.logDriver);
   const log = parseLogOpts(f.logOpt, logDriver);
   const tmpfs: Record<string, string> = {};
@@ -139,6 +141,7 @@ function hostConfig(f: RunFlags): HostConfig {
     DnsOptions: [...(f.dnsOption ?? [])],
     DnsSearch: (f.dnsSearch ?? []).map(checkDnsSearch),
     PortBindings: {},
+    DeviceCgroupRules: f.deviceCgroupRule?.length ? f.deviceCgroupRule.map((r) => { parseDeviceCgroupRule(r); return r; }) : null,
     RestartPolicy: restart,
     Init: f.init ? true : null,
     LogConfig: { Type: logDriver, Config: log.config },

@@ -212,6 +212,14 @@ export function parseDevice(spec: string): DeviceMapping {
   return { PathOnHost: host, PathInContainer: inside, CgroupPermissions: perms };
 }
 
+/** `--device-cgroup-rule 'c 1:3 rwm'` (a|b|c, major:minor with `*`, r/w/m) -> an OCI device rule; -1: any. */
+export function parseDeviceCgroupRule(v: string): { allow: true; type: 'a' | 'b' | 'c'; major: number; minor: number; access: string } {
+  const m = /^([abc]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/.exec(v.trim());
+  if (!m) throw invalidArgument(`invalid argument "${v}" for "--device-cgroup-rule" flag: invalid device cgroup format '${v}'`);
+  const num = (s: string) => (s === '*' ? -1 : Number(s));
+  return { allow: true, type: m[1] as 'a' | 'b' | 'c', major: num(m[2]), minor: num(m[3]), access: m[4] };
+}
+
 /** `--device-read-bps /dev/sda:1mb`. */
 export function parseThrottle(spec: string, flag: string): ThrottleDevice {
   const i = spec.lastIndexOf(':');

@@ -69,6 +69,13 @@ export interface RunFlags extends ResourceFlagValues {
   /** --userns: host, remap or auto (src/engine/userns.ts). */
   userns?: string;
   macAddress?: string;
+  /** `--pull missing|always|never`, `--platform os/arch` (engine/imagePolicy.ts). */
+  pull?: string;
+  platform?: string;
+  volumesFrom?: string[];
+  deviceCgroupRule?: string[];
+  gpus?: string;
+  storageOpt?: string[];
   link?: string[];
   dns?: string[];
   dnsSearch?: string[];

@@ -37,6 +37,10 @@ export interface HostConfig {
   NetworkMode: string;
   /** `--add-host host:ip` as typed (`host-gateway` resolved when /etc/hosts is written). */
   ExtraHosts?: string[] | null;
+  /** `--volumes-from` as typed (its mounts are copied into Mounts at create). */
+  VolumesFrom?: string[] | null;
+  /** `--device-cgroup-rule`, Docker's `c 1:3 rwm` form. */
+  DeviceCgroupRules?: string[] | null;
   /** `--link`: Docker's `/target:/name/alias`. */
   Links?: string[] | null;
   /** --dns, --dns-search, --dns-option (Docker's names); absent in older records. */

@@ -207,3 +207,79 @@ describe('engine: --mac-address, --ip, --link (issue 13 item 13)', requiresRoot,
     e.ok(['rm', '-f', 'linker', 'linkdb']);
   });
 });
+
+describe('engine: --platform, --pull, --device-cgroup-rule, --gpus, --storage-opt, --volumes-from, --stop-timeout (issue 13 item 13)', requiresRoot, () => {
+  let e: Engine;
+  before(async () => { e = await new Engine('berth-flags-misc-').init(); });
+  after(() => e?.cleanup());
+
+  const refused = (flags: string[], image = 'busybox') => {
+    const r = e.run(['create', ...flags, image, 'true']);
+    assert.equal(r.code, 125, `${flags.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    return r.stderr;
+  };
+
+  test('--platform: the host\'s is accepted, another refused clearly', () => {
+    const host = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+    e.ok(['rm', e.ok(['create', '--platform', `linux/${host}`, 'busybox', 'true'])]);
+    e.ok(['rm', e.ok(['create', '--platform', 'linux', 'busybox', 'true'])]);
+    const other = host === 'amd64' ? 'arm64' : 'amd64';
+    assert.equal(refused(['--platform', `linux/${other}`]), `berth: --platform linux/${other}: this host runs linux/${host} images only (berth does not emulate other platforms, and cannot pull yet)\n`);
+  });
+
+  test('--pull never|missing|always', () => {
+    e.ok(['rm', e.ok(['create', '--pull', 'never', 'busybox', 'true'])]);
+    assert.equal(refused(['--pull', 'never'], 'nosuch-flags'), 'berth: No such image: nosuch-flags:latest\n');
+    assert.match(refused(['--pull', 'missing'], 'nosuch-flags'), /^berth: Unable to find image 'nosuch-flags' locally/);
+    assert.match(refused(['--pull', 'always']), /^berth: cannot pull busybox:latest: berth has no registry support yet/);
+    assert.equal(refused(['--pull', 'sometimes']), 'berth: invalid pull option: \'sometimes\': must be one of "always", "missing" or "never"\n');
+    assert.equal(e.containerDirs().length, 0);
+  });
+
+  test('--device-cgroup-rule lets the container open a device the default list refuses', () => {
+    // Major 42 has no driver: past the device cgroup, open fails with ENXIO instead of EPERM.
+    const open = (flags: string[], minor: number) => e.run(['run', '--rm', '--network', 'none', ...flags, 'busybox', 'sh', '-c', `mknod /tmp/n c 42 ${minor}; cat /tmp/n`]).stderr;
+    assert.match(open([], 42), /Operation not permitted/);
+    assert.match(open(['--device-cgroup-rule', 'c 42:42 rwm'], 42), /No such device or address/);
+    assert.match(open(['--device-cgroup-rule', 'c 42:* r'], 7), /No such device or address/);
+    assert.match(open(['--device-cgroup-rule', 'c 42:42 rwm'], 43), /Operation not permitted/);
+    const id = e.ok(['create', '--device-cgroup-rule', 'c 42:42 rwm', 'busybox', 'true']);
+    assert.deepEqual(e.inspect(id).HostConfig.DeviceCgroupRules, ['c 42:42 rwm']);
+    e.ok(['rm', id]);
+    assert.equal(refused(['--device-cgroup-rule', 'x 1:3']), 'berth: invalid argument "x 1:3" for "--device-cgroup-rule" flag: invalid device cgroup format \'x 1:3\'\n');
+  });
+
+  test('--gpus and --storage-opt are refused clearly', () => {
+    assert.match(refused(['--gpus', 'all']), /^berth: could not select device driver "" with capabilities: \[\[gpu\]\]/);
+    assert.match(refused(['--storage-opt', 'size=1G']), /^berth: --storage-opt is supported only for overlay over xfs with 'pquota' mount option/);
+  });
+
+  test('--volumes-from sees the other\'s volumes (named and anonymous), :ro makes them read-only, rm -v leaves them', () => {
+    e.ok(['run', '--name', 'vsrc', '--network', 'none', '-v', 'flagsshared:/data', '-v', '/anon', 'busybox', 'sh', '-c', 'echo hello > /data/f; echo anon > /anon/g']);
+    assert.equal(e.ok(['run', '--rm', '--network', 'none', '--volumes-from', 'vsrc', 'busybox', 'sh', '-c', 'cat /data/f /anon/g && echo x > /data/w && echo wrote']), 'hello\nanon\nwrote');
+    const ro = e.run(['run', '--rm', '--network', 'none', '--volumes-from', 'vsrc:ro', 'busybox', 'sh', '-c', 'cat /data/f; echo x > /data/w']);
+    assert.equal(ro.stdout, 'hello\n');
+    assert.match(ro.stderr, /Read-only file system/);
+    const vf = e.ok(['create', '--volumes-from', 'vsrc', 'busybox', 'true']);
+    assert.deepEqual(e.inspect(vf).HostConfig.VolumesFrom, ['vsrc']);
+    const before = e.ok(['volume', 'ls', '-q']).split('\n').sort();
+    e.ok(['rm', '-v', vf]);
+    assert.deepEqual(e.ok(['volume', 'ls', '-q']).split('\n').sort(), before);
+    assert.match(refused(['--volumes-from', 'nosuch-flags']), /No such container: nosuch-flags/);
+    e.ok(['rm', '-v', 'vsrc']);
+    e.ok(['volume', 'rm', 'flagsshared']);
+  });
+
+  test('--stop-timeout: recorded in Config.StopTimeout and used by stop', () => {
+    const id = e.ok(['run', '-d', '--network', 'none', '--stop-timeout', '1', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 1; done']);
+    assert.equal(e.inspect(id).Config.StopTimeout, 1);
+    const t0 = Date.now();
+    e.ok(['stop', id]);
+    // SIGKILL after the container's 1 s, not the default 10 s.
+    assert.ok(Date.now() - t0 < 9000, `stop took ${Date.now() - t0} ms`);
+    assert.equal(e.inspect(id).State.ExitCode, 137);
+    e.ok(['rm', id]);
+    assert.match(refused(['--stop-timeout', 'x']), /--stop-timeout/);
+  });
+});
