@@ -174,13 +174,18 @@ describe('engine: --mac-address, --ip, --link (issue 13 item 13)', requiresRoot,
 
   test('--ip: only on a user network with a user-configured subnet (Docker\'s errors otherwise)', () => {
     e.ok(['network', 'create', 'flagsauto']);
-    e.ok(['network', 'create', '--subnet', '10.231.7.0/24', 'flagssub']);
-    const out = e.ok(['run', '--rm', '--network', 'flagssub', '--ip', '10.231.7.77', '--mac-address', '02:00:00:00:00:07', 'busybox', 'sh', '-c', 'ip -4 addr show eth0; ip link show eth0']);
-    assert.match(out, /inet 10\.231\.7\.77\/24 /);
+    // A subnet free on this host (other roots' networks and host routes): the one berth picks next.
+    e.ok(['network', 'create', 'flagspick']);
+    const subnet = e.ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', 'flagspick']);
+    e.ok(['network', 'rm', 'flagspick']);
+    e.ok(['network', 'create', '--subnet', subnet, 'flagssub']);
+    const ip = subnet.replace(/\.0\/24$/, '.77');
+    const out = e.ok(['run', '--rm', '--network', 'flagssub', '--ip', ip, '--mac-address', '02:00:00:00:00:07', 'busybox', 'sh', '-c', 'ip -4 addr show eth0; ip link show eth0']);
+    assert.ok(out.includes(`inet ${ip}/24 `), out);
     assert.match(out, /link\/ether 02:00:00:00:00:07 /);
     const cases: [string[], string][] = [
-      [['--ip', '10.231.7.78'], 'berth: user specified IP address is supported on user defined networks only\n'],
-      [['--network', 'flagsauto', '--ip', '10.231.7.78'], 'berth: user specified IP address is supported only when connecting to networks with user configured subnets\n'],
+      [['--ip', ip.replace(/77$/, '78')], 'berth: user specified IP address is supported on user defined networks only\n'],
+      [['--network', 'flagsauto', '--ip', ip.replace(/77$/, '78')], 'berth: user specified IP address is supported only when connecting to networks with user configured subnets\n'],
     ];
     for (const [flags, msg] of cases) {
       const r = e.run(['create', ...flags, 'busybox', 'true']);
@@ -281,5 +286,72 @@ describe('engine: --platform, --pull, --device-cgroup-rule, --gpus, --storage-op
     assert.equal(e.inspect(id).State.ExitCode, 137);
     e.ok(['rm', id]);
     assert.match(refused(['--stop-timeout', 'x']), /--stop-timeout/);
+  });
+});
+
+describe('engine: ps filters publish, expose, volume, network, is-task; ps -s (issue 13 item 14)', requiresRoot, () => {
+  let e: Engine;
+  before(async () => { e = await new Engine('berth-flags-ps-').init(); });
+  after(() => {
+    e?.run(['network', 'rm', 'flagsps']);
+    e?.cleanup();
+  });
+
+  const names = (filters: string[]) => e.ok(['ps', '-a', ...filters.flatMap((f) => ['--filter', f]), '--format', '{{.Names}}']).split('\n').filter(Boolean).sort();
+
+  test('publish= and expose= by port, protocol and range', () => {
+    e.ok(['run', '-d', '--name', 'pub', '-p', '127.0.0.1::80', 'busybox', 'sleep', '1000']);
+    e.ok(['create', '--name', 'exp', '--expose', '8080', '--expose', '53/udp', 'busybox', 'true']);
+    assert.deepEqual(names(['publish=80']), ['pub']);
+    assert.deepEqual(names(['publish=80/tcp']), ['pub']);
+    assert.deepEqual(names(['publish=80/udp']), []);
+    assert.deepEqual(names(['publish=8080']), []);
+    assert.deepEqual(names(['expose=8080/tcp']), ['exp']);
+    assert.deepEqual(names(['expose=53/udp']), ['exp']);
+    assert.deepEqual(names(['expose=8000-8090']), ['exp']);
+    assert.deepEqual(names(['expose=80']), ['pub']); // publishing a port exposes it
+    const bad = e.run(['ps', '--filter', 'publish=abc']);
+    assert.deepEqual([bad.code, bad.stderr], [1, "berth: invalid filter 'publish=abc'\n"]);
+    e.ok(['rm', '-f', 'pub', 'exp']);
+  });
+
+  test('volume=NAME|/dest, network=NAME|ID, is-task=true|false', () => {
+    e.ok(['network', 'create', 'flagsps']);
+    const netId = e.ok(['network', 'inspect', '-f', '{{.Id}}', 'flagsps']);
+    e.ok(['create', '--name', 'onnet', '--network', 'flagsps', '-v', 'flagsvol:/data', 'busybox', 'true']);
+    e.ok(['create', '--name', 'plain', '--network', 'none', 'busybox', 'true']);
+    assert.deepEqual(names(['volume=flagsvol']), ['onnet']);
+    assert.deepEqual(names(['volume=/data']), ['onnet']);
+    assert.deepEqual(names(['volume=/nope']), []);
+    assert.deepEqual(names(['network=flagsps']), ['onnet']);
+    assert.deepEqual(names([`network=${netId}`]), ['onnet']);
+    assert.deepEqual(names([`network=${netId.slice(0, 12)}`]), ['onnet']);
+    assert.deepEqual(names(['network=none']), ['plain']);
+    assert.deepEqual(names(['is-task=true']), []);
+    assert.deepEqual(names(['is-task=false']), ['onnet', 'plain']);
+    assert.equal(e.run(['ps', '--filter', 'is-task=maybe']).code, 1);
+    e.ok(['rm', '-v', 'onnet', 'plain']);
+    e.ok(['volume', 'rm', 'flagsvol']);
+  });
+
+  test('ps -s: the writable layer and the virtual size with the image\'s', () => {
+    const id = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']);
+    e.ok(['exec', id, 'sh', '-c', 'printf ab > /two']);
+    const imageSize = e.ok(['images', '--format', '{{.Size}}', 'busybox']);
+    const out = e.ok(['ps', '-s']).split('\n');
+    assert.match(out[0], /NAMES\s+SIZE$/);
+    assert.ok(out[1].endsWith(`2B (virtual ${imageSize})`), out[1]);
+    assert.equal(e.ok(['ps', '--format', '{{.Size}}']), `2B (virtual ${imageSize})`);
+    e.ok(['rm', '-f', id]);
+  });
+
+  test('--format with define/template/block', () => {
+    const id = e.ok(['run', '-d', '--name', 'tpl', '--network', 'none', 'busybox', 'sleep', '1000']);
+    assert.equal(e.ok(['ps', '--format', '{{define "x"}}<{{.Names}} {{.State}}>{{end}}{{template "x" .}}']), '<tpl running>');
+    assert.equal(e.ok(['ps', '--format', '{{block "b" .Names}}[{{.}}]{{end}}{{template "b" "again"}}']), '[tpl][again]');
+    const r = e.run(['ps', '--format', '{{template "nope" .}}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /template "nope" not defined/);
+    e.ok(['rm', '-f', id]);
   });
 });
