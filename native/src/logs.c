@@ -26,6 +26,9 @@ struct logfile *log_open(const char *path, long long max_size, int max_files)
 	struct logfile *l = calloc(1, sizeof(*l));
 	if (!l) return NULL;
 	snprintf(l->path, sizeof(l->path), "%s", path);
+	l->max_files = 1;
+	/* No path: keep nothing (emit writes only to an open fd, and an empty file never rotates). */
+	if (!*path) { l->fd = -1; return l; }
 	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (l->fd < 0) { free(l); return NULL; }
 	struct stat st;

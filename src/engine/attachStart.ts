@@ -9,7 +9,7 @@ import { attachSocketPath, startRecord } from './startContainer.js';
 
 export async function attachStart(store: ContainerStore, ref: string, io: RunIo, opts: { interactive?: boolean } = {}): Promise<number> {
   const found = store.find(ref);
-  if (opts.interactive) return interactiveStart(store, found.Id, ref, io);
+  if (opts.interactive || found.HostConfig.LogConfig.Type === 'none') return interactiveStart(store, found.Id, ref, io);
   const logPath = store.logPath(found.Id);
   const offset = logSize(logPath);
   const started = await store.withLock(found.Id, async () => {

@@ -6,8 +6,9 @@
 import { invalidArgument } from '../errors.js';
 import { containerSecurity } from '../runtime/securityDefaults.js';
 import type { Mount, Spec } from '../runtime/spec.js';
-import { ULIMIT_RESOURCES } from './parseFlags.js';
+import { parseDeviceCgroupRule, ULIMIT_RESOURCES } from './parseFlags.js';
 import { blockIoTunables, memoryTunables } from './resourceFlags.js';
+import { modeNamespaces, shmMounts, type JoinedNamespaces } from './namespaceModes.js';
 import type { ContainerRecord } from './types.js';
 import { sysfsForForeignNetns, usernsSpec, type UsernsConfig } from './userns.js';
 
@@ -29,6 +30,10 @@ export interface SpecInputs {
   device(path: string): DeviceInfo;
   /** --userns remap/auto: the container's mapping (a new user namespace). */
   userns?: UsernsConfig;
+  /** container:<x> pid/ipc modes: that container's namespaces and /dev/shm (engine/joinedNamespaces.ts). */
+  joined?: JoinedNamespaces;
+  /** `--ipc shareable`: the host directory that is its /dev/shm. */
+  shmDir?: string;
 }
 
 /** Where `--init` puts the helper (in init mode) inside the container. */
@@ -53,6 +58,7 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
     privileged: hc.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], securityOpt: hc.SecurityOpt ?? [],
     readOnly: hc.ReadonlyRootfs, hostBounding: i.hostBounding, seccompProfile: i.seccompProfile, uid: i.user.uid,
   });
+  const defaults = shmMounts(sec.mounts, hc, i.joined ?? {}, i.shmDir ?? '');
   const args = rec.HostConfig.Init ? [INIT_PATH, '--', rec.Path, ...rec.Args] : [rec.Path, ...rec.Args];
   const spec: Spec = {
     ociVersion: '1.2.0',
@@ -69,10 +75,14 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
     },
     root: { path: i.rootfs, readonly: sec.readonlyRootfs },
     hostname: rec.Config.Hostname,
-    mounts: i.userns && (hc.NetworkMode === 'host' || i.netnsPath) ? sysfsForForeignNetns([...sec.mounts, ...userMounts(rec, i)]) : [...sec.mounts, ...userMounts(rec, i)],
+    mounts: i.userns && (hc.NetworkMode === 'host' || i.netnsPath) ? sysfsForForeignNetns([...defaults, ...userMounts(rec, i)]) : [...defaults, ...userMounts(rec, i)],
     annotations: { 'org.opencontainers.image.ref': rec.Config.Image, 'berth.container.name': rec.Name.replace(/^\//, '') },
     linux: {
-      namespaces: [{ type: 'pid' }, ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network', ...(i.netnsPath ? { path: i.netnsPath } : {}) }]), { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, ...usernsSpec(i.userns).namespaces],
+      namespaces: [
+        ...modeNamespaces(hc, i.joined ?? {}),
+        ...(hc.NetworkMode === 'host' ? [] : [{ type: 'network', ...(i.netnsPath ? { path: i.netnsPath } : {}) }]),
+        { type: 'mount' }, ...usernsSpec(i.userns).namespaces,
+      ],
       ...(i.userns ? { uidMappings: i.userns.uidMappings, gidMappings: i.userns.gidMappings } : {}),
       maskedPaths: sec.maskedPaths,
       readonlyPaths: sec.readonlyPaths,
@@ -116,6 +126,11 @@ function userMounts(rec: ContainerRecord, i: SpecInputs): Mount[] {
 function resources(rec: ContainerRecord, i: SpecInputs, deviceRules: Record<string, unknown>[]): Record<string, unknown> {
   const hc = rec.HostConfig;
   const r: Record<string, unknown> = { devices: [...deviceRules] };
+  for (const rule of hc.DeviceCgroupRules ?? []) {
+    const { major, minor, ...rest } = parseDeviceCgroupRule(rule);
+    // OCI: an absent major/minor is any (`*`)
+    (r.devices as unknown[]).push({ ...rest, ...(major >= 0 ? { major } : {}), ...(minor >= 0 ? { minor } : {}) });
+  }
   for (const d of hc.Devices) {
     const info = i.device(d.PathOnHost);
     (r.devices as unknown[]).push({ allow: true, type: info.type, major: info.major, minor: info.minor, access: d.CgroupPermissions });

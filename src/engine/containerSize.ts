@@ -1,6 +1,8 @@
 /** `ps -s`: bytes in the container's writable layer (the snapshot's upper dir). */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ImageStore } from '../image/ImageStore.js';
+import { Snapshotter } from '../image/Snapshotter.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ContainerRecord } from './types.js';
 
@@ -32,6 +34,18 @@ export function human(n: number): string {
   return `${i === 0 ? v : Number(v.toPrecision(3))}${u[i]}`;
 }
 
-export function containerSize(store: ContainerStore, rec: ContainerRecord): string {
-  return `${human(dirBytes(path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper')))} (virtual)`;
+/** `ps -s`'s SIZE: the writable layer, and with the image's layers (Docker's SizeRw and SizeRootFs). */
+export function containerSizes(store: ContainerStore, rec: ContainerRecord, images: ImageStore): { rw: number; rootFs: number } {
+  const rw = dirBytes(new Snapshotter(images).upperDir(rec.SnapshotKey));
+  let image = 0;
+  try {
+    image = images.resolve(rec.Image).size;
+  } catch { /* the image is gone: its layers count for nothing here */ }
+  return { rw, rootFs: rw + image };
+}
+
+/** Docker's `2B (virtual 4.26MB)`. */
+export function containerSize(store: ContainerStore, rec: ContainerRecord, images = new ImageStore(store.root)): string {
+  const s = containerSizes(store, rec, images);
+  return `${human(s.rw)} (virtual ${human(s.rootFs)})`;
 }

@@ -65,20 +65,29 @@ export async function createContainer(store: ContainerStore, req: CreateRequest)
 async function createRecord(store: ContainerStore, req: CreateRequest): Promise<ContainerRecord> {
   store.init();
   const images = new ImageStore(store.root);
+  const policy = await import('./imagePolicy.js');
+  const pull = policy.parsePullPolicy(req.flags.pull);
+  const platform = req.flags.platform ? policy.parsePlatform(req.flags.platform) : undefined;
+  await policy.beforeResolve(pull, req.image, store.root);
   let img;
   try {
     img = images.resolve(req.image);
   } catch (e) {
-    if (isBerthError(e, 'NotFound')) throw notFound(`Unable to find image '${req.image}' locally`, { hint: 'load or import it first; berth has no registry access here' });
-    throw e;
+    if (!isBerthError(e, 'NotFound')) throw e;
+    await policy.whenMissing(pull, req.image, store.root);
+    img = images.resolve(req.image);
   }
+  if (platform) policy.checkImagePlatform(platform, req.image, img.config);
   const id = newContainerId();
   const envFiles = readEnvFiles(req.flags.envFile);
   const draft = makeRecord({ id, name: 'x', imageId: img.id, imageRef: req.image, image: img.config.config ?? {}, command: req.command, flags: req.flags, envFiles: [envFiles].flat() });
   const rec: ContainerRecord = { ...draft };
+  if (req.flags.volumesFrom?.length) (await import('./volumesFrom.js')).addVolumesFrom(store, rec, req.flags.volumesFrom);
   await applyNetworkFlags(rec, req.flags, store.root);
   await validateForCreate(rec);
+  const links = req.flags.link?.length ? (await import('./links.js')).resolveLinks(store, req.flags.link) : undefined;
   rec.Name = `/${claimName(store, id, req.flags.name)}`;
+  if (links) rec.HostConfig.Links = (await import('./links.js')).formatLinks(links, rec.Name.slice(1));
   try {
     return await store.withLock(id, async () => {
       store.createDir(rec);
@@ -131,7 +140,7 @@ async function prepareMounts(store: ContainerStore, rec: ContainerRecord, images
       if (!fs.existsSync(m.Source)) fs.mkdirSync(m.Source, { recursive: true, mode: 0o755 });
       continue;
     }
-    if (m.Type !== 'volume') continue;
+    if (m.Type !== 'volume' || m.Source) continue; // a source already: another container's (--volumes-from)
     const { volume, created } = vols.create(m.Name || undefined, {}, !m.Name);
     m.Name = volume.Name;
     m.Source = volume.Mountpoint;

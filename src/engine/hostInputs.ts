@@ -4,6 +4,8 @@ import { errnoCode, invalidArgument } from '../errors.js';
 import { readHostBoundingSet } from '../sys/hostCaps.js';
 import type { DeviceInfo } from './buildSpec.js';
 import type { ContainerRecord } from './types.js';
+import { applyDnsFlags } from '../network/etcFiles.js';
+import { dnsFlagsOf } from './network.js';
 
 export function deviceInfo(p: string): DeviceInfo {
   let st: fs.Stats;
@@ -51,7 +53,7 @@ export function writeEtcFiles(dir: string, rec: ContainerRecord): Record<string,
   write('hostname', `${host}\n`);
   write('hosts', `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${host}\n`);
   try {
-    write('resolv.conf', fs.readFileSync('/etc/resolv.conf', 'utf8'));
+    write('resolv.conf', applyDnsFlags(fs.readFileSync('/etc/resolv.conf', 'utf8'), dnsFlagsOf(rec), false));
   } catch { /* the host has none */ }
   return files;
 }

@@ -38,7 +38,7 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
     ResolvConfPath: name('resolv.conf'),
     HostnamePath: name('hostname'),
     HostsPath: name('hosts'),
-    LogPath: store.logPath(rec.Id),
+    LogPath: rec.HostConfig.LogConfig.Type === 'json-file' ? store.logPath(rec.Id) : '', // as Docker: only json-file's file is shown
     Name: rec.Name,
     RestartCount: st.RestartCount,
     Driver: Snapshotter.driver,

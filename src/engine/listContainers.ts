@@ -3,6 +3,7 @@ import { invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { healthOf, liveState, statusText, type LiveState } from './containerState.js';
 import { humanDuration } from './humanDuration.js';
+import { networksOf } from './network.js';
 import type { ContainerRecord } from './types.js';
 
 export interface PsOptions {
@@ -13,7 +14,18 @@ export interface PsOptions {
 
 export interface PsEntry { rec: ContainerRecord; state: LiveState; health?: string }
 
-const FILTER_KEYS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume', 'health', 'is-task', 'network'];
+const FILTER_KEYS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume', 'health', 'is-task', 'network', 'publish', 'expose'];
+
+/** `publish=`/`expose=` values: `80`, `80/udp`, `8000-8080/tcp` (tcp by default) -> `port/proto` keys. */
+function portKeys(k: string, v: string): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/.exec(v.trim());
+  const lo = m ? Number(m[1]) : 0;
+  const hi = m?.[2] ? Number(m[2]) : lo;
+  if (!m || lo < 1 || hi > 65535 || hi < lo) throw invalidArgument(`invalid filter '${k}=${v}'`);
+  const out: string[] = [];
+  for (let p = lo; p <= hi; p++) out.push(`${p}/${m[3] ?? 'tcp'}`);
+  return out;
+}
 
 function parseFilters(list: string[]): Map<string, string[]> {
   const m = new Map<string, string[]>();
@@ -26,6 +38,8 @@ function parseFilters(list: string[]): Map<string, string[]> {
   }
   const statuses = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
   for (const s of m.get('status') ?? []) if (!statuses.includes(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
+  for (const v of m.get('is-task') ?? []) if (v !== 'true' && v !== 'false') throw invalidArgument(`invalid filter 'is-task=${v}'`);
+  for (const k of ['publish', 'expose']) if (m.has(k)) m.set(k, m.get(k)!.flatMap((v) => portKeys(k, v)));
   return m;
 }
 
@@ -44,7 +58,11 @@ function matches(e: PsEntry, f: Map<string, string[]>, store: ContainerStore): b
     && any('exited', (v) => state.Status === 'exited' && state.ExitCode === Number(v))
     && any('ancestor', (v) => rec.Config.Image === v || rec.Image === v || rec.Image.slice(7).startsWith(v) || rec.Config.Image === `${v}:latest`)
     && any('volume', (v) => rec.Mounts.some((m) => m.Name === v || m.Destination === v))
-    && any('network', (v) => networkNames(rec).includes(v))
+    && (!f.has('network') || onNetwork(store, rec, f.get('network')!))
+    // berth has no swarm: no container is a task
+    && any('is-task', (v) => v === 'false')
+    && any('publish', (v) => v in rec.HostConfig.PortBindings)
+    && any('expose', (v) => v in (rec.Config.ExposedPorts ?? {}) || v in rec.HostConfig.PortBindings)
     && any('before', (v) => { const o = store.find(v); return rec.Created < o.Created; })
     && any('since', (v) => { const o = store.find(v); return rec.Created > o.Created; });
 }
@@ -69,6 +87,14 @@ export function listContainers(store: ContainerStore, o: PsOptions = {}): PsEntr
   out = out.filter((e) => matches(e, f, store));
   if (o.last !== undefined && o.last > 0) out = out.slice(0, o.last);
   return out;
+}
+
+/** `network=NAME|ID`: a network the container is configured for, by name or ID prefix (Docker's match). */
+function onNetwork(store: ContainerStore, rec: ContainerRecord, wanted: string[]): boolean {
+  const names = networkNames(rec);
+  if (wanted.some((v) => names.includes(v))) return true;
+  const ids = Object.values(networksOf(store, rec)).map((n) => n.NetworkID).filter(Boolean);
+  return wanted.some((v) => ids.some((id) => id.startsWith(v)));
 }
 
 /** The networks a container is on, by name: its NetworkMode's and those added with `network connect`. */

@@ -9,13 +9,14 @@ import type { ContainerConfig, HealthConfig } from '../image/manifest.js';
 import { parseSignal } from '../runtime/lifecycle.js';
 import {
   checkUlimitName, mergeEnv, parseBytes, parseCpus, parseDevice, parseDuration, parseEnvArgs, parseIntFlag, parseLabels,
-  parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
+  parseDeviceCgroupRule, parseLogDriver, parseLogOpts, parseMountFlag, parseRestart, parseSwap, parseSysctl, parseThrottle, parseTmpfsFlag, parseUlimit, parseVolumeFlag,
 } from './parseFlags.js';
 import { checkMemoryLimits } from './checkMemoryLimits.js';
 import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
-import { parseExtraHost } from '../network/etcFiles.js';
+import { checkDnsSearch, checkDnsServer, parseExtraHost } from '../network/etcFiles.js';
 import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
+import { checkNamespacesWithUserns, parseNamespaceFlags, utsHostname } from './namespaceModes.js';
 import { parseUsernsMode } from './userns.js';
 
 export interface RecordInputs {
@@ -45,8 +46,11 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
   if (f.stopSignal) parseSignal(f.stopSignal);
   const env = mergeEnv(img.Env ?? [], [...i.envFiles.flat(), ...parseEnvArgs(f.env, i.hostEnv)]);
   const hc = hostConfig(f);
+  const ns = parseNamespaceFlags(f);
+  Object.assign(hc, ns);
   const userns = parseUsernsMode(f.userns, (i.hostEnv ?? process.env).BERTH_USERNS_REMAP);
   if (f.userns || userns !== 'host') Object.assign(hc, { UsernsMode: userns }); // Docker's HostConfig.UsernsMode
+  checkNamespacesWithUserns(ns, userns);
   const mounts = mountPoints(f, img);
   return {
     Id: i.id,
@@ -56,7 +60,7 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
     Path: argv[0],
     Args: argv.slice(1),
     Config: {
-      Hostname: f.hostname ?? i.id.slice(0, 12),
+      Hostname: utsHostname(ns, f.hostname ?? i.id.slice(0, 12)),
       Domainname: '',
       User: f.user ?? img.User ?? '',
       AttachStdin: !!f.interactive,
@@ -103,8 +107,10 @@ function hostConfig(f: RunFlags): HostConfig {
   let swap = f.memorySwap ? parseSwap(f.memorySwap) : 0;
   checkMemoryLimits(memory, swap);
   if (!f.memorySwap && memory > 0) swap = memory * 2;
-  const log = parseLogOpts(f.logOpt);
-  if (f.logDriver && f.logDriver !== 'json-file') throw invalidArgument(`log driver "${f.logDriver}" is not supported: only json-file`);
+  if (f.gpus !== undefined) throw invalidArgument('could not select device driver "" with capabilities: [[gpu]]', { hint: 'berth has no GPU device support; pass device nodes with --device' });
+  if (f.storageOpt?.length) throw invalidArgument("--storage-opt is supported only for overlay over xfs with 'pquota' mount option", { hint: 'berth\'s overlay snapshotter sets no per-container size quota' });
+  const logDriver = parseLogDriver(f.logDriver);
+  const log = parseLogOpts(f.logOpt, logDriver);
   const tmpfs: Record<string, string> = {};
   for (const t of f.tmpfs) {
     const [d, o] = parseTmpfsFlag(t);
@@ -130,10 +136,14 @@ function hostConfig(f: RunFlags): HostConfig {
     SecurityOpt: f.securityOpt.length ? [...f.securityOpt] : null,
     NetworkMode: network,
     ExtraHosts: f.addHost?.length ? f.addHost.map(checkedExtraHost) : null,
+    Dns: (f.dns ?? []).map(checkDnsServer),
+    DnsOptions: [...(f.dnsOption ?? [])],
+    DnsSearch: (f.dnsSearch ?? []).map(checkDnsSearch),
     PortBindings: {},
+    DeviceCgroupRules: f.deviceCgroupRule?.length ? f.deviceCgroupRule.map((r) => { parseDeviceCgroupRule(r); return r; }) : null,
     RestartPolicy: restart,
     Init: f.init ? true : null,
-    LogConfig: { Type: 'json-file', Config: log.config },
+    LogConfig: { Type: logDriver, Config: log.config },
     Tmpfs: Object.keys(tmpfs).length ? tmpfs : null,
     Memory: memory,
     MemorySwap: swap,

@@ -127,11 +127,17 @@ export async function publishRequests(publish: string[], publishAllPorts: boolea
 }
 
 /** `--network-alias`, `--ip`, `--network-rate`, checked at create (only a network may have them). */
-export async function validateNetworkExtras(rec: ContainerRecord): Promise<void> {
+export async function validateNetworkExtras(rec: ContainerRecord, root: string): Promise<void> {
   const x = rec.NetworkExtras;
   if (!x || (!x.Aliases?.length && !x.IPv4Address && !x.Rate)) return;
   if (netModeOf(rec) !== 'network') throw invalidArgument('network-scoped aliases, --ip and --network-rate are only supported for bridge and user-defined networks');
   if (x.Aliases?.length && networkNameOf(rec) === 'bridge') throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  if (x.IPv4Address && networkNameOf(rec) === 'bridge') throw invalidArgument('user specified IP address is supported on user defined networks only');
+  if (x.IPv4Address) {
+    const { NetworkStore } = await import('../network/NetworkStore.js');
+    const n = new NetworkStore(root).find(networkNameOf(rec));
+    if (n?.userSubnet === false) throw invalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
+  }
   const net = await import('../network/index.js');
   net.validateNetworkRequest({ network: networkNameOf(rec), ip: x.IPv4Address, rate: x.Rate });
 }
@@ -178,6 +184,12 @@ function writeInPlace(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o644 });
 }
 
+/** The record's `--dns*` lists. */
+export function dnsFlagsOf(rec: ContainerRecord): { servers: string[]; search: string[]; options: string[] } {
+  const hc = rec.HostConfig;
+  return { servers: hc.Dns ?? [], search: hc.DnsSearch ?? [], options: hc.DnsOptions ?? [] };
+}
+
 /** createContainer's beforeStart: the init exists (pid), nothing has run yet. */
 export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
   const t0 = performance.now();
@@ -189,7 +201,21 @@ export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, 
   if (rec.ConnectedNetworks && Object.keys(rec.ConnectedNetworks).length) {
     await attachConnected(store, rec, netns ?? pidNetns(pid));
   }
+  if (rec.HostConfig.Links?.length) await appendLinks(store, rec);
   if (rec.HostConfig.ExtraHosts?.length) await appendExtraHosts(store, rec);
+}
+
+/** `--link` entries after the hosts file the network wrote (engine/links.ts). */
+async function appendLinks(store: ContainerStore, rec: ContainerRecord): Promise<void> {
+  const [{ linkHostLines }, { liveState }] = await Promise.all([import('./links.js'), import('./containerState.js')]);
+  const network = networkNameOf(rec);
+  const lines = linkHostLines(rec, network, (name) => {
+    const t = store.find(name);
+    return { rec: t, running: liveState(store, t).Running, ip: readNetworkSettings(store, t.Id)?.Networks[network]?.IPAddress || networksOf(store, t)[network]?.IPAddress || undefined };
+  });
+  const file = path.join(store.dir(rec.Id), 'hosts');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  writeInPlace(file, text + lines);
 }
 
 /** `--add-host` lines after the hosts file the network wrote; `host-gateway` is the network's gateway (the default bridge's without one). */
@@ -232,13 +258,13 @@ async function setupNetworkOf(store: ContainerStore, rec: ContainerRecord, pid: 
   const req = {
     root: store.root, containerId: rec.Id, name: rec.Name.replace(/^\//, ''), hostname: rec.Config.Hostname,
     network: networkNameOf(rec), aliases: rec.NetworkExtras?.Aliases, ip: rec.NetworkExtras?.IPv4Address, rate: rec.NetworkExtras?.Rate,
-    publish: (rec.Publish ?? []),
+    publish: (rec.Publish ?? []), dns: rec.HostConfig.Dns, mac: rec.NetworkExtras?.MacAddress,
   };
   if (mode === 'network') await net.disconnectContainer(store.root, rec.Id).catch(() => undefined);
   const r = await net.connectContainer(req, mode === 'network' && netns ? netns : pid);
   if (r.files) {
     writeInPlace(path.join(cdir, 'hosts'), r.files.hosts);
-    writeInPlace(path.join(cdir, 'resolv.conf'), r.files.resolvConf);
+    writeInPlace(path.join(cdir, 'resolv.conf'), net.applyDnsFlags(r.files.resolvConf, dnsFlagsOf(rec), mode === 'network' && networkNameOf(rec) !== 'bridge'));
     if (mode === 'network') writeInPlace(path.join(cdir, 'hostname'), r.files.hostname);
   }
   if (!r.attach) return;
@@ -288,10 +314,17 @@ export async function applyNetworkFlags(rec: ContainerRecord, f: RunFlags, root:
     for (const e of f.expose) for (const k of expandExpose(e)) ports[k] = {};
     rec.Config.ExposedPorts = ports;
   }
-  const extras = { Aliases: f.networkAlias?.length ? [...f.networkAlias] : undefined, IPv4Address: f.ip || undefined, Rate: f.networkRate || undefined };
-  if (extras.Aliases || extras.IPv4Address || extras.Rate) rec.NetworkExtras = extras;
-  await validateNetworkExtras(rec);
+  const mac = f.macAddress ? checkMac(f.macAddress) : undefined;
+  if (mac && mode === 'container') throw invalidArgument('conflicting options: mac-address and the network mode');
+  if (mac) rec.Config.MacAddress = mac;
+  const extras = { Aliases: f.networkAlias?.length ? [...f.networkAlias] : undefined, IPv4Address: f.ip || undefined, Rate: f.networkRate || undefined, MacAddress: mode === 'network' ? mac : undefined };
+  if (extras.Aliases || extras.IPv4Address || extras.Rate || extras.MacAddress) rec.NetworkExtras = extras;
+  if (f.link?.length && mode === 'host') throw invalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
+  if (f.link?.length && mode === 'container') throw invalidArgument("conflicting options: container type network can't be used with links");
+  await validateNetworkExtras(rec, root);
   if (mode === 'container' && rec.HostConfig.ExtraHosts?.length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
+  const hc = rec.HostConfig;
+  if (mode === 'container' && (hc.Dns?.length || hc.DnsSearch?.length || hc.DnsOptions?.length)) throw invalidArgument('conflicting options: dns and the network mode');
   if (mode === 'network' && networkNameOf(rec) !== 'bridge') {
     const { NetworkStore } = await import('../network/NetworkStore.js');
     rec.HostConfig.NetworkMode = new NetworkStore(root).get(networkNameOf(rec)).name;
@@ -301,6 +334,12 @@ export async function applyNetworkFlags(rec: ContainerRecord, f: RunFlags, root:
     rec.Publish = p.publish;
     rec.HostConfig.PortBindings = p.bindings;
   }
+}
+
+/** `--mac-address`: six hex octets (Docker's wording), kept lower case. */
+function checkMac(v: string): string {
+  if (!/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "--mac-address" flag: ${v} is not a valid mac address`);
+  return v.toLowerCase().replace(/-/g, ':');
 }
 
 /** `--expose 80`, `8000-8002/udp` -> `80/tcp`, `8000/udp`, ... */

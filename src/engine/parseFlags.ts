@@ -212,6 +212,14 @@ export function parseDevice(spec: string): DeviceMapping {
   return { PathOnHost: host, PathInContainer: inside, CgroupPermissions: perms };
 }
 
+/** `--device-cgroup-rule 'c 1:3 rwm'` (a|b|c, major:minor with `*`, r/w/m) -> an OCI device rule; -1: any. */
+export function parseDeviceCgroupRule(v: string): { allow: true; type: 'a' | 'b' | 'c'; major: number; minor: number; access: string } {
+  const m = /^([abc]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/.exec(v.trim());
+  if (!m) throw invalidArgument(`invalid argument "${v}" for "--device-cgroup-rule" flag: invalid device cgroup format '${v}'`);
+  const num = (s: string) => (s === '*' ? -1 : Number(s));
+  return { allow: true, type: m[1] as 'a' | 'b' | 'c', major: num(m[2]), minor: num(m[3]), access: m[4] };
+}
+
 /** `--device-read-bps /dev/sda:1mb`. */
 export function parseThrottle(spec: string, flag: string): ThrottleDevice {
   const i = spec.lastIndexOf(':');
@@ -247,19 +255,44 @@ export function parseDuration(v: string, flag: string): number {
   return Math.round(total);
 }
 
-/** `--log-opt max-size=10m max-file=3` -> bytes and count; Docker's defaults when absent here: 10m x 3. */
-export function parseLogOpts(list: readonly string[]): { config: Record<string, string>; maxSize: number; maxFiles: number } {
+/** The log drivers berth has: json-file (the default), local (the same rotating file, other defaults), none. */
+export type LogDriver = 'json-file' | 'local' | 'none';
+
+const LOG_OPTS: Record<LogDriver, string[]> = {
+  'json-file': ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'],
+  local: ['max-size', 'max-file', 'compress'],
+  none: [],
+};
+
+/** `--log-driver`: Docker's words for one it does not have. */
+export function parseLogDriver(v: string | undefined): LogDriver {
+  const d = v === undefined || v === '' ? 'json-file' : v;
+  if (d !== 'json-file' && d !== 'local' && d !== 'none') throw invalidArgument(`logger: no log driver named '${d}' is registered`);
+  return d;
+}
+
+/**
+ * `--log-opt max-size=10m max-file=3` -> bytes and count. json-file: berth's defaults 10m x 3 are
+ * written into the config (as before); local: Docker's 20m x 5, applied without being recorded.
+ * `compress` is accepted and kept, but rotated files stay uncompressed (the monitor does not gzip).
+ */
+export function parseLogOpts(list: readonly string[], driver: LogDriver = 'json-file'): { config: Record<string, string>; maxSize: number; maxFiles: number } {
   const config: Record<string, string> = {};
   for (const o of list) {
     const i = o.indexOf('=');
     if (i <= 0) throw invalidArgument(`invalid --log-opt "${o}": expected key=value`);
     const k = o.slice(0, i);
-    if (!['max-size', 'max-file', 'compress', 'labels', 'env', 'tag'].includes(k)) throw invalidArgument(`unknown log opt '${k}' for json-file log driver`);
+    if (!LOG_OPTS[driver].includes(k)) throw invalidArgument(`unknown log opt '${k}' for ${driver} log driver`);
     config[k] = o.slice(i + 1);
   }
-  config['max-size'] ??= '10m';
-  config['max-file'] ??= '3';
-  const maxSize = config['max-size'] === '-1' ? 0 : parseBytes(config['max-size'], '--log-opt max-size');
-  const maxFiles = parseIntFlag(config['max-file'], '--log-opt max-file', 1);
+  if (driver === 'json-file') {
+    config['max-size'] ??= '10m';
+    config['max-file'] ??= '3';
+  }
+  if (driver === 'none') return { config, maxSize: 0, maxFiles: 1 };
+  const size = config['max-size'] ?? '20m';
+  const maxSize = size === '-1' ? 0 : parseBytes(size, '--log-opt max-size');
+  const maxFiles = parseIntFlag(config['max-file'] ?? '5', '--log-opt max-file', 1);
+  if (config.compress !== undefined && !['true', 'false', '1', '0'].includes(config.compress)) throw invalidArgument(`invalid value for log opt 'compress': ${config.compress}`);
   return { config, maxSize, maxFiles };
 }

@@ -36,7 +36,8 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   if (process.env.BERTH_TIMING) process.once('exit', () => lap('process exit'));
   const rec = await createContainer(store, req);
   lap('created');
-  const interactive = !!req.flags.interactive && !req.flags.detach;
+  // --log-driver none keeps no log to follow: the foreground reads the monitor's attach socket instead.
+  const interactive = (!!req.flags.interactive || rec.HostConfig.LogConfig.Type === 'none') && !req.flags.detach;
   let started;
   try {
     started = await store.withLock(rec.Id, () => startRecord(store, rec, { hold: interactive, removeOnExit: rec.HostConfig.AutoRemove && !!req.flags.detach }));

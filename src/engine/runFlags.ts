@@ -68,6 +68,23 @@ export interface RunFlags extends ResourceFlagValues {
   detachKeys?: string;
   /** --userns: host, remap or auto (src/engine/userns.ts). */
   userns?: string;
+  macAddress?: string;
+  /** `--pull missing|always|never`, `--platform os/arch` (engine/imagePolicy.ts). */
+  pull?: string;
+  platform?: string;
+  volumesFrom?: string[];
+  deviceCgroupRule?: string[];
+  gpus?: string;
+  storageOpt?: string[];
+  link?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  /** --pid, --ipc, --uts, --cgroupns (engine/namespaceModes.ts). */
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  cgroupns?: string;
 }
 
 export function emptyRunFlags(): RunFlags {

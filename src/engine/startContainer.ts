@@ -19,6 +19,7 @@ import { liveState } from './containerState.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
 import { snapshotRoot, userFiles } from './containerFiles.js';
 import { layeredStat, resolveUser } from './imageFiles.js';
+import { donorOf } from './namespaceModes.js';
 import { networkStarter, prepareNetns } from './network.js';
 import { exitCommand } from './cleanupContainer.js';
 import type { ContainerRecord } from './types.js';
@@ -64,20 +65,28 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const rootfs = path.join(cdir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const netnsPath = await netnsReady;
+  const hc = rec.HostConfig;
+  const nsMod = donorOf(hc.PidMode) || donorOf(hc.IpcMode) || hc.IpcMode === 'shareable' ? await import('./joinedNamespaces.js') : undefined;
+  const joined = nsMod?.joinedNamespaces(store, rec);
+  const shmDir = hc.IpcMode === 'shareable' ? nsMod!.shmDir(store, rec.Id) : undefined;
+  if (shmDir) fs.mkdirSync(shmDir, { mode: 0o1777, recursive: true });
+  if (shmDir) fs.chmodSync(shmDir, 0o1777);
   const spec = buildSpec(rec, {
+    joined, shmDir,
     rootfs, netnsPath, etcFiles: fitEtcFiles(writeEtcFiles(cdir, rec), userns?.config), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo, userns: userns?.config,
   });
   // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).
   fs.writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(spec));
-  const log = rec.HostConfig.LogConfig.Config;
+  const log = rec.HostConfig.LogConfig;
   const { parseLogOpts } = await import('./parseFlags.js');
-  const lo = parseLogOpts(Object.entries(log).map(([k, v]) => `${k}=${v}`));
+  const lo = parseLogOpts(Object.entries(log.Config).map(([k, v]) => `${k}=${v}`), log.Type);
   const rp = rec.HostConfig.RestartPolicy;
   let created: Created;
   try {
     created = await createContainer({
       root: store.runtimeRoot, id: rec.Id, bundle: cdir, spec, holdForStart: !!opts.hold,
-      stdio: { mode: 'log', path: store.logPath(rec.Id), maxSize: lo.maxSize, maxFiles: lo.maxFiles },
+      // --log-driver none: the monitor still relays output to attached clients, but keeps no file ('').
+      stdio: { mode: 'log', path: log.Type === 'none' ? '' : store.logPath(rec.Id), maxSize: lo.maxSize, maxFiles: lo.maxFiles },
       rootfsMounts: userns?.rootfsMounts ?? images.snapshotMounts(rec.SnapshotKey),
       attachSocket: attachSocketPath(store, rec.Id),
       stdinPipe: rec.Config.OpenStdin,

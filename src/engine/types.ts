@@ -37,10 +37,20 @@ export interface HostConfig {
   NetworkMode: string;
   /** `--add-host host:ip` as typed (`host-gateway` resolved when /etc/hosts is written). */
   ExtraHosts?: string[] | null;
+  /** `--volumes-from` as typed (its mounts are copied into Mounts at create). */
+  VolumesFrom?: string[] | null;
+  /** `--device-cgroup-rule`, Docker's `c 1:3 rwm` form. */
+  DeviceCgroupRules?: string[] | null;
+  /** `--link`: Docker's `/target:/name/alias`. */
+  Links?: string[] | null;
+  /** --dns, --dns-search, --dns-option (Docker's names); absent in older records. */
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
   PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
   RestartPolicy: RestartPolicy;
   Init: boolean | null;
-  LogConfig: { Type: 'json-file'; Config: Record<string, string> };
+  LogConfig: { Type: 'json-file' | 'local' | 'none'; Config: Record<string, string> };
   Tmpfs: Record<string, string> | null;
   Memory: number;
   MemorySwap: number;
@@ -67,6 +77,11 @@ export interface HostConfig {
   Sysctls: Record<string, string> | null;
   OomScoreAdj: number;
   CgroupParent: string;
+  /** --pid, --ipc, --uts, --cgroupns (engine/namespaceModes.ts); absent in older records: new namespaces. */
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  CgroupnsMode?: 'private' | 'host';
 }
 
 export interface ContainerConfigRec {
@@ -89,6 +104,8 @@ export interface ContainerConfigRec {
   StopTimeout?: number;
   Healthcheck?: HealthConfig;
   ExposedPorts?: Record<string, object>;
+  /** `--mac-address` (Docker's Config.MacAddress). */
+  MacAddress?: string;
 }
 
 /** The part of State written to disk; the live view is derived (engine/containerState.ts). */
@@ -124,7 +141,7 @@ export interface ContainerRecord {
   /** The -p/-P requests as typed (parsed by the network layer at start). */
   Publish?: string[];
   /** `--network-alias`, `--ip`, `--network-rate` (applied by the network layer at start). */
-  NetworkExtras?: { Aliases?: string[]; IPv4Address?: string; Rate?: string };
+  NetworkExtras?: { Aliases?: string[]; IPv4Address?: string; Rate?: string; MacAddress?: string };
   /** Networks joined with `network connect` besides HostConfig.NetworkMode's, by name; attached again at every start. */
   ConnectedNetworks?: Record<string, ConnectedNetwork>;
   /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */

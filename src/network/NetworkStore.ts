@@ -143,6 +143,7 @@ export class NetworkStore {
       subnet,
       gateway,
       internal: opts.internal ?? false,
+      ...(isDefault ? {} : { userSubnet: !!opts.subnet }),
       isDefault,
       labels: opts.labels ?? {},
       created: new Date().toISOString(),

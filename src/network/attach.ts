@@ -33,6 +33,10 @@ export interface AttachOptions {
   hostname?: string;
   /** A fixed address (`--ip`). */
   ip?: string;
+  /** `--dns`: this container's upstreams for the embedded DNS. */
+  dns?: string[];
+  /** `--mac-address`. */
+  mac?: string;
   /** Interface name inside; default eth<N> for the container's Nth network. */
   ifname?: string;
   /** `--network-rate` (parseNetworkRate): shaped with tc by src/network/rate/. */
@@ -88,12 +92,13 @@ async function reserve(store: NetworkStore, o: AttachOptions): Promise<{ net: Ne
       name: o.name,
       aliases: [...new Set(names.slice(1))],
       ip: ipAddr,
-      mac: macFor(ipAddr),
+      mac: o.mac ?? macFor(ipAddr),
       hostIfname: hostIfnameFor(net.id, o.containerId),
       ifname: o.ifname ?? freeIfname(others.map((n) => n.endpoints[o.containerId].ifname)),
       netnsPath: o.netnsPath,
       ports,
       hostname: o.hostname,
+      ...(o.dns?.length ? { dns: [...o.dns] } : {}),
     };
     net.endpoints[o.containerId] = ep;
     store.save(net);

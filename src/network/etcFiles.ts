@@ -60,6 +60,44 @@ export function resolvConfFile(host: ResolvConf, dnsServer?: string): string {
   return lines.join('\n') + '\n';
 }
 
+/** `--dns`, `--dns-search`, `--dns-option` as the record keeps them. */
+export interface DnsFlags { servers: string[]; search: string[]; options: string[] }
+
+/**
+ * A resolv.conf with `--dns*` applied, as Docker: each given list replaces the file's
+ * (`--dns-search .` means none). With an embedded DNS server (user networks) its nameserver
+ * stays, and the --dns servers are where it forwards this container's other queries (noted
+ * as Docker notes them: `# ExtServers: [...]`).
+ */
+export function applyDnsFlags(text: string, f: DnsFlags, embedded: boolean): string {
+  if (!f.servers.length && !f.search.length && !f.options.length) return text;
+  const r = parseResolvConf(text);
+  const ns = f.servers.length && !embedded ? f.servers : r.nameservers;
+  const search = f.search.length ? f.search.filter((d) => d !== '.') : r.search;
+  const options = f.options.length ? f.options : r.options;
+  const lines = ns.map((n) => `nameserver ${n}`);
+  if (search.length) lines.push(`search ${search.join(' ')}`);
+  if (options.length) lines.push(`options ${options.join(' ')}`);
+  if (embedded && f.servers.length) lines.push('', `# ExtServers: [${f.servers.join(' ')}]`);
+  return lines.join('\n') + '\n';
+}
+
+/** `--dns` values: IP addresses (Docker's ValidateIPAddress wording). */
+export function checkDnsServer(v: string): string {
+  const s = v.trim();
+  if (!isIpv4(s) && !/^[0-9a-fA-F:]+$/.test(s.replace(/^\[|\]$/g, ''))) throw invalidArgument(`invalid argument "${v}" for "--dns" flag: IP address is not correctly formatted: ${v}`);
+  return s;
+}
+
+/** `--dns-search` values: domains, or `.` (Docker's ValidateDNSSearch). */
+export function checkDnsSearch(v: string): string {
+  const d = v.replace(/\.$/, '');
+  if (v !== '.' && (d.length > 255 || !/^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(d))) {
+    throw invalidArgument(`invalid argument "${v}" for "--dns-search" flag: ${v} is not a valid domain`);
+  }
+  return v;
+}
+
 /** Docker's special `--add-host` address: the gateway of the container's network. */
 export const HOST_GATEWAY = 'host-gateway';
 

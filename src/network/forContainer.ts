@@ -27,6 +27,10 @@ export interface ContainerNetworkRequest {
   ip?: string;
   /** `--network-rate`. */
   rate?: string;
+  /** `--dns`: where the embedded DNS forwards this container's queries (instead of the network's upstreams). */
+  dns?: string[];
+  /** `--mac-address`: the container side's address (default: 02:42 + the IPv4 address). */
+  mac?: string;
 }
 
 /** Check the flags without touching anything (for `create`): throws InvalidArgument. */
@@ -63,6 +67,8 @@ export async function connectContainer(req: ContainerNetworkRequest, target: num
     ports,
     hostname: req.hostname,
     ip: req.ip,
+    dns: req.dns,
+    mac: req.mac,
     rate: req.rate ? parseNetworkRate(req.rate) : undefined,
   });
   return { mode, attach, files: attach.files };

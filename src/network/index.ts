@@ -5,7 +5,7 @@ export { createNetwork, removeNetwork, pruneNetworks, ensureDefaultNetwork, ensu
 export { reconcile, type ReconcileReport } from './reconcile.js';
 export { parsePublish, publishAll, assignHostPorts, formatPort, type PortSpec } from './ports.js';
 export { parseNetworkMode, needsOwnNetns, publishAllowed, type NetworkMode } from './modes.js';
-export { hostsFile, hostnameFile, resolvConfFile, parseResolvConf } from './etcFiles.js';
+export { applyDnsFlags, hostsFile, hostnameFile, resolvConfFile, parseResolvConf } from './etcFiles.js';
 export { hostModeFiles } from './hostMode.js';
 export type { AttachResult, Endpoint, NetworkState, PortMapping, Protocol } from './types.js';
 export { parseNetworkRate, type RateSpec } from './rateFlag.js';

@@ -28,6 +28,8 @@ export interface Endpoint {
   netnsPath: string;
   ports: PortMapping[];
   hostname?: string;
+  /** `--dns`: the embedded DNS forwards this endpoint's queries there rather than to the network's upstreams (Docker's ExtServers). */
+  dns?: string[];
 }
 
 export interface NetworkConfig {
@@ -40,6 +42,8 @@ export interface NetworkConfig {
   subnet: string;
   gateway: string;
   internal: boolean;
+  /** Created with --subnet (Docker allows --ip only then); absent in older networks: allowed. */
+  userSubnet?: boolean;
   /** The default `bridge` network: no embedded DNS (Docker's behaviour). */
   isDefault: boolean;
   labels: Record<string, string>;

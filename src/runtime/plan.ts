@@ -87,7 +87,8 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   let flags = 0;
   for (const n of ns) {
     if (n.path) {
-      if (n.type === 'user' || n.type === 'pid') throw invalidArgument(`invalid config.json: linux.namespaces: joining an existing ${n.type} namespace is not supported`);
+      // pid: the monitor joins it before clone, so the init is born there (setns applies to children).
+      if (n.type === 'user') throw invalidArgument(`invalid config.json: linux.namespaces: joining an existing ${n.type} namespace is not supported`);
     } else if (n.type !== 'cgroup') flags |= CLONE[n.type];
   }
   // Existing namespaces (other than mnt) are joined by the monitor before clone, while it is still

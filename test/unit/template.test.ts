@@ -186,3 +186,19 @@ test('parse errors: one line, template: prefix, exit code 125', () => {
     ['{{range $a, $b, $c := .Args}}{{end}}', /unexpected/],
   ] as const) fails(t, re, 125);
 });
+
+test('define, template and block (Go\'s scoping: the callee\'s $ is the dot it is given)', () => {
+  assert.equal(r('{{define "n"}}<{{.Name}}|{{$.Id}}>{{end}}{{template "n" .}}'), '</web|abc123>');
+  assert.equal(r('{{define "s"}}[{{.}}]{{end}}{{template "s" .State.Status}}{{template "s"}}'), '[running][<nil>]');
+  assert.equal(r('{{block "b" .Name}}({{.}}){{end}}-{{template "b" "x"}}'), '(/web)-(x)');
+  assert.equal(r('{{block "b" .Name}}({{.}}){{end}}{{define "b"}}!{{.}}!{{end}}'), '!/web!');
+  assert.equal(r('{{define "n"}}A{{end}}{{define "n"}}B{{end}}{{template "n"}}'), 'B');
+  assert.equal(r('{{range .Args}}{{template "q" .}}{{end}}{{define "q"}}"{{.}}"{{end}}'), '"-c""sleep 100"');
+  assert.equal(r('{{$x := 1}}{{define "v"}}{{$}}{{end}}{{template "v" 2}}{{$x}}'), '21');
+  fails('{{template "nope" .}}', /^template: :1:2: executing <\{\{template "nope" \.\}\}>: template "nope" not defined$/);
+  fails('{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}', /exceeded maximum template depth \(1000\)$/);
+  fails('{{if true}}{{define "x"}}{{end}}{{end}}', /^template: :1: unexpected <define> in command$/, 125);
+  fails('{{define "d"}}{{$y}}{{end}}', /undefined variable "\$y"/, 125);
+  fails('{{define "d"}}x', /unexpected EOF/, 125);
+  fails('{{template .Name}}', /unexpected .* in template clause/, 125);
+});

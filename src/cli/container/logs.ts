@@ -17,6 +17,10 @@ export function addLogsCommand(parent: Command): Command {
       const { liveState } = await import('../../engine/containerState.js');
       const { invalidArgument } = await import('../../errors.js');
       const rec = store.find(ref);
+      if (rec.HostConfig.LogConfig?.Type === 'none') {
+        const { failedPrecondition } = await import('../../errors.js');
+        throw failedPrecondition('configured logging driver does not support reading');
+      }
       const time = (v: string | undefined) => {
         if (v === undefined) return undefined;
         try {

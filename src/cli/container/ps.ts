@@ -35,9 +35,11 @@ export function addPsCommand(parent: Command, name = 'ps'): Command {
       // Docker's row method: {{.Label "com.example"}}
       entries.forEach((e, i) => (rows[i].Label = (key: string) => e.rec.Config.Labels?.[key] ?? ''));
       let format = o.format ?? DEFAULT;
-      if (o.size) {
-        const { containerSize } = await import('../../engine/containerSize.js');
-        entries.forEach((e, i) => (rows[i].Size = containerSize(store, e.rec)));
+      // As Docker's CLI: a template that shows .Size asks for the sizes too.
+      if (o.size || o.format?.includes('.Size')) {
+        const [{ containerSize }, { ImageStore }] = await Promise.all([import('../../engine/containerSize.js'), import('../../image/ImageStore.js')]);
+        const images = new ImageStore(store.root);
+        entries.forEach((e, i) => (rows[i].Size = containerSize(store, e.rec, images)));
         if (!o.format) format += '\t{{.Size}}';
       }
       const { printFormatted } = await import('../format/printFormatted.js');

@@ -12,6 +12,9 @@ type Final = unknown;
 /** Fields Docker always has (nil when unset) that berth's JSON omits when empty. */
 const OPTIONAL = new Set(['Health', 'Healthcheck', 'Labels', 'Volumes', 'ExposedPorts', 'Entrypoint', 'Cmd', 'OnBuild', 'Shell', 'StopSignal', 'StopTimeout', 'Ports', 'Mounts', 'Networks']);
 
+/** Nesting of `{{template}}` calls (Go allows 100000; a JS stack holds fewer). */
+const MAX_DEPTH = 1000;
+
 class Signal {
   constructor(readonly kind: 'break' | 'continue') {}
 }
@@ -53,6 +56,7 @@ class State {
         return;
       }
       case 'break': case 'continue': throw new Signal(n.t);
+      case 'template': return this.invoke(dot, n);
       case 'range': return this.range(dot, n);
       default: {
         const mark = this.vars.length;
@@ -61,6 +65,27 @@ class State {
         else if (n.else) this.walkList(dot, n.else);
         this.vars.length = mark;
       }
+    }
+  }
+
+  depth = 0;
+
+  /** `{{template "name" pipeline}}`: the named body with that dot, and `$` set to it (Go's scope). */
+  invoke(dot: unknown, n: Extract<Node, { t: 'template' }>): void {
+    this.at = n;
+    const body = this.tree.defs.get(n.name);
+    if (!body) this.fail(`template ${JSON.stringify(n.name)} not defined`);
+    const v = n.pipe ? this.pipeline(dot, n.pipe) : null;
+    this.at = n;
+    if (this.depth >= MAX_DEPTH) this.fail(`exceeded maximum template depth (${MAX_DEPTH})`);
+    const vars = this.vars;
+    this.vars = [{ name: '$', value: v }];
+    this.depth++;
+    try {
+      this.walkList(v, body);
+    } finally {
+      this.depth--;
+      this.vars = vars;
     }
   }
 

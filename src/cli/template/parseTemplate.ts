@@ -16,15 +16,20 @@ export type Node =
   | { t: 'text'; text: string }
   | { t: 'action'; pipe: Pipe }
   | Control
-  | (At & { t: 'break' | 'continue' });
+  | (At & { t: 'break' | 'continue' })
+  /** `{{template "name" pipeline}}` (and where a `{{block}}` stands). */
+  | (At & { t: 'template'; name: string; pipe?: Pipe });
 
 export interface Control { t: 'if' | 'with' | 'range'; pipe: Pipe; list: Node[]; else?: Node[] }
 
-export interface Tree { src: string; root: Node[] }
+/** `defs`: the templates `{{define}}` and `{{block}}` name (a later non-empty definition replaces an earlier one, as Go's). */
+export interface Tree { src: string; root: Node[]; defs: Map<string, Node[]> }
 
 /** Parse `src`; `funcs` are the function names the template may call. */
 export function parseTemplate(src: string, funcs: Set<string>): Tree {
-  return { src, root: new Parser(src, lexTemplate(src), funcs).top() };
+  const p = new Parser(src, lexTemplate(src), funcs);
+  const root = p.top();
+  return { src, root, defs: p.defs };
 }
 
 function describeItem(it: Item): string {
@@ -38,6 +43,9 @@ class Parser {
   k = 0;
   vars: string[] = ['$'];
   rangeDepth = 0;
+  /** Nesting of control structures: `{{define}}` is only allowed at the top. */
+  depth = 0;
+  defs = new Map<string, Node[]>();
   constructor(readonly src: string, readonly items: Item[], readonly funcs: Set<string>) {}
 
   fail(msg: string, it: Item = this.items[Math.max(0, this.k - 1)]): never {
@@ -94,7 +102,13 @@ class Parser {
           if (kw.val === 'end') this.expect('right', '{{end}}');
           return { nodes, end: kw };
         }
+        if (kw.val === 'define') {
+          this.define(kw);
+          continue;
+        }
+        this.depth++;
         nodes.push(this.control(kw));
+        this.depth--;
         continue;
       }
       nodes.push({ t: 'action', pipe: this.pipeline('command', 'right') });
@@ -107,6 +121,7 @@ class Parser {
       this.expect('right', `{{${kw.val}}}`);
       return { t: kw.val, pos: kw.pos, src: kw.val };
     }
+    if (kw.val === 'template' || kw.val === 'block') return this.invoke(kw);
     if (kw.val !== 'if' && kw.val !== 'with' && kw.val !== 'range') this.fail(`{{${kw.val}}} is not supported`, kw);
     const t = kw.val;
     const mark = this.vars.length;
@@ -130,6 +145,41 @@ class Parser {
     } else if (!body.end) this.fail('unexpected EOF', this.items[this.items.length - 1]);
     this.vars.length = mark;
     return { t, pipe, list: body.nodes, else: elseList };
+  }
+
+  /** `{{define "name"}}...{{end}}`: top level only; its body sees only `$` (the dot it is given). */
+  define(kw: Item): void {
+    if (this.depth > 0) this.fail('unexpected <define> in command', kw);
+    const name = this.expect('string', 'define clause');
+    this.expect('right', 'define clause');
+    this.addDef(String(name.value), this.body('define'));
+  }
+
+  /** `{{template "name" [pipeline]}}`, `{{block "name" [pipeline]}}...{{end}}` (define + template). */
+  invoke(kw: Item): Node {
+    const context = `${kw.val} clause`;
+    const name = this.expect('string', context);
+    const pipe = this.peekNonSpace().type === 'right' ? (this.nextNonSpace(), undefined) : this.pipeline(context, 'right');
+    const close = this.items[this.k - 1];
+    if (kw.val === 'block') this.addDef(String(name.value), this.body('block'));
+    return { t: 'template', name: String(name.value), pos: kw.pos, src: `{{${this.src.slice(kw.pos, close.pos).trim()}}}`, pipe };
+  }
+
+  /** A define's or block's body up to its `{{end}}`, parsed with a fresh variable scope. */
+  body(what: string): Node[] {
+    const [vars, range, depth] = [this.vars, this.rangeDepth, this.depth];
+    this.vars = ['$'];
+    this.rangeDepth = 0;
+    this.depth = 1;
+    const b = this.list();
+    [this.vars, this.rangeDepth, this.depth] = [vars, range, depth];
+    if (b.end?.val !== 'end') this.fail(b.end ? `unexpected {{else}} in ${what}` : 'unexpected EOF', b.end ?? this.items[this.items.length - 1]);
+    return b.nodes;
+  }
+
+  addDef(name: string, nodes: Node[]): void {
+    const empty = nodes.every((n) => n.t === 'text' && !n.text.trim());
+    if (!empty || !this.defs.has(name)) this.defs.set(name, nodes);
   }
 
   pipeline(context: string, end: 'right' | 'rparen'): Pipe {

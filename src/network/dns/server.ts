@@ -65,6 +65,12 @@ function peerLookup(name: string, sourceIp: string): string[] | undefined {
   return undefined;
 }
 
+/** The asker's own `--dns` servers when it has some (Docker's per-container ExtServers), else the network's. */
+function upstreamsOf(sourceIp: string): string[] {
+  const me = Object.values(load(stateFile)?.net.endpoints ?? {}).find((ep) => ep.ip === sourceIp);
+  return me?.dns?.length ? me.dns : upstreams;
+}
+
 /** Relay a raw query to each upstream in turn; resolves undefined if none answers. */
 function forward(raw: Buffer, hosts: string[]): Promise<Buffer | undefined> {
   if (hosts.length === 0) return Promise.resolve(undefined);
@@ -93,8 +99,9 @@ async function handle(sock: dgram.Socket, raw: Buffer, rinfo: dgram.RemoteInfo):
   let reply: Buffer | undefined;
   if (addrs) reply = buildResponse(raw, q, q.question.type === TYPE_A ? addrs : [], RCODE_OK);
   else {
-    reply = await forward(raw, upstreams);
-    if (!reply) reply = buildResponse(raw, q, [], upstreams.length ? RCODE_SERVFAIL : RCODE_NXDOMAIN);
+    const ups = upstreamsOf(rinfo.address);
+    reply = await forward(raw, ups);
+    if (!reply) reply = buildResponse(raw, q, [], ups.length ? RCODE_SERVFAIL : RCODE_NXDOMAIN);
   }
   sock.send(reply, rinfo.port, rinfo.address);
 }
