@@ -2,9 +2,9 @@
  * `--pid container:<x>` / `--ipc container:<x>` at start: the donor's running init's
  * namespaces (`/proc/<pid>/ns/pid|ipc`) and /dev/shm, with Docker's refusals.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { failedPrecondition, invalidArgument } from '../errors.js';
+import { hasPidNamespaces, pidNamespace } from '../sys/pidNetns.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import { donorOf, type JoinedNamespaces } from './namespaceModes.js';
@@ -14,14 +14,14 @@ export function joinedNamespaces(store: ContainerStore, rec: ContainerRecord): J
   const hc = rec.HostConfig;
   const out: JoinedNamespaces = {};
   const pidRef = donorOf(hc.PidMode);
-  if (pidRef) out.pid = `/proc/${donorPid(store, rec, pidRef, 'PID')}/ns/pid`;
+  if (pidRef) out.pid = pidNamespace(donorPid(store, rec, pidRef, 'PID'), 'pid');
   const ipcRef = donorOf(hc.IpcMode);
   if (ipcRef) {
     const donor = store.find(ipcRef);
     const mode = donor.HostConfig.IpcMode ?? 'private';
     if (mode !== 'shareable' && mode !== 'host') throw invalidArgument('non-shareable IPC (hint: use IpcMode:shareable for the donor container)');
     const pid = donorPid(store, rec, ipcRef, 'IPC');
-    out.ipc = `/proc/${pid}/ns/ipc`;
+    out.ipc = pidNamespace(pid, 'ipc');
     out.shm = mode === 'host' ? '/dev/shm' : shmDir(store, donor.Id);
   }
   return out;
@@ -36,6 +36,6 @@ function donorPid(store: ContainerStore, rec: ContainerRecord, ref: string, what
   const donor = store.find(ref);
   if (donor.Id === rec.Id) throw invalidArgument(`cannot join own ${what} namespace`);
   const st = liveState(store, donor);
-  if (!st.Running || !st.Pid || !fs.existsSync(`/proc/${st.Pid}/ns`)) throw failedPrecondition(`cannot join ${what} of a non running container: ${donor.Id}`);
+  if (!st.Running || !st.Pid || !hasPidNamespaces(st.Pid)) throw failedPrecondition(`cannot join ${what} of a non running container: ${donor.Id}`);
   return st.Pid;
 }

@@ -9,3 +9,13 @@ export function pidNetns(pid: number): string {
 export function hasPidNetns(pid: number): boolean {
   return fs.existsSync(pidNetns(pid));
 }
+
+/** Namespace `kind` of process `pid` (`/proc/<pid>/ns/<kind>`), for joining it. */
+export function pidNamespace(pid: number, kind: 'net' | 'pid' | 'ipc' | 'uts' | 'mnt' | 'cgroup' | 'user'): string {
+  return `/proc/${pid}/ns/${kind}`;
+}
+
+/** Whether process `pid` still has namespaces to join (it lives, and is not a zombie's husk). */
+export function hasPidNamespaces(pid: number): boolean {
+  return fs.existsSync(`/proc/${pid}/ns`);
+}

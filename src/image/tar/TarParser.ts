@@ -21,14 +21,16 @@ function readString(b: Buffer, off: number, len: number): string {
   return b.toString('utf8', off, end < 0 || end > off + len ? off + len : end);
 }
 
-function readNumber(b: Buffer, off: number, len: number, field: string): number {
+function readNumber(b: Buffer, off: number, len: number, field: string, signed = false): number {
   if (b[off] & 0x80) {
-    // base-256: big-endian two's complement; we accept positive values only.
-    let v = 0;
-    for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i];
-    v += (b[off] & 0x3f) * 256 ** (len - 1);
-    if (!Number.isSafeInteger(v)) throw invalidArgument(`tar: ${field} out of range`);
-    return v;
+    // base-256 (GNU, and Go for big values): a big-endian two's complement number in the
+    // field's bits after the marker bit; only an mtime may be negative (before 1970).
+    let v = BigInt(b[off] & 0x7f);
+    for (let i = off + 1; i < off + len; i++) v = v * 256n + BigInt(b[i]);
+    if (b[off] & 0x40) v -= 1n << BigInt(len * 8 - 1);
+    if (v < 0n && !signed) throw invalidArgument(`tar: negative ${field}`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw invalidArgument(`tar: ${field} out of range`);
+    return Number(v);
   }
   const s = b.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
   if (s === '') return 0;
@@ -178,7 +180,7 @@ export class TarParser {
       uid: readNumber(b, 108, 8, 'uid'),
       gid: readNumber(b, 116, 8, 'gid'),
       size: type === 'file' ? size : 0,
-      mtime: readNumber(b, 136, 12, 'mtime'),
+      mtime: readNumber(b, 136, 12, 'mtime', true),
       linkname: readString(b, 157, 100),
       uname: readString(b, 265, 32) || undefined,
       gname: readString(b, 297, 32) || undefined,
@@ -232,9 +234,12 @@ export class TarParser {
   private applyPax(e: TarEntry, pax: Map<string, Buffer>): void {
     for (const [k, v] of pax) {
       const s = () => v.toString('utf8');
-      const n = (f: string) => {
-        const x = Number(s());
-        if (!Number.isFinite(x) || x < 0) throw invalidArgument(`tar: bad PAX ${f} ${JSON.stringify(s())}`);
+      const n = (f: string, signed = false) => {
+        const t = s();
+        // Decimal, as POSIX writes them (mtime may have a fraction and, before 1970, a sign).
+        if (!(signed ? /^-?\d+(\.\d+)?$/ : f === 'mtime' ? /^\d+(\.\d+)?$/ : /^\d+$/).test(t)) throw invalidArgument(`tar: bad PAX ${f} ${JSON.stringify(t)}`);
+        const x = Number(t);
+        if (!Number.isFinite(x)) throw invalidArgument(`tar: bad PAX ${f} ${JSON.stringify(t)}`);
         return x;
       };
       if (k === 'path') e.name = s();
@@ -242,7 +247,7 @@ export class TarParser {
       else if (k === 'size') { if (e.type === 'file') e.size = n('size'); }
       else if (k === 'uid') e.uid = n('uid');
       else if (k === 'gid') e.gid = n('gid');
-      else if (k === 'mtime') e.mtime = n('mtime');
+      else if (k === 'mtime') e.mtime = n('mtime', true);
       else if (k === 'uname') e.uname = s();
       else if (k === 'gname') e.gname = s();
       else if (k.startsWith('SCHILY.xattr.')) e.xattrs.set(k.slice('SCHILY.xattr.'.length), v);
