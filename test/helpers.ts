@@ -65,3 +65,15 @@ export function treeSnapshot(dir: string, times = false): string[] {
   walk(dir);
   return out;
 }
+
+/** A block device to throttle: a disk if there is one, else loop0. */
+export function blockDevice(): { path: string; num: string } {
+  const names = fs.readdirSync('/sys/block').sort((a, b) => Number(/^(loop|zram|ram)/.test(a)) - Number(/^(loop|zram|ram)/.test(b)));
+  for (const n of names) {
+    const p = `/dev/${n}`;
+    try {
+      if (fs.statSync(p).isBlockDevice()) return { path: p, num: fs.readFileSync(`/sys/block/${n}/dev`, 'utf8').trim() };
+    } catch { /* no node */ }
+  }
+  throw new Error('no block device node under /dev');
+}

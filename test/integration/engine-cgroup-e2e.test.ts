@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRoot, requiresRoot } from '../helpers.js';
+import { blockDevice, isRoot, requiresRoot } from '../helpers.js';
 import { hostSupport } from '../../src/engine/hostSupport.js';
 import { Engine } from './engineHarness.js';
 
@@ -80,18 +80,6 @@ describe(`engine on this host's cgroups (${layout?.mode ?? 'not probed'})`, requ
     assert.ok(!fs.existsSync(path.dirname(cgFile(id, 'memory', 'memory.max', 'memory.limit_in_bytes'))), 'rm removes the cgroup');
   });
 });
-
-/** A block device to throttle: a disk if there is one, else loop0. */
-function blockDevice(): { path: string; num: string } {
-  const names = fs.readdirSync('/sys/block').sort((a, b) => Number(/^(loop|zram|ram)/.test(a)) - Number(/^(loop|zram|ram)/.test(b)));
-  for (const n of names) {
-    const p = `/dev/${n}`;
-    try {
-      if (fs.statSync(p).isBlockDevice()) return { path: p, num: fs.readFileSync(`/sys/block/${n}/dev`, 'utf8').trim() };
-    } catch { /* no node */ }
-  }
-  throw new Error('no block device node under /dev');
-}
 
 const v2 = host?.layout.mode === 'v2' && host.controllers.io === 'v2';
 

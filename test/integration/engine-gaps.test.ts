@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { berthBin, isRoot, requiresRoot, tmpDir } from '../helpers.js';
+import { berthBin, blockDevice, isRoot, requiresRoot, tmpDir } from '../helpers.js';
 import { hostSupport } from '../../src/engine/hostSupport.js';
 import type { ResourceSupport } from '../../src/engine/resourceFlags.js';
 import { Engine, berthCommand, until } from './engineHarness.js';
@@ -18,18 +18,6 @@ const subids = tmpDir('berth-gaps-subids-');
 process.env.BERTH_SUBUID_FILE = path.join(subids, 'subuid');
 process.env.BERTH_SUBGID_FILE = path.join(subids, 'subgid');
 after(() => fs.rmSync(subids, { recursive: true, force: true }));
-
-/** A block device to throttle: a disk if there is one, else loop0. */
-function blockDevice(): { path: string; num: string } {
-  const names = fs.readdirSync('/sys/block').sort((a, b) => Number(/^(loop|zram|ram)/.test(a)) - Number(/^(loop|zram|ram)/.test(b)));
-  for (const n of names) {
-    const p = `/dev/${n}`;
-    try {
-      if (fs.statSync(p).isBlockDevice()) return { path: p, num: fs.readFileSync(`/sys/block/${n}/dev`, 'utf8').trim() };
-    } catch { /* no node */ }
-  }
-  throw new Error('no block device node under /dev');
-}
 
 /** A berth command's raw stdout (a tar stream), failing on a non-zero exit. */
 function berthBuffer(e: Engine, args: string[], input?: Buffer): Buffer {
