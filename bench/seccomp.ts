@@ -80,7 +80,7 @@ function freshProcessBench(n: number): void {
     for (let i = 0; i < n; i++) { cold.push(once(false)); disk.push(once(true)); }
     const [c, d] = [median(cold), median(disk)];
     console.log(`fresh process (what one CLI start pays), median of ${n}: load compiler + compile ${ms(c)}; ` +
-      `compileSeccompCached from the disk cache ${ms(d)}; ratio ${(d / c).toFixed(3)} (includes loading the module, ~2 ms here)`);
+      `compileSeccompCached from the disk cache ${ms(d)}; ratio ${(d / c).toFixed(3)} (both include loading their module)`);
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }
