@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's test runner: unit tests (no root) and
 // integration tests (root, real kernel; they skip themselves without root).
-// Usage: node scripts/test.mjs [unit|integration] [name-filter]
+// Usage: node scripts/test.mjs [unit|integration] [name-filter...]  (a file runs when its path has any filter)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import path from 'node:path';
 const here = path.dirname(new URL(import.meta.url).pathname);
 const dist = path.join(here, '..', 'dist', 'test');
 const which = process.argv[2] && ['unit', 'integration'].includes(process.argv[2]) ? [process.argv[2]] : ['unit', 'integration'];
-const filter = process.argv.find((a, i) => i >= 2 && !['unit', 'integration'].includes(a));
+const filters = process.argv.slice(2).filter((a) => !['unit', 'integration'].includes(a));
 
 function find(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -20,7 +20,7 @@ function find(dir) {
   });
 }
 
-const files = which.flatMap((w) => find(path.join(dist, w)).sort()).filter((f) => !filter || f.includes(filter));
+const files = which.flatMap((w) => find(path.join(dist, w)).sort()).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files found; run `npm run build` first');
   process.exit(1);
