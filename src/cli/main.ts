@@ -34,6 +34,21 @@ export function reportError(e: unknown, debug = false): number {
   return exitCodeFor(e);
 }
 
+/**
+ * Stack traces on errors: `-D`/`--debug` among the global flags before the verb (never an
+ * argument of the verb or of the container's command: `berth run busybox ls -D`), or BERTH_DEBUG.
+ */
+export function debugWanted(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.BERTH_DEBUG && env.BERTH_DEBUG !== '0') return true;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-D' || a === '--debug') return true;
+    if (a === '--root') i++;
+    else if (a === '--' || !a.startsWith('-')) return false;
+  }
+  return false;
+}
+
 const UNKNOWN_VERB = 'berth.unknownCommand';
 
 /** Docker's words for a verb it does not know (no guesses at what was meant), exit 1. */
@@ -74,7 +89,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    process.exitCode = reportError(e, argv.includes('--debug') || argv.includes('-D'));
+    process.exitCode = reportError(e, debugWanted(argv));
   }
   if (process.env.BERTH_LAUNCHER === 'none') (await import('./accelerator/start.js')).startAcceleratorIfWanted();
 }

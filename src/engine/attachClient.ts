@@ -33,15 +33,7 @@ export function deframe(buf: Buffer, emit: (stream: number, data: Buffer) => voi
   return buf.subarray(off);
 }
 
-/** Parse `--detach-keys` (`ctrl-p,ctrl-q`, `a`, `ctrl-@`). */
-export function parseDetachKeys(spec: string): number[] {
-  return spec.split(',').map((k) => {
-    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k);
-    if (m) return m[1] === '@' ? 0 : m[1].charCodeAt(0) >= 97 ? m[1].charCodeAt(0) - 96 : m[1].charCodeAt(0) - 64;
-    if (k.length === 1) return k.charCodeAt(0);
-    throw new Error(`invalid detach key ${k}`);
-  });
-}
+export { parseDetachKeys } from './detachKeys.js';
 
 export function connectAttach(sock: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

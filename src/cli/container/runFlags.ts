@@ -1,6 +1,7 @@
 /** The `run`/`create` options (Docker's names and short flags). */
 import type { Command } from 'commander';
 import { collect } from './common.js';
+import { detachKeysFlag } from '../../engine/detachKeys.js';
 
 export function addRunFlags(c: Command): Command {
   return addResourceFlags(c
@@ -60,7 +61,7 @@ export function addRunFlags(c: Command): Command {
     .option('-p, --publish <list>', "Publish a container's port(s) to the host", collect, [])
     .option('-P, --publish-all', 'Publish all exposed ports to random ports')
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
-    .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container', detachKeysFlag)
     .option('--userns <string>', 'User namespace to use: host, remap (root is the berth subordinate range) or auto (a range per container)');
 }
 
