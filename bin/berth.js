@@ -21,13 +21,33 @@ function stat(p) {
   }
 }
 
-/** The first word that is not an option: which verb's compiled code to cache. */
-function verbOf(argv) {
+/** The global flags before the verb, and the verb: the first word that is not an option. */
+function splitGlobal(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--root') i++;
-    else if (!argv[i].startsWith('-')) return /^[a-z]{1,20}$/.test(argv[i]) ? argv[i] : 'other';
+    else if (!argv[i].startsWith('-')) return { flags: argv.slice(0, i), verb: argv[i] };
   }
-  return 'help';
+  return { flags: argv, verb: undefined };
+}
+
+/** Which verb's compiled code to cache. */
+function verbOf(argv) {
+  const { verb } = splitGlobal(argv);
+  if (verb === undefined) return 'help';
+  return /^[a-z]{1,20}$/.test(verb) ? verb : 'other';
+}
+
+/**
+ * The CLI could not start (its code fails to load, or throws before it reports errors itself):
+ * one line, exit 1; the stack with -D/--debug before the verb or BERTH_DEBUG (as src/cli/main.ts).
+ */
+function startupFailed(e) {
+  const { flags } = splitGlobal(args);
+  const debug = (process.env.BERTH_DEBUG && process.env.BERTH_DEBUG !== '0') || flags.includes('-D') || flags.includes('--debug');
+  const message = String((e && e.message) || e).split('\n')[0];
+  process.stderr.write(`berth: ${message}\n`);
+  if (debug && e && e.stack) process.stderr.write(`${e.stack}\n`);
+  process.exitCode = 1;
 }
 
 /**
@@ -88,12 +108,8 @@ const stamp = () => {
   const s = stat(useBundle ? bundle : path.join(dist, '.tsbuildinfo'));
   return s ? `${s.size}-${s.mtimeMs}` : 'gone';
 };
-const cli = useBundle ? new Promise((resolve) => resolve(loadBundle(st))) : import('../dist/src/cli/main.js');
-// Anything that escapes the CLI's own error handling (a failing load, a throw while the
-// command tree is built) is still one line and exit 1; `-D` before the verb adds the stack.
-cli.then((m) => (args[0] === '--accel-worker' ? m.accelerator(stamp) : m.main(args))).catch((e) => {
-  process.stderr.write(`berth: ${(e && e.message) || String(e)}\n`);
-  const verbAt = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--root');
-  if (args.slice(0, verbAt < 0 ? args.length : verbAt).some((a) => a === '-D' || a === '--debug') && e && e.stack) process.stderr.write(`${e.stack}\n`);
-  process.exitCode = 1;
-});
+// Loading the bundle can throw synchronously: inside the promise, so that the catch sees it.
+Promise.resolve()
+  .then(() => (useBundle ? loadBundle(st) : import('../dist/src/cli/main.js')))
+  .then((m) => (args[0] === '--accel-worker' ? m.accelerator(stamp) : m.main(args)))
+  .catch(startupFailed);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Prints the capability probe's view of this host (src/engine/hostSupport.ts): the one the
-// engine's warnings and the tests' expectations come from. CI runs it first, so a failure
+// engine's warnings and the tests' expectations come from. CI (.ci/run) runs it right after the build, so a failure
 // on another machine can be read from its log. Needs `npm run build` (it runs dist/).
 // Usage: node scripts/host-support.mjs [--json]
 import fs from 'node:fs';

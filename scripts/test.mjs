@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's test runner: unit tests (no root) and
 // integration tests (root, real kernel; they skip themselves without root).
-// Usage: node scripts/test.mjs [unit|integration|accel] [name-filter]
+// Usage: node scripts/test.mjs [unit|integration|accel] [name-filter...]  (a file runs when its path has any filter)
 //   accel: the engine tests (those driving the CLI through test/integration/engineHarness.ts)
 //   again, through bin/berth and a warm accelerator this script starts and stops, so the warm
 //   and the cold path are held to the same output and exit codes.
@@ -15,7 +15,7 @@ const dist = path.join(here, '..', 'dist', 'test');
 const modes = ['unit', 'integration', 'accel'];
 const accel = process.argv[2] === 'accel';
 const which = accel ? ['integration'] : process.argv[2] && modes.includes(process.argv[2]) ? [process.argv[2]] : ['unit', 'integration'];
-const filter = process.argv.find((a, i) => i >= 2 && !modes.includes(a));
+const filters = process.argv.slice(2).filter((a) => !modes.includes(a));
 
 function find(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -26,7 +26,7 @@ function find(dir) {
   });
 }
 
-const files = which.flatMap((w) => find(path.join(dist, w)).sort()).filter((f) => !filter || f.includes(filter))
+const files = which.flatMap((w) => find(path.join(dist, w)).sort()).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .filter((f) => !accel || /\bnew Engine\(/.test(fs.readFileSync(f, 'utf8')));
 if (files.length === 0) {
   console.error('no test files found; run `npm run build` first');

@@ -35,10 +35,11 @@ export function reportError(e: unknown, debug = false): number {
 }
 
 /**
- * `-D`/`--debug` counts only among the global options before the verb: the same letters inside
- * a container's command line (`berth run busybox ls -D`) are that command's, not berth's.
+ * Stack traces on errors: `-D`/`--debug` among the global flags before the verb (never an
+ * argument of the verb or of the container's command: `berth run busybox ls -D`), or BERTH_DEBUG.
  */
-export function debugRequested(argv: readonly string[]): boolean {
+export function debugWanted(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.BERTH_DEBUG && env.BERTH_DEBUG !== '0') return true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-D' || a === '--debug') return true;
@@ -88,7 +89,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    process.exitCode = reportError(e, debugRequested(argv));
+    process.exitCode = reportError(e, debugWanted(argv));
   }
   if (process.env.BERTH_LAUNCHER === 'none') (await import('./accelerator/start.js')).startAcceleratorIfWanted();
 }

@@ -4,7 +4,6 @@
  * from it 1 stdout, 2 stderr). With a TTY, stdin is raw and ctrl-p ctrl-q detaches.
  */
 import net from 'node:net';
-export { parseDetachKeys } from './detachKeys.js';
 
 export interface AttachIo {
   stdin?: NodeJS.ReadStream | null;
@@ -33,6 +32,8 @@ export function deframe(buf: Buffer, emit: (stream: number, data: Buffer) => voi
   }
   return buf.subarray(off);
 }
+
+export { parseDetachKeys } from './detachKeys.js';
 
 export function connectAttach(sock: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

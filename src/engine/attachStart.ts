@@ -7,9 +7,9 @@ import { followLogs, logSize } from './logs.js';
 import type { RunIo } from './runContainer.js';
 import { attachSocketPath, startRecord } from './startContainer.js';
 
-export async function attachStart(store: ContainerStore, ref: string, io: RunIo, opts: { interactive?: boolean } = {}): Promise<number> {
+export async function attachStart(store: ContainerStore, ref: string, io: RunIo, opts: { interactive?: boolean; detachKeys?: string } = {}): Promise<number> {
   const found = store.find(ref);
-  if (opts.interactive || found.HostConfig.LogConfig.Type === 'none') return interactiveStart(store, found.Id, ref, io);
+  if (opts.interactive) return interactiveStart(store, found.Id, ref, io, opts.detachKeys);
   const logPath = store.logPath(found.Id);
   const offset = logSize(logPath);
   const started = await store.withLock(found.Id, async () => {
@@ -31,14 +31,14 @@ export async function attachStart(store: ContainerStore, ref: string, io: RunIo,
   return rec ? liveState(store, rec).ExitCode : 0;
 }
 
-async function interactiveStart(store: ContainerStore, id: string, ref: string, io: RunIo): Promise<number> {
+async function interactiveStart(store: ContainerStore, id: string, ref: string, io: RunIo, detachKeys?: string): Promise<number> {
   const started = await store.withLock(id, async () => {
     const rec = store.read(id);
     if (!rec) throw new BerthError('NotFound', `No such container: ${ref}`);
     if (liveState(store, rec).Running) throw new BerthError('Conflict', `container ${ref} is already running`, { hint: 'use `berth attach`' });
     return startRecord(store, rec, { hold: true });
   });
-  const { attachSession, connectAttach } = await import('./attachClient.js');
+  const { attachSession, connectAttach, parseDetachKeys } = await import('./attachClient.js');
   const { startContainer: releaseInit } = await import('../runtime/lifecycle.js');
   const sock = await connectAttach(attachSocketPath(store, id));
   await releaseInit(store.runtimeRoot, id);
@@ -47,7 +47,7 @@ async function interactiveStart(store: ContainerStore, id: string, ref: string, 
   const raw = tty && !!stdin?.isTTY;
   if (raw) stdin!.setRawMode(true);
   try {
-    const how = await attachSession(sock, { stdin, stdout: io.stdout, stderr: io.stderr, tty });
+    const how = await attachSession(sock, { stdin, stdout: io.stdout, stderr: io.stderr, tty, detachKeys: detachKeys ? parseDetachKeys(detachKeys) : undefined });
     if (how === 'detached') {
       started.created.helper.detach();
       return 0;

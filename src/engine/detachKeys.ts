@@ -1,13 +1,21 @@
+/** `--detach-keys`: Docker's key sequence syntax (moby/term ToBytes), checked when the flag is parsed. */
+import { invalidArgument } from '../errors.js';
+
 /**
- * `--detach-keys` (`ctrl-p,ctrl-q`, `a`, `ctrl-@`): the byte sequence that detaches a client
- * from a container. Parsed where the flag is read, so a bad value stops the command before
- * anything is created.
+ * `ctrl-p,ctrl-q`, `a`, `ctrl-@` -> the bytes to match. Throws a usage error (exit 125) naming
+ * the flag, so a bad sequence stops the command before anything is created.
  */
 export function parseDetachKeys(spec: string): number[] {
   return spec.split(',').map((k) => {
     const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k);
     if (m) return m[1] === '@' ? 0 : m[1].charCodeAt(0) >= 97 ? m[1].charCodeAt(0) - 96 : m[1].charCodeAt(0) - 64;
     if (k.length === 1) return k.charCodeAt(0);
-    throw new Error(`Invalid detach keys (${spec}) provided`);
+    throw invalidArgument(`invalid argument "${spec}" for "--detach-keys" flag: invalid detach key "${k}" (a character or ctrl-<a-z @ [ \\ ] ^ _>, comma-separated)`, { exitCode: 125, code: 'flag.detachKeys' });
   });
+}
+
+/** commander's argParser for `--detach-keys`: the text, once it parses (empty: Docker's default). */
+export function detachKeysFlag(value: string): string {
+  if (value !== '') parseDetachKeys(value);
+  return value;
 }

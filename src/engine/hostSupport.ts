@@ -21,6 +21,8 @@ export interface HostSupport {
   bfq: boolean;
   /** Hugepage sizes berth can limit (`2MB`, `1GB`): [] when the hugetlb controller is not available to berth. */
   hugetlb: string[];
+  /** Hugepage sizes the kernel has (/sys/kernel/mm/hugepages), whether or not berth can limit them. */
+  hugepageSizes: string[];
   /** Kernel memory limits (v1 memory.kmem.limit_in_bytes; none on v2). */
   kernelMemory: boolean;
   kernelMemoryTCP: boolean;
@@ -79,6 +81,7 @@ export function hostSupport(o: HostSupportOptions = {}): HostSupport {
     resources: resourceSupport(layout, cgfs),
     bfq: v1file('blkio', 'blkio.bfq.io_service_bytes') || v2file('io', 'io.stat', 'io.bfq.weight'),
     hugetlb,
+    hugepageSizes: sizes,
     kernelMemory: v1file('memory', 'memory.kmem.limit_in_bytes'),
     kernelMemoryTCP: v1file('memory', 'memory.kmem.tcp.limit_in_bytes'),
     netCls: controllers.net_cls === 'v1',
@@ -102,7 +105,7 @@ export function formatHostSupport(h: HostSupport): string {
     `block I/O weight: ${on(r.blkioWeight)} (BFQ: ${on(h.bfq)}); weight per device: ${on(r.blkioWeightDevice)}; IOPS limits: read ${on(r.iopsRead)}, write ${on(r.iopsWrite)}`,
     `swap accounting: ${on(r.swapLimit)}; swappiness: ${on(r.swappiness)}; OOM-killer switch: ${on(r.oomKillDisable)}`,
     `kernel memory: ${on(h.kernelMemory)} (TCP: ${on(h.kernelMemoryTCP)})`,
-    `hugetlb: ${h.hugetlb.join(' ') || 'no'}`,
+    `hugetlb: ${h.hugetlb.join(' ') || `no (kernel hugepage sizes: ${h.hugepageSizes.join(' ') || 'none'}; ${h.controllers.hugetlb ? 'no limit files for them' : 'the controller is not available to berth'})`}`,
     `net_cls: ${on(h.netCls)}; net_prio: ${on(h.netPrio)}`,
     `cpu: burst ${on(h.cpuBurst)}, idle ${on(h.cpuIdle)}, realtime ${on(h.cpuRealtime)}`,
     `idmapped mounts: ${on(h.idmappedMounts)}`,

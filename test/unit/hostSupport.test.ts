@@ -57,7 +57,10 @@ test('probe, hybrid: hugetlb on a cgroup2 root that does not delegate it is not 
   const f = fixtureTree('hybrid');
   t.after(f.cleanup);
   const hp = hugepages(t, 'hugepages-2048kB');
-  assert.deepEqual(hostSupport({ layout: f.layout, cgfs: fixtureCgroupFs(), hugepagesDir: hp }).hugetlb, []);
+  const h0 = hostSupport({ layout: f.layout, cgfs: fixtureCgroupFs(), hugepagesDir: hp });
+  assert.deepEqual(h0.hugetlb, []);
+  assert.deepEqual(h0.hugepageSizes, ['2MB'], 'the kernel has them even when berth cannot limit them');
+  assert.match(formatHostSupport(h0), /^hugetlb: no \(kernel hugepage sizes: 2MB; the controller is not available to berth\)$/m);
   fs.writeFileSync(path.join(f.layout.unified as string, 'cgroup.subtree_control'), 'hugetlb\n');
   const h = hostSupport({ layout: f.layout, cgfs: fixtureCgroupFs(), hugepagesDir: hp });
   assert.deepEqual(h.hugetlb, ['2MB']);

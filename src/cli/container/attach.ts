@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { detachKeysFlag, exit1, storeOf } from './common.js';
+import { exit1, storeOf } from './common.js';
+import { detachKeysFlag } from '../../engine/detachKeys.js';
 
 /** `attach [--no-stdin] [--detach-keys] CONTAINER`: exits with the container's code (0 on detach). */
 export function addAttachCommand(parent: Command): Command {

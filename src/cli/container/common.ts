@@ -1,6 +1,5 @@
 /** Shared by the container verbs: the store under --root, Docker's exit code 1 for daemon-side errors. */
-import { InvalidArgumentError, type Command } from 'commander';
-import { parseDetachKeys } from '../../engine/detachKeys.js';
+import type { Command } from 'commander';
 import { BerthError } from '../../errors.js';
 import { globalRoot } from '../globals.js';
 import type { ContainerStore } from '../../engine/ContainerStore.js';
@@ -45,12 +44,3 @@ export async function forEachRef(refs: string[], fn: (ref: string) => Promise<st
 
 export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-/** commander's parser for `--detach-keys`: a bad sequence is a flag error (exit 125) before anything runs. */
-export function detachKeysFlag(v: string): string {
-  try {
-    parseDetachKeys(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-  return v;
-}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { collect, exit1, storeOf } from './common.js';
+import { detachKeysFlag } from '../../engine/detachKeys.js';
 
 /** `exec [-d] [-i] [-t] [-e] [-u] [-w] [--privileged] CONTAINER COMMAND [ARG...]`. */
 export function addExecCommand(parent: Command): Command {
@@ -13,6 +14,7 @@ export function addExecCommand(parent: Command): Command {
     .option('-u, --user <string>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
     .option('-w, --workdir <string>', 'Working directory inside the container')
     .option('--privileged', 'Give extended privileges to the command')
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container (checked; an exec session cannot be detached yet)', detachKeysFlag)
     .passThroughOptions()
     .action(exit1(async (ref: string, command: string[], o: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean }, cmd: Command) => {
       if (o.tty && o.interactive && !o.detach && !process.stdin.isTTY) {

@@ -1,6 +1,7 @@
 /** The `run`/`create` options (Docker's names and short flags). */
 import type { Command } from 'commander';
-import { collect, detachKeysFlag } from './common.js';
+import { collect } from './common.js';
+import { detachKeysFlag } from '../../engine/detachKeys.js';
 
 export function addRunFlags(c: Command): Command {
   return addResourceFlags(c
