@@ -6,6 +6,7 @@ import { addImportCommand } from './import.js';
 import { addInspectCommand } from './inspect.js';
 import { addLoadCommand } from './load.js';
 import { addPruneCommand } from './prune.js';
+import { addPullCommand } from './pull.js';
 import { addRmiCommand } from './rmi.js';
 import { addSaveCommand } from './save.js';
 import { addCheckCommand, addDfCommand } from './system.js';
@@ -37,6 +38,7 @@ export function registerImageCommands(program: Command): void {
   add(image, 'import', addImportCommand);
   add(image, 'save', addSaveCommand);
   add(image, 'load', addLoadCommand);
+  add(image, 'pull', addPullCommand);
   add(program, 'history', addHistoryCommand);
   add(program, 'tag', addTagCommand);
   add(program, 'rmi', addRmiCommand);
@@ -44,6 +46,7 @@ export function registerImageCommands(program: Command): void {
   add(program, 'save', addSaveCommand);
   add(program, 'load', addLoadCommand);
   add(program, 'export', addExportCommand);
+  add(program, 'pull', addPullCommand);
   const system = systemGroup(program);
   add(system, 'df', (p) => addDfCommand(p));
   add(system, 'check', (p) => addCheckCommand(p));
