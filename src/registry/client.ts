@@ -145,6 +145,7 @@ export class RegistryClient {
 
   /** HEAD a manifest: its digest, or undefined when absent. */
   async headManifest(repoPath: string, reference: string): Promise<Digest | undefined> {
+    await this.ping();
     const url = this.url(`/v2/${repoPath}/manifests/${reference}`);
     const res = await this.request('HEAD', url, [`repository:${repoPath}:pull`], { headers: { accept: MANIFEST_ACCEPT } });
     res.body.resume();
@@ -156,6 +157,7 @@ export class RegistryClient {
 
   /** GET a blob (following redirects), optionally from byte `offset`. The caller verifies the bytes. */
   async getBlob(repoPath: string, digest: Digest, offset = 0): Promise<HttpResponse> {
+    await this.ping();
     const url = this.url(`/v2/${repoPath}/blobs/${digest}`);
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
     const res = await this.request('GET', url, [`repository:${repoPath}:pull`], { headers, redirects: 5 });
@@ -168,6 +170,7 @@ export class RegistryClient {
 
   /** Does the repository have this blob? (push skips it when yes) */
   async hasBlob(repoPath: string, digest: Digest, push = true): Promise<boolean> {
+    await this.ping();
     const url = this.url(`/v2/${repoPath}/blobs/${digest}`);
     const res = await this.request('HEAD', url, [`repository:${repoPath}:${push ? 'pull,push' : 'pull'}`], { redirects: 5 });
     res.body.resume();
@@ -185,6 +188,7 @@ export class RegistryClient {
    * Returns `mounted` (201: nothing to send) or the upload URL.
    */
   async startUpload(repoPath: string, digest: Digest, mountFrom?: string): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+    await this.ping();
     const q = mountFrom && mountFrom !== repoPath ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
     const url = this.url(`/v2/${repoPath}/blobs/uploads/${q}`);
     const res = await this.request('POST', url, this.pushScopes(repoPath, mountFrom));
@@ -211,6 +215,7 @@ export class RegistryClient {
 
   /** PUT a manifest under a tag or digest; returns the digest the registry reports (checked). */
   async putManifest(repoPath: string, reference: string, mediaType: string, buf: Buffer): Promise<Digest> {
+    await this.ping();
     const url = this.url(`/v2/${repoPath}/manifests/${reference}`);
     const res = await this.request('PUT', url, this.pushScopes(repoPath), { headers: { 'content-type': mediaType }, body: buf });
     const b = await readBody(res, ERROR_BODY, 'manifest').catch(() => Buffer.alloc(0));
@@ -223,6 +228,7 @@ export class RegistryClient {
 
   /** GET /v2/<path>/tags/list, following `Link` pages (bounded). */
   async listTags(repoPath: string): Promise<string[]> {
+    await this.ping();
     let url: URL | undefined = this.url(`/v2/${repoPath}/tags/list`);
     const tags: string[] = [];
     for (let page = 0; url && page < 100; page++) {

@@ -9,6 +9,8 @@ import { parseConfig, parseManifestOrIndex, pickPlatform, type Descriptor, type 
 import { MT } from '../image/mediaTypes.js';
 import { familiarString } from '../image/reference.js';
 import { blobChunks } from './blobChunks.js';
+import { limited } from './limited.js';
+import { recordSource } from './sources.js';
 import { RegistryClient, type FetchedManifest } from './client.js';
 import { readBody } from './http.js';
 import { manifestReference, type RemoteRef } from './reference.js';
@@ -61,26 +63,6 @@ async function plan(client: RegistryClient, ref: RemoteRef, what: string, platfo
   const config = parseConfig(buf, `config ${got}`);
   if (config.rootfs.diff_ids.length !== man.layers.length) throw invalidArgument(`manifest ${m.digest} has ${man.layers.length} layers, its config ${config.rootfs.diff_ids.length} diff_ids`, { exitCode: 1 });
   return { top, p: { manifest: m, parsed: man, config: { buf, digest: got, parsed: config } } };
-}
-
-/** Run `fns` with at most `n` at once; the first failure is thrown once all have settled. */
-async function limited<T>(n: number, fns: (() => Promise<T>)[]): Promise<T[]> {
-  const out: T[] = new Array(fns.length);
-  let next = 0;
-  let failure: { e: unknown } | undefined;
-  const worker = async () => {
-    while (next < fns.length && !failure) {
-      const i = next++;
-      try {
-        out[i] = await fns[i]();
-      } catch (e) {
-        failure ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, fns.length) }, worker));
-  if (failure) throw failure.e;
-  return out;
 }
 
 interface Fetched {
@@ -155,6 +137,7 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
       for (const f of fetched) {
         store.content.commitFile(f.file!, f.desc.digest, f.desc.size, true);
         if (f.staged) store.layers.commit(f.staged);
+        recordSource(store.root, f.desc.digest, ref.domain, ref.path);
         report.layer(shortId(f.desc.digest), 'Pull complete');
       }
       store.content.putBuffer(p.config.buf, id);

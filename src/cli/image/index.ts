@@ -7,6 +7,7 @@ import { addInspectCommand } from './inspect.js';
 import { addLoadCommand } from './load.js';
 import { addPruneCommand } from './prune.js';
 import { addPullCommand } from './pull.js';
+import { addPushCommand } from './push.js';
 import { addRmiCommand } from './rmi.js';
 import { addSaveCommand } from './save.js';
 import { addCheckCommand, addDfCommand } from './system.js';
@@ -39,6 +40,7 @@ export function registerImageCommands(program: Command): void {
   add(image, 'save', addSaveCommand);
   add(image, 'load', addLoadCommand);
   add(image, 'pull', addPullCommand);
+  add(image, 'push', addPushCommand);
   add(program, 'history', addHistoryCommand);
   add(program, 'tag', addTagCommand);
   add(program, 'rmi', addRmiCommand);
@@ -47,6 +49,7 @@ export function registerImageCommands(program: Command): void {
   add(program, 'load', addLoadCommand);
   add(program, 'export', addExportCommand);
   add(program, 'pull', addPullCommand);
+  add(program, 'push', addPushCommand);
   const system = systemGroup(program);
   add(system, 'df', (p) => addDfCommand(p));
   add(system, 'check', (p) => addCheckCommand(p));
