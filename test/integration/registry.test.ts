@@ -208,3 +208,51 @@ test('hostile registries: a manifest over 4 MiB, a redirect loop, a redirect to 
   assert.deepEqual(fs.readdirSync(store.content.ingestDir), []);
   assert.deepEqual(await checkStore(store), []);
 });
+
+test('login/logout against htpasswd Basic auth: config.json (auths, base64, 0600), wrong password refused, credentials never printed', needs, async (t) => {
+  const { cfg, root } = setup(t);
+  const reg = await startRegistry({ htpasswd: { alice: 's3cret-pw' } });
+  t.after(() => reg.stop());
+  const a = root('a');
+  await createBusyboxImage(a, `${reg.host}/priv/app:1`);
+  const outputs: string[] = [];
+  const run = async (args: string[], input?: string) => {
+    const p = await berth(a, cfg, args, input);
+    outputs.push(p.stdout, p.stderr);
+    return p;
+  };
+  const anon = await run(['push', `${reg.host}/priv/app:1`]);
+  assert.equal(anon.status, 1);
+  assert.match(anon.stderr, /no basic auth credentials\n$/);
+
+  const wrong = await run(['login', '-u', 'alice', '--password-stdin', reg.host], 'wrong\n');
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /^berth: GET "http:\/\/127\.0\.0\.1:\d+\/v2\/": unauthorized: authentication required\n$/);
+  assert.ok(!fs.existsSync(path.join(cfg, 'config.json')), 'nothing stored after a failed login');
+
+  const warn = await run(['login', '-u', 'alice', '-p', 's3cret-pw', reg.host]);
+  assert.equal(warn.status, 0, warn.stderr);
+  assert.match(warn.stderr, /^WARNING! Using --password via the CLI is insecure\. Use --password-stdin\.\n/);
+  const ok = await run(['login', '-u', 'alice', '--password-stdin', `http://${reg.host}/`], 's3cret-pw\n');
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, 'Login Succeeded\n');
+  const file = path.join(cfg, 'config.json');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const conf = JSON.parse(fs.readFileSync(file, 'utf8')) as { auths: Record<string, { auth: string }> };
+  assert.equal(Buffer.from(conf.auths[reg.host].auth, 'base64').toString(), 'alice:s3cret-pw');
+
+  const push = await run(['-D', 'push', `${reg.host}/priv/app:1`]);
+  assert.equal(push.status, 0, push.stderr);
+  const pull = await berth(root('b'), cfg, ['-D', 'pull', `${reg.host}/priv/app:1`]);
+  outputs.push(pull.stdout, pull.stderr);
+  assert.equal(pull.status, 0, pull.stderr);
+
+  assert.equal((await run(['logout', reg.host])).stdout, `Removing login credentials for ${reg.host}\n`);
+  assert.equal((await run(['logout', reg.host])).stdout, `Not logged in to ${reg.host}\n`);
+  const after = await berth(root('c'), cfg, ['pull', `${reg.host}/priv/app:1`]);
+  assert.equal(after.status, 1);
+  for (const o of outputs) {
+    assert.ok(!o.includes('s3cret-pw'), 'the password is never printed');
+    assert.ok(!o.includes(Buffer.from('alice:s3cret-pw').toString('base64')), 'nor its base64');
+  }
+});

@@ -6,6 +6,7 @@ import { addImportCommand } from './import.js';
 import { addInspectCommand } from './inspect.js';
 import { addLoadCommand } from './load.js';
 import { addPruneCommand } from './prune.js';
+import { addLoginCommand, addLogoutCommand } from './login.js';
 import { addPullCommand } from './pull.js';
 import { addPushCommand } from './push.js';
 import { addRmiCommand } from './rmi.js';
@@ -50,6 +51,8 @@ export function registerImageCommands(program: Command): void {
   add(program, 'export', addExportCommand);
   add(program, 'pull', addPullCommand);
   add(program, 'push', addPushCommand);
+  add(program, 'login', addLoginCommand);
+  add(program, 'logout', addLogoutCommand);
   const system = systemGroup(program);
   add(system, 'df', (p) => addDfCommand(p));
   add(system, 'check', (p) => addCheckCommand(p));
