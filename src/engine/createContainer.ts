@@ -69,7 +69,7 @@ async function createRecord(store: ContainerStore, req: CreateRequest): Promise<
   try {
     img = images.resolve(req.image);
   } catch (e) {
-    if (isBerthError(e, 'NotFound')) throw notFound(`Unable to find image '${req.image}' locally`, { hint: 'load or import it first; berth has no registry access here' });
+    if (isBerthError(e, 'NotFound')) throw notFound(`Unable to find image '${req.image}' locally`, { hint: 'pull, load or import it first' });
     throw e;
   }
   const id = newContainerId();

@@ -3,6 +3,8 @@ import type { ResourceFlagValues } from './resourceFlags.js';
 /** The `run`/`create` flags as commander hands them over (camelCase, strings and lists). */
 export interface RunFlags extends ResourceFlagValues {
   detach?: boolean;
+  /** `--pull missing|always|never` (src/engine/ensureImage.ts). */
+  pull?: string;
   interactive?: boolean;
   tty?: boolean;
   rm?: boolean;

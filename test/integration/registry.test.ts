@@ -256,3 +256,36 @@ test('login/logout against htpasswd Basic auth: config.json (auths, base64, 0600
     assert.ok(!o.includes(Buffer.from('alice:s3cret-pw').toString('base64')), 'nor its base64');
   }
 });
+
+test('run/create --pull missing|always|never; manifest inspect', needs, async (t) => {
+  const { cfg, root } = setup(t);
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const a = root('a');
+  const id = await createBusyboxImage(a, `${reg.host}/lib/bb:1`);
+  assert.equal((await berth(a, cfg, ['push', '-q', `${reg.host}/lib/bb:1`])).status, 0);
+  const b = root('b');
+  const never = await berth(b, cfg, ['run', '--rm', '--pull', 'never', '--network', 'none', `${reg.host}/lib/bb:1`, 'true']);
+  assert.equal(never.status, 125);
+  assert.match(never.stderr, /Unable to find image/);
+  const bogus = await berth(b, cfg, ['run', '--rm', '--pull', 'sometimes', `${reg.host}/lib/bb:1`, 'true']);
+  assert.equal(bogus.status, 125);
+  assert.match(bogus.stderr, /^berth: invalid pull option: 'sometimes': must be one of "always", "missing" or "never"\n$/);
+  const run = await berth(b, cfg, ['run', '--rm', '--network', 'none', `${reg.host}/lib/bb:1`, 'echo', 'hi']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout, 'hi\n');
+  assert.match(run.stderr, /^Unable to find image '127\.0\.0\.1:\d+\/lib\/bb:1' locally\n1: Pulling from lib\/bb\n/);
+  assert.match(run.stderr, /Status: Downloaded newer image for 127\.0\.0\.1:\d+\/lib\/bb:1\n$/);
+  const always = await berth(b, cfg, ['create', '--pull', 'always', `${reg.host}/lib/bb:1`]);
+  assert.equal(always.status, 0, always.stderr);
+  assert.match(always.stderr, /Status: Image is up to date for/);
+  assert.equal((await berth(b, cfg, ['rm', always.stdout.trim()])).status, 0);
+  const missingRemote = await berth(b, cfg, ['run', '--rm', `${reg.host}/lib/none:1`, 'true']);
+  assert.equal(missingRemote.status, 125);
+  assert.match(missingRemote.stderr, /berth: manifest for 127\.0\.0\.1:\d+\/lib\/none:1 not found: manifest unknown/);
+
+  const mi = await berth(b, cfg, ['manifest', 'inspect', `${reg.host}/lib/bb:1`]);
+  assert.equal(mi.status, 0, mi.stderr);
+  const m = JSON.parse(mi.stdout) as { config: { digest: string } };
+  assert.equal(m.config.digest, id);
+});

@@ -61,6 +61,7 @@ export function addRunFlags(c: Command): Command {
     .option('-P, --publish-all', 'Publish all exposed ports to random ports')
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+    .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
     .option('--userns <string>', 'User namespace to use: host, remap (root is the berth subordinate range) or auto (a range per container)');
 }
 

@@ -7,6 +7,7 @@ import { addInspectCommand } from './inspect.js';
 import { addLoadCommand } from './load.js';
 import { addPruneCommand } from './prune.js';
 import { addLoginCommand, addLogoutCommand } from './login.js';
+import { addManifestCommands } from './manifest.js';
 import { addPullCommand } from './pull.js';
 import { addPushCommand } from './push.js';
 import { addRmiCommand } from './rmi.js';
@@ -52,6 +53,7 @@ export function registerImageCommands(program: Command): void {
   add(program, 'pull', addPullCommand);
   add(program, 'push', addPushCommand);
   add(program, 'login', addLoginCommand);
+  if (!program.commands.some((c) => c.name() === 'manifest')) addManifestCommands(program);
   add(program, 'logout', addLogoutCommand);
   const system = systemGroup(program);
   add(system, 'df', (p) => addDfCommand(p));
