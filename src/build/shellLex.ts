@@ -134,6 +134,19 @@ export function expandWords(s: string, env: Lookup, esc = '\\'): string[] {
   return process(new Scanner(s, env, esc), undefined, true);
 }
 
+/** A heredoc body (unquoted delimiter): `$` expansions and `\$` only; quotes and everything else as written. */
+export function expandHeredoc(s: string, env: Lookup, esc = '\\'): string {
+  const sc = new Scanner(s, env, esc);
+  let out = '';
+  while (!sc.done()) {
+    const ch = sc.next()!;
+    if (ch === esc && sc.peek() === '$') out += sc.next();
+    else if (ch === '$') out += dollar(sc);
+    else out += ch;
+  }
+  return out;
+}
+
 /** Does the text mention any of `names` as a variable? (for cache keys: a build arg only counts where used) */
 export function mentions(s: string, names: Iterable<string>): string[] {
   const used = new Set<string>();

@@ -5,7 +5,8 @@ import { dumpXattrs } from '../sys/xattr.js';
 import { applyChanges } from './changes.js';
 import { lstatOrUndef } from './fsEntries.js';
 import { lowerHas, lowersOf, RUNTIME_MOUNTPOINTS } from './snapshotDiff.js';
-import type { ImageId } from './digest.js';
+import type { Digest, ImageId } from './digest.js';
+import type { StagedLayer } from './LayerStore.js';
 import type { ImageStore } from './ImageStore.js';
 import type { ContainerConfig, ImageConfig, Manifest } from './manifest.js';
 import { MT } from './mediaTypes.js';
@@ -50,6 +51,24 @@ export function upperSource(upper: string): TreeSource {
   return { dir: upper, opaque, xattrs };
 }
 
+/** A snapshot's upper dir written as a layer blob (in the store) and staged for layers/ (the caller commits it). Hold a lease. */
+export async function snapshotLayer(store: ImageStore, snaps: Snapshotter, key: string, owners?: TreeSource['owners'], exclude: string[] = []): Promise<{ blob: { digest: Digest; size: number }; staged: StagedLayer }> {
+  const tmp = store.content.ingestPath('commit');
+  try {
+    const pt = new PassThrough({ highWaterMark: 1 << 20 });
+    const writing = writeIngest(pt, tmp);
+    const w = new TarWriter(pt);
+    await upperToTar({ ...upperSource(snaps.upperDir(key)), owners }, w, new Set([...runtimeMountpoints(store, snaps, key), ...exclude]));
+    await w.finish();
+    const blob = await writing;
+    const staged = await store.layers.stage(tmp, `commit of ${key}`, blob.digest);
+    store.content.commitFile(tmp, blob.digest, blob.size);
+    return { blob, staged };
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 /**
  * `commit`: turn a snapshot's upper dir into a new layer (overlay whiteouts -> OCI
  * `.wh.` entries) on top of the snapshot's image, and record the new image.
@@ -61,39 +80,27 @@ export async function commitSnapshot(store: ImageStore, snaps: Snapshotter, key:
   const base = store.resolve(info.imageId);
   const cc = applyChanges({ ...(base.config.config ?? {}), ...(opts.config ?? {}) }, opts.changes ?? []);
   return store.lease(async () => {
-    const tmp = store.content.ingestPath('commit');
-    try {
-      const pt = new PassThrough({ highWaterMark: 1 << 20 });
-      const writing = writeIngest(pt, tmp);
-      const w = new TarWriter(pt);
-      await upperToTar({ ...upperSource(snaps.upperDir(key)), owners: opts.owners }, w, runtimeMountpoints(store, snaps, key));
-      await w.finish();
-      const blob = await writing;
-      const staged = await store.layers.stage(tmp, `commit of ${key}`, blob.digest);
-      const created = new Date().toISOString();
-      const cfg: ImageConfig = {
-        ...base.config,
-        created,
-        config: cc,
-        rootfs: { type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, blob.digest] },
-        history: [...(base.config.history ?? []), { created, created_by: opts.createdBy ?? '', ...(opts.author ? { author: opts.author } : {}), ...(opts.comment ? { comment: opts.comment } : {}) }],
-      };
-      if (opts.author) cfg.author = opts.author;
-      else delete cfg.author;
-      store.content.commitFile(tmp, blob.digest, blob.size);
-      const config = store.content.putBuffer(Buffer.from(JSON.stringify(cfg)));
-      const manifest: Manifest = {
-        schemaVersion: 2,
-        mediaType: MT.ociManifest,
-        config: { mediaType: MT.ociConfig, ...config },
-        layers: [...base.manifest.layers, { mediaType: MT.ociLayer, ...blob }],
-      };
-      const m = store.content.putBuffer(Buffer.from(JSON.stringify(manifest)));
-      store.layers.commit(staged);
-      store.addManifest({ mediaType: MT.ociManifest, ...m }, opts.tag ? [opts.tag] : []);
-      return config.digest;
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
+    const { blob, staged } = await snapshotLayer(store, snaps, key, opts.owners);
+    const created = new Date().toISOString();
+    const cfg: ImageConfig = {
+      ...base.config,
+      created,
+      config: cc,
+      rootfs: { type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, blob.digest] },
+      history: [...(base.config.history ?? []), { created, created_by: opts.createdBy ?? '', ...(opts.author ? { author: opts.author } : {}), ...(opts.comment ? { comment: opts.comment } : {}) }],
+    };
+    if (opts.author) cfg.author = opts.author;
+    else delete cfg.author;
+    const config = store.content.putBuffer(Buffer.from(JSON.stringify(cfg)));
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MT.ociManifest,
+      config: { mediaType: MT.ociConfig, ...config },
+      layers: [...base.manifest.layers, { mediaType: MT.ociLayer, ...blob }],
+    };
+    const m = store.content.putBuffer(Buffer.from(JSON.stringify(manifest)));
+    store.layers.commit(staged);
+    store.addManifest({ mediaType: MT.ociManifest, ...m }, opts.tag ? [opts.tag] : []);
+    return config.digest;
   });
 }
