@@ -33,6 +33,8 @@ export interface CopyPlan {
   destIsDir: boolean;
   owner?: { uid: number; gid: number };
   chmod?: number;
+  /** SOURCE_DATE_EPOCH: layer timestamps clamped to it. */
+  mtimeMax?: number;
 }
 
 /** Open a snapshot of `imageId` for the copy; the caller removes it. */
@@ -82,7 +84,7 @@ export async function copyStep(images: ImageStore, imageId: string, plan: CopyPl
       else await pump(s.stream(), (e) => (e.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '') === '.' || e.name === '' ? undefined : fix(e, join(t.base, e.name.replace(/^(\.\/|\/)+/, '')))), into);
     }
     return images.lease(async () => {
-      const { blob, staged } = await snapshotLayer(images, new Snapshotter(images), key);
+      const { blob, staged } = await snapshotLayer(images, new Snapshotter(images), key, undefined, [], plan.mtimeMax);
       images.layers.commit(staged);
       return blob;
     });

@@ -27,6 +27,8 @@ export interface RunSpec {
   tmpfs: string[];
   /** Mount points (no leading /) to leave out of the layer. */
   exclude: string[];
+  /** SOURCE_DATE_EPOCH: layer timestamps clamped to it. */
+  mtimeMax?: number;
   output: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** Called with the container once it exists (so an interrupt can stop and remove it). */
   started?: (rec: { id: string; remove: () => Promise<void> }) => void;
@@ -59,7 +61,7 @@ export async function runStep(images: ImageStore, spec: RunSpec): Promise<{ dige
     if (r.exitCode !== 0) throw runFailed(spec.argv, r.exitCode ?? 1);
     const snaps = new Snapshotter(images);
     return await images.lease(async () => {
-      const { blob, staged } = await snapshotLayer(images, snaps, rec!.SnapshotKey, undefined, spec.exclude);
+      const { blob, staged } = await snapshotLayer(images, snaps, rec!.SnapshotKey, undefined, spec.exclude, spec.mtimeMax);
       images.layers.commit(staged);
       return blob;
     });

@@ -161,7 +161,7 @@ async function run(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: '
   }
   try {
     const layer = await mounts.using(() => runStep(env.images, {
-      image: st.img.id, argv, env: [...args, ...mounts.env], network, mounts: mounts.specs, tmpfs: mounts.tmpfs, exclude: mounts.targets,
+      image: st.img.id, argv, env: [...args, ...mounts.env], network, mounts: mounts.specs, tmpfs: mounts.tmpfs, exclude: mounts.targets, mtimeMax: env.sourceDateEpoch,
       output: (_s, c) => p.output(c), started: (c) => env.onContainer(c.remove),
     }));
     env.onContainer(undefined);
@@ -214,7 +214,7 @@ async function copy(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: 
     return hit;
   }
   try {
-    const layer = await found.open((sources: CopySource[]) => copyStep(env.images, st.img.id, { sources, dest, destIsDir, owner: chown, chmod }));
+    const layer = await found.open((sources: CopySource[]) => copyStep(env.images, st.img.id, { sources, dest, destIsDir, owner: chown, chmod, mtimeMax: env.sourceDateEpoch }));
     st.img = putStepImage(env.images, st.img, key, { config: st.img.config, layer, history: { created: env.created(), created_by: `${shown} # buildkit`, comment: 'buildkit.dockerfile.v0' } });
   } catch (e) {
     p.error(isBerthError(e) ? e.message : String(e));

@@ -12,6 +12,7 @@ import type { ContainerConfig, ImageConfig, Manifest } from './manifest.js';
 import { MT } from './mediaTypes.js';
 import { parseTagReference } from './reference.js';
 import type { Snapshotter } from './Snapshotter.js';
+import type { TarEntry } from './tar/TarEntry.js';
 import { TarWriter } from './tar/TarWriter.js';
 import { upperToTar, type TreeSource } from './treeToTar.js';
 import { writeIngest } from './writeIngest.js';
@@ -51,13 +52,23 @@ export function upperSource(upper: string): TreeSource {
   return { dir: upper, opaque, xattrs };
 }
 
+/** SOURCE_DATE_EPOCH: no entry newer than `max` (reproducible layers). */
+class ClampedTarWriter extends TarWriter {
+  constructor(out: PassThrough, private readonly max: number) {
+    super(out);
+  }
+  override add(e: TarEntry, body?: Buffer | AsyncIterable<Buffer>): Promise<void> {
+    return super.add(e.mtime > this.max ? { ...e, mtime: this.max } : e, body);
+  }
+}
+
 /** A snapshot's upper dir written as a layer blob (in the store) and staged for layers/ (the caller commits it). Hold a lease. */
-export async function snapshotLayer(store: ImageStore, snaps: Snapshotter, key: string, owners?: TreeSource['owners'], exclude: string[] = []): Promise<{ blob: { digest: Digest; size: number }; staged: StagedLayer }> {
+export async function snapshotLayer(store: ImageStore, snaps: Snapshotter, key: string, owners?: TreeSource['owners'], exclude: string[] = [], mtimeMax?: number): Promise<{ blob: { digest: Digest; size: number }; staged: StagedLayer }> {
   const tmp = store.content.ingestPath('commit');
   try {
     const pt = new PassThrough({ highWaterMark: 1 << 20 });
     const writing = writeIngest(pt, tmp);
-    const w = new TarWriter(pt);
+    const w = mtimeMax === undefined ? new TarWriter(pt) : new ClampedTarWriter(pt, mtimeMax);
     await upperToTar({ ...upperSource(snaps.upperDir(key)), owners }, w, new Set([...runtimeMountpoints(store, snaps, key), ...exclude]));
     await w.finish();
     const blob = await writing;

@@ -1,10 +1,11 @@
 /** `berth build` through the real CLI: fixtures under test/fixtures/build, effects checked by running and inspecting the images. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fixturesDir, requiresRoot, tmpDir } from '../helpers.js';
-import { Engine } from './engineHarness.js';
+import { berthCommand, Engine } from './engineHarness.js';
 
 const fx = (n: string) => path.join(fixturesDir, 'build', n);
 
@@ -138,5 +139,46 @@ describe('berth build', requiresRoot, () => {
     e.ok(['save', '-o', out, 'mounts']);
     assert.ok(!fs.readFileSync(out).includes('TOPSECRET'));
     assert.doesNotMatch(e.ok(['history', '--no-trunc', 'mounts']), /TOPSECRET/);
+  });
+  test('SIGINT during a RUN stops it, removes the build container and its snapshot, exits 130', async () => {
+    const ctx = tmpDir();
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo started; sleep 60\n');
+    const before = leftovers();
+    const [bin, argv] = berthCommand(['--root', e.root, 'build', '--network', 'none', ctx]);
+    const c = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const code = new Promise<number>((r) => c.on('close', (n) => r(n ?? 128)));
+    await new Promise<void>((r) => c.stderr.on('data', (d) => { err += d; if (/started/.test(err)) r(); }));
+    process.kill(c.pid!, 'SIGINT');
+    assert.equal(await code, 130, err);
+    assert.match(err, /build cancelled/);
+    assert.deepEqual(leftovers(), before);
+  });
+
+  test('SOURCE_DATE_EPOCH: the same context built into two fresh roots gives the same image ID; skopeo, umoci and GNU tar read the result', () => {
+    const ctx = tmpDir();
+    fs.cpSync(fx('repro'), ctx, { recursive: true });
+    fs.copyFileSync('/usr/bin/busybox', path.join(ctx, 'busybox'));
+    const ids: string[] = [];
+    const roots = [tmpDir('berth-repro-'), tmpDir('berth-repro-')];
+    try {
+      for (const root of roots) {
+        const [bin, argv] = berthCommand(['--root', root, 'build', '-q', '--network', 'none', '-t', 'repro:1', ctx]);
+        ids.push(execFileSync(bin, argv, { encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } }).trim());
+      }
+      assert.equal(ids[0], ids[1]);
+      const cfg = JSON.parse(execFileSync('skopeo', ['--insecure-policy', 'inspect', '--config', `oci:${roots[0]}/content:repro:1`], { encoding: 'utf8' }));
+      assert.equal(cfg.created, '2023-11-14T22:13:20Z');
+      assert.deepEqual(cfg.config.Cmd, ['/bin/sh', '-c', 'cat /out/f']);
+      const bundle = path.join(tmpDir(), 'bundle');
+      execFileSync('umoci', ['unpack', '--image', `${roots[0]}/content:repro:1`, bundle], { stdio: 'ignore' });
+      assert.equal(fs.readFileSync(path.join(bundle, 'rootfs', 'out', 'f'), 'utf8'), 'reproducible\n');
+      const layer = JSON.parse(execFileSync('skopeo', ['--insecure-policy', 'inspect', '--raw', `oci:${roots[0]}/content:repro:1`], { encoding: 'utf8' })).layers[1].digest.slice(7);
+      const listing = execFileSync('tar', ['-tvf', path.join(roots[0], 'content', 'blobs', 'sha256', layer), '--full-time'], { encoding: 'utf8' });
+      assert.match(listing, /out\/f/);
+      assert.doesNotMatch(listing, /202[4-9]-/);
+    } finally {
+      for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+    }
   });
 });
