@@ -4,6 +4,7 @@
  * stages, missing context sources), then build those stages in order and publish the
  * target's image under its tags.
  */
+import { ensureImage } from '../engine/ensureImage.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError, isBerthError } from '../errors.js';
@@ -33,6 +34,8 @@ export interface BuildOptions {
   iidfile?: string;
   secrets: Secret[];
   progressOut: NodeJS.WritableStream;
+  /** `--pull`: pull every image the build names even when the store has it (else only missing ones). */
+  pull?: boolean;
 }
 
 const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
@@ -113,8 +116,9 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
         try {
           images.resolve(ref);
         } catch (e) {
-          if (isBerthError(e, 'NotFound') || isBerthError(e, 'InvalidArgument')) throw lineError(file, ins.line, `invalid from flag value ${ref}: no stage or image of that name (berth has no registry access here)`);
-          throw e;
+          // Not in the store: pulled when the step needs it; a malformed name fails now.
+          if (isBerthError(e, 'InvalidArgument')) throw lineError(file, ins.line, `invalid from flag value ${ref}: ${(e as Error).message}`);
+          if (!isBerthError(e, 'NotFound')) throw e;
         }
       }
     }
@@ -130,11 +134,20 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   let removeRunning: (() => Promise<void>) | undefined;
   let interrupted = false;
   const multi = needed.size > 1;
-  const resolveImage = (ref: string, line: number): StepImage => {
+  // An image the build names (FROM, COPY --from) comes from the store, or is pulled as
+  // `run --pull missing` would (always with --pull); pull progress goes with the build's.
+  const pulled = new Map<string, Promise<void>>();
+  const resolveImage = async (ref: string, line: number): Promise<StepImage> => {
+    if (!pulled.has(ref)) {
+      const out = o.quiet ? undefined : o.progressOut;
+      const report = async () => ({ line: (t: string) => out?.write(`${t}\n`), layer: (id: string, st: string) => { if (/complete|exists/i.test(st)) out?.write(`${id}: ${st}\n`); } });
+      pulled.set(ref, ensureImage(o.root, ref, o.pull ? 'always' : 'missing', { report, notice: (t) => out?.write(`${t}\n`) }));
+    }
     try {
+      await pulled.get(ref);
       return fromRecord(images.resolve(ref));
     } catch (e) {
-      if (isBerthError(e, 'NotFound') || isBerthError(e, 'InvalidArgument')) throw lineError(file, line, `${ref}: image not found in the store (berth has no registry access here: load or import it first)`);
+      if (isBerthError(e, 'NotFound') || isBerthError(e, 'InvalidArgument') || isBerthError(e, 'Unavailable')) throw lineError(file, line, `${ref}: ${(e as Error).message}`);
       throw e;
     }
   };
@@ -163,7 +176,7 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
         let base: StepImage;
         if (dep && dep.index < s.index && !/^\d+$/.test(name)) base = await stageResult(dep);
         else if (name === 'scratch') base = scratch(images);
-        else base = resolveImage(name, s.from.line);
+        else base = await resolveImage(name, s.from.line);
         return buildStage(env(s), s, base, dep && dep.index < s.index ? dep.name ?? name : name);
       })();
       results.set(s.index, p);

@@ -55,7 +55,7 @@ export function addBuildCommand(parent: Command, name: string): Command {
     .option('--progress <string>', 'Type of progress output (auto, plain, tty, quiet)', 'auto')
     .option('--secret <stringArray>', 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")', collect, [])
     .option('--platform <string>', 'Set target platform for build (the host\'s only)')
-    .option('--pull', 'Always attempt to pull all referenced images (no registry here: local images are used)')
+    .option('--pull', 'Always attempt to pull all referenced images')
     .action(exit1(async (ctx: string, o: Opts, cmd: Command) => {
       const { buildImage, hostPlatform } = await import('../../build/buildImage.js');
       if (!['auto', 'plain', 'tty', 'quiet'].includes(o.progress)) throw bad(`invalid progress mode "${o.progress}" (auto, plain, tty, quiet)`);
@@ -85,7 +85,7 @@ export function addBuildCommand(parent: Command, name: string): Command {
         root: globalRoot(cmd), contextDir: dir, dockerfile: { text, name: dfPath ? path.basename(dfPath) : 'Dockerfile', path: dfPath },
         tags: o.tag, buildArgs: keyValues(o.buildArg, '--build-arg', true), target: o.target, noCache: !o.cache,
         labels: Object.fromEntries(keyValues(o.label, '--label', false)), network: o.network, quiet, iidfile: o.iidfile,
-        secrets: secrets(o.secret), progressOut: process.stderr,
+        secrets: secrets(o.secret), progressOut: process.stderr, pull: o.pull,
       });
       if (quiet) process.stdout.write(`${id}\n`);
     }));
