@@ -23,12 +23,14 @@ function readString(b: Buffer, off: number, len: number): string {
 
 function readNumber(b: Buffer, off: number, len: number, field: string): number {
   if (b[off] & 0x80) {
-    // base-256: big-endian two's complement; we accept positive values only.
-    let v = 0;
-    for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i];
-    v += (b[off] & 0x3f) * 256 ** (len - 1);
-    if (!Number.isSafeInteger(v)) throw invalidArgument(`tar: ${field} out of range`);
-    return v;
+    // GNU base-256: the bits after the 0x80 marker are a big-endian two's complement number
+    // (negative for times before 1970, as GNU tar and Go write them).
+    let v = BigInt(b[off] & 0x7f) - (b[off] & 0x40 ? 0x80n : 0n);
+    for (let i = off + 1; i < off + len; i++) v = v * 256n + BigInt(b[i]);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER) || (v < 0n && field !== 'mtime')) {
+      throw invalidArgument(`tar: ${field} out of range`);
+    }
+    return Number(v);
   }
   const s = b.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
   if (s === '') return 0;
@@ -81,6 +83,8 @@ export class TarParser {
   private hdrFill = 0;
   private remaining = 0;
   private padding = 0;
+  /** How many of the last `padding` bytes are zero fill after an entry's data (not data skipped). */
+  private fill = 0;
   private meta: Buffer[] = [];
   private metaKind = '';
   private pax = new Map<string, Buffer>();
@@ -133,6 +137,9 @@ export class TarParser {
   end(): void {
     if (this.state === 'end') return;
     if (this.state === 'header' && this.hdrFill === 0 && (this.zeroBlocks > 0 || this.entries > 0)) return;
+    // The last entry's data is whole and only its block fill is missing: Go's archive/tar reads
+    // this as the end too, and umoci 0.4 `insert` writes layers that end so.
+    if (this.state === 'pad' && this.padding <= this.fill && this.fill > 0) return;
     if (this.entries === 0 && this.state === 'header' && this.hdrFill === 0) throw invalidArgument('not a tar archive: empty input');
     throw invalidArgument('tar: unexpected end of archive (truncated)');
   }
@@ -201,7 +208,8 @@ export class TarParser {
   }
 
   private skip(size: number): void {
-    this.padding = size + ((BLOCK - (size % BLOCK)) % BLOCK);
+    this.fill = (BLOCK - (size % BLOCK)) % BLOCK;
+    this.padding = size + this.fill;
     this.state = this.padding > 0 ? 'pad' : 'header';
   }
 
@@ -209,6 +217,8 @@ export class TarParser {
     const pad = (BLOCK - (size % BLOCK)) % BLOCK;
     this.remaining = size;
     this.padding = pad;
+    // After a PAX/long-name record an entry must follow: cut there, the archive is truncated.
+    this.fill = kind === 'data' ? pad : 0;
     this.state = kind;
     if (size === 0) this.finishBody();
   }
@@ -234,7 +244,8 @@ export class TarParser {
       const s = () => v.toString('utf8');
       const n = (f: string) => {
         const x = Number(s());
-        if (!Number.isFinite(x) || x < 0) throw invalidArgument(`tar: bad PAX ${f} ${JSON.stringify(s())}`);
+        // Only a time may be before 1970 (PAX writes `mtime=-1000000000`).
+        if (!Number.isFinite(x) || (x < 0 && f !== 'mtime')) throw invalidArgument(`tar: bad PAX ${f} ${JSON.stringify(s())}`);
         return x;
       };
       if (k === 'path') e.name = s();
