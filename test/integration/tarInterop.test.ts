@@ -298,3 +298,113 @@ describe('tar reader against GNU tar, bsdtar and Go archive/tar', { skip }, () =
     for (const n of ['./ids', './old', './future', './symlong', './hard-to-long', './ns']) assert.ok(rows.some((r) => r.name === n), `posix fixture lacks ${n}`);
   });
 });
+
+// ---------- sparse files: refused, naming the file ----------
+
+describe('tar reader and sparse archives', { skip }, () => {
+  test('GNU tar --sparse (gnu S, PAX 0.0, 0.1, 1.0) and bsdtar pax: refused with the file named; without --sparse: read', (t) => {
+    const dir = tmpDir('berth-tarsparse-');
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const src = path.join(dir, 'src');
+    buildSparseTree(src);
+    const make = (name: string, cmd: string, args: string[]) => {
+      const file = path.join(dir, `${name.replace(/[^a-z0-9.]+/gi, '-')}.tar`);
+      run(cmd, [...args, '-cf', file, '-C', src, '.']);
+      return { name, buf: fs.readFileSync(file) };
+    };
+    const sparseOnes = [
+      make('gnu tar --format=gnu --sparse', 'tar', ['--format=gnu', '--sparse']),
+      make('gnu tar --format=oldgnu --sparse', 'tar', ['--format=oldgnu', '--sparse']),
+      make('gnu tar --format=posix --sparse-version=0.0', 'tar', ['--format=posix', '--sparse', '--sparse-version=0.0']),
+      make('gnu tar --format=posix --sparse-version=0.1', 'tar', ['--format=posix', '--sparse', '--sparse-version=0.1']),
+      make('gnu tar --format=posix --sparse-version=1.0', 'tar', ['--format=posix', '--sparse', '--sparse-version=1.0']),
+      make('bsdtar --format=pax', 'bsdtar', ['--format=pax']),
+    ];
+    for (const { name, buf } of sparseOnes) {
+      // the tool did write a sparse entry (a type S header or GNU.sparse PAX keys)
+      assert.ok(buf.includes('GNU.sparse') || headers(buf).some((h) => h.flag === 'S'), `${name}: no sparse entry written`);
+      assert.throws(() => berthParse(buf, 1000), (e) => isBerthError(e, 'InvalidArgument') && /"\.\/holes" is a sparse file/.test(e.message) && !e.message.includes('\n'), name);
+    }
+    const flat = make('gnu tar --format=posix', 'tar', ['--format=posix']);
+    const got = berthParse(flat.buf, 1000).find((p) => p.e.name === './holes');
+    const want = crypto.createHash('sha256').update(fs.readFileSync(path.join(src, 'holes'))).digest('hex');
+    assert.equal(got?.sha, want);
+  });
+});
+
+// ---------- truncated and corrupt archives: a one-line error, never a hang or a wrong read ----------
+
+/** Header blocks of an archive with octal sizes: offset, type flag, data size. */
+function headers(buf: Buffer): { off: number; flag: string; size: number }[] {
+  const out: { off: number; flag: string; size: number }[] = [];
+  for (let off = 0; off + 512 <= buf.length;) {
+    const b = buf.subarray(off, off + 512);
+    if (b.every((x) => x === 0)) break;
+    const size = b[124] & 0x80 ? 0 : parseInt(b.toString('latin1', 124, 136).replace(/\0.*$/, '').trim() || '0', 8);
+    out.push({ off, flag: String.fromCharCode(b[156]), size });
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+function setChecksum(b: Buffer, off: number): void {
+  b.fill(0x20, off + 148, off + 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += b[off + i];
+  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, off + 148, 'latin1');
+}
+
+describe('tar reader and damaged archives', { skip }, () => {
+  test('cut short, bad checksums, bad numbers, bad PAX records, not a tar: InvalidArgument in one line', { timeout: 60_000 }, (t) => {
+    const dir = tmpDir('berth-tarbad-');
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const src = path.join(dir, 'src');
+    fs.mkdirSync(src);
+    buildTree(src, { rich: true });
+    const file = path.join(dir, 'p.tar');
+    run('tar', ['--format=posix', '--xattrs', '--xattrs-include=*', '-cf', file, '-C', src, '.']);
+    const good = fs.readFileSync(file);
+    const hs = headers(good);
+    const pax = hs.find((h) => h.flag === 'x' && h.size > 0)!;
+    const big = hs.find((h) => h.flag === '0' && h.size > 100_000)!;
+    assert.ok(pax && big, 'fixture has a PAX header and the big file');
+    const bad = (what: string, buf: Buffer, re: RegExp) => {
+      for (const chunk of [buf.length || 1, 511]) {
+        assert.throws(() => berthParse(buf, chunk), (e) => isBerthError(e, 'InvalidArgument') && re.test(e.message) && !e.message.includes('\n'), `${what} (chunks of ${chunk})`);
+      }
+    };
+    const truncated = /truncated/;
+    bad('cut in the first header', good.subarray(0, 100), truncated);
+    bad('cut in a PAX record', good.subarray(0, pax.off + 512 + 10), truncated);
+    bad('cut after a PAX record, before its entry', good.subarray(0, pax.off + 512 + Math.ceil(pax.size / 512) * 512), truncated);
+    bad('cut in a file', good.subarray(0, big.off + 512 + 70_000), truncated);
+    bad('cut in a later header', good.subarray(0, big.off + 200), truncated);
+    const flip = Buffer.from(good);
+    flip[big.off + 5] ^= 0x20;
+    bad('a byte of a header changed', flip, /bad checksum/);
+    const first = Buffer.from(good);
+    first[10] ^= 1;
+    bad('the first header changed', first, /not a tar archive/);
+    const size = Buffer.from(good);
+    size.write('0000009999\0', big.off + 124, 'latin1');
+    setChecksum(size, big.off);
+    bad('a size that is not octal', size, /bad size field/);
+    const huge = Buffer.from(good);
+    huge.fill(0xff, big.off + 124, big.off + 136);
+    setChecksum(huge, big.off);
+    bad('a base-256 size below zero', huge, /size out of range/);
+    const len = Buffer.from(good);
+    len.write('9', pax.off + 512, 'latin1'); // the first record's length now runs past the block
+    bad('a PAX record length past its end', len, /malformed PAX record/);
+    const noEq = Buffer.from(good);
+    const rec = noEq.toString('latin1', pax.off + 512, pax.off + 512 + pax.size);
+    noEq.write(rec.replace('=', ' '), pax.off + 512, 'latin1');
+    bad('a PAX record without =', noEq, /malformed PAX record/);
+    const negUid = Buffer.from(good);
+    negUid.write(rec.replace(/(\d+) mtime=[^\n]*\n/, (m, n) => `${n} uid=${'-1'.padEnd(m.length - n.length - 6, '0')}\n`), pax.off + 512, 'latin1');
+    bad('a PAX uid below zero', negUid, /bad PAX uid/);
+    bad('random bytes', crypto.randomBytes(10_240), /not a tar archive/);
+    bad('gzip of a tar', zlib.gzipSync(good), /not a tar archive/);
+    bad('empty input', Buffer.alloc(0), /empty input/);
+  });
+});

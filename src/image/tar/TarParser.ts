@@ -71,6 +71,11 @@ export function parsePax(buf: Buffer): Map<string, Buffer> {
   return out;
 }
 
+/** GNU sparse files (type S, PAX GNU.sparse.* 0.0/0.1/1.0) are refused, naming the entry. */
+function sparse(name: string) {
+  return invalidArgument(`tar: ${JSON.stringify(name)} is a sparse file (GNU.sparse / tar --sparse), which berth does not read; write the archive without --sparse`);
+}
+
 type State = 'header' | 'data' | 'meta' | 'pad' | 'end';
 
 /**
@@ -136,7 +141,8 @@ export class TarParser {
   /** Call at end of input: throws if the archive was cut short. */
   end(): void {
     if (this.state === 'end') return;
-    if (this.state === 'header' && this.hdrFill === 0 && (this.zeroBlocks > 0 || this.entries > 0)) return;
+    const pending = this.pax.size > 0 || this.longName !== undefined || this.longLink !== undefined;
+    if (this.state === 'header' && this.hdrFill === 0 && !pending && (this.zeroBlocks > 0 || this.entries > 0)) return;
     // The last entry's data is whole and only its block fill is missing: Go's archive/tar reads
     // this as the end too, and umoci 0.4 `insert` writes layers that end so.
     if (this.state === 'pad' && this.padding <= this.fill && this.fill > 0) return;
@@ -166,7 +172,7 @@ export class TarParser {
       this.meta = [];
       return this.startBody(size, 'meta');
     }
-    if (flag === 'S') throw invalidArgument('tar: sparse files are not supported');
+    if (flag === 'S') throw sparse(this.pax.get('path')?.toString('utf8') ?? this.longName ?? readString(b, 0, 100));
     const type = TYPES[flag];
     if (!type) {
       // Unknown types (e.g. 'V' volume labels): skip their data.
@@ -197,6 +203,9 @@ export class TarParser {
     if (this.longLink !== undefined) e.linkname = this.longLink;
     this.applyPax(e, this.globalPax);
     this.applyPax(e, this.pax);
+    if ([...this.pax.keys(), ...this.globalPax.keys()].some((k) => k.startsWith('GNU.sparse.'))) {
+      throw sparse(this.pax.get('GNU.sparse.name')?.toString('utf8') ?? e.name);
+    }
     this.pax = new Map();
     this.longName = this.longLink = undefined;
     if (e.name.length === 0) throw invalidArgument('tar: entry with an empty name');
@@ -257,7 +266,6 @@ export class TarParser {
       else if (k === 'uname') e.uname = s();
       else if (k === 'gname') e.gname = s();
       else if (k.startsWith('SCHILY.xattr.')) e.xattrs.set(k.slice('SCHILY.xattr.'.length), v);
-      else if (k.startsWith('GNU.sparse')) throw invalidArgument('tar: sparse files are not supported');
     }
   }
 }
