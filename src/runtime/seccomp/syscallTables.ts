@@ -2,6 +2,8 @@
 // Do not edit by hand: re-run the generator.
 // One "name number" per line: a string parses faster than a large object literal on a cold start.
 
+import { NEWER_SYSCALLS } from './syscallsNewer.js';
+
 export type SyscallArch = 'x86_64' | 'x86' | 'x32' | 'aarch64';
 
 const RAW: Record<SyscallArch, string> = {
@@ -1474,17 +1476,19 @@ set_mempolicy_home_node 450
 `,
 };
 
-function parse(raw: string): Readonly<Record<string, number>> {
+/** The headers' table, then the syscalls newer than the headers (syscallsNewer.ts) they lack. */
+function parse(raw: string, newer: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
   const t: Record<string, number> = Object.create(null);
   const w = raw.split(/\s+/);
   for (let i = 1; i + 1 < w.length; i += 2) t[w[i]!] = Number(w[i + 1]);
+  for (const k in newer) if (!(k in t)) t[k] = newer[k]!;
   return t;
 }
 
 /** Syscall name -> number, per architecture (x32 numbers include __X32_SYSCALL_BIT). */
 export const SYSCALL_TABLES: Readonly<Record<SyscallArch, Readonly<Record<string, number>>>> = {
-  x86_64: parse(RAW.x86_64),
-  x86: parse(RAW.x86),
-  x32: parse(RAW.x32),
-  aarch64: parse(RAW.aarch64),
+  x86_64: parse(RAW.x86_64, NEWER_SYSCALLS.x86_64),
+  x86: parse(RAW.x86, NEWER_SYSCALLS.x86),
+  x32: parse(RAW.x32, NEWER_SYSCALLS.x32),
+  aarch64: parse(RAW.aarch64, NEWER_SYSCALLS.aarch64),
 };
