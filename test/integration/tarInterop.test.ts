@@ -365,7 +365,7 @@ describe('tar reader and damaged archives', { skip }, () => {
     run('tar', ['--format=posix', '--xattrs', '--xattrs-include=*', '-cf', file, '-C', src, '.']);
     const good = fs.readFileSync(file);
     const hs = headers(good);
-    const pax = hs.find((h) => h.flag === 'x' && h.size > 0)!;
+    const pax = hs.find((h) => h.flag === 'x' && h.size > 0 && h.size <= 512)!;
     const big = hs.find((h) => h.flag === '0' && h.size > 100_000)!;
     assert.ok(pax && big, 'fixture has a PAX header and the big file');
     const bad = (what: string, buf: Buffer, re: RegExp) => {
@@ -393,8 +393,11 @@ describe('tar reader and damaged archives', { skip }, () => {
     huge.fill(0xff, big.off + 124, big.off + 136);
     setChecksum(huge, big.off);
     bad('a base-256 size below zero', huge, /size out of range/);
-    const len = Buffer.from(good);
-    len.write('9', pax.off + 512, 'latin1'); // the first record's length now runs past the block
+    const len = Buffer.from(good); // a record that says 99 bytes in a PAX block of 11
+    len.fill(0, pax.off + 512, pax.off + 1024);
+    len.write('99 path=x\n', pax.off + 512, 'latin1');
+    len.write('00000000013\0', pax.off + 124, 'latin1');
+    setChecksum(len, pax.off);
     bad('a PAX record length past its end', len, /malformed PAX record/);
     const noEq = Buffer.from(good);
     const rec = noEq.toString('latin1', pax.off + 512, pax.off + 512 + pax.size);
