@@ -100,11 +100,15 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
 
   // Which stages the target needs, found (and checked) before anything is built.
   const needed = new Set<number>();
+  // Images the build names that no stage makes: resolved (pulled if need be) before any step runs.
+  const external: { ref: string; line: number }[] = [];
   const visit = (s: Stage) => {
     if (needed.has(s.index)) return;
     needed.add(s.index);
-    const base = stageRef(df, gx(s.from.image, s.from.line));
+    const fromName = gx(s.from.image, s.from.line);
+    const base = stageRef(df, fromName);
     if (base && base.index < s.index && !/^\d+$/.test(s.from.image)) visit(base);
+    else if (fromName !== 'scratch') external.push({ ref: fromName, line: s.from.line });
     for (const ins of s.instructions) {
       if (ins.kind !== 'COPY' || !ins.from) continue;
       const ref = ins.from.includes('$') ? gx(ins.from, ins.line) : ins.from;
@@ -119,6 +123,7 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
           // Not in the store: pulled when the step needs it; a malformed name fails now.
           if (isBerthError(e, 'InvalidArgument')) throw lineError(file, ins.line, `invalid from flag value ${ref}: ${(e as Error).message}`);
           if (!isBerthError(e, 'NotFound')) throw e;
+          external.push({ ref, line: ins.line });
         }
       }
     }
@@ -151,6 +156,7 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
       throw e;
     }
   };
+  for (const x of external) await resolveImage(x.ref, x.line);
   const env = (s: Stage): BuildEnv => ({
     images, file, escape: df.directives.escape, context, progress, buildArgs: o.buildArgs, globalArgs: globals, automaticArgs: auto,
     noCache: o.noCache, network: o.network, created, sourceDateEpoch: sde,
