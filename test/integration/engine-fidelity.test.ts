@@ -83,4 +83,30 @@ describe('engine: Docker fidelity (issue 13)', requiresRoot, () => {
     }
     assert.deepEqual(e.run(['volume', 'pru']), { code: 1, stdout: '', stderr: "berth: unknown command: berth volume pru\n\nUsage:  berth volume COMMAND\n\nRun 'berth volume --help' for more information\n" });
   });
+  test('inspect finds volumes and networks in Docker\'s order; --type narrows; a missing name: No such object, exit 1', () => {
+    e.ok(['volume', 'create', 'fid-data']);
+    const netId = e.ok(['network', 'create', 'fid-net']);
+    try {
+      assert.equal(e.ok(['inspect', '--format', '{{.Name}} {{.Driver}}', 'fid-data']), 'fid-data local');
+      assert.equal(e.ok(['inspect', '--type', 'volume', '--format', '{{.Mountpoint}}', 'fid-data']), path.join(e.root, 'volumes', 'fid-data', '_data'));
+      assert.equal(e.inspect('fid-net').Id, netId);
+      assert.equal(e.ok(['inspect', '--type', 'network', '--format', '{{.Name}}', netId.slice(0, 12)]), 'fid-net');
+      // A container and a volume of one name: the container comes first, --type volume the volume.
+      const id = e.ok(['create', '--name', 'fid-data', '--network', 'none', 'busybox', 'true']);
+      assert.equal(e.inspect('fid-data').Id, id);
+      assert.equal(e.ok(['inspect', '--type', 'volume', '--format', '{{.Name}}', 'fid-data']), 'fid-data');
+      e.ok(['rm', id]);
+      const miss = e.run(['inspect', 'fid-data', 'nosuch-a', 'nosuch-b']);
+      assert.equal(miss.code, 1);
+      assert.equal(JSON.parse(miss.stdout).length, 1);
+      assert.equal(miss.stderr, 'berth: No such object: nosuch-a\nberth: No such object: nosuch-b\n');
+      assert.deepEqual(e.run(['inspect', '--type', 'volume', 'fid-net']), { code: 1, stdout: '[]\n', stderr: 'berth: get fid-net: no such volume\n' });
+      assert.deepEqual(e.run(['inspect', '--type', 'network', 'fid-data']), { code: 1, stdout: '[]\n', stderr: 'berth: network fid-data not found\n' });
+      assert.deepEqual(e.run(['inspect', '--type', 'bogus', 'fid-data']), { code: 1, stdout: '', stderr: 'berth: "bogus" is not a valid value for --type\n' });
+      assert.deepEqual(e.run(['container', 'inspect', 'fid-data']), { code: 1, stdout: '[]\n', stderr: 'berth: No such container: fid-data\n' });
+    } finally {
+      e.run(['network', 'rm', 'fid-net']);
+      e.run(['volume', 'rm', 'fid-data']);
+    }
+  });
 });
