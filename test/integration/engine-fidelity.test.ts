@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { requiresRoot, tmpDir } from '../helpers.js';
+import { createBusyboxImage } from '../imageHelpers.js';
 import { Engine } from './engineHarness.js';
 
 describe('engine: Docker fidelity (issue 13)', requiresRoot, () => {
@@ -108,5 +109,17 @@ describe('engine: Docker fidelity (issue 13)', requiresRoot, () => {
       e.run(['network', 'rm', 'fid-net']);
       e.run(['volume', 'rm', 'fid-data']);
     }
+  });
+  test('an imported image has no Env: null in inspect, run supplies the default PATH, the container keeps Docker\'s null', async () => {
+    await createBusyboxImage(e.root, 'bare:1', []);
+    assert.equal(e.ok(['image', 'inspect', '--format', '{{json .Config.Env}}', 'bare:1']), 'null');
+    const id = e.ok(['create', '--network', 'none', 'bare:1', 'sh', '-c', 'echo "$PATH"']);
+    assert.equal(e.ok(['start', '-a', id]), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    assert.equal(e.ok(['inspect', '--format', '{{json .Config.Env}}', id]), 'null');
+    const withEnv = e.ok(['create', '--network', 'none', '-e', 'FOO=1', 'bare:1', 'true']);
+    assert.equal(e.ok(['inspect', '--format', '{{json .Config.Env}}', withEnv]), '["FOO=1"]');
+    const up = e.ok(['run', '-d', '--network', 'none', 'bare:1', 'sleep', '100']);
+    assert.equal(e.ok(['exec', up, 'sh', '-c', 'echo "$PATH"']), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    e.ok(['rm', '-f', id, withEnv, up]);
   });
 });
