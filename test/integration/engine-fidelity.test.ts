@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { requiresRoot, tmpDir } from '../helpers.js';
 import { createBusyboxImage } from '../imageHelpers.js';
-import { Engine } from './engineHarness.js';
+import { Engine, until } from './engineHarness.js';
 
 describe('engine: Docker fidelity (issue 13)', requiresRoot, () => {
   let e: Engine;
@@ -121,5 +121,20 @@ describe('engine: Docker fidelity (issue 13)', requiresRoot, () => {
     const up = e.ok(['run', '-d', '--network', 'none', 'bare:1', 'sleep', '100']);
     assert.equal(e.ok(['exec', up, 'sh', '-c', 'echo "$PATH"']), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
     e.ok(['rm', '-f', id, withEnv, up]);
+  });
+  test('ps during restart back-off: Restarting (last exit code) X ago, as inspect\'s State says', async () => {
+    const id = e.ok(['run', '-d', '--network', 'none', '--restart', 'always', 'busybox', 'sh', '-c', 'exit 3']);
+    try {
+      // Each back-off is longer than the last (Docker's doubling), so one is seen soon.
+      const status = await until(() => {
+        const s = e.ok(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}']);
+        return s.startsWith('Restarting') && s;
+      });
+      assert.match(status, /^Restarting \(3\) (Less than a second|\d+ seconds?) ago$/);
+      const st = await until(() => { const s = e.inspect(id).State; return s.Restarting && s; });
+      assert.deepEqual([st.Status, st.Running, st.ExitCode], ['restarting', true, 3]);
+    } finally {
+      e.run(['rm', '-f', id]);
+    }
   });
 });
