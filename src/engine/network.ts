@@ -16,6 +16,7 @@ import type { ContainerStore } from './ContainerStore.js';
 import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord } from './types.js';
 import { createNetnsAsync } from '../sys/netns.js';
+import { writeFileInPlace } from '../sys/writeInPlace.js';
 import type { NetworkState } from '../network/types.js';
 
 export type NetMode = 'none' | 'host' | 'network' | 'container';
@@ -198,9 +199,9 @@ async function runningPid(store: ContainerStore, rec: ContainerRecord): Promise<
   return st.Running && st.Pid && fs.existsSync(`/proc/${st.Pid}/ns/net`) ? st.Pid : undefined;
 }
 
-/** Overwrite a bind-mount source in place (the mount follows the inode, not the name). */
+/** Overwrite a bind-mount source in place (the mount follows the inode, not the name; nothing planted there is followed). */
 function writeInPlace(file: string, text: string): void {
-  fs.writeFileSync(file, text, { mode: 0o644 });
+  writeFileInPlace(file, text);
 }
 
 /** createContainer's beforeStart: the init exists (pid), nothing has run yet. */
@@ -214,24 +215,50 @@ export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, 
   if (rec.ConnectedNetworks && Object.keys(rec.ConnectedNetworks).length) {
     const { attachConnected } = await import('./networkConnect.js');
     await attachConnected(store, rec, netns ?? `/proc/${pid}/ns/net`);
+    await refreshEtcFiles(store, rec);
+  } else if (rec.HostConfig.ExtraHosts?.length) {
+    const file = path.join(store.dir(rec.Id), 'hosts');
+    writeInPlace(file, (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '') + await extraHostsText(store, rec));
   }
-  if (rec.HostConfig.ExtraHosts?.length) await appendExtraHosts(store, rec);
 }
 
-/** `--add-host` lines after the hosts file the network wrote; `host-gateway` is the network's gateway (the default bridge's without one). */
-async function appendExtraHosts(store: ContainerStore, rec: ContainerRecord): Promise<void> {
+/** `--add-host` lines, to follow the network's part of the hosts file; `host-gateway` is the network's gateway (the default bridge's without one). */
+async function extraHostsText(store: ContainerStore, rec: ContainerRecord): Promise<string> {
+  const hosts = rec.HostConfig.ExtraHosts ?? [];
+  if (!hosts.length) return '';
   const { NetworkStore } = await import('../network/NetworkStore.js');
   const { ensureDefaultNetwork } = await import('../network/lifecycle.js');
   const { extraHostLines, HOST_GATEWAY } = await import('../network/etcFiles.js');
-  const hosts = rec.HostConfig.ExtraHosts ?? [];
   let gateway: string | undefined;
   if (hosts.some((h) => h.endsWith(HOST_GATEWAY))) {
     const own = netModeOf(rec) === 'network' ? new NetworkStore(store.root).find(networkNameOf(rec)) : undefined;
     gateway = own?.gateway ?? (await ensureDefaultNetwork(store.root)).gateway;
   }
-  const file = path.join(store.dir(rec.Id), 'hosts');
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  writeInPlace(file, text + extraHostLines(hosts, gateway));
+  return extraHostLines(hosts, gateway);
+}
+
+/**
+ * A running container's /etc/hosts and /etc/resolv.conf from the networks it is attached to
+ * now (primary first, then the connected ones in order): `network connect` / `disconnect`
+ * and a start with connected networks. A user network brings its DNS server, the last one
+ * leaving brings back the host's resolvers. The files are the bind-mount sources in the
+ * container's directory, rewritten in place.
+ */
+export async function refreshEtcFiles(store: ContainerStore, rec: ContainerRecord): Promise<void> {
+  const { NetworkStore } = await import('../network/NetworkStore.js');
+  const { containerEtcFiles } = await import('../network/containerEtc.js');
+  const { hostResolvConf } = await import('../sys/netHost.js');
+  const nets = new NetworkStore(store.root);
+  const order = [...(netModeOf(rec) === 'network' ? [networkNameOf(rec)] : []), ...Object.keys(rec.ConnectedNetworks ?? {})];
+  const attached = order.flatMap((name) => {
+    const net = nets.find(name);
+    const ep = net?.endpoints[rec.Id];
+    return net && ep ? [{ net, ep }] : [];
+  });
+  const files = containerEtcFiles(attached, rec.Config.Hostname, hostResolvConf());
+  const cdir = store.dir(rec.Id);
+  writeInPlace(path.join(cdir, 'hosts'), files.hosts + await extraHostsText(store, rec));
+  writeInPlace(path.join(cdir, 'resolv.conf'), files.resolvConf);
 }
 
 /** BERTH_TIMING=1: how long the network steps took (bench/network reads these). */

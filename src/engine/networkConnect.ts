@@ -2,13 +2,14 @@
  * `network connect` / `network disconnect` of a berth container, as Docker: the record
  * keeps the networks it was connected to (ContainerRecord.ConnectedNetworks) and every
  * start attaches them again after the primary one (HostConfig.NetworkMode). A running
- * container is attached/detached at once; a created or stopped one only changes its record.
+ * container is attached/detached at once, its /etc/hosts and /etc/resolv.conf rewritten to
+ * match (src/engine/network.ts refreshEtcFiles); a created or stopped one only changes its record.
  */
 import fs from 'node:fs';
 import { conflict, failedPrecondition, invalidArgument, isBerthError, notFound } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
-import { disconnectNetwork, netModeOf, netnsFile, networkNameOf } from './network.js';
+import { disconnectNetwork, netModeOf, netnsFile, networkNameOf, refreshEtcFiles } from './network.js';
 import type { ContainerRecord } from './types.js';
 
 export interface ConnectOptions {
@@ -58,6 +59,8 @@ export async function connectNetwork(store: ContainerStore, ref: string, network
     }
     rec.ConnectedNetworks = { ...(rec.ConnectedNetworks ?? {}), [net.name]: { NetworkID: net.id, ...(o.aliases?.length ? { Aliases: [...o.aliases] } : {}), ...(o.ip ? { IPv4Address: o.ip } : {}) } };
     store.write(rec);
+    // Docker's live switch: the new network's address in /etc/hosts, its DNS in /etc/resolv.conf.
+    if (netns) await refreshEtcFiles(store, rec);
   });
 }
 
@@ -102,6 +105,7 @@ export async function disconnectFromNetwork(store: ContainerStore, ref: string, 
     }
     if (primary) promoteNextNetwork(rec);
     store.write(rec);
+    if (attached && runningNetns(store, rec)) await refreshEtcFiles(store, rec);
   });
 }
 
