@@ -137,4 +137,32 @@ describe('engine: Docker fidelity (issue 13)', requiresRoot, () => {
       e.run(['rm', '-f', id]);
     }
   });
+  test('--privileged: the host\'s devices, its whole bounding set, no seccomp, no masked or read-only paths, rw /sys', (t) => {
+    const hostDevs = fs.readdirSync('/dev').filter((n) => {
+      const st = fs.lstatSync(path.join('/dev', n));
+      return (st.isCharacterDevice() || st.isBlockDevice()) && !['console', 'ptmx'].includes(n);
+    });
+    const probe = [
+      'ls -1 /dev', 'echo ==', 'grep -E "^(CapBnd|CapEff|Seccomp):" /proc/self/status', 'echo ==',
+      "awk '$5 ~ \"^/proc/\" {print $5}' /proc/self/mountinfo", 'echo ==', "awk '$2 == \"/sys\" {print $4}' /proc/mounts",
+    ].join('; ');
+    const [devs, status, procMounts, sys] = e.ok(['run', '--rm', '--privileged', '--network', 'none', 'busybox', 'sh', '-c', probe]).split('==\n');
+    const inside = new Set(devs.trim().split('\n'));
+    assert.deepEqual(hostDevs.filter((n) => !inside.has(n)), [], 'host devices missing in /dev');
+    const hostBnd = /^CapBnd:\s*(\S+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1];
+    assert.deepEqual(status.trim().split('\n').map((l) => l.replace(/\s+/g, ' ')), [`CapEff: ${hostBnd}`, `CapBnd: ${hostBnd}`, 'Seccomp: 0']);
+    assert.equal(procMounts.trim(), '', 'nothing masked or made read-only under /proc');
+    assert.match(sys.trim(), /^rw,/);
+    // The default container, for contrast: masked paths, read-only /sys, only its own devices.
+    const [ddevs, , dproc, dsys] = e.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', probe]).split('==\n');
+    assert.notEqual(dproc.trim(), '');
+    assert.match(dsys.trim(), /^ro,/);
+    assert.ok(ddevs.trim().split('\n').length < inside.size);
+    // A node outside Docker's default allow list opens: the devices cgroup allows all.
+    const dev = ['loop-control', 'kmsg'].find((n) => hostDevs.includes(n));
+    if (!dev) return t.skip('the host has neither /dev/loop-control nor /dev/kmsg to open');
+    const st = fs.statSync(`/dev/${dev}`);
+    const want = `${Number((BigInt(st.rdev) >> 8n) & 0xfffn).toString(16)},${Number(BigInt(st.rdev) & 0xffn).toString(16)}`;
+    assert.equal(e.ok(['run', '--rm', '--privileged', '--network', 'none', 'busybox', 'sh', '-c', `stat -c %t,%T /dev/${dev} && exec 3</dev/${dev}`]), want);
+  });
 });
