@@ -8,6 +8,12 @@ import { netModeOf, networkNameOf } from './networkMode.js';
 import type { ContainerRecord } from './types.js';
 import { writeFileInPlace } from '../sys/writeInPlace.js';
 
+/** The record's `--dns*` lists. */
+export function dnsFlagsOf(rec: ContainerRecord): { servers: string[]; search: string[]; options: string[] } {
+  const hc = rec.HostConfig;
+  return { servers: hc.Dns ?? [], search: hc.DnsSearch ?? [], options: hc.DnsOptions ?? [] };
+}
+
 /** Overwrite a bind-mount source in place (the mount follows the inode, not the name; nothing planted there is followed). */
 export function writeInPlace(file: string, text: string): void {
   writeFileInPlace(file, text);
@@ -47,6 +53,9 @@ export async function refreshEtcFiles(store: ContainerStore, rec: ContainerRecor
     return net && ep ? [{ net, ep }] : [];
   });
   const files = containerEtcFiles(attached, rec.Config.Hostname, hostResolvConf());
+  // `--dns*` stay in force: over the host's resolvers, or forwarded by a user network's DNS server.
+  const { applyDnsFlags } = await import('../network/etcFiles.js');
+  files.resolvConf = applyDnsFlags(files.resolvConf, dnsFlagsOf(rec), attached.some((a) => !a.net.isDefault));
   const cdir = store.dir(rec.Id);
   writeInPlace(path.join(cdir, 'hosts'), files.hosts + await extraHostsText(store, rec));
   writeInPlace(path.join(cdir, 'resolv.conf'), files.resolvConf);

@@ -6,7 +6,7 @@ import { splitRdev } from '../sys/hostDevices.js';
 import type { DeviceInfo } from './buildSpec.js';
 import type { ContainerRecord } from './types.js';
 import { applyDnsFlags } from '../network/etcFiles.js';
-import { dnsFlagsOf } from './network.js';
+import { dnsFlagsOf } from './containerEtc.js';
 
 export function deviceInfo(p: string): DeviceInfo {
   let st: fs.Stats;

@@ -17,7 +17,8 @@ import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord } from './types.js';
 import { createNetnsAsync } from '../sys/netns.js';
 import { hasPidNetns, pidNetns } from '../sys/pidNetns.js';
-import { extraHostsText, refreshEtcFiles, writeInPlace } from './containerEtc.js';
+import { dnsFlagsOf, extraHostsText, refreshEtcFiles, writeInPlace } from './containerEtc.js';
+export { dnsFlagsOf } from './containerEtc.js';
 import type { NetworkState } from '../network/types.js';
 import { attachConnected } from './networkConnect.js';
 import { netModeOf, netnsFile, networkFile, networkNameOf } from './networkMode.js';
@@ -180,11 +181,6 @@ async function runningPid(store: ContainerStore, rec: ContainerRecord): Promise<
   return st.Running && st.Pid && hasPidNetns(st.Pid) ? st.Pid : undefined;
 }
 
-/** The record's `--dns*` lists. */
-export function dnsFlagsOf(rec: ContainerRecord): { servers: string[]; search: string[]; options: string[] } {
-  const hc = rec.HostConfig;
-  return { servers: hc.Dns ?? [], search: hc.DnsSearch ?? [], options: hc.DnsOptions ?? [] };
-}
 
 /** createContainer's beforeStart: the init exists (pid), nothing has run yet. */
 export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
