@@ -80,3 +80,45 @@ describe('engine faults: a dead monitor', requiresRoot, () => {
     assert.deepEqual(mountsUnder(e.root), []);
   });
 });
+
+describe('engine faults: a damaged record', requiresRoot, () => {
+  const e = new Engine('berth-faults-');
+  before(() => e.init());
+  after(() => e.cleanup());
+
+  test('ps reports and lists it, inspect names the file and the error, rm -f removes it and what runs', async () => {
+    e.ok(['run', '-d', '--name', 'keep', 'busybox', 'sleep', '1000']);
+    const id = e.ok(['run', '-d', '--name', 'hurt', ...STUBBORN]);
+    const s = runtimeState(e.root, id);
+    const file = path.join(e.root, 'containers', id, 'container.json');
+    fs.truncateSync(file, 17); // a disk fault: half a record
+
+    const ps = e.run(['ps', '-a']);
+    assert.equal(ps.code, 0);
+    const warnings = ps.stderr.split('\n').filter(Boolean);
+    assert.equal(warnings.length, 1, ps.stderr);
+    assert.match(warnings[0], new RegExp(`container ${id}: its record ${file.replace(/[/.]/g, '\\$&')} is damaged`));
+    const row = ps.stdout.split('\n').find((l) => l.startsWith(id.slice(0, 12)));
+    assert.ok(row, ps.stdout);
+    assert.match(row, /<damaged>/);
+    assert.match(row, /Up /, 'its process still runs, and ps says so');
+    assert.match(e.ok(['ps', '--format', '{{.Names}}']), /keep/, 'the others are listed as before');
+    assert.ok(e.ok(['ps', '-q', '--no-trunc']).split('\n').includes(id));
+
+    const insp = e.run(['inspect', 'hurt']);
+    assert.notEqual(insp.code, 0);
+    assert.ok(insp.stderr.includes(file), insp.stderr);
+    assert.match(insp.stderr, /JSON|Unexpected/);
+
+    assert.equal(e.run(['rm', 'hurt']).code === 0, false, 'plain rm refuses: it cannot tell what runs');
+    e.ok(['rm', '-f', id.slice(0, 10)]);
+    assert.ok(!alive(s.pid), 'the process is gone');
+    assert.ok(!alive(s.monitorPid), 'the monitor is gone');
+    assert.deepEqual(cgroupDirs(s.cgroupPath!), [], 'the cgroup is gone');
+    assert.ok(!fs.existsSync(path.join(e.root, 'containers', id)));
+    assert.ok(!mountsUnder(e.root).some((m) => m.includes(id)), 'no mount of it is left');
+    assert.equal(e.run(['ps', '-a']).stderr, '');
+    e.ok(['create', '--name', 'hurt', 'busybox', 'true']); // its name is free again
+    e.ok(['rm', '-f', 'keep', 'hurt']);
+  });
+});
