@@ -134,6 +134,7 @@ static void run_on_exit(struct monitor *m)
 	if (c != 0) return;
 	sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
 	setsid();
+	if (chdir("/") < 0) _exit(127); /* not the state directory, which `rm` is about to delete */
 	int null = open("/dev/null", O_RDWR);
 	dup2(null, 0);
 	dup2(null, 1);

@@ -227,6 +227,20 @@ export class ContainerStore {
     return names.filter((n) => this.nameOwner(n) === id);
   }
 
+  /** Reservations left by creates killed before their record was in place (their creator is gone). */
+  staleNames(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.namesDir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => {
+      const owner = this.nameOwner(n);
+      return owner !== undefined && !fs.existsSync(this.dir(owner)) && this.staleName(n);
+    });
+  }
+
   releaseName(name: string, id: string): void {
     if (this.nameOwner(name) === id) fs.rmSync(this.nameFile(name), { force: true });
   }

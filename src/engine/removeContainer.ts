@@ -10,6 +10,7 @@ import { ImageStore } from '../image/ImageStore.js';
 import { deleteContainer } from '../runtime/lifecycle.js';
 import { cgroupRelPath } from '../runtime/cgroups/index.js';
 import { containerCgroup } from '../runtime/hostCgroupLayout.js';
+import { unregisterCgroup } from '../runtime/cgroupOwners.js';
 import { damagedError, isDamaged, type ContainerStore, type DamagedRecord } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
@@ -76,6 +77,7 @@ async function removeDamaged(store: ContainerStore, d: DamagedRecord): Promise<v
     await deleteContainer(store.runtimeRoot, id, true, { keepParents: true });
   } else {
     containerCgroup({ cgroupPath: cgroupRelPath(id) })?.destroy({ pruneParents: false });
+    unregisterCgroup(cgroupRelPath(id), path.join(store.runtimeRoot, id));
   }
   fs.rmSync(attachSocketPath(store, id), { force: true });
   await disconnectNetworkOf(store, id, fs.existsSync(path.join(store.root, 'networks')));

@@ -6,6 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { requiresRoot } from '../helpers.js';
 import { Engine, until } from './engineHarness.js';
 import { alive, cgroupDirs, killPid, mountsUnder, runtimeState } from './faultsHarness.js';
@@ -81,6 +82,40 @@ describe('engine faults: a dead monitor', requiresRoot, () => {
   });
 });
 
+describe('engine faults: system check of one root', requiresRoot, () => {
+  const e = new Engine('berth-faults-');
+  before(() => e.init());
+  after(() => e.cleanup());
+
+  test('finds what died unrecorded, a damaged record and leftovers; --repair fixes each and says so', async () => {
+    const deadId = e.ok(['run', '-d', '--name', 'unrecorded', 'busybox', 'sleep', '1000']);
+    const hurtId = e.ok(['run', '-d', '--name', 'hurt2', 'busybox', 'sleep', '1000']);
+    const sd = runtimeState(e.root, deadId);
+    const sh = runtimeState(e.root, hurtId);
+    killPid(sd.monitorPid); // the monitor first: nobody records the exit or releases the network
+    await until(() => !alive(sd.monitorPid));
+    killPid(sd.pid);
+    await until(() => !alive(sd.pid));
+    fs.writeFileSync(path.join(e.root, 'containers', hurtId, 'container.json'), '{"Id": "');
+    const check = ['system', 'check', '--orphan-root', e.root];
+    const r = e.run(check);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /container unrecorded \([0-9a-f]{12}\) ended after its monitor died/);
+    assert.match(r.stdout, new RegExp(`container ${hurtId.slice(0, 12)}: its record .* is damaged`));
+    const fix = e.run([...check, '--repair']);
+    assert.equal(fix.code, 0, fix.stdout + fix.stderr);
+    assert.match(fix.stdout, /repaired: recorded the exit of [0-9a-f]{12} \(137\) and released its cgroup and networks/);
+    assert.match(fix.stdout, /repaired: removed damaged container/);
+    assert.ok(!alive(sh.pid) && !alive(sh.monitorPid), 'the damaged one\'s processes are gone');
+    assert.deepEqual(cgroupDirs(sd.cgroupPath!), []);
+    assert.deepEqual(cgroupDirs(sh.cgroupPath!), []);
+    assert.deepEqual(mountsUnder(e.root), []);
+    const again = e.run(check);
+    assert.equal(again.code, 0, again.stdout);
+    assert.match(e.ok(['ps', '-a', '--filter', 'name=unrecorded', '--format', '{{.Status}}']), /^Exited \(137\)/);
+  });
+});
+
 describe('engine faults: a damaged record', requiresRoot, () => {
   const e = new Engine('berth-faults-');
   before(() => e.init());
@@ -120,5 +155,70 @@ describe('engine faults: a damaged record', requiresRoot, () => {
     assert.equal(e.run(['ps', '-a']).stderr, '');
     e.ok(['create', '--name', 'hurt', 'busybox', 'true']); // its name is free again
     e.ok(['rm', '-f', 'keep', 'hurt']);
+  });
+});
+
+describe('engine faults: a root deleted under its containers', requiresRoot, () => {
+  const gone = new Engine('berth-faults-gone-');
+  const other = new Engine('berth-faults-other-');
+  const started: number[] = [];
+  const cgroups: string[] = [];
+  let networks: Record<string, string> = {};
+  before(() => gone.init());
+  after(() => {
+    // Whatever the repair left (it should be nothing): the pids and cgroups this test made.
+    for (const p of started) killPid(p);
+    for (const c of cgroups) for (const d of cgroupDirs(c)) try { fs.rmdirSync(d); } catch { /* busy or gone */ }
+    for (const m of mountsUnder(gone.root)) spawnSync('umount', ['-l', m]);
+    // The deleted root's bridge: give its network state back so the harness removes it as usual.
+    fs.mkdirSync(path.join(gone.root, 'networks'), { recursive: true });
+    for (const [f, body] of Object.entries(networks)) fs.writeFileSync(path.join(gone.root, 'networks', f), body);
+    gone.cleanup();
+    other.cleanup();
+  });
+
+  test('system check lists its monitors, cgroups and netns mounts; --repair ends and removes them', async (t) => {
+    const runningId = gone.ok(['run', '-d', '--name', 'left', '--restart', 'always', ...STUBBORN]);
+    const exitedId = gone.ok(['run', '-d', '--name', 'ended', 'busybox', 'true']);
+    await until(() => gone.inspect('ended').State.Status === 'exited');
+    const s = runtimeState(gone.root, runningId);
+    const se = runtimeState(gone.root, exitedId);
+    started.push(s.monitorPid, s.pid);
+    cgroups.push(s.cgroupPath!, se.cgroupPath!);
+    assert.ok(cgroupDirs(se.cgroupPath!).length > 0, 'an exited container keeps its (empty) cgroup until rm');
+    const netns = path.join(gone.root, 'netns', runningId);
+    assert.ok(mountsUnder(gone.root).includes(netns));
+    const ndir = path.join(gone.root, 'networks');
+    networks = Object.fromEntries(fs.readdirSync(ndir).filter((f) => f.endsWith('.json')).map((f) => {
+      const n = JSON.parse(fs.readFileSync(path.join(ndir, f), 'utf8'));
+      return [f, JSON.stringify({ ...n, endpoints: {} })];
+    }));
+
+    // A failed script's `rm -rf`: everything goes but what is mounted (the netns file).
+    spawnSync('rm', ['-rf', gone.root]);
+    assert.ok(!fs.existsSync(path.join(gone.root, 'containers')));
+    assert.ok(alive(s.monitorPid) && alive(s.pid), 'its container lives on');
+
+    const check = other.run(['system', 'check']);
+    assert.equal(check.code, 1, check.stdout + check.stderr);
+    const lines = check.stdout.split('\n');
+    const about = (what: RegExp) => lines.filter((l) => what.test(l) && l.includes(gone.root));
+    assert.equal(about(new RegExp(`^orphan: container monitor pid ${s.monitorPid} `)).length, 1, check.stdout);
+    assert.equal(about(new RegExp(`^orphan: cgroup ${s.cgroupPath} .*processes ${s.pid}`)).length, 1, check.stdout);
+    assert.equal(about(new RegExp(`^orphan: cgroup ${se.cgroupPath} .*\\(empty\\)`)).length, 1, check.stdout);
+    assert.equal(about(new RegExp(`^orphan: network namespace ${netns}:`)).length, 1, check.stdout);
+
+    const repair = other.run(['system', 'check', '--repair', '--orphan-root', gone.root]);
+    assert.equal(repair.code, 0, repair.stdout + repair.stderr);
+    t.diagnostic(repair.stdout);
+    assert.match(repair.stdout, new RegExp(`repaired: killed monitor ${s.monitorPid}`));
+    assert.match(repair.stdout, new RegExp(`repaired: .*removed cgroup ${se.cgroupPath}`));
+    await until(() => !alive(s.monitorPid) && !alive(s.pid));
+    assert.deepEqual(cgroupDirs(s.cgroupPath!), [], 'the running one\'s cgroup is gone');
+    assert.deepEqual(cgroupDirs(se.cgroupPath!), [], 'the exited one\'s cgroup is gone');
+    assert.deepEqual(mountsUnder(gone.root), [], 'no netns mount is left');
+    const again = other.run(['system', 'check', '--orphan-root', gone.root]);
+    assert.equal(again.code, 0, again.stdout);
+    assert.ok(!again.stdout.includes(gone.root), again.stdout);
   });
 });
