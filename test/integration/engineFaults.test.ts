@@ -165,10 +165,14 @@ describe('engine faults: a root deleted under its containers', requiresRoot, () 
   const cgroups: string[] = [];
   let networks: Record<string, string> = {};
   before(() => gone.init());
-  after(() => {
+  after(async () => {
     // Whatever the repair left (it should be nothing): the pids and cgroups this test made.
     for (const p of started) killPid(p);
-    for (const c of cgroups) for (const d of cgroupDirs(c)) try { fs.rmdirSync(d); } catch { /* busy or gone */ }
+    await until(() => !started.some(alive), 10_000).catch(() => undefined);
+    for (const c of cgroups) {
+      for (const d of cgroupDirs(c)) try { fs.rmdirSync(d); } catch { /* busy or gone */ }
+      fs.rmSync(path.join('/run/berth/cgroups', `${c.replace(/\//g, '+')}.json`), { force: true });
+    }
     for (const m of mountsUnder(gone.root)) spawnSync('umount', ['-l', m]);
     // The deleted root's bridge: give its network state back so the harness removes it as usual.
     fs.mkdirSync(path.join(gone.root, 'networks'), { recursive: true });
