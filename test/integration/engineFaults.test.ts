@@ -226,3 +226,50 @@ describe('engine faults: a root deleted under its containers', requiresRoot, () 
     assert.ok(!again.stdout.includes(gone.root), again.stdout);
   });
 });
+
+describe('engine faults: a reboot', requiresRoot, () => {
+  const e = new Engine('berth-faults-');
+  before(() => e.init());
+  after(() => e.cleanup());
+
+  test('system boot brings back always and unless-stopped containers, networks too', async () => {
+    const run = (name: string, ...flags: string[]) => e.ok(['run', '-d', '--name', name, ...flags, 'busybox', 'sleep', '1000']);
+    const ids = { always: run('boot-always', '--restart', 'always'), us: run('boot-us', '--restart', 'unless-stopped'), stopped: run('boot-us-stopped', '--restart', 'unless-stopped'), no: run('boot-no') };
+    e.ok(['stop', '-t', '0', 'boot-us-stopped']);
+    const bridge = JSON.parse(fs.readFileSync(path.join(e.root, 'networks', 'bridge.json'), 'utf8')).bridge as string;
+
+    // The reboot, as far as this root goes: every monitor, then every container process, by pid;
+    // their cgroups; the netns mounts (the files stay, as on disk); the root's bridge.
+    for (const id of Object.values(ids)) {
+      const s = runtimeState(e.root, id);
+      killPid(s.monitorPid); // first, or it restarts what we kill next
+      await until(() => !alive(s.monitorPid));
+      killPid(s.pid);
+      await until(() => !alive(s.pid));
+      for (const d of cgroupDirs(s.cgroupPath!)) fs.rmdirSync(d);
+    }
+    for (const m of mountsUnder(path.join(e.root, 'netns'))) assert.equal(spawnSync('umount', [m]).status, 0);
+    assert.equal(spawnSync('ip', ['link', 'del', bridge]).status, 0);
+    assert.equal(e.ok(['ps', '-q']), '', 'nothing runs after the "reboot"');
+
+    const boot = e.run(['system', 'boot']);
+    assert.equal(boot.code, 0, boot.stderr);
+    assert.deepEqual(boot.stdout.split('\n').filter(Boolean).sort(), ['boot-always', 'boot-us']);
+    const status = (n: string) => e.ok(['ps', '-a', '--filter', `name=^${n}$`, '--format', '{{.Status}}']);
+    assert.match(status('boot-always'), /^Up /);
+    assert.match(status('boot-us'), /^Up /);
+    assert.match(status('boot-us-stopped'), /^Exited/);
+    assert.match(status('boot-no'), /^Exited/);
+    for (const id of [ids.always, ids.us]) {
+      const s = runtimeState(e.root, id);
+      assert.ok(alive(s.pid) && alive(s.monitorPid), 'a real process with its monitor');
+      assert.ok(cgroupDirs(s.cgroupPath!).length > 0, 'in its cgroup again');
+    }
+    assert.equal(spawnSync('ip', ['link', 'show', bridge]).status, 0, 'the bridge is back');
+    assert.match(e.inspect('boot-always').NetworkSettings.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal(e.ok(['exec', 'boot-always', 'cat', '/proc/1/cmdline']).replace(/\0/g, ' ').trim(), 'sleep 1000');
+    const again = e.run(['system', 'boot']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, '', 'a second boot starts nothing');
+  });
+});
