@@ -8,6 +8,8 @@ import { liveState, runtimeDir, type LiveState } from './containerState.js';
 import { disconnectNetwork } from './disconnectNetwork.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
 import { endWithoutMonitor } from './endWithoutMonitor.js';
+import { netnsFile } from './networkMode.js';
+import { isBoundNetns } from '../sys/netns.js';
 import { thawCgroup } from './pause.js';
 import type { ContainerRecord } from './types.js';
 
@@ -49,6 +51,8 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
     if (!st.Running) {
       // Ended on its own after its monitor died: nobody recorded it or released what it held.
       if (st.monitorGone) await finishWithoutMonitor(store, rec, 0, false);
+      // A stop killed after ending it, before releasing the networks (the monitor left that to it).
+      else if (isBoundNetns(netnsFile(store, rec.Id))) await disconnectNetwork(store, rec);
       return;
     }
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
