@@ -1,17 +1,19 @@
 /**
- * Chaos (issue 19): SIGKILL of the CLI or of a container's monitor at a random moment of
- * run/start/stop/rm/exec, round after round; then, once a user has stopped what is left,
+ * Chaos (issue 19): SIGKILL of the CLI, of the accelerator or of a container's monitor at a random
+ * moment of run/start/stop/rm/exec/commit, round after round; then, once a user has stopped what is left,
  * `system check` finds the root consistent and nothing of it orphaned. The kill moments are
  * random (the seed is printed; BERTH_CHAOS_SEED replays one), the verdict is not timed.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { requiresRoot } from '../helpers.js';
-import { Engine, berthCommand } from './engineHarness.js';
-import { alive, killPid, runtimeState } from './faultsHarness.js';
+import { berthBin } from '../helpers.js';
+import { Engine } from './engineHarness.js';
+import { alive, killPid, runtimeState, socketHolders } from './faultsHarness.js';
 
 const ROUNDS = Number(process.env.BERTH_CHAOS_ROUNDS ?? 50);
 
@@ -27,10 +29,20 @@ function prng(seed: number): () => number {
   };
 }
 
-describe('engine chaos: SIGKILL of the CLI and the monitor', requiresRoot, () => {
+describe('engine chaos: SIGKILL of the CLI, the accelerator and the monitor', requiresRoot, () => {
   const e = new Engine('berth-chaos-');
+  // Every round goes through bin/berth (berth-launch) to an accelerator of this test's own, which
+  // a cold command starts again after one was killed; whatever listens there at the end is stopped.
+  const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-chaos-accel-'));
+  const sock = path.join(sockDir, 'accel.sock');
+  const env = { ...process.env, BERTH_ACCEL_SOCK: sock, BERTH_ACCEL: '1' };
+  const launcher = path.join(path.dirname(berthBin), 'berth');
   before(() => e.init());
-  after(() => e.cleanup());
+  after(() => {
+    for (const p of socketHolders(sock)) killPid(p);
+    fs.rmSync(sockDir, { recursive: true, force: true });
+    e.cleanup();
+  });
 
   test(`${ROUNDS} rounds leave system check clean`, async (t) => {
     const seed = Number(process.env.BERTH_CHAOS_SEED ?? Date.now() % 1e9);
@@ -44,6 +56,7 @@ describe('engine chaos: SIGKILL of the CLI and the monitor', requiresRoot, () =>
       stop: (n) => ['stop', '-t', '1', n],
       rm: (n) => ['rm', '-f', n],
       exec: (n) => ['exec', n, 'true'],
+      commit: (n) => ['commit', n, `chaos-${n}:latest`],
     };
     const monitors = () => {
       const rt = path.join(e.root, 'runtime');
@@ -58,14 +71,14 @@ describe('engine chaos: SIGKILL of the CLI and the monitor', requiresRoot, () =>
     const tally: Record<string, number> = {};
     for (let round = 0; round < ROUNDS; round++) {
       const op = pick(Object.keys(ops));
-      const victim = pick(['cli', 'cli', 'monitor', 'none']);
-      const [bin, argv] = berthCommand(['--root', e.root, ...ops[op](pick(names))]);
-      const child = spawn(bin, argv, { stdio: 'ignore' });
+      const victim = pick(['cli', 'cli', 'accelerator', 'monitor', 'none']);
+      const child = spawn(launcher, ['--root', e.root, ...ops[op](pick(names))], { stdio: 'ignore', env });
       const exited = new Promise<void>((r) => child.on('close', () => r()));
       const delay = Math.floor(rnd() * 300);
       const timer = setTimeout(() => {
         if (victim === 'cli') killPid(child.pid);
         if (victim === 'monitor') killPid(pick(monitors()) ?? 0); // a monitor of this root's own containers
+        if (victim === 'accelerator') for (const p of socketHolders(sock)) killPid(p); // the one this test's commands use
       }, delay);
       const hung = setTimeout(() => killPid(child.pid), 120_000);
       await exited;

@@ -37,3 +37,16 @@ export function mountsUnder(dir: string): string[] {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(prefix));
 }
+
+/** The processes holding a unix socket bound at `sock` (an accelerator listening there), by the socket's inode. */
+export function socketHolders(sock: string): number[] {
+  const inodes = fs.readFileSync('/proc/net/unix', 'utf8').split('\n').filter((l) => l.endsWith(` ${sock}`)).map((l) => l.trim().split(/\s+/)[6]);
+  if (!inodes.length) return [];
+  const out: number[] = [];
+  for (const p of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (fs.readdirSync(`/proc/${p}/fd`).some((fd) => inodes.includes(/^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${p}/fd/${fd}`))?.[1] ?? ''))) out.push(Number(p));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return out;
+}
