@@ -5,6 +5,7 @@ import { setXattrs, type XattrSet } from '../sys/xattr.js';
 import type { TarEntry } from './tar/TarEntry.js';
 import type { TarHandler } from './tar/TarParser.js';
 import { entryComponents, unsafeEntry } from './unsafePath.js';
+import { ioProfile, now } from './unpackProfile.js';
 
 type Kind = 'dir' | 'file' | 'symlink' | 'node';
 const WH = '.wh.';
@@ -39,6 +40,7 @@ export class LayerApplier implements TarHandler {
   private cur?: TarEntry;
   private size = 0;
   private whiteouts = 0;
+  private readonly prof = ioProfile();
 
   constructor(private readonly root: string) {
     this.kinds.set('', 'dir');
@@ -95,6 +97,20 @@ export class LayerApplier implements TarHandler {
   }
 
   entry(e: TarEntry): void {
+    const p = this.prof;
+    if (!p) return this.apply(e);
+    const t0 = now();
+    const paths0 = p.ms.paths ?? 0;
+    try {
+      this.apply(e);
+    } finally {
+      // 'create' is the entry's time less its path resolution (timed inside apply)
+      p.add('create', t0 + (p.ms.paths ?? 0) - paths0);
+    }
+  }
+
+  private apply(e: TarEntry): void {
+    const t0 = this.prof ? now() : 0;
     const comps = entryComponents(e.name);
     if (comps.length === 0) {
       if (e.type !== 'dir') throw unsafeEntry(e.name, 'the root must be a directory');
@@ -104,6 +120,7 @@ export class LayerApplier implements TarHandler {
     const base = comps[comps.length - 1];
     const parent = this.dirOf(comps.slice(0, -1), e.name);
     const prel = parent.join('/');
+    this.prof?.add('paths', t0);
     if (base.startsWith(WH)) return this.whiteout(e, prel, base);
     const rel = prel ? `${prel}/${base}` : base;
     const p = this.abs(rel);
@@ -184,8 +201,10 @@ export class LayerApplier implements TarHandler {
   }
 
   data(chunk: Buffer): void {
+    const t0 = this.prof ? now() : 0;
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd!, chunk, off, chunk.length - off);
+    this.prof?.add('write', t0);
   }
 
   entryEnd(): void {
@@ -193,12 +212,14 @@ export class LayerApplier implements TarHandler {
     const e = this.cur!;
     const fd = this.fd;
     this.fd = undefined;
+    const t0 = this.prof ? now() : 0;
     try {
       if (isRoot && (e.uid !== 0 || e.gid !== 0)) fs.fchownSync(fd, e.uid, e.gid);
       fs.fchmodSync(fd, e.mode);
       fs.futimesSync(fd, e.mtime, e.mtime);
     } finally {
       fs.closeSync(fd);
+      this.prof?.add('meta', t0);
     }
   }
 
@@ -214,10 +235,12 @@ export class LayerApplier implements TarHandler {
     if ((this.nodes.size > 0 || this.opaque.size > 0) && !isRoot) {
       throw failedPrecondition('layer has device nodes or whiteouts; applying it needs root');
     }
+    let t0 = this.prof ? now() : 0;
     mknodBatch([...this.nodes.values()]);
     for (const l of this.nodeLinks) fs.linkSync(l.from, l.to);
     const xs: XattrSet[] = [...this.xattrs].map(([rel, attrs]) => ({ path: this.abs(rel), attrs }));
     setXattrs(xs);
+    if (this.prof) t0 = this.prof.add('xattrs', t0);
     const dirs = [...this.dirs].sort(([a], [b]) => b.length - a.length);
     for (const [rel, e] of dirs) {
       const p = this.abs(rel);
@@ -227,6 +250,7 @@ export class LayerApplier implements TarHandler {
     }
     for (const [rel, k] of this.kinds) if (k === 'dir' && !this.dirs.has(rel) && rel !== '') fs.chmodSync(this.abs(rel), 0o755);
     if (!this.dirs.has('')) fs.chmodSync(this.root, 0o755);
+    this.prof?.add('meta', t0);
     return { size: this.size, opaque: [...this.opaque], whiteouts: this.whiteouts };
   }
 }

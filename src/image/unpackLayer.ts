@@ -7,6 +7,7 @@ import { detectCompression, decompressor } from './decompress.js';
 import { readHead } from './fileHead.js';
 import { LayerApplier, type ApplyResult } from './LayerApplier.js';
 import { TarParser } from './tar/TarParser.js';
+import { ioProfile, now, type IoProfile } from './unpackProfile.js';
 
 export interface UnpackResult extends ApplyResult {
   diffId: Digest;
@@ -14,6 +15,20 @@ export interface UnpackResult extends ApplyResult {
   tarSize: number;
 }
 
+
+const APPLY_PHASES = ['paths', 'create', 'write', 'meta'] as const;
+
+/** parser.write, with the time not spent in the applier counted as 'parse'. */
+function parseTimed(p: IoProfile, parser: TarParser, chunk: Buffer): void {
+  const applied = () => APPLY_PHASES.reduce((a, k) => a + (p.ms[k] ?? 0), 0);
+  const a0 = applied();
+  const t0 = now();
+  try {
+    parser.write(chunk);
+  } finally {
+    p.add('parse', t0 + applied() - a0);
+  }
+}
 
 /**
  * Unpack a layer blob (tar, tar+gzip or tar+zstd, detected from its bytes) into the empty
@@ -29,15 +44,21 @@ export async function unpackLayer(blobFile: string, dest: string, what: string, 
   let failure: unknown;
   try {
     await pipeline(fs.createReadStream(blobFile, { highWaterMark: 1 << 20 }), decompressor(c), async function (src: AsyncIterable<Buffer>) {
+      const p = ioProfile();
+      let t = p ? now() : 0;
       for await (const chunk of src) {
+        if (p) t = p.add(c === 'none' ? 'read' : 'decompress', t);
         hash.update(chunk);
+        if (p) t = p.add('sha256', t);
         tarSize += chunk.length;
         try {
-          parser.write(chunk);
+          if (p) parseTimed(p, parser, chunk);
+          else parser.write(chunk);
         } catch (e) {
           failure = e;
           throw e;
         }
+        if (p) t = now();
       }
     });
     parser.end();
