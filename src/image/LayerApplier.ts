@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { failedPrecondition, invalidArgument } from '../errors.js';
 import { mknodBatch, type NodeSpec } from '../sys/mknod.js';
+import { currentUmask } from '../sys/umask.js';
 import { setXattrs, type XattrSet } from '../sys/xattr.js';
 import type { TarEntry } from './tar/TarEntry.js';
 import type { TarHandler } from './tar/TarParser.js';
@@ -41,6 +42,10 @@ export class LayerApplier implements TarHandler {
   private size = 0;
   private whiteouts = 0;
   private readonly prof = ioProfile();
+  /** Directory resolutions by the raw parent path of an entry; cleared when anything is removed. */
+  private parents = new Map<string, string[]>();
+  /** The umask now: a file opened with a mode it leaves whole needs no fchmod. */
+  private readonly umask = currentUmask();
 
   constructor(private readonly root: string) {
     this.kinds.set('', 'dir');
@@ -85,11 +90,29 @@ export class LayerApplier implements TarHandler {
     return out;
   }
 
+  /** The resolved parent (relative path) of an entry's components, cached by the raw path. */
+  private parentOf(comps: string[], name: string): string {
+    if (comps.length === 1) return '';
+    const raw = comps.slice(0, -1).join('/');
+    const hit = this.parents.get(raw);
+    if (hit) return hit[0];
+    const prel = this.dirOf(comps.slice(0, -1), name).join('/');
+    if (this.parents.size > 4096) this.parents.clear();
+    this.parents.set(raw, [prel]);
+    return prel;
+  }
+
   private remove(rel: string): void {
     const k = this.kinds.get(rel);
     if (k === undefined) return;
+    this.parents.clear();
     if (k === 'node') this.nodes.delete(rel);
-    else fs.rmSync(this.abs(rel), { recursive: true, force: true });
+    else if (k === 'dir') fs.rmSync(this.abs(rel), { recursive: true, force: true });
+    else fs.unlinkSync(this.abs(rel));
+    if (k !== 'dir') {
+      for (const m of [this.kinds, this.links, this.nodes, this.xattrs, this.dirs] as Map<string, unknown>[]) m.delete(rel);
+      return;
+    }
     const prefix = `${rel}/`;
     for (const m of [this.kinds, this.links, this.nodes, this.xattrs, this.dirs] as Map<string, unknown>[]) {
       for (const key of m.keys()) if (key === rel || key.startsWith(prefix)) m.delete(key);
@@ -118,8 +141,7 @@ export class LayerApplier implements TarHandler {
       return;
     }
     const base = comps[comps.length - 1];
-    const parent = this.dirOf(comps.slice(0, -1), e.name);
-    const prel = parent.join('/');
+    const prel = this.parentOf(comps, e.name);
     this.prof?.add('paths', t0);
     if (base.startsWith(WH)) return this.whiteout(e, prel, base);
     const rel = prel ? `${prel}/${base}` : base;
@@ -133,7 +155,7 @@ export class LayerApplier implements TarHandler {
     if (old !== undefined) this.remove(rel);
     switch (e.type) {
       case 'file':
-        this.fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        this.fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, this.umask === undefined ? 0o600 : e.mode & 0o777);
         this.cur = e;
         this.size += e.size;
         this.kinds.set(rel, 'file');
@@ -146,7 +168,7 @@ export class LayerApplier implements TarHandler {
       case 'symlink':
         if (e.linkname.includes('\0')) throw unsafeEntry(e.name, 'link target contains NUL');
         fs.symlinkSync(e.linkname, p);
-        if (isRoot) fs.lchownSync(p, e.uid, e.gid);
+        if (isRoot && (e.uid !== 0 || e.gid !== 0)) fs.lchownSync(p, e.uid, e.gid);
         fs.lutimesSync(p, e.mtime, e.mtime);
         this.kinds.set(rel, 'symlink');
         this.links.set(rel, e.linkname);
@@ -215,7 +237,8 @@ export class LayerApplier implements TarHandler {
     const t0 = this.prof ? now() : 0;
     try {
       if (isRoot && (e.uid !== 0 || e.gid !== 0)) fs.fchownSync(fd, e.uid, e.gid);
-      fs.fchmodSync(fd, e.mode);
+      // opened with mode & 0o777 & ~umask: fchmod when that is not the mode (umask bits, set-id, sticky)
+      if (this.umask === undefined || (e.mode & ~this.umask & 0o777) !== e.mode) fs.fchmodSync(fd, e.mode);
       fs.futimesSync(fd, e.mtime, e.mtime);
     } finally {
       fs.closeSync(fd);

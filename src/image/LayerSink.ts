@@ -22,11 +22,12 @@ export interface SinkResult extends ApplyResult {
  * keep what is in flight bounded; `end()` gives the result or the first error.
  */
 export interface Sink {
-  write(chunk: Buffer): void;
+  /** Queue `chunk`; with `owned` the sink may take its memory (the caller no longer reads it). */
+  write(chunk: Buffer, owned?: boolean): void;
   drained(): Promise<void>;
   end(): Promise<SinkResult>;
-  /** Stop after an error elsewhere; closes files. The partly written dest is the caller's to remove. */
-  abort(): void;
+  /** Stop after an error elsewhere; closes files; resolves when nothing writes into dest any more. */
+  abort(): Promise<void>;
 }
 
 const APPLY_PHASES = ['paths', 'create', 'write', 'meta'] as const;
@@ -181,7 +182,7 @@ export class LocalSink implements Sink {
     }
   }
 
-  abort(): void {
+  async abort(): Promise<void> {
     this.fail(new Error('aborted'));
   }
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 /** The steps of getting a layer onto disk (and of packing one), timed by bench/layer-unpack. */
-export const PHASES = ['read', 'decompress', 'sha256', 'parse', 'paths', 'create', 'write', 'meta', 'xattrs', 'sync', 'publish', 'pack'] as const;
+export const PHASES = ['read', 'decompress', 'sha256', 'parse', 'paths', 'create', 'write', 'meta', 'xattrs', 'handoff', 'sync', 'publish', 'pack'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Milliseconds spent per phase (summed over threads, so the total can exceed the wall time). */

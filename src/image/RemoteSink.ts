@@ -1,0 +1,172 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Sink, SinkResult } from './LayerSink.js';
+import { ioProfile } from './unpackProfile.js';
+import { deserializeError, type WorkerReply, type WorkerRequest } from './workerProtocol.js';
+
+/** Bytes sent to a worker and not yet consumed there, before `drained()` makes the sender wait. */
+const IN_FLIGHT = 4 << 20;
+/** Workers at most (each ~10 MB of heap): layers beyond that wait for one to be free. */
+const MAX_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
+/** An idle worker is ended after this long. */
+const IDLE_MS = 30_000;
+
+/** Atomics.waitAsync (ES2024; in Node 20, not in TypeScript's ES2022 lib). */
+const waitAsync = (a: Int32Array, value: number): { async: boolean; value: Promise<unknown> | string } =>
+  (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync(a, 0, value);
+
+interface Pooled {
+  w: Worker;
+  onReply?: (m: WorkerReply) => void;
+  onCrash?: (e: Error) => void;
+  idle?: NodeJS.Timeout;
+}
+
+const idle: Pooled[] = [];
+const waiting: ((p: Pooled) => void)[] = [];
+let live = 0;
+let jobs = 0;
+
+function spawn(): Pooled {
+  const w = new Worker(new URL('./unpackWorker.js', import.meta.url));
+  const p: Pooled = { w };
+  live++;
+  w.on('message', (m: WorkerReply) => p.onReply?.(m));
+  let dead = false;
+  const gone = (e: Error) => {
+    if (dead) return;
+    dead = true;
+    live--;
+    const i = idle.indexOf(p);
+    if (i >= 0) idle.splice(i, 1);
+    p.onCrash?.(e);
+    p.onCrash = p.onReply = undefined;
+  };
+  w.on('error', gone);
+  w.on('exit', (code) => gone(new Error(`unpack worker exited (${code})`)));
+  return p;
+}
+
+function acquire(): Promise<Pooled> {
+  const p = idle.pop();
+  if (p) {
+    clearTimeout(p.idle);
+    p.w.ref();
+    return Promise.resolve(p);
+  }
+  if (live < MAX_WORKERS) return Promise.resolve(spawn());
+  return new Promise((res) => waiting.push(res));
+}
+
+function release(p: Pooled): void {
+  p.onReply = p.onCrash = undefined;
+  const next = waiting.shift();
+  if (next) return next(p);
+  p.w.unref();
+  p.idle = setTimeout(() => void p.w.terminate(), IDLE_MS).unref();
+  idle.push(p);
+}
+
+/**
+ * A layer unpacked by a pooled worker thread (so the file system calls of several layers,
+ * and of one layer against the reading and hashing here, run at once). Chunks are copied
+ * into fresh buffers and transferred (or transferred as they are, when the caller owns them).
+ */
+export class RemoteSink implements Sink {
+  private inflight = 0;
+  /** Sizes of the chunks sent and not yet counted as consumed. */
+  private sent: number[] = [];
+  private seen = 0;
+  private readonly consumed = new Int32Array(new SharedArrayBuffer(4));
+  private waiters: (() => void)[] = [];
+  private failure?: Error;
+  private result?: Promise<SinkResult>;
+  private settle!: { res: (r: SinkResult) => void; rej: (e: Error) => void };
+  private finished = false;
+  private readonly job = ++jobs;
+
+  private constructor(private readonly p: Pooled, dest: string) {
+    this.result = new Promise<SinkResult>((res, rej) => (this.settle = { res, rej }));
+    this.result.catch(() => {});
+    p.onReply = (m) => this.onReply(m);
+    p.onCrash = (e) => this.finish(e);
+    this.post({ t: 'start', job: this.job, dest, profile: ioProfile() !== undefined, consumed: this.consumed });
+  }
+
+  /** A sink on a worker from the pool (waits while all are busy). */
+  static async open(dest: string): Promise<RemoteSink> {
+    return new RemoteSink(await acquire(), dest);
+  }
+
+  private post(m: WorkerRequest, transfer?: ArrayBuffer[]): void {
+    this.p.w.postMessage(m, transfer);
+  }
+
+  private onReply(m: WorkerReply): void {
+    if (m.job !== this.job) return;
+    if (m.t === 'done') {
+      ioProfile()?.merge(m.prof);
+      this.finish(undefined, m.result);
+    } else {
+      ioProfile()?.merge(m.prof);
+      this.finish(deserializeError(m.error));
+    }
+  }
+
+  private finish(e?: Error, r?: SinkResult): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (e) this.failure ??= e;
+    release(this.p);
+    if (r && !this.failure) this.settle.res(r);
+    else this.settle.rej(this.failure ?? new Error('unpack failed'));
+    this.wake();
+  }
+
+  /** Take in what the worker has consumed since the last look. */
+  private update(): void {
+    const n = Atomics.load(this.consumed, 0);
+    for (; this.seen < n; this.seen++) this.inflight -= this.sent.shift()!;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Queue `chunk`; with `owned`, its whole ArrayBuffer is handed over (and detached here). */
+  write(chunk: Buffer, owned = false): void {
+    if (this.failure || this.finished || chunk.length === 0) return;
+    let buf: ArrayBuffer;
+    if (owned && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer) buf = chunk.buffer;
+    else buf = new Uint8Array(chunk).buffer as ArrayBuffer;
+    this.inflight += buf.byteLength;
+    this.sent.push(buf.byteLength);
+    this.post({ t: 'data', job: this.job, buf }, [buf]);
+  }
+
+  async drained(): Promise<void> {
+    let stop: Promise<void> | undefined;
+    for (;;) {
+      if (this.failure) throw this.failure;
+      this.update();
+      if (this.inflight <= IN_FLIGHT || this.finished) return;
+      stop ??= new Promise<void>((res) => this.waiters.push(res));
+      const w = waitAsync(this.consumed, this.seen);
+      if (w.async) await Promise.race([w.value, stop]);
+    }
+  }
+
+  end(): Promise<SinkResult> {
+    if (!this.finished) this.post({ t: 'end', job: this.job });
+    return this.result!;
+  }
+
+  /** Resolves once the worker has stopped writing into dest. */
+  async abort(): Promise<void> {
+    this.failure ??= new Error('aborted');
+    if (!this.finished) this.post({ t: 'abort', job: this.job });
+    await this.result!.catch(() => {});
+  }
+}
