@@ -316,6 +316,8 @@ noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd)
 	struct child c = { .sync = sync_fd, .fifo = fifo_fd, .m = { .rootfd = -1 } };
 	/* Before any op: no fd of the monitor's (cgroup dirs, logs, sockets) is left to reach the host through. */
 	close_fds_except(sync_fd, fifo_fd);
+	/* Not the monitor's working directory (its state directory on the host). */
+	if (chdir("/") < 0) _exit(1);
 	/* Die with the monitor until exec. Not in exec mode: there our parent exits at once. */
 	if (getppid() != 1 && !child_no_pdeathsig) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Wait for the go-ahead: the runtime has placed us in our cgroups and set up the network. */

@@ -71,6 +71,7 @@ void health_tick(struct health *h, struct monitor *m, long long now)
 	if (c < 0) { close(out[0]); close(out[1]); return; }
 	if (c == 0) {
 		sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
+		if (chdir("/") < 0) _exit(126);
 		int null = open("/dev/null", O_RDONLY);
 		dup2(null, 0);
 		dup2(out[1], 1);

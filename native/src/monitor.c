@@ -242,6 +242,9 @@ int monitor_main(struct plan *p, int ts)
 	m.health.pid = -1;
 	m.health.out = -1;
 	parse(&m, p);
+	/* Live in the state directory: /proc/PID/cwd then names the container this monitor keeps,
+	 * and says "(deleted)" once its root is gone (`berth system check` finds orphans that way). */
+	if (m.state_dir && chdir(m.state_dir) < 0) fail(ts, "chdir", m.state_dir, errno);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	/* The pipes outlive restarts: the monitor keeps both ends. */

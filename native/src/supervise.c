@@ -52,13 +52,38 @@ int write_state_file(const char *dir, const char *name, const char *content)
 	return rename(tmp, path) < 0 ? -errno : 0;
 }
 
-/* init.json: the current init (it changes on every restart). */
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot): with the pid it names one
+ * process for good, so a reader can tell the init from a later process that reused its pid. */
+static void start_time_of(pid_t pid, char *out, size_t len)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	out[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) return;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+	if (!p) return;
+	p += 2; /* field 3 */
+	for (int field = 3; field < 22 && p; field++) p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+	if (!p) return;
+	size_t k = strspn(p, "0123456789");
+	if (k == 0 || k >= len) return;
+	memcpy(out, p, k);
+	out[k] = 0;
+}
+
+/* init.json: the current init (it changes on every restart), with its start time. */
 void record_start(struct monitor *m)
 {
-	char rec[256], when[64];
+	char rec[320], when[64], start[32];
 	iso_now(when, sizeof(when));
 	m->t_start = now_ns();
-	snprintf(rec, sizeof(rec), "{\"pid\":%d,\"restartCount\":%d,\"startedAt\":\"%s\"}\n", m->init, m->restart_count, when);
+	start_time_of(m->init, start, sizeof(start));
+	snprintf(rec, sizeof(rec), "{\"pid\":%d,\"pidStart\":\"%s\",\"restartCount\":%d,\"startedAt\":\"%s\"}\n", m->init, start, m->restart_count, when);
 	if (m->state_dir) write_state_file(m->state_dir, "init.json", rec);
 	health_init(&m->health, m->state_dir);
 }
@@ -109,6 +134,7 @@ static void run_on_exit(struct monitor *m)
 	if (c != 0) return;
 	sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
 	setsid();
+	if (chdir("/") < 0) _exit(127); /* not the state directory, which `rm` is about to delete */
 	int null = open("/dev/null", O_RDWR);
 	dup2(null, 0);
 	dup2(null, 1);

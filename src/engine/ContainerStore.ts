@@ -9,11 +9,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { conflict, errnoCode, invalidArgument, notFound } from '../errors.js';
+import { conflict, errnoCode, failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
 import { processAlive, processStartTime } from '../sys/procAlive.js';
 import { withLock, withLockSync } from '../image/lock.js';
 import type { ContainerRecord } from './types.js';
+
+/** A container directory whose record cannot be read (truncated by a disk fault, say): reported, never hidden. */
+export interface DamagedRecord { id: string; file: string; error: string }
+
+export const isDamaged = (r: ContainerRecord | DamagedRecord): r is DamagedRecord => !('Config' in r);
+
+const ID_RE = /^[a-f0-9]{64}$/;
 
 export class ContainerStore {
   readonly containersDir: string;
@@ -45,12 +52,33 @@ export class ContainerStore {
     return path.join(this.dir(id), `${id}-json.log`);
   }
 
+  /** The record; undefined when it is missing or damaged (readEntry tells which). */
   read(id: string): ContainerRecord | undefined {
+    const r = this.readEntry(id);
+    return r && !isDamaged(r) ? r : undefined;
+  }
+
+  /**
+   * The record, what is wrong with it, or undefined when there is no such container. A directory
+   * whose record is missing counts as damaged (createDir never makes one; only an outside fault does).
+   */
+  readEntry(id: string): ContainerRecord | DamagedRecord | undefined {
+    const file = this.recordFile(id);
+    let text: string;
     try {
-      return readJson<ContainerRecord>(this.recordFile(id));
+      text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      if (errnoCode(e) === 'ENOENT' || e instanceof SyntaxError) return undefined;
-      throw e;
+      if (errnoCode(e) !== 'ENOENT') return { id, file, error: (e as Error).message };
+      return fs.existsSync(this.dir(id)) ? { id, file, error: 'the record is missing' } : undefined;
+    }
+    try {
+      const r = JSON.parse(text) as ContainerRecord;
+      if (r === null || typeof r !== 'object' || r.Id !== id || typeof r.Config !== 'object' || r.Config === null || typeof r.HostConfig !== 'object' || r.HostConfig === null || typeof r.State !== 'object' || r.State === null) {
+        return { id, file, error: 'not a container record' };
+      }
+      return r;
+    } catch (e) {
+      return { id, file, error: (e as Error).message };
     }
   }
 
@@ -87,42 +115,55 @@ export class ContainerStore {
     }
   }
 
-  /** Every readable record, oldest first. */
-  list(): ContainerRecord[] {
-    let ids: string[];
+  private ids(): string[] {
     try {
-      ids = fs.readdirSync(this.containersDir).filter((n) => /^[a-f0-9]{64}$/.test(n));
+      return fs.readdirSync(this.containersDir).filter((n) => ID_RE.test(n));
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return [];
       throw e;
     }
-    const out: ContainerRecord[] = [];
-    for (const id of ids) {
-      const r = this.read(id);
-      if (r) out.push(r);
-    }
-    return out.sort((a, b) => (a.Created < b.Created ? -1 : a.Created > b.Created ? 1 : 0));
   }
 
-  /** Full ID, name (with or without `/`), or unique ID prefix; Docker's messages. */
+  /** Every readable record, oldest first. */
+  list(): ContainerRecord[] {
+    return this.scan().records;
+  }
+
+  /** Every container directory: the readable records (oldest first) and the damaged ones. */
+  scan(): { records: ContainerRecord[]; damaged: DamagedRecord[] } {
+    const records: ContainerRecord[] = [];
+    const damaged: DamagedRecord[] = [];
+    for (const id of this.ids()) {
+      const r = this.readEntry(id);
+      if (r) (isDamaged(r) ? damaged : records).push(r as never);
+    }
+    records.sort((a, b) => (a.Created < b.Created ? -1 : a.Created > b.Created ? 1 : 0));
+    return { records, damaged };
+  }
+
+  /** Full ID, name (with or without `/`), or unique ID prefix; Docker's messages. A damaged record is an error naming its file. */
   find(ref: string): ContainerRecord {
+    const r = this.findEntry(ref);
+    if (isDamaged(r)) throw damagedError(r);
+    return r;
+  }
+
+  /** Like find, but a damaged record is returned (for `rm -f`) rather than refused. */
+  findEntry(ref: string): ContainerRecord | DamagedRecord {
     if (!ref) throw invalidArgument('container name or ID cannot be empty');
-    if (/^[a-f0-9]{64}$/.test(ref)) {
-      const r = this.read(ref);
+    if (ID_RE.test(ref)) {
+      const r = this.readEntry(ref);
       if (r) return r;
     }
     const name = ref.replace(/^\//, '');
     const owner = this.nameOwner(name);
-    if (owner) {
-      const r = this.read(owner);
+    if (owner && ID_RE.test(owner)) {
+      const r = this.readEntry(owner);
       if (r) return r;
     }
     if (/^[a-f0-9]+$/.test(ref)) {
-      let ids: string[] = [];
-      try {
-        ids = fs.readdirSync(this.containersDir).filter((n) => n.startsWith(ref) && /^[a-f0-9]{64}$/.test(n));
-      } catch { /* none */ }
-      const recs = ids.map((i) => this.read(i)).filter((r): r is ContainerRecord => !!r);
+      const ids = this.ids().filter((n) => n.startsWith(ref));
+      const recs = ids.map((i) => this.readEntry(i)).filter((r): r is ContainerRecord | DamagedRecord => !!r);
       if (recs.length === 1) return recs[0];
       if (recs.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${ref}`);
     }
@@ -175,6 +216,31 @@ export class ContainerStore {
     return !processAlive(held.pid, held.start);
   }
 
+  /** Every name reserved for `id` (a damaged record no longer says which is its own). */
+  namesOf(id: string): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.namesDir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => this.nameOwner(n) === id);
+  }
+
+  /** Reservations left by creates killed before their record was in place (their creator is gone). */
+  staleNames(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.namesDir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => {
+      const owner = this.nameOwner(n);
+      return owner !== undefined && !fs.existsSync(this.dir(owner)) && this.staleName(n);
+    });
+  }
+
   releaseName(name: string, id: string): void {
     if (this.nameOwner(name) === id) fs.rmSync(this.nameFile(name), { force: true });
   }
@@ -212,4 +278,10 @@ export class ContainerStore {
       return r;
     });
   }
+}
+
+export function damagedError(d: DamagedRecord): Error {
+  return failedPrecondition(`container ${d.id}: its record \`${d.file}\` is damaged: ${d.error}`, {
+    code: 'container.damaged', hint: `remove it with \`berth rm -f ${d.id.slice(0, 12)}\``,
+  });
 }

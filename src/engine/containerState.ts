@@ -1,7 +1,8 @@
 /**
  * The live State of a container, derived from its record, the runtime's state dir
- * (state.json, exit.json written by the monitor) and /proc. A dead monitor can
- * never leave a container looking "running".
+ * (state.json, exit.json written by the monitor) and /proc. Liveness comes from the kernel:
+ * the container runs while its init (pid + start time, /proc/PID/stat field 22) lives,
+ * whether or not its monitor does; a dead monitor shows in `Error` (and `monitorGone`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.
 import { isZombie, processAlive } from '../sys/procAlive.js';
 import { humanDuration } from './humanDuration.js';
 import type { ContainerStore } from './ContainerStore.js';
+import type { ExitRecord, InitRecord } from '../runtime/state.js';
 import type { ContainerRecord } from './types.js';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -29,14 +31,23 @@ export interface LiveState {
   RestartCount: number;
   /** Internal: the monitor's pid while it lives. */
   monitorPid?: number;
+  /** Internal: the monitor died while the init lived on (no exit status, no logs since); or, exited, it ended that way. */
+  monitorGone?: boolean;
   cgroupPath?: string;
   cgroupLayout?: CgroupLayout;
 }
 
 interface RuntimeFiles {
   state?: { pid: number; pidStart?: string; monitorPid: number; cgroupPath?: string; cgroupLayout?: CgroupLayout; created: string };
-  exit?: { pid: number; exitCode: number; signal: number; finishedAt: string; restartCount?: number; restarting?: boolean };
-  init?: { pid: number; restartCount: number; startedAt: string };
+  exit?: ExitRecord;
+  init?: InitRecord;
+}
+
+/** State.Error of a container whose monitor died under it. */
+export function monitorGoneError(monitorPid: number, running: boolean): string {
+  return running
+    ? `container monitor (berth-helper, pid ${monitorPid}) is gone: the container runs on, but its exit status and its output are no longer recorded`
+    : `container monitor (berth-helper, pid ${monitorPid}) died: the exit status is unknown (137), output after it died was lost`;
 }
 
 function readJsonMaybe<T>(file: string): T | undefined {
@@ -90,15 +101,20 @@ export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { o
   if (rt.init?.startedAt) base.StartedAt = rt.init.startedAt;
   const oom = () => !!(s.cgroupPath && opts.oom?.(s));
   const exited = (code: number, fin: string, error = base.Error): LiveState => ({ ...base, Status: 'exited', ExitCode: code, FinishedAt: fin, OOMKilled: oom(), Error: error });
-  if (rt.exit && !rt.exit.restarting) return exited(rt.exit.exitCode, rt.exit.finishedAt);
-  const monitorAlive = processAlive(s.monitorPid) && !isZombie(s.monitorPid);
-  if (!monitorAlive) {
-    if (rt.exit) return exited(rt.exit.exitCode, rt.exit.finishedAt);
-    return exited(137, base.FinishedAt, base.Error || 'container monitor died');
+  if (rt.exit && !rt.exit.restarting) {
+    if (rt.exit.monitorLost) return { ...exited(rt.exit.exitCode, rt.exit.finishedAt, base.Error || monitorGoneError(s.monitorPid, false)), monitorGone: true };
+    return exited(rt.exit.exitCode, rt.exit.finishedAt);
   }
   const pid = rt.init?.pid ?? s.pid;
-  const pidStart = pid === s.pid ? s.pidStart : undefined;
+  const pidStart = pid === s.pid ? s.pidStart : rt.init?.pidStart || undefined;
   const current = !(rt.exit && rt.exit.pid === pid) && processAlive(pid, pidStart) && !isZombie(pid);
+  const monitorAlive = processAlive(s.monitorPid) && !isZombie(s.monitorPid);
+  if (!monitorAlive) {
+    if (!current) return { ...exited(rt.exit?.exitCode ?? 137, rt.exit?.finishedAt ?? base.FinishedAt, base.Error || monitorGoneError(s.monitorPid, false)), monitorGone: true };
+    // The init outlived its monitor: still running, as the kernel says (Podman does the same when conmon dies).
+    const paused = isFrozen(s);
+    return { ...base, Status: paused ? 'paused' : 'running', Running: true, Paused: paused, Pid: pid, Error: monitorGoneError(s.monitorPid, true), monitorGone: true };
+  }
   if (rt.exit?.restarting && !current) {
     return { ...base, Status: 'restarting', Running: true, Restarting: true, ExitCode: rt.exit.exitCode, FinishedAt: rt.exit.finishedAt, monitorPid: s.monitorPid };
   }

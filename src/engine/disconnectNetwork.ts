@@ -8,12 +8,17 @@ import type { ContainerRecord } from './types.js';
  * netns, which takes the veths with it (no `ip link del` wait). The next start makes a new one.
  */
 export async function disconnectNetwork(store: ContainerStore, rec: ContainerRecord, opts: { keepLinks?: boolean } = {}): Promise<void> {
-  const file = netnsFile(store, rec.Id);
+  await disconnectNetworkOf(store, rec.Id, netModeOf(rec) === 'network', opts);
+}
+
+/** By id alone (a damaged record no longer tells the network mode): `networked` forces the look-up. */
+export async function disconnectNetworkOf(store: ContainerStore, id: string, networked: boolean, opts: { keepLinks?: boolean } = {}): Promise<void> {
+  const file = netnsFile(store, id);
   const bound = fs.existsSync(file);
-  if (netModeOf(rec) !== 'network' && !bound && !fs.existsSync(networkFile(store, rec.Id))) return;
+  if (!networked && !bound && !fs.existsSync(networkFile(store, id))) return;
   const net = await import('../network/index.js'); // loaded only for a container that has a network
-  await net.disconnectContainer(store.root, rec.Id, { keepLinks: opts.keepLinks ?? bound }).catch(() => undefined);
-  fs.rmSync(networkFile(store, rec.Id), { force: true });
+  await net.disconnectContainer(store.root, id, { keepLinks: opts.keepLinks ?? bound }).catch(() => undefined);
+  fs.rmSync(networkFile(store, id), { force: true });
   if (bound) {
     const { removeNetns } = await import('../sys/netns.js');
     removeNetns(file);

@@ -1,6 +1,6 @@
 /** `ps`: records + live state, Docker's filters, rows for the table/template. */
 import { invalidArgument } from '../errors.js';
-import type { ContainerStore } from './ContainerStore.js';
+import type { ContainerStore, DamagedRecord } from './ContainerStore.js';
 import { healthOf, liveState, statusText, type LiveState } from './containerState.js';
 import { humanDuration } from './humanDuration.js';
 import { networksOf } from './network.js';
@@ -95,6 +95,29 @@ function onNetwork(store: ContainerStore, rec: ContainerRecord, wanted: string[]
   if (wanted.some((v) => names.includes(v))) return true;
   const ids = Object.values(networksOf(store, rec)).map((n) => n.NetworkID).filter(Boolean);
   return wanted.some((v) => ids.some((id) => id.startsWith(v)));
+}
+
+/** A container whose record is damaged: listed with what the runtime state still tells (liveness, start). */
+export interface DamagedEntry { damaged: DamagedRecord; state: LiveState }
+
+/** The damaged containers `ps` lists too: all of them with -a, the running ones without; none under filters or -n (they cannot be matched). */
+export function damagedContainers(store: ContainerStore, damaged: DamagedRecord[], o: PsOptions = {}): DamagedEntry[] {
+  if (o.filters?.length || (o.last !== undefined && o.last > 0)) return [];
+  const out = damaged.map((d) => ({ damaged: d, state: liveState(store, stubRecord(d.id)) }));
+  return o.all ? out : out.filter((e) => e.state.Running);
+}
+
+function stubRecord(id: string): ContainerRecord {
+  const never = '0001-01-01T00:00:00Z';
+  return { Id: id, State: { Status: 'running', Running: true, StartedAt: never, FinishedAt: never, Error: '' } } as ContainerRecord;
+}
+
+export function damagedRow(e: DamagedEntry, trunc: boolean, now = Date.now()): Record<string, unknown> {
+  const d = '<damaged>';
+  return {
+    ID: trunc ? e.damaged.id.slice(0, 12) : e.damaged.id, Image: d, Command: d, CreatedAt: d, RunningFor: d, Ports: '',
+    State: e.state.Status, Status: statusText(e.state, now), Size: '', Names: d, Labels: '', Mounts: '', Networks: '',
+  };
 }
 
 /** The networks a container is on, by name: its NetworkMode's and those added with `network connect`. */

@@ -8,10 +8,13 @@ import path from 'node:path';
 import { conflict } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import { deleteContainer } from '../runtime/lifecycle.js';
-import type { ContainerStore } from './ContainerStore.js';
+import { cgroupRelPath } from '../runtime/cgroups/index.js';
+import { containerCgroup } from '../runtime/hostCgroupLayout.js';
+import { unregisterCgroup } from '../runtime/cgroupOwners.js';
+import { damagedError, isDamaged, type ContainerStore, type DamagedRecord } from './ContainerStore.js';
 import { liveState } from './containerState.js';
 import type { ContainerRecord } from './types.js';
-import { disconnectNetwork } from './disconnectNetwork.js';
+import { disconnectNetwork, disconnectNetworkOf } from './disconnectNetwork.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
 import { attachSocketPath } from './startContainer.js';
 import { requestStop } from './stopContainer.js';
@@ -19,7 +22,15 @@ import { VolumeStore } from './volumes.js';
 import { releaseUserns } from './usernsSetup.js';
 
 export async function removeContainer(store: ContainerStore, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
-  const found = store.find(ref);
+  const entry = store.findEntry(ref);
+  if (isDamaged(entry)) {
+    if (!opts.force) throw damagedError(entry);
+    return store.withLock(entry.id, async () => {
+      await removeDamaged(store, entry);
+      return entry.id;
+    }).finally(() => fs.rmSync(store.lockFile(entry.id), { force: true }));
+  }
+  const found = entry;
   return store.withLock(found.Id, async () => {
     const rec = store.read(found.Id) ?? found;
     const st = liveState(store, rec);
@@ -50,4 +61,28 @@ export async function removeContainerFiles(store: ContainerStore, rec: Container
   fs.rmSync(store.recordFile(rec.Id), { force: true });
   fs.rmSync(store.dir(rec.Id), { recursive: true, force: true });
   store.releaseName(rec.Name.replace(/^\//, ''), rec.Id);
+}
+
+/**
+ * `rm -f` of a container whose record cannot be read: everything found by its id alone. What
+ * runs goes with its runtime state (or, without one, with the cgroup named by its id), then its
+ * networks and netns mount, user-namespace mounts, snapshot, names and directory. Anonymous
+ * volumes stay (only the record knew them); `volume prune` finds them unused.
+ */
+async function removeDamaged(store: ContainerStore, d: DamagedRecord): Promise<void> {
+  const id = d.id;
+  if (fs.existsSync(path.join(store.runtimeRoot, id))) {
+    requestStop(store, id);
+    markReleasedByCaller(store, id);
+    await deleteContainer(store.runtimeRoot, id, true, { keepParents: true });
+  } else {
+    containerCgroup({ cgroupPath: cgroupRelPath(id) })?.destroy({ pruneParents: false });
+    unregisterCgroup(cgroupRelPath(id), path.join(store.runtimeRoot, id));
+  }
+  fs.rmSync(attachSocketPath(store, id), { force: true });
+  await disconnectNetworkOf(store, id, fs.existsSync(path.join(store.root, 'networks')));
+  releaseUserns(store, { Id: id });
+  new ImageStore(store.root).removeSnapshot(id);
+  fs.rmSync(store.dir(id), { recursive: true, force: true });
+  for (const n of store.namesOf(id)) store.releaseName(n, id);
 }

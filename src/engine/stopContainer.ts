@@ -7,6 +7,9 @@ import type { ContainerStore } from './ContainerStore.js';
 import { liveState, runtimeDir, type LiveState } from './containerState.js';
 import { disconnectNetwork } from './disconnectNetwork.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
+import { endWithoutMonitor } from './endWithoutMonitor.js';
+import { netnsFile } from './networkMode.js';
+import { isBoundNetns } from '../sys/netns.js';
 import { thawCgroup } from './pause.js';
 import type { ContainerRecord } from './types.js';
 
@@ -45,7 +48,13 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
   await store.withLock(found.Id, async () => {
     const rec = store.read(found.Id) ?? found;
     const st = liveState(store, rec);
-    if (!st.Running) return;
+    if (!st.Running) {
+      // Ended on its own after its monitor died: nobody recorded it or released what it held.
+      if (st.monitorGone) await finishWithoutMonitor(store, rec, 0, false);
+      // A stop killed after ending it, before releasing the networks (the monitor left that to it).
+      else if (isBoundNetns(netnsFile(store, rec.Id))) await disconnectNetwork(store, rec);
+      return;
+    }
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     requestStop(store, rec.Id);
     markReleasedByCaller(store, rec.Id); // released below, not by the monitor's on_exit
@@ -56,6 +65,7 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
       signalPid(st.Pid, 9);
       after = await waitExit(store, rec.Id);
     }
+    if (st.monitorGone || after?.monitorGone) after = endWithoutMonitor(store, rec, st.Pid);
     markStopped(store, rec, after, true);
     await disconnectNetwork(store, rec); // Docker releases the address and ports on stop; start attaches again
   });
@@ -84,8 +94,17 @@ export async function killContainer(store: ContainerStore, ref: string, signal?:
   signalPid(st.Pid, sig);
   if (sig === 9) {
     const after = await waitExit(store, rec.Id);
+    if (st.monitorGone || after?.monitorGone) return store.withLock(rec.Id, () => finishWithoutMonitor(store, rec, st.Pid, true));
     store.update(rec.Id, (r) => markStoppedInPlace(r, after));
   }
+}
+
+/** The monitor's part of an exit, when it is gone (caller holds the lock): exit record, cgroup, networks. */
+async function finishWithoutMonitor(store: ContainerStore, rec: ContainerRecord, pid: number, byUser: boolean): Promise<void> {
+  const fresh = store.read(rec.Id) ?? rec;
+  const after = endWithoutMonitor(store, fresh, pid);
+  markStopped(store, fresh, after, byUser);
+  await disconnectNetwork(store, fresh);
 }
 
 function markStoppedInPlace(r: ContainerRecord, st: LiveState | undefined): void {

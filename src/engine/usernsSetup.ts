@@ -209,7 +209,7 @@ function checkAncestorsSearchable(root: string): void {
 }
 
 /** On rm (before the snapshot goes): the host overlay mount goes; an auto container's shifted copies go, then its block is freed. */
-export function releaseUserns(store: ContainerStore, rec: ContainerRecord): void {
+export function releaseUserns(store: ContainerStore, rec: Pick<ContainerRecord, 'Id'>): void {
   if (fs.existsSync(rootfsDir(store, rec.Id))) unmountIfMounted(rootfsDir(store, rec.Id));
   unmountIdmapped(idmapDir(store, rec.Id));
   const c = readUsernsConfig(store, rec.Id);

@@ -12,6 +12,7 @@ import { capsToMask } from './capabilities.js';
 import { withHostCapabilities } from './hostCapabilities.js';
 import { Cgroup, cgroupRelPath, compileDeviceFilter, validateRelPath, type CgroupLayout } from './cgroups/index.js';
 import { cgroupLayout } from './hostCgroupLayout.js';
+import { registerCgroup, unregisterCgroup } from './cgroupOwners.js';
 import { runHooks } from './hooks.js';
 import { DEFAULT_DEVICE_RULES } from './deviceDefaults.js';
 import { buildPlan, serializePlan, type PlanOptions, type Stdio } from './plan.js';
@@ -98,6 +99,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     if (layout && cgroupPath) {
       // Record it first: a CLI killed from here on leaves a cgroup that delete can still find.
       fs.writeFileSync(path.join(sd.dir, 'cgroup'), cgroupPath);
+      registerCgroup(cgroupPath, sd.dir);
       cgroup = Cgroup.create(layout, cgroupPath);
       if (spec.linux?.resources) cgroup.update(withDefaultDevices(spec.linux.resources) as never);
     }
@@ -163,6 +165,7 @@ async function abandon(sd: StateDir, helper: HelperHandle | undefined, cgroup: C
   }
   try {
     cgroup?.destroy();
+    if (cgroup) unregisterCgroup(cgroup.relPath, sd.dir);
   } catch { /* best effort; reported by delete */ }
   sd.remove();
 }

@@ -5,6 +5,7 @@ import { constants as osc } from 'node:os';
 import { BerthError, conflict, failedPrecondition, invalidArgument } from '../errors.js';
 import { isZombie, processAlive } from '../sys/procAlive.js';
 import { containerCgroup } from './hostCgroupLayout.js';
+import { unregisterCgroup } from './cgroupOwners.js';
 import { runHooksWarn } from './hooks.js';
 import { loadSpec, type Spec } from './spec.js';
 import { openState, type StateDir } from './state.js';
@@ -90,6 +91,7 @@ export async function deleteContainer(root: string, id: string, force = false, o
   }
   // berth/ goes too once empty unless kept; a concurrent create remakes it
   if (cg) cg.destroy({ pruneParents: !opts.keepParents });
+  if (cgroupPath) unregisterCgroup(cgroupPath, sd.dir);
   const spec = s ? specOf(s.bundle) : undefined;
   const state = { ...sd.ociState(), status: 'stopped' as const };
   sd.remove();

@@ -29,10 +29,14 @@ export interface StoredState {
   annotations?: Record<string, string>;
 }
 
-export interface ExitRecord { pid: number; exitCode: number; signal: number; finishedAt: string; restartCount?: number; restarting?: boolean }
+/**
+ * Written by the monitor when the init ends; by berth itself (`monitorLost`) when it ended a
+ * container whose monitor had died (its exit status is then unknown: 137).
+ */
+export interface ExitRecord { pid: number; exitCode: number; signal: number; finishedAt: string; restartCount?: number; restarting?: boolean; monitorLost?: boolean }
 
-/** Written by the monitor at every (re)start of the init. */
-export interface InitRecord { pid: number; restartCount: number; startedAt: string }
+/** Written by the monitor at every (re)start of the init; pidStart is /proc/PID/stat field 22 (absent from older monitors). */
+export interface InitRecord { pid: number; pidStart?: string; restartCount: number; startedAt: string }
 
 /** The OCI state JSON (runtime spec, "State"). */
 export interface OciState {
@@ -75,7 +79,7 @@ export class StateDir {
     try {
       const s = readJson<StoredState>(this.stateFile);
       const init = this.init();
-      if (init && init.pid !== s.pid) return { ...s, pid: init.pid, pidStart: processStartTime(init.pid) };
+      if (init && init.pid !== s.pid) return { ...s, pid: init.pid, pidStart: init.pidStart || processStartTime(init.pid) };
       return s;
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined;

@@ -57,7 +57,7 @@ async function load(argv: readonly string[]): Promise<Loaded> {
   for (const name of only ?? Object.keys(VERBS).filter((v) => v !== 'unpause')) verbs.set(name, await VERBS[name]());
   /** ps, inspect, prune, volume, info/version: only when the command line is not one of VERBS (or is help). */
   const rest: Rest | undefined = only ? undefined : await Promise.all([
-    import('./ps.js'), import('./inspect.js'), import('./prune.js'), import('./volume.js'), import('./info.js'),
+    import('./ps.js'), import('./inspect.js'), import('./prune.js'), import('./volume.js'), import('./info.js'), import('./boot.js'),
   ]);
   return { verbs, rest };
 }
@@ -66,7 +66,7 @@ function group(program: Command, name: string, desc: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(desc);
 }
 
-/** The everyday verbs, top-level and under `container`; `volume`; `info`, `version`, `system prune`. */
+/** The everyday verbs, top-level and under `container`; `volume`; `info`, `version`, `system prune|reset|boot`. */
 export async function containerCommands(argv: readonly string[]): Promise<(program: Command) => void> {
   const { verbs, rest } = await load(argv);
   return (program) => {
@@ -78,10 +78,10 @@ export async function containerCommands(argv: readonly string[]): Promise<(progr
   };
 }
 
-type Rest = [typeof import('./ps.js'), typeof import('./inspect.js'), typeof import('./prune.js'), typeof import('./volume.js'), typeof import('./info.js')];
+type Rest = [typeof import('./ps.js'), typeof import('./inspect.js'), typeof import('./prune.js'), typeof import('./volume.js'), typeof import('./info.js'), typeof import('./boot.js')];
 
 function registerRest(program: Command, container: Command, r: Rest, has: (p: Command, n: string) => boolean): void {
-  const [ps, inspect, prune, volume, info] = r;
+  const [ps, inspect, prune, volume, info, boot] = r;
   if (!has(program, 'ps')) ps.addPsCommand(program, 'ps');
   if (!has(container, 'ls')) ps.addPsCommand(container, 'ls').alias('ps').alias('list');
   if (!has(program, 'inspect')) inspect.addInspectCommand(program, 'inspect', false);
@@ -90,5 +90,7 @@ function registerRest(program: Command, container: Command, r: Rest, has: (p: Co
   if (!has(program, 'volume')) volume.addVolumeCommands(program);
   const system = group(program, 'system', 'Manage berth');
   if (!has(system, 'prune')) prune.addSystemPruneCommand(system);
+  if (!has(system, 'reset')) prune.addSystemResetCommand(system);
+  if (!has(system, 'boot')) boot.addBootCommand(system);
   if (!has(program, 'info')) info.addInfoCommands(program, system);
 }

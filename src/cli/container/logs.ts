@@ -36,10 +36,20 @@ export function addLogsCommand(parent: Command): Command {
       const offset = logSize(logPath);
       const write = (e: { log: string; stream: string; time: string }) => (e.stream === 'stderr' ? process.stderr : process.stdout).write(formatEntry(e as never, !!o.timestamps));
       for (const e of readLogs(logPath, opts)) write(e);
+      // Without its monitor nobody reads the container's output any more: say so, never end quietly.
+      const lost = () => {
+        const last = readLogs(logPath, { tail: 1 })[0];
+        process.stderr.write(`berth: warning: the monitor of container ${rec.Id.slice(0, 12)} died${last ? ` after ${last.time}` : ''}: output written since it died was lost\n`);
+      };
+      if (liveState(store, rec).monitorGone) return lost();
       if (!o.follow) return;
+      let gone = false;
       await followLogs(logPath, offset, { since: opts.since, until: opts.until }, write, () => {
         const r = store.read(rec.Id);
-        return !r || !liveState(store, r).Running;
+        const st = r && liveState(store, r);
+        gone = !!st?.monitorGone;
+        return !st || !st.Running || gone;
       });
+      if (gone) lost();
     }));
 }

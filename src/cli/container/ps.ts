@@ -20,13 +20,17 @@ export function addPsCommand(parent: Command, name = 'ps'): Command {
     .option('--format <string>', 'Format output using a custom template')
     .action(exit1(async (o: { all?: boolean; quiet?: boolean; last?: string; latest?: boolean; size?: boolean; trunc: boolean; filter: string[]; format?: string }, cmd: Command) => {
       const store = await storeOf(cmd);
-      const { listContainers, psRow, reapAutoRemoved } = await import('../../engine/listContainers.js');
+      const { damagedContainers, damagedRow, listContainers, psRow, reapAutoRemoved } = await import('../../engine/listContainers.js');
       await reapAutoRemoved(store);
       const { parseIntFlag } = await import('../../engine/parseFlags.js');
       const last = o.latest ? 1 : o.last === undefined ? undefined : parseIntFlag(o.last, '--last');
       const entries = listContainers(store, { all: o.all, last, filters: o.filter });
+      // A record that cannot be read is reported and still listed (rm -f removes it), never hidden.
+      const { damaged } = store.scan();
+      for (const d of damaged) process.stderr.write(`berth: warning: container ${d.id}: its record ${d.file} is damaged (${d.error}); \`berth rm -f ${d.id.slice(0, 12)}\` removes it\n`);
+      const hurt = damagedContainers(store, damaged, { all: o.all, last, filters: o.filter });
       if (o.quiet) {
-        for (const e of entries) process.stdout.write(`${o.trunc ? e.rec.Id.slice(0, 12) : e.rec.Id}\n`);
+        for (const id of [...hurt.map((e) => e.damaged.id), ...entries.map((e) => e.rec.Id)]) process.stdout.write(`${o.trunc ? id.slice(0, 12) : id}\n`);
         return;
       }
       const rows = entries.map((e) => psRow(e, o.trunc));
@@ -43,6 +47,7 @@ export function addPsCommand(parent: Command, name = 'ps'): Command {
         if (!o.format) format += '\t{{.Size}}';
       }
       const { printFormatted } = await import('../format/printFormatted.js');
-      process.stdout.write(printFormatted(format, rows, HEADERS));
+      const hurtRows = hurt.map((e) => ({ ...damagedRow(e, o.trunc), Label: () => '' }));
+      process.stdout.write(printFormatted(format, [...hurtRows, ...rows], HEADERS));
     }));
 }

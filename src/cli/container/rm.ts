@@ -13,7 +13,7 @@ export function addRmCommand(parent: Command, name = 'rm'): Command {
       const { isBerthError } = await import('../../errors.js');
       await forEachRef(refs, async (r) => {
         try {
-          store.find(r);
+          store.findEntry(r);
         } catch (e) {
           // Docker (23+): `rm -f` of a container that does not exist is quietly done.
           if (o.force && isBerthError(e, 'NotFound')) return;
