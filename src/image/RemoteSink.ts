@@ -6,6 +6,8 @@ import { deserializeError, type WorkerReply, type WorkerRequest } from './worker
 
 /** Bytes sent to a worker and not yet consumed there, before `drained()` makes the sender wait. */
 const IN_FLIGHT = 4 << 20;
+/** Size of the buffers copied chunks are gathered into before they are sent. */
+const COALESCE = 1 << 20;
 /** Workers at most (each ~10 MB of heap): layers beyond that wait for one to be free. */
 const MAX_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
 /** An idle worker is ended after this long. */
@@ -84,6 +86,9 @@ export class RemoteSink implements Sink {
   private settle!: { res: (r: SinkResult) => void; rej: (e: Error) => void };
   private finished = false;
   private readonly job = ++jobs;
+  /** Copied chunks not yet sent. */
+  private pend?: Uint8Array;
+  private pendLen = 0;
 
   private constructor(private readonly p: Pooled, dest: string) {
     this.result = new Promise<SinkResult>((res, rej) => (this.settle = { res, rej }));
@@ -135,12 +140,36 @@ export class RemoteSink implements Sink {
     for (const f of w) f();
   }
 
-  /** Queue `chunk`; with `owned`, its whole ArrayBuffer is handed over (and detached here). */
+  /**
+   * Queue `chunk`; with `owned`, its whole ArrayBuffer is handed over (and detached here).
+   * Other chunks are copied into 1 MB buffers, sent when full (one message per MB, however
+   * small the chunks a socket gives).
+   */
   write(chunk: Buffer, owned = false): void {
     if (this.failure || this.finished || chunk.length === 0) return;
-    let buf: ArrayBuffer;
-    if (owned && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer) buf = chunk.buffer;
-    else buf = new Uint8Array(chunk).buffer as ArrayBuffer;
+    if (owned && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer) {
+      this.flush();
+      return this.send(chunk.buffer);
+    }
+    for (let off = 0; off < chunk.length;) {
+      this.pend ??= new Uint8Array(COALESCE);
+      const k = Math.min(chunk.length - off, COALESCE - this.pendLen);
+      this.pend.set(chunk.subarray(off, off + k), this.pendLen);
+      this.pendLen += k;
+      off += k;
+      if (this.pendLen === COALESCE) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (!this.pend || this.pendLen === 0) return;
+    const b = this.pendLen === COALESCE ? this.pend.buffer : this.pend.slice(0, this.pendLen).buffer;
+    this.pend = undefined;
+    this.pendLen = 0;
+    this.send(b as ArrayBuffer);
+  }
+
+  private send(buf: ArrayBuffer): void {
     this.inflight += buf.byteLength;
     this.sent.push(buf.byteLength);
     this.post({ t: 'data', job: this.job, buf }, [buf]);
@@ -159,6 +188,7 @@ export class RemoteSink implements Sink {
   }
 
   end(): Promise<SinkResult> {
+    if (!this.finished && !this.failure) this.flush();
     if (!this.finished) this.post({ t: 'end', job: this.job });
     return this.result!;
   }
@@ -166,6 +196,7 @@ export class RemoteSink implements Sink {
   /** Resolves once the worker has stopped writing into dest. */
   async abort(): Promise<void> {
     this.failure ??= new Error('aborted');
+    this.pend = undefined;
     if (!this.finished) this.post({ t: 'abort', job: this.job });
     await this.result!.catch(() => {});
   }
