@@ -13,7 +13,8 @@
  * tar figures are also given with a `sync -f` of the result (`tar+sync`).
  * Then a phase breakdown (BERTH_PROFILE_IO=1, tmpfs, one run each), and with `--big` a
  * 10-layer ~1 GB docker-archive loaded by the CLI (`berth load -i`) with its peak RSS.
- * Run as root: node dist/bench/layer-unpack.js [--mb 120] [--rounds 3] [--big] [--only tmpfs|disk]
+ * Run as root: node dist/bench/layer-unpack.js [--mb 120] [--rounds 3] [--big] [--only tmpfs|disk|big]
+ * (`--only big`: just the 10-layer load, on tmpfs)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -36,6 +37,8 @@ const targetMB = Number(opt('mb', '120'));
 const rounds = Number(opt('rounds', '3'));
 const only = opt('only', '');
 const big = args.includes('--big');
+/** Read as the CLI reads an -i file (src/cli/image/io.ts). */
+const RS = { highWaterMark: 1 << 20 };
 const projectDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
@@ -164,9 +167,9 @@ async function measure(label: string, dir: string, inp: Inputs, onDisk: boolean)
       r.berth.push(await timeAsync(() => unpackLayer(file, b, 'bench')));
     }
     const cases: [string, () => Promise<unknown>, Row][] = [
-      ['import', () => importImage(ImageStore.open(root), fs.createReadStream(inp.tar), { tag: 'bench:1' }), row('unpack tar')],
-      ['load docker', () => loadArchive(ImageStore.open(root), fs.createReadStream(inp.docker)), row('unpack tar')],
-      ['load oci.gz', () => loadArchive(ImageStore.open(root), fs.createReadStream(inp.oci)), row('unpack tgz')],
+      ['import', () => importImage(ImageStore.open(root), fs.createReadStream(inp.tar, RS), { tag: 'bench:1' }), row('unpack tar')],
+      ['load docker', () => loadArchive(ImageStore.open(root), fs.createReadStream(inp.docker, RS)), row('unpack tar')],
+      ['load oci.gz', () => loadArchive(ImageStore.open(root), fs.createReadStream(inp.oci, RS)), row('unpack tgz')],
     ];
     for (const [k, fn, base] of cases) {
       const r = row(k);
@@ -178,7 +181,7 @@ async function measure(label: string, dir: string, inp: Inputs, onDisk: boolean)
     }
     // save: the store of the last load (gzip blob) and one of the plain tar, vs tar -c of the tree
     const plainRoot = path.join(dir, 'root-plain');
-    if (round === 0) await importImage(ImageStore.open(fresh(plainRoot)), fs.createReadStream(inp.tar), { tag: 'bench:1' });
+    if (round === 0) await importImage(ImageStore.open(fresh(plainRoot)), fs.createReadStream(inp.tar, RS), { tag: 'bench:1' });
     for (const [k, r0, format] of [['save docker', plainRoot, 'docker'], ['save oci', plainRoot, 'oci'], ['save docker (gz blob)', root, 'docker'], ['save oci (gz blob)', root, 'oci']] as const) {
       const r = row(k);
       const out = path.join(dir, 'out.tar');
@@ -218,9 +221,9 @@ async function breakdown(dir: string, inp: Inputs): Promise<void> {
     const steps: [string, () => Promise<unknown>][] = [
       ['unpack tar', () => unpackLayer(inp.tar, fresh(b), 'bench')],
       ['unpack tgz', () => unpackLayer(inp.tgz, fresh(b), 'bench')],
-      ['import', () => importImage(ImageStore.open(fresh(root)), fs.createReadStream(inp.tar), { tag: 'bench:1' })],
-      ['load docker', () => loadArchive(ImageStore.open(fresh(root)), fs.createReadStream(inp.docker))],
-      ['load oci.gz', () => loadArchive(ImageStore.open(fresh(root)), fs.createReadStream(inp.oci))],
+      ['import', () => importImage(ImageStore.open(fresh(root)), fs.createReadStream(inp.tar, RS), { tag: 'bench:1' })],
+      ['load docker', () => loadArchive(ImageStore.open(fresh(root)), fs.createReadStream(inp.docker, RS))],
+      ['load oci.gz', () => loadArchive(ImageStore.open(fresh(root)), fs.createReadStream(inp.oci, RS))],
       ['save docker', async () => { const s = ImageStore.open(root); await saveArchive(s, saveItems(s, ['bench:1']), fs.createWriteStream(path.join(dir, 'out.tar')), 'docker'); }],
     ];
     for (const [k, fn] of steps) {
@@ -290,10 +293,11 @@ function bigLoad(dir: string): void {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root (tar -x and berth keep owners; the tmpfs is mounted)');
   fs.mkdirSync(tmpfs);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${big ? 8192 : Math.max(4096, targetMB * 24)}m`, 'berth-bench', tmpfs]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${big || only === 'big' ? 8192 : Math.max(4096, targetMB * 24)}m`, 'berth-bench', tmpfs]);
   mounted = true;
   const disk = path.join(work, 'disk');
   fs.mkdirSync(disk);
+  if (only === 'big') return bigLoad(tmpfs);
   const inputs = await prepare(tmpfs);
   const targets: [string, string, boolean][] = [];
   if (only !== 'disk') targets.push(['tmpfs', tmpfs, false]);

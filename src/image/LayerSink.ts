@@ -61,7 +61,7 @@ export class LocalSink implements Sink {
   write(chunk: Buffer): void {
     if (this.failure !== undefined || this.done) return;
     if (this.compression === undefined) {
-      this.head.push(chunk);
+      this.head.push(Buffer.from(chunk)); // a copy: the caller may reuse chunk once drained
       this.headLen += chunk.length;
       if (this.headLen < 4) return;
       this.start();
@@ -95,7 +95,8 @@ export class LocalSink implements Sink {
     } else if (this.zstd) {
       const t0 = this.prof ? now() : 0;
       try {
-        this.zstd.push(chunk);
+        // fzstd keeps pieces of its input between pushes: give it its own copy
+        this.zstd.push(new Uint8Array(chunk));
       } catch (e) {
         this.fail(e);
       }

@@ -5,7 +5,7 @@ import { ioProfile } from './unpackProfile.js';
 import { deserializeError, type WorkerReply, type WorkerRequest } from './workerProtocol.js';
 
 /** Bytes sent to a worker and not yet consumed there, before `drained()` makes the sender wait. */
-const IN_FLIGHT = 4 << 20;
+const IN_FLIGHT = 2 << 20;
 /** Size of the buffers copied chunks are gathered into before they are sent. */
 const COALESCE = 1 << 20;
 /** Workers at most (each ~10 MB of heap): layers beyond that wait for one to be free. */
@@ -28,12 +28,29 @@ const idle: Pooled[] = [];
 const waiting: ((p: Pooled) => void)[] = [];
 let live = 0;
 let jobs = 0;
+/** 1 MB buffers the workers gave back once consumed (so a worker never holds garbage chunks). */
+const free: ArrayBuffer[] = [];
+const FREE_MAX = 8;
+
+/**
+ * A fresh 1 MB buffer for layer bytes, from the buffers workers returned when there is one:
+ * a stream of a gigabyte goes through the same few megabytes instead of leaving each
+ * worker's heap full of transferred chunks its garbage collector has not yet found.
+ */
+export function chunkBuffer(): Buffer {
+  return Buffer.from(free.pop() ?? new ArrayBuffer(COALESCE));
+}
+
+function recycle(b: ArrayBuffer): void {
+  if (b.byteLength === COALESCE && free.length < FREE_MAX) free.push(b);
+}
 
 function spawn(): Pooled {
-  const w = new Worker(new URL('./unpackWorker.js', import.meta.url));
+  // a small young generation: a worker's garbage is per-entry strings, a big one only costs RSS
+  const w = new Worker(new URL('./unpackWorker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   const p: Pooled = { w };
   live++;
-  w.on('message', (m: WorkerReply) => p.onReply?.(m));
+  w.on('message', (m: WorkerReply) => (m.t === 'free' ? recycle(m.buf) : p.onReply?.(m)));
   let dead = false;
   const gone = (e: Error) => {
     if (dead) return;
@@ -112,7 +129,7 @@ export class RemoteSink implements Sink {
     if (m.t === 'done') {
       ioProfile()?.merge(m.prof);
       this.finish(undefined, m.result);
-    } else {
+    } else if (m.t === 'error') {
       ioProfile()?.merge(m.prof);
       this.finish(deserializeError(m.error));
     }
@@ -152,7 +169,7 @@ export class RemoteSink implements Sink {
       return this.send(chunk.buffer);
     }
     for (let off = 0; off < chunk.length;) {
-      this.pend ??= new Uint8Array(COALESCE);
+      this.pend ??= new Uint8Array(free.pop() ?? new ArrayBuffer(COALESCE));
       const k = Math.min(chunk.length - off, COALESCE - this.pendLen);
       this.pend.set(chunk.subarray(off, off + k), this.pendLen);
       this.pendLen += k;

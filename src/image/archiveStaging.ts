@@ -18,7 +18,7 @@ export interface StagedFile {
   file: string;
   digest: Digest;
   size: number;
-  /** fsync finished (done in the background while the archive streams). */
+  /** On disk (set once the loader has synced the staging dir; else committing it fsyncs it). */
   synced?: boolean;
 }
 
@@ -46,7 +46,7 @@ export class ArchiveStaging implements TarHandler {
   private n = 0;
   private fd?: number;
   private hash?: crypto.Hash;
-  private cur?: { rel: string; file: string; size: number; unsynced: number; flushing?: Promise<void> };
+  private cur?: { rel: string; file: string; size: number };
   private spec?: Speculation;
   private syncs: Promise<void>[] = [];
   private readonly prof = ioProfile();
@@ -107,7 +107,7 @@ export class ArchiveStaging implements TarHandler {
     }
   }
 
-  /** Wait for the background fsyncs of staged files and the layers still unpacking. */
+  /** Wait for the layers still unpacking. */
   async synced(): Promise<void> {
     await Promise.all(this.syncs);
   }
@@ -130,7 +130,7 @@ export class ArchiveStaging implements TarHandler {
     const file = path.join(this.dir, String(this.n++));
     this.fd = fs.openSync(file, 'wx', 0o644);
     this.hash = crypto.createHash('sha256');
-    this.cur = { rel, file, size: 0, unsynced: 0 };
+    this.cur = { rel, file, size: 0 };
     if (this.layers && e.size >= 1024 && LAYERISH.test(rel)) this.spec = { head: [], headLen: 0 };
   }
 
@@ -144,23 +144,7 @@ export class ArchiveStaging implements TarHandler {
     while (off < chunk.length) off += fs.writeSync(this.fd!, chunk, off, chunk.length - off);
     if (p) t = p.add('write', t);
     if (this.spec) this.specData(chunk);
-    this.flushEarly(chunk.length);
     p?.add('handoff', t);
-  }
-
-  /**
-   * Start writeback of big files while they stream (an fdatasync in the thread pool every
-   * 32 MB), so the fsync before the blob is renamed in has little left to do.
-   */
-  private flushEarly(n: number): void {
-    const c = this.cur!;
-    c.unsynced += n;
-    if (c.unsynced < 32 << 20 || c.flushing) return;
-    c.unsynced = 0;
-    const fd = this.fd!;
-    c.flushing = new Promise<void>((res) => fs.fdatasync(fd, () => res())).then(() => {
-      c.flushing = undefined;
-    });
   }
 
   entryEnd(): void {
@@ -172,11 +156,8 @@ export class ArchiveStaging implements TarHandler {
     this.files.set(c.rel, f);
     if (this.spec) this.specEnd(this.spec, f);
     this.spec = undefined;
-    const pending = c.flushing ?? Promise.resolve();
-    this.syncs.push(pending.then(() => new Promise<void>((res) => fs.fsync(fd, (err) => fs.close(fd, () => {
-      f.synced = !err;
-      res();
-    })))));
+    // not synced here: the loader syncs the whole staging dir with its layers (one syncfs)
+    fs.closeSync(fd);
   }
 
   abort(): void {

@@ -5,6 +5,7 @@ import { type Digest } from './digest.js';
 import { detectCompression, type Compression } from './decompress.js';
 import type { ApplyResult } from './LayerApplier.js';
 import { LayerFeed, type UnpackThread } from './LayerFeed.js';
+import { chunkBuffer } from './RemoteSink.js';
 import { ioProfile, now } from './unpackProfile.js';
 
 export interface UnpackResult extends ApplyResult {
@@ -28,12 +29,12 @@ export interface UnpackOptions {
 
 const READ_SIZE = 1 << 20;
 
-/** A file in fresh 1 MB buffers (each its own memory, so it can be handed to a worker as is). */
+/** A file in 1 MB buffers of its own (each can be handed to a worker as is, and comes back). */
 async function* fileChunks(file: string): AsyncGenerator<Buffer> {
   const fh = await fs.promises.open(file, 'r');
   try {
     for (;;) {
-      const b = Buffer.allocUnsafeSlow(READ_SIZE);
+      const b = chunkBuffer();
       const { bytesRead } = await fh.read(b, 0, READ_SIZE, null);
       if (bytesRead === 0) return;
       yield bytesRead === READ_SIZE ? b : b.subarray(0, bytesRead);

@@ -44,7 +44,11 @@ port.on('message', (m: WorkerRequest) => {
     };
     if (!s || failed) return done();
     s.write(Buffer.from(m.buf));
-    s.drained().then(done, (e) => {
+    s.drained().then(() => {
+      done();
+      // consumed (the parser, zlib and the applier keep no view of it): back to the pool
+      port.postMessage({ t: 'free', job: m.job, buf: m.buf } satisfies WorkerReply, [m.buf]);
+    }, (e) => {
       done();
       fail(m.job, e);
     });

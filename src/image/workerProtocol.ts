@@ -13,7 +13,9 @@ export type WorkerRequest =
 /** Unpack worker -> main thread. */
 export type WorkerReply =
   | { t: 'done'; job: number; result: SinkResult; prof: PhaseTimes }
-  | { t: 'error'; job: number; error: SerializedError; prof: PhaseTimes };
+  | { t: 'error'; job: number; error: SerializedError; prof: PhaseTimes }
+  /** A data chunk's memory handed back (transferred) once nothing in the worker refers to it. */
+  | { t: 'free'; job: number; buf: ArrayBuffer };
 
 /** An error as it crosses threads: BerthError fields, or a Node/zlib error's code and syscall. */
 export interface SerializedError {
