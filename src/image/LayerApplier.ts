@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import { failedPrecondition, invalidArgument } from '../errors.js';
 import { mknodBatch, type NodeSpec } from '../sys/mknod.js';
+import { currentUmask } from '../sys/umask.js';
 import { setXattrs, type XattrSet } from '../sys/xattr.js';
 import type { TarEntry } from './tar/TarEntry.js';
 import type { TarHandler } from './tar/TarParser.js';
 import { entryComponents, unsafeEntry } from './unsafePath.js';
+import { ioProfile, now } from './unpackProfile.js';
 
 type Kind = 'dir' | 'file' | 'symlink' | 'node';
 const WH = '.wh.';
@@ -39,6 +41,11 @@ export class LayerApplier implements TarHandler {
   private cur?: TarEntry;
   private size = 0;
   private whiteouts = 0;
+  private readonly prof = ioProfile();
+  /** Directory resolutions by the raw parent path of an entry; cleared when anything is removed. */
+  private parents = new Map<string, string[]>();
+  /** The umask now: a file opened with a mode it leaves whole needs no fchmod. */
+  private readonly umask = currentUmask();
 
   constructor(private readonly root: string) {
     this.kinds.set('', 'dir');
@@ -83,11 +90,29 @@ export class LayerApplier implements TarHandler {
     return out;
   }
 
+  /** The resolved parent (relative path) of an entry's components, cached by the raw path. */
+  private parentOf(comps: string[], name: string): string {
+    if (comps.length === 1) return '';
+    const raw = comps.slice(0, -1).join('/');
+    const hit = this.parents.get(raw);
+    if (hit) return hit[0];
+    const prel = this.dirOf(comps.slice(0, -1), name).join('/');
+    if (this.parents.size > 4096) this.parents.clear();
+    this.parents.set(raw, [prel]);
+    return prel;
+  }
+
   private remove(rel: string): void {
     const k = this.kinds.get(rel);
     if (k === undefined) return;
+    this.parents.clear();
     if (k === 'node') this.nodes.delete(rel);
-    else fs.rmSync(this.abs(rel), { recursive: true, force: true });
+    else if (k === 'dir') fs.rmSync(this.abs(rel), { recursive: true, force: true });
+    else fs.unlinkSync(this.abs(rel));
+    if (k !== 'dir') {
+      for (const m of [this.kinds, this.links, this.nodes, this.xattrs, this.dirs] as Map<string, unknown>[]) m.delete(rel);
+      return;
+    }
     const prefix = `${rel}/`;
     for (const m of [this.kinds, this.links, this.nodes, this.xattrs, this.dirs] as Map<string, unknown>[]) {
       for (const key of m.keys()) if (key === rel || key.startsWith(prefix)) m.delete(key);
@@ -95,6 +120,20 @@ export class LayerApplier implements TarHandler {
   }
 
   entry(e: TarEntry): void {
+    const p = this.prof;
+    if (!p) return this.apply(e);
+    const t0 = now();
+    const paths0 = p.ms.paths ?? 0;
+    try {
+      this.apply(e);
+    } finally {
+      // 'create' is the entry's time less its path resolution (timed inside apply)
+      p.add('create', t0 + (p.ms.paths ?? 0) - paths0);
+    }
+  }
+
+  private apply(e: TarEntry): void {
+    const t0 = this.prof ? now() : 0;
     const comps = entryComponents(e.name);
     if (comps.length === 0) {
       if (e.type !== 'dir') throw unsafeEntry(e.name, 'the root must be a directory');
@@ -102,8 +141,8 @@ export class LayerApplier implements TarHandler {
       return;
     }
     const base = comps[comps.length - 1];
-    const parent = this.dirOf(comps.slice(0, -1), e.name);
-    const prel = parent.join('/');
+    const prel = this.parentOf(comps, e.name);
+    this.prof?.add('paths', t0);
     if (base.startsWith(WH)) return this.whiteout(e, prel, base);
     const rel = prel ? `${prel}/${base}` : base;
     const p = this.abs(rel);
@@ -116,7 +155,7 @@ export class LayerApplier implements TarHandler {
     if (old !== undefined) this.remove(rel);
     switch (e.type) {
       case 'file':
-        this.fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        this.fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, this.umask === undefined ? 0o600 : e.mode & 0o777);
         this.cur = e;
         this.size += e.size;
         this.kinds.set(rel, 'file');
@@ -129,7 +168,7 @@ export class LayerApplier implements TarHandler {
       case 'symlink':
         if (e.linkname.includes('\0')) throw unsafeEntry(e.name, 'link target contains NUL');
         fs.symlinkSync(e.linkname, p);
-        if (isRoot) fs.lchownSync(p, e.uid, e.gid);
+        if (isRoot && (e.uid !== 0 || e.gid !== 0)) fs.lchownSync(p, e.uid, e.gid);
         fs.lutimesSync(p, e.mtime, e.mtime);
         this.kinds.set(rel, 'symlink');
         this.links.set(rel, e.linkname);
@@ -184,8 +223,10 @@ export class LayerApplier implements TarHandler {
   }
 
   data(chunk: Buffer): void {
+    const t0 = this.prof ? now() : 0;
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd!, chunk, off, chunk.length - off);
+    this.prof?.add('write', t0);
   }
 
   entryEnd(): void {
@@ -193,12 +234,15 @@ export class LayerApplier implements TarHandler {
     const e = this.cur!;
     const fd = this.fd;
     this.fd = undefined;
+    const t0 = this.prof ? now() : 0;
     try {
       if (isRoot && (e.uid !== 0 || e.gid !== 0)) fs.fchownSync(fd, e.uid, e.gid);
-      fs.fchmodSync(fd, e.mode);
+      // opened with mode & 0o777 & ~umask: fchmod when that is not the mode (umask bits, set-id, sticky)
+      if (this.umask === undefined || (e.mode & ~this.umask & 0o777) !== e.mode) fs.fchmodSync(fd, e.mode);
       fs.futimesSync(fd, e.mtime, e.mtime);
     } finally {
       fs.closeSync(fd);
+      this.prof?.add('meta', t0);
     }
   }
 
@@ -214,10 +258,12 @@ export class LayerApplier implements TarHandler {
     if ((this.nodes.size > 0 || this.opaque.size > 0) && !isRoot) {
       throw failedPrecondition('layer has device nodes or whiteouts; applying it needs root');
     }
+    let t0 = this.prof ? now() : 0;
     mknodBatch([...this.nodes.values()]);
     for (const l of this.nodeLinks) fs.linkSync(l.from, l.to);
     const xs: XattrSet[] = [...this.xattrs].map(([rel, attrs]) => ({ path: this.abs(rel), attrs }));
     setXattrs(xs);
+    if (this.prof) t0 = this.prof.add('xattrs', t0);
     const dirs = [...this.dirs].sort(([a], [b]) => b.length - a.length);
     for (const [rel, e] of dirs) {
       const p = this.abs(rel);
@@ -227,6 +273,7 @@ export class LayerApplier implements TarHandler {
     }
     for (const [rel, k] of this.kinds) if (k === 'dir' && !this.dirs.has(rel) && rel !== '') fs.chmodSync(this.abs(rel), 0o755);
     if (!this.dirs.has('')) fs.chmodSync(this.root, 0o755);
+    this.prof?.add('meta', t0);
     return { size: this.size, opaque: [...this.opaque], whiteouts: this.whiteouts };
   }
 }

@@ -6,28 +6,28 @@ import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../errors.js';
 import { detectCompression, decompressor } from './decompress.js';
 import type { Digest } from './digest.js';
-import { LayerApplier } from './LayerApplier.js';
+import { LayerFeed } from './LayerFeed.js';
 import type { LayerStore, StagedLayer } from './LayerStore.js';
 import type { TarEntry } from './tar/TarEntry.js';
 import { isTarHeader, TarParser, type TarHandler } from './tar/TarParser.js';
 import { entryComponents, joinInside } from './unsafePath.js';
+import { ioProfile, now } from './unpackProfile.js';
 
 /** One regular file of an archive, written to the staging dir with its digest. */
 export interface StagedFile {
   file: string;
   digest: Digest;
   size: number;
-  /** fsync finished (done in the background while the archive streams). */
+  /** On disk (set once the loader has synced the staging dir; else committing it fsyncs it). */
   synced?: boolean;
 }
 
-/** An uncompressed layer unpacked while it streamed by (verified later against diff_ids). */
+/** A layer (tar, or gzip/zstd tar) unpacked while it streamed by (verified later against diff_ids). */
 interface Speculation {
   head: Buffer[];
   headLen: number;
   staged?: StagedLayer;
-  applier?: LayerApplier;
-  parser?: TarParser;
+  feed?: LayerFeed;
   failed?: boolean;
 }
 
@@ -36,7 +36,9 @@ const LAYERISH = /(^|\/)layer\.tar$|^blobs\/sha256\/[a-f0-9]{64}$/;
 /**
  * An image archive (docker-archive or oci-archive, optionally compressed) unpacked into
  * a staging dir under ingest/: every regular file is written once and hashed on the way,
- * so layers can later be renamed into blobs/ without copying.
+ * so layers can later be renamed into blobs/ without copying. With a LayerStore, each file
+ * that looks like a layer is also unpacked as it streams by (in worker threads when it is
+ * big, several layers at once), so loading reads every byte once.
  */
 export class ArchiveStaging implements TarHandler {
   readonly files = new Map<string, StagedFile>();
@@ -44,13 +46,14 @@ export class ArchiveStaging implements TarHandler {
   private n = 0;
   private fd?: number;
   private hash?: crypto.Hash;
-  private cur?: { rel: string; file: string; size: number; unsynced: number; flushing?: Promise<void> };
+  private cur?: { rel: string; file: string; size: number };
   private spec?: Speculation;
   private syncs: Promise<void>[] = [];
-  /** Layers unpacked on the fly, by digest of the (uncompressed) tar = its diff_id. */
+  private readonly prof = ioProfile();
+  /** Layers unpacked on the fly, by digest of their blob (compressed or not); info.diffId says what they hold. */
   readonly unpacked = new Map<Digest, StagedLayer>();
 
-  /** With `layers`, uncompressed layer tars are unpacked while they stream (one pass, no re-read). */
+  /** With `layers`, layer blobs are unpacked while they stream (one pass, no re-read). */
   constructor(readonly dir: string, private readonly layers?: LayerStore) {
     fs.mkdirSync(dir, { recursive: true });
   }
@@ -58,51 +61,53 @@ export class ArchiveStaging implements TarHandler {
   private specData(chunk: Buffer): void {
     const sp = this.spec!;
     if (sp.failed) return;
-    try {
-      if (!sp.parser) {
-        sp.head.push(Buffer.from(chunk));
-        sp.headLen += chunk.length;
-        if (sp.headLen < 512) return;
-        const head = Buffer.concat(sp.head);
-        sp.head = [];
-        if (!isTarHeader(head)) {
-          sp.failed = true;
-          return;
-        }
-        sp.staged = this.layers!.begin();
-        sp.applier = new LayerApplier(path.join(sp.staged.dir, 'diff'));
-        sp.parser = new TarParser(sp.applier);
-        sp.parser.write(head);
-      } else sp.parser.write(chunk);
-    } catch {
-      this.specFail();
+    if (sp.feed) return sp.feed.push(chunk);
+    sp.head.push(Buffer.from(chunk));
+    sp.headLen += chunk.length;
+    if (sp.headLen < 512) return;
+    const head = Buffer.concat(sp.head);
+    sp.head = [];
+    if (detectCompression(head) === 'none' && !isTarHeader(head)) {
+      sp.failed = true;
+      return;
     }
+    sp.staged = this.layers!.begin();
+    sp.feed = new LayerFeed(path.join(sp.staged.dir, 'diff'));
+    sp.feed.push(head, true);
   }
 
-  private specFail(): void {
-    const sp = this.spec!;
+  /** Drop a speculation (a bad layer is reported later, when it is unpacked for real). */
+  private specFail(sp: Speculation): void {
+    if (sp.failed && !sp.feed) return;
     sp.failed = true;
-    sp.applier?.abort();
-    if (sp.staged) this.layers!.discard(sp.staged);
+    const { feed, staged } = sp;
+    sp.feed = undefined;
+    if (!feed) return;
+    this.syncs.push(feed.abort().then(() => this.layers!.discard(staged!)));
   }
 
-  private specEnd(digest: Digest, tarSize: number): void {
-    const sp = this.spec!;
-    this.spec = undefined;
-    if (sp.failed || !sp.parser) return;
+  private specEnd(sp: Speculation, blob: StagedFile): void {
+    if (sp.failed || !sp.feed) return;
+    const { feed, staged } = sp;
+    sp.feed = undefined;
+    this.syncs.push(feed.finish().then((r) => {
+      staged!.info = { diffId: r.diffId ?? blob.digest, size: r.size, tarSize: r.tarSize, link: '', opaque: r.opaque };
+      this.unpacked.set(blob.digest, staged!);
+    }, () => this.layers!.discard(staged!)));
+  }
+
+  /** Resolves when the layer being unpacked can take more (bounds what is in flight). */
+  async ready(): Promise<void> {
+    const sp = this.spec;
+    if (!sp?.feed) return;
     try {
-      sp.parser.end();
-      const r = sp.applier!.finish();
-      sp.staged!.info = { diffId: digest, size: r.size, tarSize, link: '', opaque: r.opaque };
-      this.unpacked.set(digest, sp.staged!);
+      await sp.feed.ready();
     } catch {
-      this.spec = sp;
-      this.specFail();
-      this.spec = undefined;
+      this.specFail(sp);
     }
   }
 
-  /** Wait for the background fsyncs of staged files. */
+  /** Wait for the layers still unpacking. */
   async synced(): Promise<void> {
     await Promise.all(this.syncs);
   }
@@ -125,32 +130,21 @@ export class ArchiveStaging implements TarHandler {
     const file = path.join(this.dir, String(this.n++));
     this.fd = fs.openSync(file, 'wx', 0o644);
     this.hash = crypto.createHash('sha256');
-    this.cur = { rel, file, size: 0, unsynced: 0 };
+    this.cur = { rel, file, size: 0 };
     if (this.layers && e.size >= 1024 && LAYERISH.test(rel)) this.spec = { head: [], headLen: 0 };
   }
 
   data(chunk: Buffer): void {
+    const p = this.prof;
+    let t = p ? now() : 0;
     this.hash!.update(chunk);
+    if (p) t = p.add('sha256', t);
     this.cur!.size += chunk.length;
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd!, chunk, off, chunk.length - off);
+    if (p) t = p.add('write', t);
     if (this.spec) this.specData(chunk);
-    this.flushEarly(chunk.length);
-  }
-
-  /**
-   * Start writeback of big files while they stream (an fdatasync in the thread pool every
-   * 32 MB), so the fsync before the blob is renamed in has little left to do.
-   */
-  private flushEarly(n: number): void {
-    const c = this.cur!;
-    c.unsynced += n;
-    if (c.unsynced < 32 << 20 || c.flushing) return;
-    c.unsynced = 0;
-    const fd = this.fd!;
-    c.flushing = new Promise<void>((res) => fs.fdatasync(fd, () => res())).then(() => {
-      c.flushing = undefined;
-    });
+    p?.add('handoff', t);
   }
 
   entryEnd(): void {
@@ -160,18 +154,16 @@ export class ArchiveStaging implements TarHandler {
     const c = this.cur!;
     const f: StagedFile = { file: c.file, size: c.size, digest: `sha256:${this.hash!.digest('hex')}` };
     this.files.set(c.rel, f);
-    if (this.spec) this.specEnd(f.digest, f.size);
-    const pending = c.flushing ?? Promise.resolve();
-    this.syncs.push(pending.then(() => new Promise<void>((res) => fs.fsync(fd, (err) => fs.close(fd, () => {
-      f.synced = !err;
-      res();
-    })))));
+    if (this.spec) this.specEnd(this.spec, f);
+    this.spec = undefined;
+    // not synced here: the loader syncs the whole staging dir with its layers (one syncfs)
+    fs.closeSync(fd);
   }
 
   abort(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
-    if (this.spec) this.specFail();
+    if (this.spec) this.specFail(this.spec);
     this.spec = undefined;
   }
 
@@ -220,7 +212,9 @@ export async function stageArchive(src: AsyncIterable<Buffer | string>, dir: str
   const p = new TarParser(st);
   try {
     for await (const chunk of maybeDecompress(src)) {
-      if (!p.done) p.write(chunk);
+      if (p.done) continue;
+      p.write(chunk);
+      await st.ready();
     }
     p.end();
     await st.synced();

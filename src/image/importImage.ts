@@ -1,15 +1,12 @@
 import fs from 'node:fs';
 import { applyChanges } from './changes.js';
 import { crashPoint } from './crashPoint.js';
-import { readHead } from './fileHead.js';
-import { detectCompression } from './decompress.js';
 import type { ImageId } from './digest.js';
 import type { ImageStore } from './ImageStore.js';
 import { hostPlatform } from './manifest.js';
 import { layerMediaType } from './mediaTypes.js';
 import { putNewImage } from './newImage.js';
 import { parseTagReference } from './reference.js';
-import { writeIngest } from './writeIngest.js';
 
 export interface ImportOptions {
   /** `name[:tag]` to give the new image. */
@@ -33,14 +30,15 @@ export async function importImage(store: ImageStore, input: AsyncIterable<Buffer
   return store.lease(async () => {
     const tmp = store.content.ingestPath('import');
     try {
-      const blob = await writeIngest(input, tmp);
-      const head = readHead(tmp);
-      const staged = await store.layers.stage(tmp, opts.source ?? 'import');
+      // one pass: the blob is written, hashed and unpacked as the bytes arrive
+      const staged = await store.layers.stageStream(input, opts.source ?? 'import', undefined, { blobFile: tmp });
+      const { blob, compression } = staged.unpacked;
       try {
-        store.content.commitFile(tmp, blob.digest, blob.size);
+        store.layers.sync([staged], [tmp]);
+        store.content.commitFile(tmp, blob.digest, blob.size, true);
         const { config, manifest } = putNewImage(store.content, {
           platform: { architecture: hostPlatform().architecture, os: 'linux' }, config: containerConfig,
-          layer: { mediaType: layerMediaType(detectCompression(head)), ...blob, diffId: staged.info.diffId }, created: new Date().toISOString(),
+          layer: { mediaType: layerMediaType(compression), ...blob, diffId: staged.info.diffId }, created: new Date().toISOString(),
           history: { comment: opts.message || `Imported from ${opts.source ?? '-'}` },
           comment: opts.message,
         });

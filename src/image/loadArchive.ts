@@ -117,22 +117,33 @@ export async function loadArchive(store: ImageStore, input: AsyncIterable<Buffer
       const plan = ij && (st.get('oci-layout') || !mj) ? planOci(st, ij) : planDocker(st, mj!);
       if (plan.length === 0) throw invalidArgument('invalid archive: it contains no images');
       const done = new Map<Digest, StagedLayer>();
+      const todo = new Map<Digest, { file: string; what: string }>();
       for (const img of plan) {
         const ids = img.config.parsed.rootfs.diff_ids;
         for (let i = 0; i < img.layers.length; i++) {
-          if (store.layers.has(ids[i]) || done.has(ids[i])) continue;
-          const fly = st.unpacked.get(ids[i]);
-          if (fly && img.layers[i].blob.digest === ids[i]) {
-            st.unpacked.delete(ids[i]);
+          if (store.layers.has(ids[i]) || done.has(ids[i]) || todo.has(ids[i])) continue;
+          const blob = img.layers[i].blob;
+          const fly = st.unpacked.get(blob.digest);
+          if (fly && fly.info.diffId === ids[i]) {
+            st.unpacked.delete(blob.digest);
             done.set(ids[i], fly);
             staged.push(fly);
             continue;
           }
-          const s = await store.layers.stage(img.layers[i].blob.file, `${i} (${img.layers[i].blob.digest})`, ids[i]);
-          done.set(ids[i], s);
-          staged.push(s);
+          todo.set(ids[i], { file: blob.file, what: `${i} (${blob.digest})` });
         }
       }
+      // layers not unpacked on the fly (a bad one says why here): all at once, in worker threads
+      const results = await Promise.allSettled([...todo].map(async ([id, t]) => {
+        const s = await store.layers.stage(t.file, t.what, id);
+        done.set(id, s);
+        staged.push(s);
+      }));
+      const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (bad) throw bad.reason;
+      // one syncfs for every layer and blob, then nothing but renames
+      store.layers.sync(staged, [st.dir]);
+      for (const f of st.files.values()) f.synced = true;
       crashPoint('load:layers-staged');
       return { images: plan.map((img) => commitImage(store, img, done)) };
     } finally {

@@ -134,6 +134,8 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
     });
     try {
       await limited(o.concurrency ?? 3, jobs);
+      // one syncfs for every layer and blob received, then nothing but renames
+      store.layers.sync(fetched.flatMap((f) => (f.staged ? [f.staged] : [])), fetched.map((f) => f.file!));
       for (const f of fetched) {
         store.content.commitFile(f.file!, f.desc.digest, f.desc.size, true);
         if (f.staged) store.layers.commit(f.staged);

@@ -32,10 +32,26 @@ function readNumber(b: Buffer, off: number, len: number, field: string): number 
     }
     return Number(v);
   }
-  const s = b.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw invalidArgument(`tar: bad ${field} field ${JSON.stringify(s)}`);
-  return parseInt(s, 8);
+  // octal digits, optionally surrounded by NULs and spaces
+  let i = off;
+  const end = off + len;
+  while (i < end && (b[i] === 0 || b[i] === 0x20)) i++;
+  let v = 0;
+  let digits = 0;
+  for (; i < end && b[i] >= 0x30 && b[i] <= 0x37; i++, digits++) v = v * 8 + (b[i] - 0x30);
+  for (; i < end; i++) {
+    if (b[i] !== 0 && b[i] !== 0x20) {
+      const s = b.toString('latin1', off, end).replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
+      throw invalidArgument(`tar: bad ${field} field ${JSON.stringify(s)}`);
+    }
+  }
+  return digits === 0 ? 0 : v;
+}
+
+function isZeroBlock(b: Buffer): boolean {
+  if (b[0] !== 0 || b[148] !== 0 || b[156] !== 0) return false;
+  for (let i = 0; i < BLOCK; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 /** True when `b` (512 bytes) is a tar header with a valid checksum. */
@@ -151,7 +167,7 @@ export class TarParser {
   }
 
   private onHeader(b: Buffer): void {
-    if (b.every((x) => x === 0)) {
+    if (isZeroBlock(b)) {
       if (++this.zeroBlocks >= 2) this.state = 'end';
       return;
     }

@@ -25,14 +25,14 @@ const files = fs.readdirSync(corpus).filter((f) => f.endsWith('.tar')).sort();
 
 test('the hostile corpus is there', () => assert.ok(files.length >= 15, `only ${files.length} tarballs`));
 
-for (const f of files) {
-  test(`hostile layer ${f} is refused and nothing lands outside`, async (t) => {
+for (const f of files) for (const thread of ['inline', 'worker'] as const) {
+  test(`hostile layer ${f} is refused and nothing lands outside (${thread})`, async (t) => {
     const top = tmpDir('berth-hostile-');
     t.after(() => fs.rmSync(top, { recursive: true, force: true }));
     const target = path.join(top, 'a', 'b', 'c', 'layer');
     fs.mkdirSync(target, { recursive: true });
     const before = tree(top);
-    await assert.rejects(unpackLayer(path.join(corpus, f), target, f), (e: unknown) => {
+    await assert.rejects(unpackLayer(path.join(corpus, f), target, f, undefined, { thread }), (e: unknown) => {
       assert.ok(isBerthError(e, 'InvalidArgument'), `expected InvalidArgument, got ${String(e)}`);
       assert.match((e as Error).message, /refusing layer entry "|name contains NUL|link target contains NUL/);
       assert.doesNotMatch((e as Error).message, /\n/);
