@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256, type ImageId } from '../src/image/digest.js';
@@ -58,3 +59,19 @@ export function dockerArchive(layers: Buffer[], o: { tag?: string; config?: Reco
 }
 
 export { newEntry };
+
+/**
+ * A one-layer image in `root`: busybox plus `/data.bin` of `bytes` random bytes, gzip
+ * compressed (random data does not shrink: the blob is about `bytes` big). Returns the ID.
+ */
+export async function createDataImage(root: string, tag: string, bytes: number): Promise<ImageId> {
+  const dir = tmpDir('berth-dataimg-');
+  try {
+    busyboxRootfs(path.join(dir, 'rootfs'));
+    fs.writeFileSync(path.join(dir, 'rootfs', 'data.bin'), crypto.randomBytes(bytes));
+    execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', path.join(dir, 'rootfs'), '-czf', path.join(dir, 'layer.tgz'), '.']);
+    return await importImage(ImageStore.open(root), fs.createReadStream(path.join(dir, 'layer.tgz')), { tag, changes: ['CMD ["sh"]'], source: 'test' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir } from './helpers.js';
+import { berthBin, tmpDir } from './helpers.js';
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT` */
@@ -76,4 +76,24 @@ export async function startRegistry(o: { htpasswd?: Record<string, string> } = {
 /** skopeo, with no signature policy and plain HTTP to the test registry. */
 export function skopeo(...args: string[]): string {
   return execFileSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export interface BerthRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * berth as a child process, asynchronously (in-process servers must keep answering), cold
+ * (no accelerator), with its client config in `cfg`. `onChild` gets the process (to signal it).
+ */
+export function berthAsync(root: string, cfg: string, args: string[], o: { input?: string; env?: Record<string, string>; onChild?: (c: ChildProcess) => void } = {}): Promise<BerthRun> {
+  return new Promise((resolve) => {
+    const c = execFile(process.execPath, [berthBin, '--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, BERTH_ACCEL: '0', BERTH_CONFIG: cfg, ...o.env } }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+    });
+    if (o.input !== undefined) c.stdin!.end(o.input);
+    o.onChild?.(c);
+  });
 }

@@ -15,6 +15,8 @@ export interface IngestedLayer {
   file: string;
   /** The unpacked layer (verified against diff_id), when unpacking was asked for. */
   staged?: StagedLayer;
+  /** Bytes that were already on disk (read back, not fetched). */
+  resumed: number;
 }
 
 export interface IngestOptions {
@@ -29,7 +31,18 @@ export interface IngestOptions {
   /** Called once the blob's digest matched (before the diff_id check finishes). */
   onVerified?: () => void;
   what: string;
+  /**
+   * `file` may already hold the first bytes of this blob (a pull that was interrupted or
+   * killed): they are read back through the hash and the unpacker, and only the rest is
+   * asked of the source. Such a file is kept when the source fails, for the next attempt.
+   */
+  resume?: boolean;
 }
+
+/** Where the blob's bytes come from: a stream, or a function given how many bytes are already on disk. */
+export type IngestSource = AsyncIterable<Buffer> | ((have: number) => AsyncIterable<Buffer>);
+
+const READ_BACK = 1 << 20;
 
 /**
  * Receive a layer blob from a stream of chunks in one pass: write it to ingest/, hash it
@@ -37,9 +50,15 @@ export interface IngestOptions {
  * is visible in the store: the caller commits file and layer once every check passed.
  * Too many bytes, a wrong digest or a wrong diff_id throw (and leave nothing behind).
  */
-export async function ingestLayer(src: AsyncIterable<Buffer>, o: IngestOptions): Promise<IngestedLayer> {
+export async function ingestLayer(src: IngestSource, o: IngestOptions): Promise<IngestedLayer> {
   const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(o.file, 'w', 0o644);
+  const fd = o.resume ? fs.openSync(o.file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644) : fs.openSync(o.file, 'w', 0o644);
+  let have = o.resume ? fs.fstatSync(fd).size : 0;
+  if (have > o.size) {
+    fs.ftruncateSync(fd, 0);
+    have = 0;
+  }
+  let sourceFailed = false;
   let staged: StagedLayer | undefined;
   let consumer: Promise<{ diffId: Digest; tarSize: number; size: number; opaque: string[] }> | undefined;
   let dec: Transform | undefined;
@@ -72,21 +91,40 @@ export async function ingestLayer(src: AsyncIterable<Buffer>, o: IngestOptions):
     if (!dec) return;
     if (!dec.write(b)) await unpackResult(Promise.race([once(dec, 'drain'), consumer!]), o.what);
   };
+  const take = async (chunk: Buffer, write: boolean) => {
+    n += chunk.length;
+    if (n > o.size) throw invalidArgument(`${o.what}: more than the ${o.size} bytes its descriptor says`, { code: 'registry.size', exitCode: 1 });
+    hash.update(chunk);
+    let off = 0;
+    while (write && off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off, n - chunk.length + off);
+    o.onBytes?.(n);
+    if (o.unpack && !dec) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= 4) {
+        startUnpack(head);
+        await feed(head);
+      }
+    } else await feed(chunk);
+  };
   try {
-    for await (const chunk of src) {
-      n += chunk.length;
-      if (n > o.size) throw invalidArgument(`${o.what}: more than the ${o.size} bytes its descriptor says`, { code: 'registry.size', exitCode: 1 });
-      hash.update(chunk);
-      let off = 0;
-      while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
-      o.onBytes?.(n);
-      if (o.unpack && !dec) {
-        head = Buffer.concat([head, chunk]);
-        if (head.length >= 4) {
-          startUnpack(head);
-          await feed(head);
-        }
-      } else await feed(chunk);
+    const buf = Buffer.alloc(Math.min(READ_BACK, Math.max(have, 1)));
+    for (let at = 0; at < have; ) {
+      const k = fs.readSync(fd, buf, 0, Math.min(buf.length, have - at), at);
+      if (k <= 0) throw invalidArgument(`${o.what}: partial blob ${o.file} shrank while read`, { code: 'registry.partial', exitCode: 1 });
+      at += k;
+      await take(Buffer.from(buf.subarray(0, k)), false);
+    }
+    const it = (typeof src === 'function' ? src(have) : src)[Symbol.asyncIterator]();
+    for (;;) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        sourceFailed = true;
+        throw e;
+      }
+      if (r.done) break;
+      await take(r.value, true);
     }
     if (o.unpack && !dec) {
       startUnpack(head);
@@ -103,14 +141,15 @@ export async function ingestLayer(src: AsyncIterable<Buffer>, o: IngestOptions):
       staged!.info = { diffId: r.diffId, size: r.size, tarSize: r.tarSize, link: '', opaque: r.opaque };
     }
     ok = true;
-    return { file: o.file, staged };
+    return { file: o.file, staged, resumed: have };
   } finally {
+    if (!ok && sourceFailed && o.resume) fs.fsyncSync(fd);
     fs.closeSync(fd);
     if (!ok) {
       dec?.destroy();
       applier?.abort();
       if (staged) o.unpack!.layers.discard(staged);
-      fs.rmSync(o.file, { force: true });
+      if (!(sourceFailed && o.resume)) fs.rmSync(o.file, { force: true });
     }
   }
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -7,27 +6,14 @@ import { test } from 'node:test';
 import { checkStore } from '../../src/image/checkStore.js';
 import { sha256 } from '../../src/image/digest.js';
 import { ImageStore } from '../../src/image/ImageStore.js';
-import { berthBin, requiresRoot, tmpDir } from '../helpers.js';
+import { requiresRoot, tmpDir } from '../helpers.js';
 import { createBusyboxImage } from '../imageHelpers.js';
-import { hasRegistry, skopeo, startRegistry } from '../registryHarness.js';
+import { berthAsync, hasRegistry, skopeo, startRegistry } from '../registryHarness.js';
 
 const needs = hasRegistry ? requiresRoot : { skip: 'needs Debian docker-registry' };
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** berth as a child process, asynchronously (in-process fake servers must keep answering). */
-function berth(root: string, cfg: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const c = execFile(process.execPath, [berthBin, '--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, BERTH_ACCEL: '0', BERTH_CONFIG: cfg } }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-    if (input !== undefined) c.stdin!.end(input);
-  });
-}
+const berth = (root: string, cfg: string, args: string[], input?: string) => berthAsync(root, cfg, args, { input });
 
 function setup(t: { after: (fn: () => void) => void }) {
   const dir = tmpDir('berth-reg-');
