@@ -36,9 +36,10 @@ function ping(host: string): Promise<number> {
 
 /**
  * Debian's docker-registry (distribution 2.8) on a free loopback port with its own config
- * and storage. `htpasswd`: users with passwords, for Basic auth (bcrypt, `htpasswd -B`).
+ * and storage. `htpasswd`: users with passwords, for Basic auth (bcrypt, `htpasswd -B`);
+ * `token`: Bearer tokens from that realm, verified with that certificate bundle (test/tokenServer.ts).
  */
-export async function startRegistry(o: { htpasswd?: Record<string, string> } = {}): Promise<TestRegistry> {
+export async function startRegistry(o: { htpasswd?: Record<string, string>; token?: { realm: string; service: string; issuer: string; certFile: string } } = {}): Promise<TestRegistry> {
   const dir = tmpDir('berth-registry-');
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -48,6 +49,7 @@ export async function startRegistry(o: { htpasswd?: Record<string, string> } = {
     for (const [u, p] of Object.entries(o.htpasswd)) execFileSync('htpasswd', ['-B', '-b', ...(fs.existsSync(file) ? [] : ['-c']), file, u, p], { stdio: 'ignore' });
     auth = `auth:\n  htpasswd:\n    realm: berth-test\n    path: ${file}\n`;
   }
+  if (o.token) auth = `auth:\n  token:\n    realm: ${o.token.realm}\n    service: ${o.token.service}\n    issuer: ${o.token.issuer}\n    rootcertbundle: ${o.token.certFile}\n`;
   fs.writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n  secret: berth-test-secret\n${auth}`);
   const child = spawn('/usr/bin/docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'log'), 'w')] });
   const stop = () => {
