@@ -46,9 +46,9 @@ export function layerTar(entries: [TarEntry, Buffer?][]): Buffer {
 }
 
 /** A docker-archive (what `docker save` writes) of one image made of `layers`. */
-export function dockerArchive(layers: Buffer[], o: { tag?: string; config?: Record<string, unknown> } = {}): Buffer {
+export function dockerArchive(layers: Buffer[], o: { tag?: string; config?: Record<string, unknown>; architecture?: string; variant?: string } = {}): Buffer {
   const diffIds = layers.map((l) => sha256(l));
-  const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: o.config ?? { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: layers.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) }));
+  const cfg = Buffer.from(JSON.stringify({ architecture: o.architecture ?? 'amd64', ...(o.variant ? { variant: o.variant } : {}), os: 'linux', created: '2024-01-01T00:00:00Z', config: o.config ?? { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: layers.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) }));
   const cfgName = `${sha256(cfg).slice(7)}.json`;
   const manifest = Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: o.tag ? [o.tag] : null, Layers: diffIds.map((d) => `${d.slice(7)}/layer.tar`) }]));
   return layerTar([

@@ -137,8 +137,12 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
   const { top, p } = await plan(client, ref, what, o.platform);
   const id = p.config.digest;
   const current = tag ? store.tagFor(tag) && safeResolve(store, tag) : undefined;
+  const desc = { mediaType: p.manifest.mediaType, digest: p.manifest.digest, size: p.manifest.buf.length };
+  // pulled through an index: `repo@<index digest>` names the image afterwards, as with Docker
+  const viaIndex = top !== p.manifest.digest ? top : undefined;
   const have = store.content.has(p.manifest.digest) && store.content.has(id) && p.config.parsed.rootfs.diff_ids.every((d) => store.layers.has(d));
   if (have && (tag ? current === id : true)) {
+    if (viaIndex && !tag && !safeResolve(store, `${ref.repository}@${viaIndex}`)) store.addManifest(desc, [], viaIndex);
     report.line(`Digest: ${top}`);
     return { id, digest: top, tag, downloaded: false };
   }
@@ -178,7 +182,7 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
       }
       store.content.putBuffer(p.config.buf, id);
       store.content.putBuffer(p.manifest.buf, p.manifest.digest);
-      store.addManifest({ mediaType: p.manifest.mediaType, digest: p.manifest.digest, size: p.manifest.buf.length }, tag ? [tag] : []);
+      store.addManifest(desc, tag ? [tag] : [], viaIndex);
       done = true;
     } finally {
       for (const f of fetched) {
