@@ -13,7 +13,7 @@ import type { ImageRecord } from './ImageRecord.js';
 import { LayerStore } from './LayerStore.js';
 import { withLease } from './lease.js';
 import { isManifestType, parseConfig, parseManifest, type ContainerConfig, type Descriptor, type ImageConfig } from './manifest.js';
-import { FROM_INDEX, MT, REF_NAME } from './mediaTypes.js';
+import { BUILD_CACHE, FROM_INDEX, MT, REF_NAME } from './mediaTypes.js';
 import { familiarString, parseReference, parseTagReference, type ImageRef } from './reference.js';
 
 /**
@@ -75,6 +75,8 @@ export class ImageStore {
       if (!rec.manifestDigests.includes(d.digest)) rec.manifestDigests.push(d.digest);
       const from = d.annotations?.[FROM_INDEX];
       if (isDigest(from) && !rec.indexDigests.includes(from)) rec.indexDigests.push(from);
+      const cacheOnly = !!d.annotations?.[BUILD_CACHE] && !d.annotations?.[REF_NAME];
+      rec.buildCache = (rec.buildCache ?? true) && cacheOnly;
       const tag = d.annotations?.[REF_NAME];
       if (tag && !rec.tags.includes(tag)) rec.tags.push(tag);
     }

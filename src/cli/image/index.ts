@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addBuildCommand, addBuilderCommand } from './build.js';
 import { addExportCommand } from './export.js';
 import { addHistoryCommand } from './history.js';
 import { addImagesCommand } from './images.js';
@@ -43,6 +44,9 @@ export function registerImageCommands(program: Command): void {
   add(image, 'load', addLoadCommand);
   add(image, 'pull', addPullCommand);
   add(image, 'push', addPushCommand);
+  add(image, 'build', addBuildCommand);
+  add(program, 'build', addBuildCommand);
+  if (!program.commands.some((c) => c.name() === 'builder')) addBuilderCommand(program);
   add(program, 'history', addHistoryCommand);
   add(program, 'tag', addTagCommand);
   add(program, 'rmi', addRmiCommand);
