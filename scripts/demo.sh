@@ -3,7 +3,7 @@
 # Run as root on a fresh Debian machine: sudo bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+SETUP_EXTRA=docker-registry bash scripts/setup.sh
 export BERTH_ROOT=${BERTH_ROOT:-/var/lib/berth}
 berth() { node bin/berth.js "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -43,7 +43,10 @@ echo "exit code: $?"
 set -e
 berth inspect --format 'OOMKilled={{.State.OOMKilled}} ExitCode={{.State.ExitCode}}' demo-oom
 
-step "7. Stop and remove"
+step "7. Ship it: push busybox:demo to a local registry (Debian's docker-registry on 127.0.0.1, started and stopped by PID), pull it into a second berth root, run it there"
+bash scripts/demo-registry.sh busybox:demo
+
+step "8. Stop and remove"
 berth stop -t 2 demo-web
 berth rm demo-web demo-oom
 berth ps -a

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 PACKAGES=("$@")
 [ "${#PACKAGES[@]}" -gt 0 ] || PACKAGES=(busybox-static iptables iproute2 gcc libc6-dev make)
+# SETUP_EXTRA: more Debian packages (the demo adds docker-registry)
+read -r -a extra <<< "${SETUP_EXTRA:-}"
+PACKAGES+=("${extra[@]}")
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

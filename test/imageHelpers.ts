@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256, type ImageId } from '../src/image/digest.js';
@@ -45,9 +46,9 @@ export function layerTar(entries: [TarEntry, Buffer?][]): Buffer {
 }
 
 /** A docker-archive (what `docker save` writes) of one image made of `layers`. */
-export function dockerArchive(layers: Buffer[], o: { tag?: string; config?: Record<string, unknown> } = {}): Buffer {
+export function dockerArchive(layers: Buffer[], o: { tag?: string; config?: Record<string, unknown>; architecture?: string; variant?: string } = {}): Buffer {
   const diffIds = layers.map((l) => sha256(l));
-  const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: o.config ?? { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: layers.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) }));
+  const cfg = Buffer.from(JSON.stringify({ architecture: o.architecture ?? 'amd64', ...(o.variant ? { variant: o.variant } : {}), os: 'linux', created: '2024-01-01T00:00:00Z', config: o.config ?? { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: layers.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) }));
   const cfgName = `${sha256(cfg).slice(7)}.json`;
   const manifest = Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: o.tag ? [o.tag] : null, Layers: diffIds.map((d) => `${d.slice(7)}/layer.tar`) }]));
   return layerTar([
@@ -58,3 +59,19 @@ export function dockerArchive(layers: Buffer[], o: { tag?: string; config?: Reco
 }
 
 export { newEntry };
+
+/**
+ * A one-layer image in `root`: busybox plus `/data.bin` of `bytes` random bytes, gzip
+ * compressed (random data does not shrink: the blob is about `bytes` big). Returns the ID.
+ */
+export async function createDataImage(root: string, tag: string, bytes: number): Promise<ImageId> {
+  const dir = tmpDir('berth-dataimg-');
+  try {
+    busyboxRootfs(path.join(dir, 'rootfs'));
+    fs.writeFileSync(path.join(dir, 'rootfs', 'data.bin'), crypto.randomBytes(bytes));
+    execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', path.join(dir, 'rootfs'), '-czf', path.join(dir, 'layer.tgz'), '.']);
+    return await importImage(ImageStore.open(root), fs.createReadStream(path.join(dir, 'layer.tgz')), { tag, changes: ['CMD ["sh"]'], source: 'test' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir } from './helpers.js';
+import { berthBin, tmpDir } from './helpers.js';
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT` */
@@ -36,9 +36,10 @@ function ping(host: string): Promise<number> {
 
 /**
  * Debian's docker-registry (distribution 2.8) on a free loopback port with its own config
- * and storage. `htpasswd`: users with passwords, for Basic auth (bcrypt, `htpasswd -B`).
+ * and storage. `htpasswd`: users with passwords, for Basic auth (bcrypt, `htpasswd -B`);
+ * `token`: Bearer tokens from that realm, verified with that certificate bundle (test/tokenServer.ts).
  */
-export async function startRegistry(o: { htpasswd?: Record<string, string> } = {}): Promise<TestRegistry> {
+export async function startRegistry(o: { htpasswd?: Record<string, string>; token?: { realm: string; service: string; issuer: string; certFile: string } } = {}): Promise<TestRegistry> {
   const dir = tmpDir('berth-registry-');
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -48,6 +49,7 @@ export async function startRegistry(o: { htpasswd?: Record<string, string> } = {
     for (const [u, p] of Object.entries(o.htpasswd)) execFileSync('htpasswd', ['-B', '-b', ...(fs.existsSync(file) ? [] : ['-c']), file, u, p], { stdio: 'ignore' });
     auth = `auth:\n  htpasswd:\n    realm: berth-test\n    path: ${file}\n`;
   }
+  if (o.token) auth = `auth:\n  token:\n    realm: ${o.token.realm}\n    service: ${o.token.service}\n    issuer: ${o.token.issuer}\n    rootcertbundle: ${o.token.certFile}\n`;
   fs.writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n  secret: berth-test-secret\n${auth}`);
   const child = spawn('/usr/bin/docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'log'), 'w')] });
   const stop = () => {
@@ -76,4 +78,24 @@ export async function startRegistry(o: { htpasswd?: Record<string, string> } = {
 /** skopeo, with no signature policy and plain HTTP to the test registry. */
 export function skopeo(...args: string[]): string {
   return execFileSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export interface BerthRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * berth as a child process, asynchronously (in-process servers must keep answering), cold
+ * (no accelerator), with its client config in `cfg`. `onChild` gets the process (to signal it).
+ */
+export function berthAsync(root: string, cfg: string, args: string[], o: { input?: string; env?: Record<string, string>; onChild?: (c: ChildProcess) => void } = {}): Promise<BerthRun> {
+  return new Promise((resolve) => {
+    const c = execFile(process.execPath, [berthBin, '--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, BERTH_ACCEL: '0', BERTH_CONFIG: cfg, ...o.env } }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+    });
+    if (o.input !== undefined) c.stdin!.end(o.input);
+    o.onChild?.(c);
+  });
 }

@@ -96,39 +96,37 @@ int fs_rmtree(int dirfd, const char *name)
 	return r;
 }
 
-/* The overlay of `data` as a detached mount; its root fd is the ROOT `-`. */
+/* The first lowerdir of overlay mount data (a directory the overlay's own options name). */
+static char *first_lower(const char *data)
+{
+	const char *l = strstr(data, "lowerdir=");
+	while (l && l != data && l[-1] != ',') l = strstr(l + 1, "lowerdir=");
+	if (!l) return NULL;
+	l += strlen("lowerdir=");
+	return strndup(l, strcspn(l, ":,"));
+}
+
+/* The overlay of `data` as a mount in a private mount namespace (it goes away with the
+ * process); returns its root fd. Detached (fsmount) where the kernel can take the options
+ * through fsconfig; else mount(2) over its own first lower dir, seen only in this namespace. */
 static int mount_overlay(const char *data)
 {
 	if (unshare(CLONE_NEWNS) < 0) fs_fail("unshare", "mount namespace", errno);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fs_fail("mount", "/ (private)", errno);
-	int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fsfd < 0) fs_fail("fsopen", "overlay", errno);
-	char *opts = strdup(data), *save = NULL;
-	int writable = 0;
-	if (!opts) fs_fail("mount overlay", data, ENOMEM);
-	for (char *kv = strtok_r(opts, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-		if (eq) *eq = 0;
-		if (!strcmp(kv, "upperdir")) writable = 1;
-		int r;
-		if (eq && !strcmp(kv, "lowerdir") && strlen(eq + 1) > 255) {
-			/* fsconfig takes strings of at most 255 bytes: many layers go one at a time (lowerdir+, Linux 6.8) */
-			r = 0;
-			char *save2 = NULL;
-			for (char *l = strtok_r(eq + 1, ":", &save2); l && r == 0; l = strtok_r(NULL, ":", &save2))
-				r = fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", l, 0);
-		} else {
-			r = eq ? fsconfig(fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0) : fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
-		}
-		if (r < 0) fs_fail("mount overlay", eq ? eq + 1 : kv, errno);
-	}
-	free(opts);
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) fs_fail("mount overlay", data, errno);
+	int writable = strstr(data, "upperdir=") != NULL;
 	unsigned attrs = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | (writable ? 0 : MOUNT_ATTR_RDONLY);
-	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
-	if (mfd < 0) fs_fail("fsmount", "overlay", errno);
-	close(fsfd);
-	return mfd;
+	const char *what;
+	int mfd = overlay_fsmount(data, attrs, &what);
+	if (mfd >= 0) return mfd;
+	if (mfd != -ENOSYS) fs_fail("mount overlay", what, -mfd);
+	char *target = first_lower(data);
+	if (!target) fs_fail("mount overlay", data, EINVAL);
+	int r = overlay_mount_legacy(data, target, MS_NODEV | MS_NOSUID | MS_NOEXEC | (writable ? 0 : MS_RDONLY));
+	if (r < 0) fs_fail("mount overlay", target, -r);
+	int fd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) fs_fail("open", target, errno);
+	free(target);
+	return fd;
 }
 
 static int open_root(const char *root, int overlay)

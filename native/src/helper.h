@@ -110,3 +110,10 @@ struct logfile;
 struct logfile *log_open(const char *path, long long max_size, int max_files);
 void log_write(struct logfile *l, const char *stream, const char *buf, size_t len);
 void log_flush(struct logfile *l);
+
+/* overlay.c: a detached overlay mount (fsmount) of mount data `data` with MOUNT_ATTR_* `attrs`:
+ * its fd, or -errno (`what`: the option at fault), or -ENOSYS when this kernel needs mount(2)
+ * (no fsopen, or a lowerdir over fsconfig's 255 bytes and no lowerdir+). */
+int overlay_fsmount(const char *data, unsigned attrs, const char **what);
+/* mount(2) of overlay `data` (one page at most, else -E2BIG) on `target`: 0 or -errno. */
+int overlay_mount_legacy(const char *data, const char *target, unsigned long flags);

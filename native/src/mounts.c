@@ -39,6 +39,30 @@ static int prepare_target(struct mount_ctx *m, const char *source, const char *t
 	return open_in_root(m->rootfd, target, O_PATH);
 }
 
+/* MS_* flags as MOUNT_ATTR_* (those an overlay of a root or volume is given). */
+static unsigned mount_attrs(unsigned long flags)
+{
+	return (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) | (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+	       (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) | (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+	       (flags & MS_NOATIME ? MOUNT_ATTR_NOATIME : 0) | (flags & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0);
+}
+
+/* An overlay on the O_PATH fd `fd` (`proc` its /proc path): fsmount + move_mount, so a
+ * lowerdir of any number of layers fits; mount(2) (one page of data) where the kernel needs it. */
+static int mount_overlay_on(int fd, const char *proc, const char *data, unsigned long flags, const char **what)
+{
+	const char *opt;
+	int mfd = overlay_fsmount(data, mount_attrs(flags), &opt);
+	if (mfd == -ENOSYS) return -overlay_mount_legacy(data, proc, flags);
+	if (mfd < 0) {
+		*what = opt;
+		return -mfd;
+	}
+	int r = move_mount(mfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? errno : 0;
+	close(mfd);
+	return r;
+}
+
 /* mount SOURCE TARGET FSTYPE FLAGS DATA */
 int do_mount_op(struct mount_ctx *m, const struct op *o, const char **what)
 {
@@ -69,6 +93,8 @@ int do_mount_op(struct mount_ctx *m, const struct op *o, const char **what)
 				goto out;
 			}
 		}
+	} else if (!strcmp(fstype, "overlay")) {
+		if ((err = mount_overlay_on(fd, proc, data, base, what))) goto out;
 	} else if (mount(*source ? source : fstype, proc, fstype, base, *data ? data : NULL) < 0) {
 		err = errno;
 		goto out;

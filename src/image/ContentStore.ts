@@ -5,7 +5,7 @@ import { errnoCode, invalidArgument, notFound } from '../errors.js';
 import { atomicWriteFileSync, fsyncDir } from '../sys/atomicWrite.js';
 import { hexOf, isDigest, type Digest } from './digest.js';
 import { crashPoint } from './crashPoint.js';
-import { withLockSync } from './lock.js';
+import { tryLock, unlock, withLockSync } from './lock.js';
 import type { ImageIndex } from './manifest.js';
 import { MT } from './mediaTypes.js';
 
@@ -67,6 +67,18 @@ export class ContentStore {
   /** A fresh path under ingest/ for a staged write. */
   ingestPath(tag = 'blob'): string {
     return path.join(this.ingestDir, `${tag}-${process.pid}-${crypto.randomBytes(8).toString('hex')}`);
+  }
+
+  /**
+   * The ingest file of a blob fetched over the network, named by the digest it must have and
+   * held under a lock, so that a writer that was killed leaves bytes the next one continues
+   * from (a dead owner's lock is broken). Undefined when a live writer holds it.
+   */
+  claimPartial(d: Digest): { file: string; release: () => void } | undefined {
+    const file = path.join(this.ingestDir, `partial-${hexOf(d)}`);
+    const lock = `${file}.lock`;
+    if (!tryLock(lock) && !tryLock(lock)) return undefined;
+    return { file, release: () => unlock(lock) };
   }
 
   /**

@@ -6,6 +6,8 @@ export interface ImageRecord {
   id: ImageId;
   /** Manifests whose config is this image's (first is the main one). */
   manifestDigests: Digest[];
+  /** Indexes (manifest lists) this image was pulled through: `repo@<one of these>` names it too. */
+  indexDigests: Digest[];
   manifest: Manifest;
   config: ImageConfig;
   /** Familiar references, e.g. `busybox:latest`. */

@@ -13,7 +13,7 @@ import type { ImageRecord } from './ImageRecord.js';
 import { LayerStore } from './LayerStore.js';
 import { withLease } from './lease.js';
 import { isManifestType, parseConfig, parseManifest, type ContainerConfig, type Descriptor, type ImageConfig } from './manifest.js';
-import { BUILD_CACHE, MT, REF_NAME } from './mediaTypes.js';
+import { BUILD_CACHE, FROM_INDEX, MT, REF_NAME } from './mediaTypes.js';
 import { familiarString, parseReference, parseTagReference, type ImageRef } from './reference.js';
 
 /**
@@ -69,10 +69,12 @@ export class ImageStore {
         }
         const size = config.rootfs.diff_ids.reduce((a, l) => a + (this.layers.info(l)?.size ?? 0), 0);
         const created = config.created ? Date.parse(config.created) / 1000 : 0;
-        rec = { id, manifestDigests: [], manifest, config, tags: [], size, created: Number.isFinite(created) ? created : 0 };
+        rec = { id, manifestDigests: [], indexDigests: [], manifest, config, tags: [], size, created: Number.isFinite(created) ? created : 0 };
         byId.set(id, rec);
       }
       if (!rec.manifestDigests.includes(d.digest)) rec.manifestDigests.push(d.digest);
+      const from = d.annotations?.[FROM_INDEX];
+      if (isDigest(from) && !rec.indexDigests.includes(from)) rec.indexDigests.push(from);
       const cacheOnly = !!d.annotations?.[BUILD_CACHE] && !d.annotations?.[REF_NAME];
       rec.buildCache = (rec.buildCache ?? true) && cacheOnly;
       const tag = d.annotations?.[REF_NAME];
@@ -86,7 +88,7 @@ export class ImageStore {
     const images = this.list();
     const id = /^[a-f0-9]{64}$/.test(ref) ? `sha256:${ref}` : ref;
     if (isDigest(id)) {
-      const hit = images.find((i) => i.id === id || i.manifestDigests.includes(id));
+      const hit = images.find((i) => i.id === id || i.manifestDigests.includes(id)) ?? images.find((i) => i.indexDigests.includes(id));
       if (hit) return hit;
       throw notFound(`No such image: ${ref}`);
     }
@@ -99,7 +101,7 @@ export class ImageStore {
     if (parsed) {
       const want = familiarString({ repository: parsed.repository, tag: parsed.tag });
       const hit = parsed.digest
-        ? images.find((i) => i.manifestDigests.includes(parsed!.digest!))
+        ? images.find((i) => i.manifestDigests.includes(parsed!.digest!)) ?? images.find((i) => i.indexDigests.includes(parsed!.digest!))
         : images.find((i) => i.tags.some((t) => familiarString(parseReference(t)) === want));
       if (hit) return hit;
     }
@@ -176,18 +178,18 @@ export class ImageStore {
    * Record a manifest (already in the store) under `tags` (familiar or full refs). Tags
    * move from whatever image had them; an image left without tags stays as `<none>`.
    */
-  addManifest(desc: Descriptor, tags: string[]): void {
+  addManifest(desc: Descriptor, tags: string[], fromIndex?: Digest): void {
     const norm = tags.map((t) => familiarString(parseTagReference(t)));
     this.content.updateIndex((idx) => {
       const before = [...idx.manifests];
       const moved = new Set(norm);
       idx.manifests = idx.manifests.filter((d) => !(d.annotations?.[REF_NAME] && moved.has(this.normTag(d.annotations[REF_NAME]))));
-      const base: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+      const base: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, ...(fromIndex ? { annotations: { [FROM_INDEX]: fromIndex } } : {}) };
       if (norm.length === 0) {
-        if (!idx.manifests.some((d) => d.digest === desc.digest)) idx.manifests.push(base);
+        if (!idx.manifests.some((d) => d.digest === desc.digest && d.annotations?.[FROM_INDEX] === fromIndex)) idx.manifests.push(base);
       } else {
         idx.manifests = idx.manifests.filter((d) => !(d.digest === desc.digest && !d.annotations?.[REF_NAME]));
-        for (const t of norm) idx.manifests.push({ ...base, annotations: { [REF_NAME]: t } });
+        for (const t of norm) idx.manifests.push({ ...base, annotations: { ...base.annotations, [REF_NAME]: t } });
       }
       this.keepDangling(idx.manifests, before);
     });

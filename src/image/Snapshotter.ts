@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { fsyncDir, writeJsonAtomic } from '../sys/atomicWrite.js';
@@ -17,18 +18,34 @@ export interface SnapshotInfo {
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-/** Overlay's mount data must fit one page (4096 bytes including the NUL). */
+/** Overlay's mount data through mount(2) must fit one page (4096 bytes including the NUL). */
 export const MOUNT_DATA_MAX = 4095;
+/** fsconfig(2) takes strings of at most this many bytes. */
+export const FSCONFIG_STRING_MAX = 255;
+/** overlayfs stacks at most this many lower layers (OVL_MAX_STACK). */
+export const OVERLAY_MAX_LAYERS = 500;
+
+/** Linux 6.8 added overlayfs' `lowerdir+`: one layer per fsconfig call, so no page limit. */
+export function kernelHasLowerdirPlus(release: string): boolean {
+  const [major, minor] = release.split(/[.-]/).map(Number);
+  return major > 6 || (major === 6 && minor >= 8);
+}
 
 /**
- * Overlay snapshots: a container's root is overlayfs of the image's shared layer dirs
- * (lower) plus its own `snapshots/<key>/upper` and `work`.
- *
- * Many layers: each lowerdir is given as `<root>/l/<short>` — a short symlink to
- * `layers/<hex>/diff` (the kernel follows it when parsing the option) — instead of the
- * 80+ character layer path, so about 100+ layers fit in the one-page mount data limit.
- * Beyond that `prepare` fails with FailedPrecondition naming the limit.
+ * Whether the helper can mount these overlay options (native/src/overlay.c): through fsconfig
+ * when each string but lowerdir fits its 255 bytes and the lowerdir does too or goes layer by
+ * layer (lowerdir+); else through mount(2), whose data is one page.
  */
+export function overlayOptionsError(options: readonly string[], lowerdirPlus: boolean): string | undefined {
+  const lowers = options.find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length).split(':') ?? [];
+  if (lowers.length > OVERLAY_MAX_LAYERS) return `overlayfs stacks at most ${OVERLAY_MAX_LAYERS} lower dirs`;
+  const short = (o: string) => o.length - o.indexOf('=') - 1 <= FSCONFIG_STRING_MAX;
+  const viaFsconfig = options.every((o) => short(o) || (lowerdirPlus && o.startsWith('lowerdir=') && lowers.every((l) => l.length <= FSCONFIG_STRING_MAX)));
+  const data = options.join(',');
+  if (viaFsconfig || data.length <= MOUNT_DATA_MAX) return undefined;
+  return `overlay mount options are ${data.length} bytes, over the kernel's ${MOUNT_DATA_MAX}-byte limit${lowerdirPlus ? '' : ' (Linux 6.8 lifts it)'}`;
+}
+
 export class Snapshotter {
   /** The storage driver, as `info` reports it: the filesystem every snapshot is mounted as. */
   static readonly driver = 'overlay';
@@ -127,10 +144,12 @@ export class Snapshotter {
   }
 
   private checked(info: SnapshotInfo, options: string[]): string[] {
-    const data = options.join(',');
-    if (data.length > MOUNT_DATA_MAX) {
-      throw failedPrecondition(`image has ${info.layers.length} layers: overlay mount options are ${data.length} bytes, over the kernel's ${MOUNT_DATA_MAX}-byte limit`, { hint: 'use a shorter --root or squash the image' });
+    const max = OVERLAY_MAX_LAYERS - 1; // the read-only view stacks the container's upper dir on them
+    if (info.layers.length > max) {
+      throw failedPrecondition(`image has ${info.layers.length} layers: overlayfs stacks at most ${OVERLAY_MAX_LAYERS} lower dirs, so an image at most ${max} layers`, { hint: 'squash the image' });
     }
+    const err = overlayOptionsError(options, kernelHasLowerdirPlus(os.release()));
+    if (err) throw failedPrecondition(`image has ${info.layers.length} layers: ${err}`, { hint: 'use a shorter --root or squash the image' });
     return options;
   }
 

@@ -11,6 +11,8 @@ export interface IngestedLayer {
   file: string;
   /** The unpacked layer (verified against diff_id), when unpacking was asked for. */
   staged?: StagedLayer;
+  /** Bytes that were already on disk (read back, not fetched). */
+  resumed: number;
 }
 
 export interface IngestOptions {
@@ -25,7 +27,18 @@ export interface IngestOptions {
   /** Called once the blob's digest matched (before the diff_id check finishes). */
   onVerified?: () => void;
   what: string;
+  /**
+   * `file` may already hold the first bytes of this blob (a pull that was interrupted or
+   * killed): they are read back through the hash and the unpacker, and only the rest is
+   * asked of the source. Such a file is kept when the source fails, for the next attempt.
+   */
+  resume?: boolean;
 }
+
+/** Where the blob's bytes come from: a stream, or a function given how many bytes are already on disk. */
+export type IngestSource = AsyncIterable<Buffer> | ((have: number) => AsyncIterable<Buffer>);
+
+const READ_BACK = 1 << 20;
 
 /**
  * Receive a layer blob from a stream of chunks in one pass: write it to ingest/, hash it
@@ -33,27 +46,53 @@ export interface IngestOptions {
  * applied to a staged layer dir, in a worker thread when it is big). Nothing is visible in
  * the store: the caller syncs (one syncfs for all layers) and commits file and layer once
  * every check passed. Too many bytes, a wrong digest or a wrong diff_id throw (and leave
- * nothing behind).
+ * nothing behind). With `resume`, bytes already in `file` are read back through the hash and
+ * the feed, and only the rest is asked of the source.
  */
-export async function ingestLayer(src: AsyncIterable<Buffer>, o: IngestOptions): Promise<IngestedLayer> {
+export async function ingestLayer(src: IngestSource, o: IngestOptions): Promise<IngestedLayer> {
   const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(o.file, 'w', 0o644);
+  const fd = o.resume ? fs.openSync(o.file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644) : fs.openSync(o.file, 'w', 0o644);
+  let have = o.resume ? fs.fstatSync(fd).size : 0;
+  if (have > o.size) {
+    fs.ftruncateSync(fd, 0);
+    have = 0;
+  }
   const staged = o.unpack ? o.unpack.layers.begin() : undefined;
   let feed = staged ? new LayerFeed(path.join(staged.dir, 'diff')) : undefined;
+  let sourceFailed = false;
   let n = 0;
   let ok = false;
+  const take = async (chunk: Buffer, write: boolean) => {
+    n += chunk.length;
+    if (n > o.size) throw invalidArgument(`${o.what}: more than the ${o.size} bytes its descriptor says`, { code: 'registry.size', exitCode: 1 });
+    hash.update(chunk);
+    let off = 0;
+    while (write && off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off, n - chunk.length + off);
+    o.onBytes?.(n);
+    if (feed) {
+      feed.push(chunk);
+      await unpackResult(feed.ready(), o.what);
+    }
+  };
   try {
-    for await (const chunk of src) {
-      n += chunk.length;
-      if (n > o.size) throw invalidArgument(`${o.what}: more than the ${o.size} bytes its descriptor says`, { code: 'registry.size', exitCode: 1 });
-      hash.update(chunk);
-      let off = 0;
-      while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
-      o.onBytes?.(n);
-      if (feed) {
-        feed.push(chunk);
-        await unpackResult(feed.ready(), o.what);
+    const buf = Buffer.alloc(Math.min(READ_BACK, Math.max(have, 1)));
+    for (let at = 0; at < have; ) {
+      const k = fs.readSync(fd, buf, 0, Math.min(buf.length, have - at), at);
+      if (k <= 0) throw invalidArgument(`${o.what}: partial blob ${o.file} shrank while read`, { code: 'registry.partial', exitCode: 1 });
+      at += k;
+      await take(Buffer.from(buf.subarray(0, k)), false);
+    }
+    const it = (typeof src === 'function' ? src(have) : src)[Symbol.asyncIterator]();
+    for (;;) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        sourceFailed = true;
+        throw e;
       }
+      if (r.done) break;
+      await take(r.value, true);
     }
     const got: Digest = `sha256:${hash.digest('hex')}`;
     if (n !== o.size || got !== o.digest) throw invalidArgument(`filesystem layer verification failed for digest ${o.digest}`, { code: 'registry.digest', exitCode: 1 });
@@ -67,13 +106,16 @@ export async function ingestLayer(src: AsyncIterable<Buffer>, o: IngestOptions):
       staged!.info = { diffId, size: r.size, tarSize: r.tarSize, link: '', opaque: r.opaque };
     }
     ok = true;
-    return { file: o.file, staged };
+    return { file: o.file, staged, resumed: have };
   } finally {
+    // A partial blob kept for the next attempt must survive a crash: it is synced here (the
+    // complete ones are synced once for the whole pull by the caller).
+    if (!ok && sourceFailed && o.resume) fs.fsyncSync(fd);
     fs.closeSync(fd);
     if (!ok) {
       await feed?.abort();
       if (staged) o.unpack!.layers.discard(staged);
-      fs.rmSync(o.file, { force: true });
+      if (!(sourceFailed && o.resume)) fs.rmSync(o.file, { force: true });
     }
   }
 }

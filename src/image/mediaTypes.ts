@@ -15,6 +15,8 @@ export const MT = {
 } as const;
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
+/** On a manifest pulled through an index: that index's digest (so `repo@<index digest>` names the image). */
+export const FROM_INDEX = 'io.berth.image.index.digest';
 export const CONTAINERD_NAME = 'io.containerd.image.name';
 
 export function layerMediaType(c: 'gzip' | 'zstd' | 'none'): string {

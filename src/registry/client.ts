@@ -95,12 +95,16 @@ export class RegistryClient {
     if (res.status !== 200) throw registryError(res.status, body, `GET "${url.href}"`);
   }
 
-  /** One request with auth; on 401 with a new challenge (scope, expiry) it asks once more. */
+  /**
+   * One request with auth; on 401 with a new challenge it asks once more, with a fresh token
+   * (the old one expired or was refused) that also covers the scope the challenge names.
+   */
   async request(method: Method, url: URL, scopes: string[], o: { headers?: Record<string, string>; body?: HttpRequest['body']; redirects?: number } = {}): Promise<HttpResponse> {
     await this.ping();
+    let want = scopes;
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...o.headers };
-      const a = await this.auth.header(scopes);
+      const a = await this.auth.header(want);
       if (a) headers.authorization = a;
       const res = await send({ method, url, headers, body: o.body, maxRedirects: o.redirects ?? 0, ...this.tls });
       if (res.status !== 401 || attempt > 0) return res;
@@ -116,6 +120,8 @@ export class RegistryClient {
       res.body.resume();
       this.auth.setChallenge(ch);
       this.auth.invalidate();
+      // a Bearer challenge names the scope it wants (insufficient_scope): ask for it as well
+      if (ch.scheme === 'bearer' && ch.params.scope) want = [...new Set([...want, ...ch.params.scope.split(' ').filter(Boolean)])];
     }
   }
 

@@ -28,6 +28,16 @@ export interface HttpResponse {
   body: http.IncomingMessage;
 }
 
+/**
+ * A connection that sends nothing for this long (connecting, waiting for headers, or in the
+ * middle of a body) is given up, so a stalled registry cannot hang a pull: blob reads then
+ * resume. BERTH_REGISTRY_IDLE_TIMEOUT_MS overrides the default 60 s.
+ */
+export function idleTimeoutMs(): number {
+  const v = Number(process.env.BERTH_REGISTRY_IDLE_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 60_000;
+}
+
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
 /** Close idle keep-alive sockets so the process (or the accelerator's command) can finish. */
@@ -50,8 +60,18 @@ function once(req: HttpRequest, url: URL, headers: Record<string, string>): Prom
       agent: url.protocol === 'https:' ? agents.https : agents.http,
       rejectUnauthorized: !req.insecureTls,
       signal: req.signal,
+      timeout: idleTimeoutMs(),
     });
-    r.on('response', (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, url, body: res }));
+    let response: http.IncomingMessage | undefined;
+    r.on('timeout', () => {
+      const e = Object.assign(new Error(`no data for ${idleTimeoutMs() / 1000} s`), { code: 'ETIMEDOUT' });
+      if (response) response.destroy(e);
+      else r.destroy(e);
+    });
+    r.on('response', (res) => {
+      response = res;
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, url, body: res });
+    });
     r.on('error', reject);
     if (Buffer.isBuffer(body)) r.end(body);
     else if (body) {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, isBerthError } from '../errors.js';
 import { shortId, type Digest, type ImageId } from '../image/digest.js';
 import type { ImageStore } from '../image/ImageStore.js';
 import { ingestLayer } from '../image/ingestLayer.js';
@@ -8,7 +8,7 @@ import type { StagedLayer } from '../image/LayerStore.js';
 import { parseConfig, parseManifestOrIndex, pickPlatform, type Descriptor, type ImageConfig, type Manifest, type Platform } from '../image/manifest.js';
 import { MT } from '../image/mediaTypes.js';
 import { familiarString } from '../image/reference.js';
-import { blobChunks } from './blobChunks.js';
+import { blobChunks, retryable } from './blobChunks.js';
 import { limited } from './limited.js';
 import { recordSource } from './sources.js';
 import { RegistryClient, type FetchedManifest } from './client.js';
@@ -69,6 +69,58 @@ interface Fetched {
   desc: Descriptor;
   file?: string;
   staged?: StagedLayer;
+  /** The file is the store's partial-<hex> for this digest (kept for a later pull if this one fails). */
+  partial?: boolean;
+  /** Release the partial file's lock. */
+  release?: () => void;
+}
+
+/** Content errors (digest, size, corrupt data): the bytes are wrong, not the connection. */
+const contentError = (e: unknown) => isBerthError(e) && !retryable(e) && /^(registry\.(digest|size|partial)|layer\.)/.test(e.code);
+
+/**
+ * Fetch one layer blob into the store's partial file for its digest (continuing from what a
+ * killed or failed pull left there; only the missing bytes are asked for) and unpack it as it
+ * arrives. Bytes read back from disk that turn out wrong are dropped and the blob fetched once
+ * more from the start. The file stays locked until the caller releases it (after commit).
+ */
+async function fetchLayer(store: ImageStore, client: RegistryClient, repoPath: string, desc: Descriptor, diffId: Digest | undefined, what: string, report: Reporter): Promise<Fetched> {
+  const sid = shortId(desc.digest);
+  const claim = store.content.claimPartial(desc.digest);
+  const file = claim?.file ?? store.content.ingestPath('pull');
+  let shown = 0;
+  const ingest = () =>
+    ingestLayer((have) => blobChunks(client, repoPath, desc.digest, desc.size, { start: have, onRetry: (_why, ms) => report.layer(sid, `Retrying in ${Math.max(1, Math.round(ms / 1000))} second${Math.round(ms / 1000) > 1 ? 's' : ''}`) }), {
+      file,
+      digest: desc.digest,
+      size: desc.size,
+      resume: !!claim,
+      unpack: diffId ? { layers: store.layers, diffId } : undefined,
+      what,
+      onBytes: (n) => {
+        if (n - shown >= 512 << 10 || n === desc.size) {
+          shown = n;
+          report.layer(sid, 'Downloading', { done: n, total: desc.size });
+        }
+      },
+      onVerified: () => report.layer(sid, 'Verifying Checksum'),
+    });
+  try {
+    const had = claim && fs.existsSync(file) ? fs.statSync(file).size : 0;
+    let r: Awaited<ReturnType<typeof ingestLayer>>;
+    try {
+      r = await ingest();
+    } catch (e) {
+      if (!(had > 0 && contentError(e))) throw e;
+      shown = 0;
+      r = await ingest(); // the partial file was removed: from the start
+    }
+    report.layer(sid, 'Download complete');
+    return { desc, file: r.file, staged: r.staged, partial: !!claim, release: claim?.release };
+  } catch (e) {
+    claim?.release();
+    throw e;
+  }
 }
 
 /**
@@ -85,8 +137,12 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
   const { top, p } = await plan(client, ref, what, o.platform);
   const id = p.config.digest;
   const current = tag ? store.tagFor(tag) && safeResolve(store, tag) : undefined;
+  const desc = { mediaType: p.manifest.mediaType, digest: p.manifest.digest, size: p.manifest.buf.length };
+  // pulled through an index: `repo@<index digest>` names the image afterwards, as with Docker
+  const viaIndex = top !== p.manifest.digest ? top : undefined;
   const have = store.content.has(p.manifest.digest) && store.content.has(id) && p.config.parsed.rootfs.diff_ids.every((d) => store.layers.has(d));
   if (have && (tag ? current === id : true)) {
+    if (viaIndex && !tag && !safeResolve(store, `${ref.repository}@${viaIndex}`)) store.addManifest(desc, [], viaIndex);
     report.line(`Digest: ${top}`);
     return { id, digest: top, tag, downloaded: false };
   }
@@ -95,6 +151,7 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
     const seen = new Set<Digest>();
     const jobs: (() => Promise<Fetched>)[] = [];
     const fetched: Fetched[] = [];
+    let done = false;
     p.parsed.layers.forEach((desc, i) => {
       const sid = shortId(desc.digest);
       if (seen.has(desc.digest)) return;
@@ -110,24 +167,7 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
       }
       report.layer(sid, 'Pulling fs layer');
       jobs.push(async () => {
-        const file = store.content.ingestPath('pull');
-        let shown = 0;
-        const r = await ingestLayer(blobChunks(client, ref.path, desc.digest, desc.size), {
-          file,
-          digest: desc.digest,
-          size: desc.size,
-          unpack: hasLayer ? undefined : { layers: store.layers, diffId: diffIds[i] },
-          what: `${i} (${desc.digest})`,
-          onBytes: (n) => {
-            if (n - shown >= 512 << 10 || n === desc.size) {
-              shown = n;
-              report.layer(sid, 'Downloading', { done: n, total: desc.size });
-            }
-          },
-          onVerified: () => report.layer(sid, 'Verifying Checksum'),
-        });
-        report.layer(sid, 'Download complete');
-        const f = { desc, file: r.file, staged: r.staged };
+        const f = await fetchLayer(store, client, ref.path, desc, hasLayer ? undefined : diffIds[i], `${i} (${desc.digest})`, report);
         fetched.push(f);
         return f;
       });
@@ -144,10 +184,13 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
       }
       store.content.putBuffer(p.config.buf, id);
       store.content.putBuffer(p.manifest.buf, p.manifest.digest);
-      store.addManifest({ mediaType: p.manifest.mediaType, digest: p.manifest.digest, size: p.manifest.buf.length }, tag ? [tag] : []);
+      store.addManifest(desc, tag ? [tag] : [], viaIndex);
+      done = true;
     } finally {
       for (const f of fetched) {
-        if (f.file) fs.rmSync(f.file, { force: true });
+        // a verified partial-<hex> is kept when the pull failed elsewhere: the next pull reads it back instead of fetching it
+        if (f.file && (done || !f.partial)) fs.rmSync(f.file, { force: true });
+        f.release?.();
         if (f.staged && fs.existsSync(f.staged.dir)) store.layers.discard(f.staged);
       }
     }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -7,27 +6,15 @@ import { test } from 'node:test';
 import { checkStore } from '../../src/image/checkStore.js';
 import { sha256 } from '../../src/image/digest.js';
 import { ImageStore } from '../../src/image/ImageStore.js';
-import { berthBin, requiresRoot, tmpDir } from '../helpers.js';
-import { createBusyboxImage } from '../imageHelpers.js';
-import { hasRegistry, skopeo, startRegistry } from '../registryHarness.js';
+import { requiresRoot, tmpDir } from '../helpers.js';
+import { createBusyboxImage, dockerArchive, layerTar, newEntry } from '../imageHelpers.js';
+import { loadArchive } from '../../src/image/loadArchive.js';
+import { berthAsync, hasRegistry, skopeo, startRegistry } from '../registryHarness.js';
 
 const needs = hasRegistry ? requiresRoot : { skip: 'needs Debian docker-registry' };
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** berth as a child process, asynchronously (in-process fake servers must keep answering). */
-function berth(root: string, cfg: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const c = execFile(process.execPath, [berthBin, '--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, BERTH_ACCEL: '0', BERTH_CONFIG: cfg } }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-    if (input !== undefined) c.stdin!.end(input);
-  });
-}
+const berth = (root: string, cfg: string, args: string[], input?: string) => berthAsync(root, cfg, args, { input });
 
 function setup(t: { after: (fn: () => void) => void }) {
   const dir = tmpDir('berth-reg-');
@@ -288,4 +275,48 @@ test('run/create --pull missing|always|never; manifest inspect', needs, async (t
   assert.equal(mi.status, 0, mi.stderr);
   const m = JSON.parse(mi.stdout) as { config: { digest: string } };
   assert.equal(m.config.digest, id);
+});
+
+test('a multi-platform index (amd64 busybox + a fake arm64 image, built by hand): pull picks the host\'s, --platform linux/arm64 the other', needs, async (t) => {
+  const { cfg, root } = setup(t);
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const repo = `${reg.host}/multi/app`;
+  const amd = await createBusyboxImage(root('src'), `${repo}:amd64`);
+  const armLayer = layerTar([[newEntry({ name: 'etc/', type: 'dir' })], [newEntry({ name: 'etc/arch', type: 'file' }), Buffer.from('arm64\n')]]);
+  async function* once(b: Buffer) {
+    yield b;
+  }
+  await loadArchive(ImageStore.open(root('src')), once(dockerArchive([armLayer], { tag: `${repo}:arm64`, architecture: 'arm64', variant: 'v8' })));
+  const src = ImageStore.open(root('src'));
+  const arm = src.resolve(`${repo}:arm64`).id;
+  for (const tag of ['amd64', 'arm64']) assert.equal((await berth(root('src'), cfg, ['push', '-q', `${repo}:${tag}`])).status, 0);
+  const entry = (tag: string, platform: Record<string, string>) => ({ ...src.manifestDescriptor(src.resolve(`${repo}:${tag}`).manifestDigests[0]), platform });
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry('amd64', { architecture: 'amd64', os: 'linux' }), entry('arm64', { architecture: 'arm64', os: 'linux', variant: 'v8' })] }));
+  const put = await fetch(`http://${reg.host}/v2/multi/app/manifests/1`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: index });
+  assert.equal(put.status, 201, await put.text());
+
+  assert.equal(process.arch, 'x64', 'this test expects an amd64 host');
+  const host = await berth(root('h'), cfg, ['pull', `${repo}:1`]);
+  assert.equal(host.status, 0, host.stderr);
+  assert.match(host.stdout, new RegExp(`Digest: ${sha256(index)}\n`), 'the digest shown is the index\'s');
+  assert.equal(ImageStore.open(root('h')).resolve(`${repo}:1`).id, amd);
+  const run = await berth(root('h'), cfg, ['run', '--rm', '--network', 'none', `${repo}:1`, 'uname', '-m']);
+  assert.equal(run.stdout, 'x86_64\n', run.stderr);
+  const byIndex = await berth(root('h'), cfg, ['run', '--rm', '--pull', 'never', '--network', 'none', `${repo}@${sha256(index)}`, 'true']);
+  assert.equal(byIndex.status, 0, `repo@<index digest> names the pulled image: ${byIndex.stderr}`);
+
+  const other = await berth(root('o'), cfg, ['pull', '--platform', 'linux/arm64', `${repo}:1`]);
+  assert.equal(other.status, 0, other.stderr);
+  const got = ImageStore.open(root('o')).resolve(`${repo}:1`);
+  assert.equal(got.id, arm);
+  assert.equal(got.config.architecture, 'arm64');
+  assert.deepEqual(await checkStore(ImageStore.open(root('o'))), []);
+  const byDigest = await berth(root('d'), cfg, ['pull', '--platform', 'linux/arm64/v8', `${repo}@${sha256(index)}`]);
+  assert.equal(byDigest.status, 0, byDigest.stderr);
+  assert.equal(ImageStore.open(root('d')).resolve(`${repo}@${sha256(index)}`).id, arm);
+
+  const none = await berth(root('n'), cfg, ['pull', '--platform', 'linux/s390x', `${repo}:1`]);
+  assert.equal(none.status, 1);
+  assert.equal(none.stderr, 'berth: no matching manifest for linux/s390x in the manifest list entries\n');
 });
