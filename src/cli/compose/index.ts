@@ -1,0 +1,12 @@
+/**
+ * `berth compose ...`: docker compose's verbs, in process on the engine (no daemon). Each
+ * verb is thin: load the project (src/compose/loadProject.ts), call src/compose's runner.
+ */
+import type { Command } from 'commander';
+import { addComposeOptions } from './options.js';
+import { addConfigCommand } from './config.js';
+
+export function registerComposeCommands(program: Command): void {
+  const c = addComposeOptions(program.command('compose').description('Define and run multi-container applications')).enablePositionalOptions();
+  addConfigCommand(c);
+}
