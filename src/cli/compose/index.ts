@@ -5,8 +5,10 @@
 import type { Command } from 'commander';
 import { addComposeOptions } from './options.js';
 import { addConfigCommand } from './config.js';
+import { addLifecycleCommands } from './lifecycle.js';
 
 export function registerComposeCommands(program: Command): void {
   const c = addComposeOptions(program.command('compose').description('Define and run multi-container applications')).enablePositionalOptions();
   addConfigCommand(c);
+  addLifecycleCommands(c);
 }
