@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { action, loadFor } from './options.js';
 
@@ -30,7 +31,7 @@ export function addConfigCommand(parent: Command): void {
         const { configError } = await import('../../compose/configError.js');
         throw configError(`unsupported format "${o.format}": use yaml or json`);
       }
-      if (o.output) (await import('node:fs')).writeFileSync(o.output, text);
+      if (o.output) fs.writeFileSync(o.output, text);
       else process.stdout.write(text);
     }));
 }

@@ -18,6 +18,8 @@ export interface MultiLogOptions {
   stop?: () => boolean;
   /** Following: the entries written from now on only (attached `up`). */
   fromNow?: boolean;
+  /** Following: called once a container's output has been read to its end (it stopped). */
+  onEnd?: (rec: ContainerRecord) => void;
 }
 
 const COLORS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
@@ -45,9 +47,13 @@ export async function multiLogs(store: ContainerStore, recs: ContainerRecord[], 
     for (const [i, r] of recs.entries()) for (const e of readLogs(store.logPath(r.Id), { tail: o.tail })) write(names[i], e);
   }
   if (!o.follow) return;
-  await Promise.all(recs.map((r, i) => followLogs(store.logPath(r.Id), offsets[i], {}, (e) => write(names[i], e), () => {
-    if (o.stop?.()) return true;
-    const now = store.read(r.Id);
-    return !now || !liveState(store, now).Running;
-  })));
+  await Promise.all(recs.map(async (r, i) => {
+    let ended = false;
+    await followLogs(store.logPath(r.Id), offsets[i], {}, (e) => write(names[i], e), () => {
+      const now = store.read(r.Id);
+      ended = !now || !liveState(store, now).Running;
+      return ended || !!o.stop?.();
+    });
+    if (ended) o.onEnd?.(r);
+  }));
 }

@@ -69,9 +69,12 @@ async function attach(store: ContainerStore, p: Project, recs: ContainerRecord[]
     return !!firstExit;
   };
   const names = recs.map((r) => r.Name.slice(1));
-  const logs = multiLogs(store, recs, { follow: true, noColor: o.color === false, noPrefix: o.prefix === false, stop, fromNow: false });
-  const exits = watchExits(store, recs, names, stop);
-  await Promise.all([logs, exits]);
+  // `name exited with code N` once a container's output has been read to its end.
+  const onEnd = (r: ContainerRecord) => {
+    const st = store.read(r.Id);
+    process.stdout.write(`${names[recs.indexOf(r)]} exited with code ${st ? liveState(store, st).ExitCode : 0}\n`);
+  };
+  await multiLogs(store, recs, { follow: true, noColor: o.color === false, noPrefix: o.prefix === false, stop, onEnd });
   if (interrupted()) {
     await stopProject(store, p, o, interrupted() > 1);
     return 130;
@@ -84,23 +87,6 @@ async function attach(store: ContainerStore, p: Project, recs: ContainerRecord[]
   if (!from) return 0;
   const st = store.read(from.Id);
   return st ? liveState(store, st).ExitCode : 0;
-}
-
-/** `name exited with code N`, as each container ends. */
-async function watchExits(store: ContainerStore, recs: ContainerRecord[], names: string[], stop: () => boolean): Promise<void> {
-  const left = new Set(recs.map((r) => r.Id));
-  for (let delay = 10; left.size; delay = Math.min(delay * 2, 100)) {
-    for (const [i, r] of recs.entries()) {
-      if (!left.has(r.Id)) continue;
-      const now = store.read(r.Id);
-      const st = now ? liveState(store, now) : undefined;
-      if (st?.Running) continue;
-      left.delete(r.Id);
-      process.stdout.write(`${names[i]} exited with code ${st?.ExitCode ?? 0}\n`);
-    }
-    if (stop()) return;
-    await new Promise((res) => setTimeout(res, delay));
-  }
 }
 
 async function stopProject(store: ContainerStore, p: Project, o: UpCommandOptions, force: boolean): Promise<void> {
