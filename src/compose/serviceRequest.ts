@@ -67,7 +67,7 @@ export function orderedNetworks(svc: ServiceConfig): [string, ServiceNetwork | n
   return Object.entries(svc.networks ?? {}).sort(([a, x], [b, y]) => (y?.priority ?? 0) - (x?.priority ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export function serviceRequest(p: Project, service: string, n: number, o: { oneoff?: boolean; name?: string; command?: string[] } = {}): ContainerPlan {
+export function serviceRequest(p: Project, service: string, n: number, o: { oneoff?: boolean; name?: string; command?: string[]; servicePorts?: boolean } = {}): ContainerPlan {
   const svc = p.services[service];
   if (!svc) throw configError(`no such service: ${service}`);
   if (svc.build && !svc.image) throw configError(`service ${service}: build is not available yet`, { hint: 'give the service an image: (berth build lands separately)' });
@@ -97,7 +97,7 @@ export function serviceRequest(p: Project, service: string, n: number, o: { oneo
   security(svc, f);
   lifecycle(svc, f);
   mounts(p, service, svc, f);
-  const connect = networking(p, service, svc, f, !!o.oneoff);
+  const connect = networking(p, service, svc, f, !!o.oneoff && !o.servicePorts);
   if (svc.tty) f.tty = true;
   if (svc.pull_policy) f.pull = { if_not_present: 'missing', missing: 'missing', always: 'always', never: 'never', build: 'never' }[svc.pull_policy] ?? svc.pull_policy;
   if (svc.platform) f.platform = svc.platform;
@@ -159,8 +159,8 @@ function mounts(p: Project, service: string, svc: ServiceConfig, f: RunFlags): v
 }
 
 /** The primary network goes in the flags; the others come back to be connected before the start. */
-function networking(p: Project, service: string, svc: ServiceConfig, f: RunFlags, oneoff: boolean): Connect[] {
-  f.publish = oneoff ? [] : (svc.ports ?? []).map(publishFlag);
+function networking(p: Project, service: string, svc: ServiceConfig, f: RunFlags, noPorts: boolean): Connect[] {
+  f.publish = noPorts ? [] : (svc.ports ?? []).map(publishFlag);
   f.expose = [...(svc.expose ?? [])];
   f.dns = [...(svc.dns ?? [])];
   f.dnsSearch = [...(svc.dns_search ?? [])];

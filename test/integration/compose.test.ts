@@ -152,6 +152,24 @@ describe('compose: a project on the engine', requiresRoot, () => {
     assert.equal(ok(APP, ['logs', '--no-log-prefix', '--tail', '1', 'migrate']).stdout, 'migration done\n');
   });
 
+  test('exec, run --rm (one-off, stdin, exit code), port, stop/start, images, ls', () => {
+    assert.equal(ok(APP, ['exec', '-T', 'app', 'sh', '-c', 'echo $MODE']).stdout, 'production\n');
+    assert.equal(compose(APP, ['exec', '-T', 'app', 'sh', '-c', 'exit 5']).code, 5);
+    const [bin, argv] = berthCommand(['--root', e.root, 'compose', '-f', APP, 'run', '--rm', '-T', 'worker', 'sh', '-c', 'cat; echo $STAMP; exit 4']);
+    const r = spawnSync(bin, argv, { encoding: 'utf8', input: 'from stdin\n', env: { ...process.env, STAMP: 'two' } });
+    assert.equal(r.status, 4, r.stderr);
+    assert.equal(r.stdout, 'from stdin\ntwo\n');
+    assert.ok(!e.ok(['ps', '-a', '--format', '{{.Names}}']).includes('-run-'), 'run --rm removed its container');
+    const port = ok(APP, ['port', 'web', '80']).stdout.trim();
+    assert.equal(port, `127.0.0.1:${e.inspect('bcapp-web-1').NetworkSettings.Ports['80/tcp'][0].HostPort}`);
+    ok(APP, ['stop', '-t', '1', 'web']);
+    assert.equal(e.inspect('bcapp-web-1').State.Running, false);
+    ok(APP, ['start', 'web']);
+    assert.equal(e.inspect('bcapp-web-1').State.Running, true);
+    assert.match(ok(APP, ['images']).stdout, /^bcapp-web-1 +busybox +latest +[0-9a-f]{12}$/m);
+    assert.deepEqual(JSON.parse(ok(APP, ['ls', '--format', 'json']).stdout).map((x: { Name: string }) => x.Name), ['bcapp']);
+  });
+
   test('down keeps named volumes; down -v removes them; nothing of the project is left', () => {
     ok(APP, ['down', '-t', '1']);
     assert.deepEqual(e.containerDirs(), []);

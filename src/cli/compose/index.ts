@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { addComposeOptions } from './options.js';
 import { addConfigCommand } from './config.js';
 import { addLifecycleCommands } from './lifecycle.js';
+import { addServiceCommands } from './verbs.js';
 
 export function registerComposeCommands(program: Command): void {
   const c = addComposeOptions(program.command('compose').description('Define and run multi-container applications')).enablePositionalOptions();
   addConfigCommand(c);
   addLifecycleCommands(c);
+  addServiceCommands(c);
 }
