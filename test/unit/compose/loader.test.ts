@@ -10,7 +10,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadProject, type LoadOptions } from '../../../src/compose/loadProject.js';
 import { BerthError } from '../../../src/errors.js';
-import { fixturesDir, tmpDir } from '../../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { berthBin, fixturesDir, tmpDir } from '../../helpers.js';
 
 const F = path.join(fixturesDir, 'compose');
 const env = { PATH: '/bin', FROM_SHELL: 'from-shell', SHELL_WINS: 'from-shell-env' };
@@ -42,8 +43,9 @@ test('interpolation: every form, .env under the shell, $$, defaults nested, type
   assert.deepEqual(warnings, [], 'every variable used without a default is set');
 });
 
-test('an unset variable without a default is a blank string, with compose\'s warning', () => {
+test('an unset variable without a default is a blank string, with compose\'s warning', (t) => {
   const d = tmpDir('berth-compose-');
+  t.after(() => fs.rmSync(d, { recursive: true, force: true }));
   fs.writeFileSync(path.join(d, 'compose.yaml'), 'services:\n  a:\n    image: "busybox${NOPE_UNSET}"\n');
   const w: string[] = [];
   const p = loadProject({ cwd: d, env, warn: (m) => w.push(m) });
@@ -52,8 +54,9 @@ test('an unset variable without a default is a blank string, with compose\'s war
   fs.rmSync(d, { recursive: true });
 });
 
-test('--env-file replaces .env; later files win', () => {
+test('--env-file replaces .env; later files win', (t) => {
   const d = tmpDir('berth-compose-');
+  t.after(() => fs.rmSync(d, { recursive: true, force: true }));
   fs.writeFileSync(path.join(d, 'a.env'), 'TAG=a\nOTHER=a\nREAD_ONLY=no\nPIDS=1\n');
   fs.writeFileSync(path.join(d, 'b.env'), 'TAG=b\n');
   const { p } = load('interp', { envFiles: [path.join(d, 'a.env'), path.join(d, 'b.env')] });
@@ -109,4 +112,19 @@ test('bad input: one line naming the file (and line), exit 15', () => {
   fails({ files: [bad('undefined-network.yaml')] }, /^service "web" refers to undefined network back: invalid compose project$/);
   fails({ files: [bad('missing.yaml')] }, /^open .*missing\.yaml: no such file or directory$/);
   fails({ files: [path.join(F, 'profiles', 'compose.yaml')], selected: ['nosuch'] }, /^no such service: nosuch$/);
+});
+
+test('berth compose config: the normalised model as JSON and YAML, --services, --volumes, exit 15 on bad input', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [berthBin, 'compose', ...args], { cwd: path.join(F, 'merge'), encoding: 'utf8', env: { ...env, BERTH_ACCEL: '0' } });
+  let r = run(['config', '--format', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), expected('merge'));
+  r = run(['config']);
+  assert.match(r.stdout, /^name: merge\nservices:\n {2}cache:\n/);
+  assert.equal(run(['config', '--services']).stdout, 'cache\ndb\nweb\n');
+  assert.equal(run(['config', '--volumes']).stdout, 'data\n');
+  assert.equal(run(['-p', 'other', 'config', '--format', 'json']).stdout.includes('"other_data"'), true);
+  r = run(['-f', path.join(F, 'bad', 'unknown-key.yaml'), 'config']);
+  assert.equal(r.status, 15);
+  assert.equal(r.stderr, `berth compose: validating ${path.join(F, 'bad', 'unknown-key.yaml')}: services.web Additional property imagee is not allowed\n`);
 });
