@@ -4,6 +4,10 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+// Tests talk to registries on loopback only: a test naming an image berth lacks must not
+// reach out to Docker Hub when run/create pull it (src/registry/http.ts).
+process.env.BERTH_REGISTRY_LOOPBACK_ONLY = '1';
+
 export const isRoot = process.getuid?.() === 0;
 /** Pass as the options of test()/describe(): skips clearly without root. */
 export const requiresRoot = isRoot ? {} : { skip: 'needs root (run the tests as root for the real-kernel checks)' };

@@ -110,7 +110,16 @@ static int mount_overlay(const char *data)
 		char *eq = strchr(kv, '=');
 		if (eq) *eq = 0;
 		if (!strcmp(kv, "upperdir")) writable = 1;
-		int r = eq ? fsconfig(fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0) : fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+		int r;
+		if (eq && !strcmp(kv, "lowerdir") && strlen(eq + 1) > 255) {
+			/* fsconfig takes strings of at most 255 bytes: many layers go one at a time (lowerdir+, Linux 6.8) */
+			r = 0;
+			char *save2 = NULL;
+			for (char *l = strtok_r(eq + 1, ":", &save2); l && r == 0; l = strtok_r(NULL, ":", &save2))
+				r = fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", l, 0);
+		} else {
+			r = eq ? fsconfig(fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0) : fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+		}
 		if (r < 0) fs_fail("mount overlay", eq ? eq + 1 : kv, errno);
 	}
 	free(opts);

@@ -13,7 +13,7 @@ const GROUPS: { verbs: string[]; load: (argv: readonly string[]) => Promise<Regi
   { verbs: ['compose'], load: async () => (await import('./compose/index.js')).registerComposeCommands },
   { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
   {
-    verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system'],
+    verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system', 'pull', 'push', 'login', 'logout', 'manifest', 'build', 'builder'],
     load: async () => (await import('./image/index.js')).registerImageCommands,
   },
   {

@@ -4,7 +4,9 @@
  * profile file) comes in through `SpecInputs`.
  */
 import { invalidArgument } from '../errors.js';
+import { DEFAULT_DEVICE_NODES, DEFAULT_DEVICE_SYMLINKS } from '../runtime/deviceDefaults.js';
 import { containerSecurity } from '../runtime/securityDefaults.js';
+import type { HostDevice } from '../sys/hostDevices.js';
 import type { Mount, Spec } from '../runtime/spec.js';
 import { parseDeviceCgroupRule, ULIMIT_RESOURCES } from './parseFlags.js';
 import { blockIoTunables, memoryTunables } from './resourceFlags.js';
@@ -34,6 +36,8 @@ export interface SpecInputs {
   joined?: JoinedNamespaces;
   /** `--ipc shareable`: the host directory that is its /dev/shm. */
   shmDir?: string;
+  /** --privileged: the host's device nodes (src/sys/hostDevices.ts), made in the container's /dev at start. */
+  hostDevices?: HostDevice[];
 }
 
 /** Where `--init` puts the helper (in init mode) inside the container. */
@@ -87,7 +91,7 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
       maskedPaths: sec.maskedPaths,
       readonlyPaths: sec.readonlyPaths,
       resources: resources(rec, i, sec.deviceRules as unknown as Record<string, unknown>[]),
-      ...(hc.Devices.length ? { devices: hc.Devices.map((d) => deviceNode(d.PathInContainer, i.device(d.PathOnHost))) } : {}),
+      ...(hc.Devices.length || (hc.Privileged && i.hostDevices?.length) ? { devices: [...(hc.Privileged ? privilegedDevices(i.hostDevices ?? []) : []), ...hc.Devices.map((d) => deviceNode(d.PathInContainer, i.device(d.PathOnHost)))] } : {}),
       ...(hc.Sysctls && Object.keys(hc.Sysctls).length ? { sysctl: hc.Sysctls } : {}),
       ...(sec.seccomp ? { seccomp: sec.seccomp as unknown as Record<string, unknown> } : {}),
       cgroupsPath: hc.CgroupParent ? `${hc.CgroupParent.replace(/^\/+|\/+$/g, '')}/${rec.Id}` : `berth/${rec.Id}`,
@@ -95,6 +99,12 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
   };
   if (hc.Privileged) spec.linux!.maskedPaths = [];
   return spec;
+}
+
+/** Docker's --privileged /dev: every host node, but the container's own null..tty, ptmx (its devpts') and the /dev symlinks. */
+function privilegedDevices(host: HostDevice[]) {
+  const own = new Set([...DEFAULT_DEVICE_NODES.map((d) => d.path), ...DEFAULT_DEVICE_SYMLINKS.map(([, link]) => link)]);
+  return host.filter((d) => !own.has(d.path)).map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid }));
 }
 
 function deviceNode(p: string, d: DeviceInfo) {

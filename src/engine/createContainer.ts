@@ -68,14 +68,12 @@ async function createRecord(store: ContainerStore, req: CreateRequest): Promise<
   const policy = await import('./imagePolicy.js');
   const pull = policy.parsePullPolicy(req.flags.pull);
   const platform = req.flags.platform ? policy.parsePlatform(req.flags.platform) : undefined;
-  await policy.beforeResolve(pull, req.image, store.root);
   let img;
   try {
     img = images.resolve(req.image);
   } catch (e) {
     if (!isBerthError(e, 'NotFound')) throw e;
-    await policy.whenMissing(pull, req.image, store.root);
-    img = images.resolve(req.image);
+    return policy.whenMissing(pull, req.image);
   }
   if (platform) policy.checkImagePlatform(platform, req.image, img.config);
   const id = newContainerId();

@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import { errnoCode, invalidArgument } from '../errors.js';
 import { readHostBoundingSet } from '../sys/hostCaps.js';
+import { splitRdev } from '../sys/hostDevices.js';
 import type { DeviceInfo } from './buildSpec.js';
 import type { ContainerRecord } from './types.js';
 import { applyDnsFlags } from '../network/etcFiles.js';
-import { dnsFlagsOf } from './network.js';
+import { dnsFlagsOf } from './containerEtc.js';
 
 export function deviceInfo(p: string): DeviceInfo {
   let st: fs.Stats;
@@ -15,10 +16,7 @@ export function deviceInfo(p: string): DeviceInfo {
     throw invalidArgument(`error gathering device information while adding device "${p}": ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
   if (!st.isCharacterDevice() && !st.isBlockDevice()) throw invalidArgument(`error gathering device information while adding device "${p}": not a device node`);
-  const rdev = st.rdev;
-  const major = Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
-  const minor = Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
-  return { type: st.isCharacterDevice() ? 'c' : 'b', major, minor, mode: st.mode };
+  return { type: st.isCharacterDevice() ? 'c' : 'b', ...splitRdev(st.rdev), mode: st.mode };
 }
 
 export function hostBounding(): bigint | undefined {

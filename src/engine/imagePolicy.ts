@@ -1,9 +1,8 @@
 /**
- * `run`/`create --pull` and `--platform`: which image a container may be made from. berth has
- * no registry client yet: `pullImage` is the hook it will fill (until then a pull is refused
- * with a clear error), and only the host's platform can run (no emulation).
+ * `run`/`create --pull` and `--platform`: which image a container may be made from (the pull
+ * itself is ensureImage's), and only the host's platform can run (no emulation).
  */
-import { invalidArgument, notFound, unavailable } from '../errors.js';
+import { invalidArgument, notFound } from '../errors.js';
 import { hostPlatform, type ImageConfig } from '../image/manifest.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
@@ -20,24 +19,14 @@ export function withTag(ref: string): string {
 }
 
 /**
- * The registry hook: fetch `ref` into the store under `root`. Replace the body with the
- * registry client's pull once it exists; every caller already goes through here.
+ * `always` pulls and `missing` pulls an absent image before create: ensureImage
+ * (src/engine/ensureImage.ts, the registry client) does that first, for the CLI and the API.
+ * Here, at create, the store decides: `never` gets Docker's error, and an image still absent
+ * after a pull attempt gets run's.
  */
-export async function pullImage(ref: string, _root: string): Promise<void> {
-  throw unavailable(`cannot pull ${withTag(ref)}: berth has no registry support yet`, { hint: 'load (berth load -i) or import the image first' });
-}
-
-/** What to do before resolving the image: `always` pulls (the hook); `never` and `missing` use the store. */
-export async function beforeResolve(policy: PullPolicy, ref: string, root: string): Promise<void> {
-  if (policy === 'always') await pullImage(ref, root);
-}
-
-/** The image is not in the store: `never` -> Docker's error; `missing` -> the pull hook. */
-export async function whenMissing(policy: PullPolicy, ref: string, root: string): Promise<void> {
+export function whenMissing(policy: PullPolicy, ref: string): never {
   if (policy === 'never') throw notFound(`No such image: ${withTag(ref)}`);
-  await pullImage(ref, root).catch((e) => {
-    throw notFound(`Unable to find image '${ref}' locally`, { hint: 'load or import it first; berth has no registry access here', cause: e });
-  });
+  throw notFound(`Unable to find image '${ref}' locally`, { hint: 'pull, load or import it first' });
 }
 
 const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm', i386: '386' };

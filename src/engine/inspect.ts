@@ -53,7 +53,9 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
       Type: m.Type, ...(m.Type === 'volume' ? { Name: m.Name } : {}), Source: m.Source, Destination: m.Destination,
       ...(m.Type === 'volume' ? { Driver: 'local' } : {}), Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
     })),
-    Config: rec.Config,
+    // Docker's create takes the image's Env when -e gave none: an imported image's null stays null
+    // (the default PATH is the process's, added at start; see processEnv).
+    Config: { ...rec.Config, Env: rec.Config.Env.length ? rec.Config.Env : null },
     NetworkSettings: networkSettings(store, rec, !st.Running ? '' : fs.existsSync(netnsFile(store, rec.Id)) ? netnsFile(store, rec.Id) : pidNetns(st.Pid)),
   };
 }

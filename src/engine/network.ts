@@ -17,6 +17,8 @@ import type { RunFlags } from './runFlags.js';
 import type { ContainerRecord } from './types.js';
 import { createNetnsAsync } from '../sys/netns.js';
 import { hasPidNetns, pidNetns } from '../sys/pidNetns.js';
+import { dnsFlagsOf, extraHostsText, refreshEtcFiles, writeInPlace } from './containerEtc.js';
+export { dnsFlagsOf } from './containerEtc.js';
 import type { NetworkState } from '../network/types.js';
 import { attachConnected } from './networkConnect.js';
 import { netModeOf, netnsFile, networkFile, networkNameOf } from './networkMode.js';
@@ -179,16 +181,6 @@ async function runningPid(store: ContainerStore, rec: ContainerRecord): Promise<
   return st.Running && st.Pid && hasPidNetns(st.Pid) ? st.Pid : undefined;
 }
 
-/** Overwrite a bind-mount source in place (the mount follows the inode, not the name). */
-function writeInPlace(file: string, text: string): void {
-  fs.writeFileSync(file, text, { mode: 0o644 });
-}
-
-/** The record's `--dns*` lists. */
-export function dnsFlagsOf(rec: ContainerRecord): { servers: string[]; search: string[]; options: string[] } {
-  const hc = rec.HostConfig;
-  return { servers: hc.Dns ?? [], search: hc.DnsSearch ?? [], options: hc.DnsOptions ?? [] };
-}
 
 /** createContainer's beforeStart: the init exists (pid), nothing has run yet. */
 export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, pid: number, netns?: string): Promise<void> {
@@ -200,9 +192,12 @@ export async function setupNetwork(store: ContainerStore, rec: ContainerRecord, 
   }
   if (rec.ConnectedNetworks && Object.keys(rec.ConnectedNetworks).length) {
     await attachConnected(store, rec, netns ?? pidNetns(pid));
+    await refreshEtcFiles(store, rec);
+  } else if (rec.HostConfig.ExtraHosts?.length) {
+    const file = path.join(store.dir(rec.Id), 'hosts');
+    writeInPlace(file, (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '') + await extraHostsText(store, rec));
   }
   if (rec.HostConfig.Links?.length) await appendLinks(store, rec);
-  if (rec.HostConfig.ExtraHosts?.length) await appendExtraHosts(store, rec);
 }
 
 /** `--link` entries after the hosts file the network wrote (engine/links.ts). */
@@ -216,22 +211,6 @@ async function appendLinks(store: ContainerStore, rec: ContainerRecord): Promise
   const file = path.join(store.dir(rec.Id), 'hosts');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   writeInPlace(file, text + lines);
-}
-
-/** `--add-host` lines after the hosts file the network wrote; `host-gateway` is the network's gateway (the default bridge's without one). */
-async function appendExtraHosts(store: ContainerStore, rec: ContainerRecord): Promise<void> {
-  const { NetworkStore } = await import('../network/NetworkStore.js');
-  const { ensureDefaultNetwork } = await import('../network/lifecycle.js');
-  const { extraHostLines, HOST_GATEWAY } = await import('../network/etcFiles.js');
-  const hosts = rec.HostConfig.ExtraHosts ?? [];
-  let gateway: string | undefined;
-  if (hosts.some((h) => h.endsWith(HOST_GATEWAY))) {
-    const own = netModeOf(rec) === 'network' ? new NetworkStore(store.root).find(networkNameOf(rec)) : undefined;
-    gateway = own?.gateway ?? (await ensureDefaultNetwork(store.root)).gateway;
-  }
-  const file = path.join(store.dir(rec.Id), 'hosts');
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  writeInPlace(file, text + extraHostLines(hosts, gateway));
 }
 
 /** BERTH_TIMING=1: how long the network steps took (bench/network reads these). */

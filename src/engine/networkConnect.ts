@@ -2,7 +2,8 @@
  * `network connect` / `network disconnect` of a berth container, as Docker: the record
  * keeps the networks it was connected to (ContainerRecord.ConnectedNetworks) and every
  * start attaches them again after the primary one (HostConfig.NetworkMode). A running
- * container is attached/detached at once; a created or stopped one only changes its record.
+ * container is attached/detached at once, its /etc/hosts and /etc/resolv.conf rewritten to
+ * match (src/engine/containerEtc.ts refreshEtcFiles); a created or stopped one only changes its record.
  */
 import fs from 'node:fs';
 import { conflict, failedPrecondition, invalidArgument, isBerthError, notFound } from '../errors.js';
@@ -11,6 +12,7 @@ import { liveState } from './containerState.js';
 import { pidNetns } from '../sys/pidNetns.js';
 import { disconnectNetwork } from './disconnectNetwork.js';
 import { netModeOf, netnsFile, networkNameOf } from './networkMode.js';
+import { refreshEtcFiles } from './containerEtc.js';
 import type { ContainerRecord } from './types.js';
 
 export interface ConnectOptions {
@@ -60,6 +62,8 @@ export async function connectNetwork(store: ContainerStore, ref: string, network
     }
     rec.ConnectedNetworks = { ...(rec.ConnectedNetworks ?? {}), [net.name]: { NetworkID: net.id, ...(o.aliases?.length ? { Aliases: [...o.aliases] } : {}), ...(o.ip ? { IPv4Address: o.ip } : {}) } };
     store.write(rec);
+    // Docker's live switch: the new network's address in /etc/hosts, its DNS in /etc/resolv.conf.
+    if (netns) await refreshEtcFiles(store, rec);
   });
 }
 
@@ -104,6 +108,7 @@ export async function disconnectFromNetwork(store: ContainerStore, ref: string, 
     }
     if (primary) promoteNextNetwork(rec);
     store.write(rec);
+    if (attached && runningNetns(store, rec)) await refreshEtcFiles(store, rec);
   });
 }
 

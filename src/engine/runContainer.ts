@@ -19,6 +19,8 @@ export interface RunIo {
   stdin?: NodeJS.ReadStream | null;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Told the record as soon as it exists (the builder removes its build container on an interrupt). */
+  onCreated?: (rec: ContainerRecord) => void;
 }
 
 export interface RunResult { id: string; exitCode?: number; detached?: boolean }
@@ -35,6 +37,7 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   lap('run begins');
   if (process.env.BERTH_TIMING) process.once('exit', () => lap('process exit'));
   const rec = await createContainer(store, req);
+  io.onCreated?.(rec);
   lap('created');
   // --log-driver none keeps no log to follow: the foreground reads the monitor's attach socket instead.
   const interactive = (!!req.flags.interactive || rec.HostConfig.LogConfig.Type === 'none') && !req.flags.detach;

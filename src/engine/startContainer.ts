@@ -24,6 +24,7 @@ import { networkStarter, prepareNetns } from './network.js';
 import { exitCommand } from './cleanupContainer.js';
 import type { ContainerRecord } from './types.js';
 import { fitEtcFiles, prepareUserns } from './usernsSetup.js';
+import { listHostDevices } from '../sys/hostDevices.js';
 
 export interface StartResult {
   created: Created;
@@ -74,6 +75,8 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   const spec = buildSpec(rec, {
     joined, shmDir,
     rootfs, netnsPath, etcFiles: fitEtcFiles(writeEtcFiles(cdir, rec), userns?.config), user, initBinary: helperPath, hostBounding: hostBounding(), seccompProfile: seccompProfileFor(rec), device: deviceInfo, userns: userns?.config,
+    // In a user namespace of its own, a privileged container's root is not the host's: no host devices.
+    ...(rec.HostConfig.Privileged && !userns ? { hostDevices: listHostDevices() } : {}),
   });
   // The runtime gets the spec itself; config.json is the bundle's copy for hooks and humans (no fsync needed).
   fs.writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(spec));

@@ -14,4 +14,6 @@ export interface ImageRecord {
   size: number;
   /** Unix seconds. */
   created: number;
+  /** Only a build step's cache entry (`berth build`): hidden from `images` without -a, kept by `image prune`. */
+  buildCache?: boolean;
 }

@@ -13,7 +13,7 @@ import type { ImageRecord } from './ImageRecord.js';
 import { LayerStore } from './LayerStore.js';
 import { withLease } from './lease.js';
 import { isManifestType, parseConfig, parseManifest, type ContainerConfig, type Descriptor, type ImageConfig } from './manifest.js';
-import { MT, REF_NAME } from './mediaTypes.js';
+import { BUILD_CACHE, MT, REF_NAME } from './mediaTypes.js';
 import { familiarString, parseReference, parseTagReference, type ImageRef } from './reference.js';
 
 /**
@@ -73,6 +73,8 @@ export class ImageStore {
         byId.set(id, rec);
       }
       if (!rec.manifestDigests.includes(d.digest)) rec.manifestDigests.push(d.digest);
+      const cacheOnly = !!d.annotations?.[BUILD_CACHE] && !d.annotations?.[REF_NAME];
+      rec.buildCache = (rec.buildCache ?? true) && cacheOnly;
       const tag = d.annotations?.[REF_NAME];
       if (tag && !rec.tags.includes(tag)) rec.tags.push(tag);
     }

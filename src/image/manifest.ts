@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, notFound } from '../errors.js';
 import { parseDigest, type Digest } from './digest.js';
 import { MT } from './mediaTypes.js';
 
@@ -134,17 +134,38 @@ export function parseConfig(buf: Buffer, what: string): ImageConfig {
   return o;
 }
 
-/** The host platform in OCI terms. */
+/** The host platform in OCI terms (arm64 is variant v8, as containerd normalises it). */
 export function hostPlatform(): Platform {
   const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
   return { architecture: arch[process.arch] ?? process.arch, os: 'linux' };
 }
 
-/** Choose the host's manifest from an index. */
-export function pickPlatform(idx: ImageIndex, what: string): Descriptor {
-  const hp = hostPlatform();
-  const ms = idx.manifests.filter((d) => isManifestType(d.mediaType));
-  const m = ms.find((d) => d.platform?.os === hp.os && d.platform.architecture === hp.architecture) ?? (ms.length === 1 && !ms[0].platform ? ms[0] : undefined);
-  if (!m) throw invalidArgument(`${what}: no manifest for ${hp.os}/${hp.architecture}`);
+/** `linux/arm64/v8`, `linux/amd64`, `arm64` (os defaults to linux): a `--platform` value. */
+export function parsePlatform(s: string): Platform {
+  const parts = s.trim().toLowerCase().split('/');
+  const bad = () => invalidArgument(`"${s}": unknown operating system or architecture: invalid argument`, { code: 'platform.invalid' });
+  if (parts.length > 3 || parts.some((p) => !/^[a-z0-9_-]+$/.test(p))) throw bad();
+  const [os, arch, variant] = parts.length === 1 ? ['linux', parts[0]] : parts;
+  const alias: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', i386: '386' };
+  const architecture = alias[arch] ?? arch;
+  return variant ? { os, architecture, variant } : { os, architecture };
+}
+
+export function platformString(p: Platform): string {
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
+}
+
+function platformMatches(have: Platform | undefined, want: Platform): boolean {
+  if (!have || have.os !== want.os || have.architecture !== want.architecture) return false;
+  if (!want.variant) return true;
+  const norm = (p: Platform) => p.variant ?? (p.architecture === 'arm64' ? 'v8' : undefined);
+  return norm(have) === norm(want);
+}
+
+/** Choose a platform's manifest (default the host's) from an index. */
+export function pickPlatform(idx: ImageIndex, _what: string, want: Platform = hostPlatform()): Descriptor {
+  const ms = idx.manifests.filter((d) => isManifestType(d.mediaType) || d.mediaType === undefined);
+  const m = ms.find((d) => platformMatches(d.platform, want)) ?? (ms.length === 1 && !ms[0].platform ? ms[0] : undefined);
+  if (!m) throw notFound(`no matching manifest for ${platformString(want)} in the manifest list entries`, { code: 'platform.missing', exitCode: 1 });
   return m;
 }

@@ -20,3 +20,6 @@ export const CONTAINERD_NAME = 'io.containerd.image.name';
 export function layerMediaType(c: 'gzip' | 'zstd' | 'none'): string {
   return c === 'gzip' ? MT.ociLayerGzip : c === 'zstd' ? MT.ociLayerZstd : MT.ociLayer;
 }
+
+/** Index annotation of a build step's image: its cache key (src/build/stepImage.ts). */
+export const BUILD_CACHE = 'io.berth.build.cache';

@@ -15,7 +15,7 @@ export async function pruneImages(store: ImageStore, o: { all?: boolean; keep?: 
   const used = store.usage();
   const res: PruneResult = { ImagesDeleted: [], SpaceReclaimed: 0 };
   for (const img of store.list()) {
-    if (used.has(img.id) || (!o.all && img.tags.length > 0) || o.keep?.(img)) continue;
+    if (used.has(img.id) || img.buildCache || (!o.all && img.tags.length > 0) || o.keep?.(img)) continue; // the build cache goes with `builder prune`
     for (const t of img.tags) res.ImagesDeleted.push({ Untagged: t });
     store.forget(img.id);
     res.ImagesDeleted.push({ Deleted: img.id });

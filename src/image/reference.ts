@@ -11,38 +11,66 @@ export interface ImageRef {
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
+const LABEL = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)';
+const DOMAIN = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?$`);
+/** Docker's limit on the repository part (`library/busybox`, `ns/app`). */
+const MAX_PATH = 255;
 
-/** Parse `name[:tag][@digest]`; a missing tag and digest means `:latest` when `defaultTag`. */
+/** Docker's error text: `invalid reference format` (with the lowercase rule spelled out). */
+function invalidReference(why?: string) {
+  return invalidArgument(why ? `invalid reference format: ${why}` : 'invalid reference format', { code: 'reference.invalid' });
+}
+
+/** The first path component is a registry host when Docker says so: a dot, a port, `localhost`, or uppercase. */
+function isDomain(part: string): boolean {
+  return part.includes('.') || part.includes(':') || part === 'localhost' || part !== part.toLowerCase();
+}
+
+/**
+ * Parse `[host[:port]/]path[:tag][@sha256:hex]` as Docker does: `busybox` →
+ * `docker.io/library/busybox:latest`; `index.docker.io` is `docker.io`; with `defaultTag`,
+ * a reference with neither tag nor digest gets `:latest`. Malformed → `invalid reference format`.
+ */
 export function parseReference(s: string, defaultTag = true): ImageRef {
-  const bad = (why: string) => invalidArgument(`invalid reference format ${JSON.stringify(s)}: ${why}`);
-  if (!s || s.length > 255 + 128 + 80) throw bad('empty or too long');
+  if (!s || s.length > 255 + 128 + 80) throw invalidReference();
   let rest = s;
   let digest: Digest | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     const d = rest.slice(at + 1);
-    if (!isDigest(d)) throw bad('bad digest');
+    if (!isDigest(d)) throw invalidReference();
     digest = d;
     rest = rest.slice(0, at);
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
+  if (colon > rest.lastIndexOf('/') && !rest.slice(colon).includes(']')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw bad('bad tag');
+    if (!TAG.test(tag)) throw invalidReference();
   }
   const parts = rest.split('/');
   let domain = 'docker.io';
-  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost' || /[A-Z]/.test(parts[0]))) {
+  if (parts.length > 1 && isDomain(parts[0])) {
     domain = parts.shift()!;
-    if (!DOMAIN.test(domain)) throw bad('bad registry host');
+    if (!DOMAIN.test(domain)) throw invalidReference();
+    if (domain === 'index.docker.io') domain = 'docker.io';
   }
-  if (parts.length === 0 || parts.some((p) => !COMPONENT.test(p))) throw bad('repository name must be lowercase');
   if (domain === 'docker.io' && parts.length === 1) parts.unshift('library');
+  const repoPath = parts.join('/');
+  if (parts.some((p) => !COMPONENT.test(p))) {
+    if (parts.every((p) => COMPONENT.test(p.toLowerCase()))) throw invalidReference(`repository name (${repoPath}) must be lowercase`);
+    throw invalidReference();
+  }
+  if (repoPath.length > MAX_PATH) throw invalidReference(`repository name must not be more than ${MAX_PATH} characters`);
   if (tag === undefined && digest === undefined && defaultTag) tag = 'latest';
-  return { repository: `${domain}/${parts.join('/')}`, tag, digest };
+  return { repository: `${domain}/${repoPath}`, tag, digest };
+}
+
+/** `docker.io/library/busybox` → `{domain: 'docker.io', path: 'library/busybox'}`. */
+export function splitRepository(repository: string): { domain: string; path: string } {
+  const i = repository.indexOf('/');
+  return { domain: repository.slice(0, i), path: repository.slice(i + 1) };
 }
 
 /** The short form users type: `busybox`, `me/app`, `localhost:5000/x`. */
@@ -68,6 +96,6 @@ export function fullString(r: ImageRef): string {
 /** A tag reference, throwing if the string has a digest (tags can't name digests). */
 export function parseTagReference(s: string): ImageRef & { tag: string } {
   const r = parseReference(s);
-  if (r.digest || !r.tag) throw invalidArgument(`invalid reference format ${JSON.stringify(s)}: a tag cannot contain a digest`);
+  if (r.digest || !r.tag) throw invalidReference();
   return r as ImageRef & { tag: string };
 }

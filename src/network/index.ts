@@ -10,3 +10,4 @@ export { hostModeFiles } from './hostMode.js';
 export type { AttachResult, Endpoint, NetworkState, PortMapping, Protocol } from './types.js';
 export { parseNetworkRate, type RateSpec } from './rateFlag.js';
 export { connectContainer, disconnectContainer, validateNetworkRequest, type ContainerNetworkRequest } from './forContainer.js';
+export { orphanedNetworks, sweepOrphanedNetworks, type OrphanedNetwork } from './orphans.js';

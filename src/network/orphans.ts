@@ -29,15 +29,24 @@ export function unregisterNetwork(net: Pick<NetworkState, 'bridge'>): void {
 /** The default root's networks are never swept as a removed root's. */
 const DEFAULT_ROOT = '/var/lib/berth';
 
+/** A registered network its root no longer holds: the bridge and chains nothing else can reach. */
+export interface OrphanedNetwork {
+  /** The root that made it, as registered. */
+  root: string;
+  /** The root directory itself is gone (else only its network is). */
+  rootGone: boolean;
+  state: NetworkState;
+}
+
 /** Entries whose root no longer holds a network with the same id (`rootGone`: only those whose root directory is gone). */
-export function orphanedNetworks(opts: { rootGone?: boolean } = {}): NetworkState[] {
+export function orphanedNetworks(opts: { rootGone?: boolean } = {}): OrphanedNetwork[] {
   let files: string[];
   try {
     files = fs.readdirSync(REGISTRY_DIR).filter((f) => f.endsWith('.json'));
   } catch {
     return [];
   }
-  const out: NetworkState[] = [];
+  const out: OrphanedNetwork[] = [];
   for (const f of files) {
     let e: Entry;
     try {
@@ -45,24 +54,31 @@ export function orphanedNetworks(opts: { rootGone?: boolean } = {}): NetworkStat
     } catch {
       continue;
     }
-    if (opts.rootGone && (path.resolve(e.root) === DEFAULT_ROOT || fs.existsSync(e.root))) continue;
+    const rootGone = path.resolve(e.root) !== DEFAULT_ROOT && !fs.existsSync(e.root);
+    if (opts.rootGone && !rootGone) continue;
     let current: NetworkState | undefined;
     try {
       current = JSON.parse(fs.readFileSync(path.join(e.root, 'networks', `${e.state.name}.json`), 'utf8')) as NetworkState;
     } catch { /* root or network gone */ }
-    if (!current || current.id !== e.state.id) out.push(e.state);
+    if (!current || current.id !== e.state.id) out.push({ root: e.root, rootGone, state: e.state });
   }
-  return out;
+  return out.sort((a, b) => a.state.bridge.localeCompare(b.state.bridge));
 }
 
-/** Remove the bridges and chains of orphaned networks (`rootGone`: only of removed roots, for prune); returns their bridge names. */
-export async function sweepOrphanedNetworks(opts: { rootGone?: boolean } = {}): Promise<string[]> {
-  const gone = orphanedNetworks(opts);
+/**
+ * Remove the bridges and chains of orphaned networks (`rootGone`: only of removed roots, for prune),
+ * or of `only` (what the user was shown); returns what went. Their DNS servers exit by themselves
+ * once their state file is gone (dns/server.ts).
+ */
+export async function sweepOrphanedNetworks(opts: { rootGone?: boolean } = {}, only?: OrphanedNetwork[]): Promise<OrphanedNetwork[]> {
+  // What was shown is checked again: a root made again since keeps its network.
+  const now = orphanedNetworks(opts);
+  const gone = only ? now.filter((o) => only.some((x) => x.state.id === o.state.id && x.state.bridge === o.state.bridge)) : now;
   if (!gone.length) return [];
-  await syncFirewall(() => [], gone);
-  for (const n of gone) {
-    if (linkExists(n.bridge)) await applyNetOps(planBridgeRemove(n)).catch(() => undefined);
-    unregisterNetwork(n);
+  await syncFirewall(() => [], gone.map((g) => g.state));
+  for (const { state } of gone) {
+    if (linkExists(state.bridge)) await applyNetOps(planBridgeRemove(state)).catch(() => undefined);
+    unregisterNetwork(state);
   }
-  return gone.map((n) => n.bridge);
+  return gone;
 }

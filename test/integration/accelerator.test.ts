@@ -57,9 +57,9 @@ test('accelerator: run --rm served warm: stdout, stderr, exit code, cwd, relativ
     assert.equal(r.stdout, 'hello from the env file\n');
     assert.equal(r.stderr, 'oops\n');
     // berth's own errors keep their one line and exit code
-    const bad = launch(['run', '--rm', '--network', 'none', 'no-such-image'], { PATH: NO_NODE_PATH });
+    const bad = launch(['run', '--rm', '--pull', 'never', '--network', 'none', 'no-such-image'], { PATH: NO_NODE_PATH });
     assert.equal(bad.code, 125);
-    assert.match(bad.stderr, /^berth: Unable to find image 'no-such-image' locally/);
+    assert.match(bad.stderr, /^berth: No such image: no-such-image:latest\n$/);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
     // the worker serves again after an error, and a detached container outlives it
     const id = launch(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000'], { PATH: NO_NODE_PATH }).stdout.trim();

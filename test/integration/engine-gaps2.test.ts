@@ -32,7 +32,7 @@ describe('engine gaps 2', requiresRoot, () => {
     assert.equal(e.ok(['exec', 'home', 'sh', '-c', 'echo $HOME']), '/root');
     assert.equal(e.ok(['exec', '-u', 'nobody', 'home', 'sh', '-c', 'echo $HOME']), '/nonexistent');
     assert.equal(e.ok(['exec', '-e', 'HOME=/y', 'home', 'sh', '-c', 'echo $HOME']), '/y');
-    assert.ok(!e.inspect('home').Config.Env.some((v: string) => v.startsWith('HOME=')));
+    assert.ok(!(e.inspect('home').Config.Env ?? []).some((v: string) => v.startsWith('HOME=')));
     e.ok(['rm', '-f', 'home']);
   });
 

@@ -282,4 +282,35 @@ describe('engine: networking gaps (connect persists, exit releases, --add-host, 
     e.ok(['rm', 'cb']);
     assert.equal(e.run(['inspect', 'cb']).code, 1);
   });
+  test('network connect switches a running container to the network\'s DNS and adds its address to /etc/hosts; disconnect reverts', () => {
+    e.ok(['network', 'create', 'dn1']);
+    const gw = store().get('dn1').gateway;
+    e.ok(['run', '-d', '--name', 'dpeer', '--network', 'dn1', 'busybox', 'sleep', '1000']);
+    e.ok(['run', '-d', '--name', 'dbox', '--network', 'bridge', '--add-host', 'x.local:10.9.9.9', 'busybox', 'sleep', '1000']);
+    const cat = (f: string) => e.ok(['exec', 'dbox', 'cat', f]);
+    const resolvBefore = cat('/etc/resolv.conf');
+    const hostsBefore = cat('/etc/hosts');
+    assert.doesNotMatch(resolvBefore, new RegExp(`nameserver ${gw}`));
+    e.ok(['network', 'connect', 'dn1', 'dbox']);
+    const ip = e.inspect('dbox').NetworkSettings.Networks.dn1.IPAddress;
+    const hostname = e.inspect('dbox').Config.Hostname;
+    assert.match(cat('/etc/resolv.conf'), new RegExp(`^nameserver ${gw.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(cat('/etc/hosts'), new RegExp(`^${ip.replace(/\./g, '\\.')}\t${hostname}$`, 'm'));
+    assert.match(cat('/etc/hosts'), /^10\.9\.9\.9\tx\.local$/m, '--add-host lines stay');
+    // The network's DNS answers the connected container: its peer by name.
+    const peer = e.inspect('dpeer').NetworkSettings.Networks.dn1.IPAddress;
+    assert.match(e.ok(['exec', 'dbox', 'nslookup', 'dpeer']), new RegExp(`Address: ${peer.replace(/\./g, '\\.')}`));
+    // A restart keeps both (the start writes the files from every network).
+    e.ok(['restart', '-t', '0', 'dbox']);
+    const ip2 = e.inspect('dbox').NetworkSettings.Networks.dn1.IPAddress;
+    assert.match(cat('/etc/resolv.conf'), new RegExp(`^nameserver ${gw.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(cat('/etc/hosts'), new RegExp(`^${ip2.replace(/\./g, '\\.')}\t${hostname}$`, 'm'));
+    e.ok(['network', 'disconnect', 'dn1', 'dbox']);
+    assert.equal(cat('/etc/resolv.conf'), resolvBefore);
+    const hostsAfter = cat('/etc/hosts');
+    assert.deepEqual(hostsAfter.split('\n').filter((l) => l.endsWith(`\t${hostname}`)).map((l) => l.split('\t')[0]), [e.inspect('dbox').NetworkSettings.Networks.bridge.IPAddress]);
+    assert.equal(hostsAfter.replace(/^\S+(?=\t[0-9a-f]{12}$)/m, 'IP'), hostsBefore.replace(/^\S+(?=\t[0-9a-f]{12}$)/m, 'IP'));
+    e.ok(['rm', '-f', 'dbox', 'dpeer']);
+    e.ok(['network', 'rm', 'dn1']);
+  });
 });

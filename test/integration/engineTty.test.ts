@@ -31,6 +31,7 @@ describe('engine: stdin, TTY and attach', requiresRoot, () => {
     assert.match(r.stdout, /# /);
     assert.match(r.stdout, /24 80/);
     assert.match(r.stdout, /40 100/);
+    assert.match(r.stdout, /read escape sequence\r?\n/);
     assert.match(r.stdout, /EXIT 0\n$/);
     assert.equal(e.inspect('tty').State.Running, true, 'still running after detach');
     assert.equal(e.inspect('tty').Config.Tty, true);
@@ -52,5 +53,17 @@ describe('engine: stdin, TTY and attach', requiresRoot, () => {
     assert.equal(r.stdout, 'started\n');
     assert.equal(r.code, 5);
     e.ok(['rm', 'sa']);
+  });
+  test('attach to a -dit container on a real pty: ctrl-p ctrl-q detaches with "read escape sequence", exit 0', () => {
+    e.ok(['run', '-dit', '--name', 'attd', '--network', 'none', 'busybox', 'sh', '-c', 'while true; do echo tick; sleep 0.2; done']);
+    try {
+      const r = spawnSync(drive, [process.execPath, berthBin, '--root', e.root, 'attach', 'attd'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, PTYDRIVE_EXPECT: 'tick' } });
+      assert.equal(r.status, 0, r.stdout);
+      assert.match(r.stdout, /read escape sequence\r?\n/);
+      assert.match(r.stdout, /EXIT 0\n$/);
+      assert.equal(e.inspect('attd').State.Running, true, 'still running after detach');
+    } finally {
+      e.run(['rm', '-f', 'attd']);
+    }
   });
 });

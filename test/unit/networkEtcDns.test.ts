@@ -81,3 +81,41 @@ test('network modes', () => {
   assert.ok(needsOwnNetns({ kind: 'none' }) && !needsOwnNetns({ kind: 'host' }) && !needsOwnNetns({ kind: 'container', ref: 'x' }));
   assert.ok(publishAllowed({ kind: 'network', name: 'bridge' }) && !publishAllowed({ kind: 'host' }));
 });
+
+test('etc files of a container on several networks: an address line per network, the first user network\'s DNS', async () => {
+  const { containerEtcFiles } = await import('../../src/network/containerEtc.js');
+  const bridge = net({ name: 'bridge', isDefault: true, gateway: '172.30.0.1' });
+  const user = net({ name: 'u', gateway: '10.213.4.1' });
+  const host = 'nameserver 10.0.0.2\nsearch corp\n';
+  const onBridge = containerEtcFiles([{ net: bridge, ep: ep('c', 'c', '172.30.0.2') }], 'hn', host);
+  assert.equal(onBridge.resolvConf, 'nameserver 10.0.0.2\nsearch corp\n');
+  const both = containerEtcFiles([{ net: bridge, ep: ep('c', 'c', '172.30.0.2') }, { net: user, ep: ep('c', 'c', '10.213.4.2') }], 'hn', host);
+  assert.equal(both.resolvConf, 'nameserver 10.213.4.1\nsearch corp\n');
+  assert.match(both.hosts, /\n172\.30\.0\.2\thn\n10\.213\.4\.2\thn\n$/);
+  assert.doesNotMatch(containerEtcFiles([], 'hn', host).hosts, /\thn$/m);
+});
+
+test('writeFileInPlace: same inode, never through a symlink or into a FIFO', async () => {
+  const { writeFileInPlace } = await import('../../src/sys/writeInPlace.js');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-inplace-'));
+  try {
+    const f = path.join(dir, 'hosts');
+    fs.writeFileSync(f, 'a much longer first content\n');
+    const ino = fs.statSync(f).ino;
+    writeFileInPlace(f, 'short\n');
+    assert.deepEqual([fs.readFileSync(f, 'utf8'), fs.statSync(f).ino], ['short\n', ino]);
+    const target = path.join(dir, 'target');
+    fs.writeFileSync(target, 'keep\n');
+    fs.symlinkSync(target, path.join(dir, 'link'));
+    assert.throws(() => writeFileInPlace(path.join(dir, 'link'), 'x'), (e: NodeJS.ErrnoException) => e.code === 'ELOOP');
+    assert.equal(fs.readFileSync(target, 'utf8'), 'keep\n');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    assert.throws(() => writeFileInPlace(path.join(dir, 'fifo'), 'x'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -44,3 +44,11 @@ export async function forEachRef(refs: string[], fn: (ref: string) => Promise<st
 
 export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
+/** `run`/`create --pull`: pull first when the policy says so; progress goes to stderr, as Docker's does. */
+export async function pullFirst(cmd: Command, image: string, policy: unknown): Promise<void> {
+  const { ensureImage, parsePullPolicy } = await import('../../engine/ensureImage.js');
+  await ensureImage(globalRoot(cmd), image, parsePullPolicy(policy === undefined ? undefined : String(policy)), {
+    report: async () => new (await import('../image/Progress.js')).Progress(process.stderr),
+    notice: (s) => process.stderr.write(`${s}\n`),
+  });
+}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { storeOf } from './common.js';
+import { pullFirst, storeOf } from './common.js';
 import { addRunFlags, normalizeRunFlags } from './runFlags.js';
 
 /** `create [OPTIONS] IMAGE [COMMAND] [ARG...]`: prints the new container's ID. */
@@ -11,6 +11,7 @@ export function addCreateCommand(parent: Command): Command {
     .action(async (image: string, command: string[], o: Record<string, unknown>, cmd: Command) => {
       const store = await storeOf(cmd);
       const { createContainer } = await import('../../engine/createContainer.js');
+      await pullFirst(cmd, image, o.pull);
       const rec = await createContainer(store, { image, command, flags: normalizeRunFlags(o) as never });
       process.stdout.write(`${rec.Id}\n`);
     });

@@ -66,7 +66,7 @@ function group(program: Command, name: string, desc: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(desc);
 }
 
-/** The everyday verbs, top-level and under `container`; `volume`; `info`, `version`, `system prune`. */
+/** The everyday verbs, top-level and under `container`; `volume`; `info`, `version`, `system prune|reset`. */
 export async function containerCommands(argv: readonly string[]): Promise<(program: Command) => void> {
   const { verbs, rest } = await load(argv);
   return (program) => {
@@ -90,5 +90,6 @@ function registerRest(program: Command, container: Command, r: Rest, has: (p: Co
   if (!has(program, 'volume')) volume.addVolumeCommands(program);
   const system = group(program, 'system', 'Manage berth');
   if (!has(system, 'prune')) prune.addSystemPruneCommand(system);
+  if (!has(system, 'reset')) prune.addSystemResetCommand(system);
   if (!has(program, 'info')) info.addInfoCommands(program, system);
 }

@@ -70,3 +70,30 @@ export function addSystemPruneCommand(system: Command): Command {
       process.stdout.write(`Total reclaimed space: ${human(reclaimed)}\n`);
     }));
 }
+
+/**
+ * `system reset [-f]` (berth's own): everything under this root goes — containers (running ones
+ * too), networks with their bridges and firewall chains (the default bridge too), volumes,
+ * images — and the bridges of berth roots deleted by hand. Afterwards the root can be deleted
+ * and nothing of it stays on the machine.
+ */
+export function addSystemResetCommand(system: Command): Command {
+  return system.command('reset').description('Remove everything under this root: containers, images, volumes, networks, bridges and firewall rules')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .action(exit1(async (o: { force?: boolean }, cmd: Command) => {
+      const store = await storeOf(cmd);
+      const what = ['all containers, running ones too', 'all networks, the default bridge too, with their firewall rules', 'all volumes', 'all images', 'the bridges of berth roots that no longer exist'];
+      if (!(await confirm(`WARNING! This will remove everything berth keeps under ${store.root}:\n${what.map((w) => `  - ${w}\n`).join('')}`, o.force))) return;
+      const { resetRoot } = await import('../../engine/resetRoot.js');
+      const r = await resetRoot(store);
+      const section = (title: string, lines: string[]) => lines.length && process.stdout.write(`${title}:\n${lines.map((l) => `${l}\n`).join('')}\n`);
+      section('Deleted Containers', r.containers);
+      section('Deleted Networks', r.networks);
+      section('Deleted Volumes', r.volumes);
+      section('Deleted Images', r.images);
+      section('Deleted Orphaned Bridges', r.orphans.map((b) => `${b.bridge}\t(root ${b.root})`));
+      process.stdout.write(`Total reclaimed space: ${human(r.reclaimed)}\n`);
+      for (const e of r.errors) process.stderr.write(`berth: ${e}\n`);
+      if (r.errors.length) process.exitCode = 1;
+    }));
+}

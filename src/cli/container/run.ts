@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { storeOf } from './common.js';
+import { pullFirst, storeOf } from './common.js';
 import { addRunFlags, normalizeRunFlags } from './runFlags.js';
 
 /** `run [OPTIONS] IMAGE [COMMAND] [ARG...]`. */
@@ -16,6 +16,7 @@ export function addRunCommand(parent: Command): Command {
         const { BerthError } = await import('../../errors.js');
         throw new BerthError('FailedPrecondition', 'the input device is not a TTY', { exitCode: 1 });
       }
+      await pullFirst(cmd, image, o.pull);
       const r = await runContainer(store, { image, command, flags: flags as never }, { stdin: flags.interactive ? process.stdin : null, stdout: process.stdout, stderr: process.stderr });
       if (r.detached) process.stderr.write('read escape sequence\n');
       if (r.exitCode === undefined) process.stdout.write(`${r.id}\n`);

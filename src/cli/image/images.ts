@@ -60,6 +60,7 @@ export function imageRows(store: ImageStore, o: Opts, repo?: string) {
   const want = repo ? parseReference(repo, false) : undefined;
   const rows: Record<string, unknown>[] = [];
   for (const img of store.list()) {
+    if (img.buildCache && !o.all) continue; // a build step's image (Docker hides intermediate images too)
     const tags = img.tags.length ? img.tags : [undefined];
     for (const t of tags) {
       if (!keep(img, t)) continue;

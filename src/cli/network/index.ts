@@ -90,7 +90,9 @@ export function registerNetworkCommands(program: Command): void {
 
   net.command('prune').description('Remove all unused networks')
     .option('-f, --force', 'do not prompt for confirmation')
-    .action(async (o: { force?: boolean }, cmd: Command) => {
+    .option('--orphans', 'only the bridges and firewall chains of berth roots that no longer exist (any root on this machine)')
+    .action(async (o: { force?: boolean; orphans?: boolean }, cmd: Command) => {
+      if (o.orphans) return pruneOrphans(!!o.force);
       if (!o.force && !confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ')) return;
       const removed = await pruneNetworks(globalRoot(cmd));
       if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.join('\n')}\n`);
@@ -117,6 +119,21 @@ export function registerNetworkCommands(program: Command): void {
       const { disconnectFromNetwork } = await import('../../engine/networkConnect.js');
       await disconnectFromNetwork(await containerStore(globalRoot(cmd)), container, network, { force: o.force });
     }));
+}
+
+/**
+ * `network prune --orphans`: networks registered machine-wide (/run/berth/networks, the
+ * network's root and state) whose root no longer holds them: listed with that root, removed
+ * (bridge, firewall chains) once confirmed. Nothing to remove: nothing printed.
+ */
+async function pruneOrphans(force: boolean): Promise<void> {
+  const { orphanedNetworks, sweepOrphanedNetworks } = await import('../../network/index.js');
+  const found = orphanedNetworks();
+  if (!found.length) return;
+  const line = (x: (typeof found)[number]) => `${x.state.bridge}\t(network ${x.state.name} of root ${x.root}${x.rootGone ? ', deleted' : ''})`;
+  if (!force && !confirm(`WARNING! This will remove these bridges and their firewall rules, left by berth roots that no longer have them:\n${found.map((x) => `  ${line(x)}\n`).join('')}Are you sure you want to continue? [y/N] `)) return;
+  const gone = await sweepOrphanedNetworks({}, found);
+  if (gone.length) process.stdout.write(`Deleted Orphaned Bridges:\n${gone.map((x) => `${line(x)}\n`).join('')}`);
 }
 
 async function containerStore(root: string) {

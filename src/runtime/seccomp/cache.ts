@@ -25,7 +25,7 @@ const memory = new Map<string, CompiledSeccomp>();
 const MAX_MEMORY = 64;
 
 /** Bump when the generated code changes, so old cache entries are not reused. */
-const COMPILER_VERSION = 1;
+const COMPILER_VERSION = 2; // 2: the tables know the syscalls newer than the 6.1 headers
 const ARCH_ALIASES: Record<string, string> = { amd64: 'x86_64', x64: 'x86_64', arm64: 'aarch64' };
 
 /** The cache key of a compile: the profile and everything else the program depends on. */

@@ -1,0 +1,125 @@
+/**
+ * The sources of a COPY/ADD, found and keyed before anything runs: context paths and globs
+ * (./buildContext.ts, `.dockerignore` applied), heredocs, another stage's or image's paths
+ * (`--from`), and for ADD local archives (extracted) and http(s) URLs (`--checksum`).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { decompressor, detectCompression } from '../image/decompress.js';
+import { isTarHeader } from '../image/tar/TarParser.js';
+import { statInRoot, type FsRoot } from '../sys/rootFs.js';
+import { withSnapshot, type CopySource } from './copyStep.js';
+import type { Instruction } from './dockerfile.js';
+import type { Expander } from './metaStep.js';
+import type { BuildEnv } from './stageBuild.js';
+import type { StepImage } from './stepImage.js';
+
+export interface FoundSources {
+  /** How many things are copied (several: the destination must be a directory). */
+  count: number;
+  /** What the cache key needs to know about them (contents, not just names). */
+  key: unknown;
+  keepOwners: boolean;
+  /** Run the copy with the sources open (a --from image's root is mounted meanwhile). */
+  open<T>(fn: (sources: CopySource[]) => Promise<T>): Promise<T>;
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** Is this context file a tar (plain, gzip or zstd) that ADD unpacks? */
+function archiveKind(file: string): 'tar' | 'gzip' | 'zstd' | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(512);
+    const n = fs.readSync(fd, head, 0, 512, 0);
+    const c = detectCompression(head.subarray(0, n));
+    if (c !== 'none') return c;
+    return n === 512 && isTarHeader(head) ? 'tar' : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function download(url: string, checksum: string | undefined, fail: (m: string) => never): Promise<Buffer> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow' });
+  } catch (e) {
+    return fail(`failed to load ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) fail(`failed to load ${url}: HTTP ${res.status}`);
+  const body = Buffer.from(await res.arrayBuffer());
+  if (checksum) {
+    const m = /^sha256:([a-f0-9]{64})$/.exec(checksum);
+    if (!m) fail(`invalid checksum ${checksum}: expected sha256:<64 hex digits>`);
+    const got = crypto.createHash('sha256').update(body).digest('hex');
+    if (got !== m[1]) fail(`digest mismatch for ${url}: expected ${checksum}, got sha256:${got}`);
+  }
+  return body;
+}
+
+export async function addSources(env: BuildEnv, ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>, srcs: string[], fromImg: StepImage | undefined, x: Expander, fail: (m: string) => never): Promise<FoundSources> {
+  const mtime = env.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
+  const inline: CopySource[] = [];
+  const keyParts: unknown[] = [];
+  const paths: string[] = [];
+  let hd = 0;
+  for (const s of srcs) {
+    if (s.startsWith('<<')) {
+      const h = ins.heredocs[hd++];
+      if (!h) fail(`heredoc ${s} has no body`);
+      const body = h.quoted ? h.body : x.heredoc(h.body);
+      inline.push({ kind: 'bytes', name: h.name, body: Buffer.from(body), mode: 0o644, mtime });
+      keyParts.push(['heredoc', h.name, body]);
+    } else if (ins.kind === 'ADD' && isUrl(s)) {
+      const body = await download(s, ins.checksum, fail);
+      const name = path.posix.basename(new URL(s).pathname) || 'index.html';
+      inline.push({ kind: 'bytes', name, body, mode: 0o600, mtime });
+      keyParts.push(['url', s, crypto.createHash('sha256').update(body).digest('hex')]);
+    } else paths.push(s);
+  }
+  if (ins.checksum && !srcs.every(isUrl)) fail('checksum can\'t be specified for non-HTTP(S) sources');
+  if (fromImg) return fromImage(env, fromImg, paths, inline, keyParts, fail);
+  const rels: string[] = [];
+  const sources = [...inline];
+  let keepOwners = false;
+  for (const s of paths) {
+    const found = env.context.expand(s);
+    if (found.length === 0) fail(`${ins.kind} failed: file not found in build context or excluded by .dockerignore: stat ${s}: file does not exist`);
+    for (const rel of found) {
+      rels.push(rel);
+      const kind = env.context.kind(rel);
+      const abs = path.join(env.context.dir, rel);
+      const arch = ins.kind === 'ADD' && kind === 'file' ? archiveKind(abs) : undefined;
+      if (arch) {
+        keepOwners = true;
+        sources.push({ kind: 'archive', stream: () => (arch === 'tar' ? fs.createReadStream(abs) : fs.createReadStream(abs).pipe(decompressor(arch))) as Readable });
+        keyParts.push(['archive', rel]);
+        continue;
+      }
+      sources.push({ kind: 'tree', root: { dir: env.context.dir }, path: rel || '.', name: path.posix.basename(rel) || '.', isDir: kind === 'dir', skip: (n) => env.context.ignore.excluded(rel ? `${rel}/${n}` : n) });
+    }
+  }
+  keyParts.push(['context', rels, rels.length ? env.context.hashSources(rels) : '']);
+  return { count: sources.length, key: keyParts, keepOwners, open: (fn) => fn(sources) };
+}
+
+/** `COPY --from=stage|image`: paths inside that image's root (read through a read-only view of it). */
+async function fromImage(env: BuildEnv, img: StepImage, paths: string[], inline: CopySource[], keyParts: unknown[], fail: (m: string) => never): Promise<FoundSources> {
+  keyParts.push(['from', img.id, paths]);
+  return {
+    count: paths.length + inline.length,
+    key: keyParts,
+    keepOwners: false,
+    open: (fn) => withSnapshot(env.images, img.id, async (_key, root: FsRoot) => {
+      const types = statInRoot(root, true, paths.map((p) => path.posix.resolve('/', p)));
+      const sources: CopySource[] = paths.map((p, i) => {
+        if (!types[i]) fail(`failed to compute cache key: "${path.posix.resolve('/', p)}": not found`);
+        return { kind: 'tree', root, path: path.posix.resolve('/', p), name: path.posix.basename(path.posix.resolve('/', p)), isDir: types[i] === 'dir' };
+      });
+      return fn([...inline, ...sources]);
+    }, false),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * `RUN --mount=...` as engine mounts for the build container:
+ *   type=cache   a directory under `<root>/builder/cache-mounts/` kept between builds (`id`,
+ *                default the target); `builder prune` removes them
+ *   type=tmpfs   a tmpfs at the target
+ *   type=secret  the `--secret id=...` file (or env value, written to a 0600 temp file) read-only
+ *                at `/run/secrets/<id>` or the target; `required=true` fails when absent
+ *   type=bind    a context path (read-only unless `rw`)
+ * Mount points the mounts needed are left out of the layer; secrets are never in a cache key.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BuildContext } from './buildContext.js';
+import type { Expander } from './metaStep.js';
+
+export interface Secret { id: string; file?: string; env?: string }
+
+export interface MountEnv {
+  root: string;
+  context: BuildContext;
+  secrets: Map<string, Secret>;
+}
+
+export interface RunMounts {
+  specs: string[];
+  tmpfs: string[];
+  env: string[];
+  /** What the cache key knows (never a secret's content). */
+  key: unknown[];
+  /** Paths (no leading /) that are only mount points: kept out of the layer. */
+  targets: string[];
+  /** Run `fn` with the temp files (env secrets) in place; they go afterwards. */
+  using<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+function kv(spec: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const f of spec.split(',')) {
+    const i = f.indexOf('=');
+    m.set(i < 0 ? f : f.slice(0, i), i < 0 ? 'true' : f.slice(i + 1));
+  }
+  return m;
+}
+
+export const cacheMountDir = (root: string) => path.join(root, 'builder', 'cache-mounts');
+
+export function runMounts(env: MountEnv, specs: string[], x: Expander, fail: (m: string) => never): RunMounts {
+  const out: RunMounts = { specs: [], tmpfs: [], env: [], key: [], targets: [], using: (fn) => fn() };
+  const temps: string[] = [];
+  for (const raw of specs) {
+    const o = kv(x.word(raw));
+    const type = o.get('type') ?? 'bind';
+    const target = o.get('target') ?? o.get('dst') ?? o.get('destination');
+    const abs = (t: string) => path.posix.resolve('/', t);
+    if (type === 'secret') {
+      const id = o.get('id') ?? (target ? path.posix.basename(target) : undefined);
+      if (!id) fail('secret mount requires an id or a target');
+      const dst = abs(target ?? `/run/secrets/${id}`);
+      const s = env.secrets.get(id);
+      if (!s) {
+        if (o.get('required') === 'true') fail(`secret ${id} not found`);
+        continue;
+      }
+      let file = s.file;
+      if (!file) {
+        const dir = path.join(env.root, 'builder', 'tmp');
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        file = path.join(dir, `secret-${crypto.randomBytes(8).toString('hex')}`);
+        temps.push(file);
+      }
+      out.specs.push(`type=bind,source=${file},target=${dst},readonly`);
+      out.key.push(['secret', id, dst]);
+      out.targets.push(dst.slice(1));
+      if (dst.startsWith('/run/secrets/')) out.targets.push('run/secrets');
+      continue;
+    }
+    if (!target) fail(`mount type=${type} requires a target`);
+    const dst = abs(target);
+    out.targets.push(dst.slice(1));
+    if (type === 'tmpfs') {
+      out.tmpfs.push(dst);
+      out.key.push(['tmpfs', dst]);
+    } else if (type === 'cache') {
+      const id = o.get('id') ?? dst;
+      const dir = path.join(cacheMountDir(env.root), crypto.createHash('sha256').update(id).digest('hex').slice(0, 32));
+      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+      out.specs.push(`type=bind,source=${dir},target=${dst}`);
+      out.key.push(['cache', id, dst]);
+    } else if (type === 'bind') {
+      if (o.has('from')) fail('RUN --mount=type=bind,from= is not supported yet');
+      const rel = env.context.resolve(path.posix.normalize(`/${o.get('source') ?? o.get('src') ?? ''}`).slice(1));
+      if (rel === undefined) fail(`bind mount source ${o.get('source') ?? '.'}: not found in build context`);
+      const rw = o.get('rw') === 'true' || o.get('readwrite') === 'true';
+      out.specs.push(`type=bind,source=${path.join(env.context.dir, rel)},target=${dst}${rw ? '' : ',readonly'}`);
+      out.key.push(['bind', rel, dst, rw, env.context.hashSources([rel])]);
+    } else fail(`unsupported mount type: ${type}`);
+  }
+  if (temps.length) {
+    out.using = async (fn) => {
+      let i = 0;
+      for (const raw of specs) {
+        const o = kv(x.word(raw));
+        if ((o.get('type') ?? 'bind') !== 'secret') continue;
+        const id = o.get('id') ?? path.posix.basename(o.get('target') ?? '');
+        const s = env.secrets.get(id);
+        if (s && !s.file) fs.writeFileSync(temps[i++], process.env[s.env!] ?? '', { mode: 0o600 });
+      }
+      try {
+        return await fn();
+      } finally {
+        for (const t of temps) fs.rmSync(t, { force: true });
+      }
+    };
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import { notFound } from '../errors.js';
+import { shortId, type Digest } from '../image/digest.js';
+import type { ImageStore } from '../image/ImageStore.js';
+import { parseManifest, type Descriptor } from '../image/manifest.js';
+import { MT, REF_NAME } from '../image/mediaTypes.js';
+import { familiarString, parseReference } from '../image/reference.js';
+import { limited } from './limited.js';
+import { RegistryClient } from './client.js';
+import type { RemoteRef } from './reference.js';
+import { silent, type Reporter } from './Reporter.js';
+import { knownSources, recordSource } from './sources.js';
+
+export interface PushOptions {
+  concurrency?: number;
+  report?: Reporter;
+  client?: RegistryClient;
+}
+
+export interface PushResult {
+  tag: string;
+  digest: Digest;
+  size: number;
+}
+
+/** The manifest stored under a familiar tag (the exact bytes, so the digest survives the trip). */
+function taggedManifest(store: ImageStore, tag: string): Descriptor {
+  for (const d of store.content.readIndex().manifests) {
+    const t = d.annotations?.[REF_NAME];
+    if (t && familiarString(parseReference(t)) === tag) return d;
+  }
+  throw notFound(`tag does not exist: ${tag}`, { code: 'image.notFound', exitCode: 1 });
+}
+
+/**
+ * `push`: send one tagged image to its registry. Each blob is checked with HEAD first
+ * (`Layer already exists`), mounted from another repository of the same registry when berth
+ * knows one holds it (`Mounted from ...`), else uploaded whole (POST + PUT) from the stored
+ * file, bytes as they are (no recompression). The manifest goes last, unchanged.
+ */
+export async function pushImage(store: ImageStore, ref: RemoteRef & { tag: string }, o: PushOptions = {}): Promise<PushResult> {
+  const report = o.report ?? silent;
+  const client = o.client ?? RegistryClient.forRef(ref);
+  const tag = familiarString({ repository: ref.repository, tag: ref.tag });
+  return store.lease(async () => {
+    const mdesc = taggedManifest(store, tag);
+    const buf = store.content.read(mdesc.digest);
+    const m = parseManifest(buf, `manifest ${mdesc.digest}`);
+    const blobs = [...m.layers, m.config].filter((d, i, all) => all.findIndex((x) => x.digest === d.digest) === i);
+    for (const d of blobs) if (!store.content.has(d.digest)) throw notFound(`blob ${d.digest} of ${tag} is not in the store`, { exitCode: 1 });
+    const isLayer = (d: Descriptor) => d !== m.config;
+    for (const d of blobs) if (isLayer(d)) report.layer(shortId(d.digest), 'Preparing');
+    await limited(o.concurrency ?? 3, blobs.map((d) => () => pushBlob(store, client, ref, d, isLayer(d) ? report : silent)));
+    const mediaType = typeof (JSON.parse(buf.toString('utf8')) as { mediaType?: unknown }).mediaType === 'string' ? m.mediaType! : mdesc.mediaType ?? MT.ociManifest;
+    const digest = await client.putManifest(ref.path, ref.tag, mediaType, buf);
+    report.line(`${ref.tag}: digest: ${digest} size: ${buf.length}`);
+    return { tag: ref.tag, digest, size: buf.length };
+  });
+}
+
+async function pushBlob(store: ImageStore, client: RegistryClient, ref: RemoteRef, d: Descriptor, report: Reporter): Promise<void> {
+  const sid = shortId(d.digest);
+  if (await client.hasBlob(ref.path, d.digest)) {
+    report.layer(sid, 'Layer already exists');
+    recordSource(store.root, d.digest, ref.domain, ref.path);
+    return;
+  }
+  const from = knownSources(store.root, d.digest, ref.domain).find((p) => p !== ref.path);
+  const up = await client.startUpload(ref.path, d.digest, from);
+  if (up.mounted) {
+    report.layer(sid, `Mounted from ${from}`);
+    recordSource(store.root, d.digest, ref.domain, ref.path);
+    return;
+  }
+  report.layer(sid, 'Pushing', { done: 0, total: d.size });
+  const file = store.content.path(d.digest);
+  await client.finishUpload(ref.path, up.location, d.digest, d.size, () => fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+  report.layer(sid, 'Pushed');
+  recordSource(store.root, d.digest, ref.domain, ref.path);
+}
