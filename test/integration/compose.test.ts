@@ -109,8 +109,8 @@ describe('compose: a project on the engine', requiresRoot, () => {
 
   test('service names, aliases and a fixed address resolve from inside a container', () => {
     assert.equal(e.ok(['exec', 'bcapp-app-1', 'wget', '-q', '-O', '-', 'http://web/']), 'hello from the bind mount');
-    assert.match(e.ok(['exec', 'bcapp-app-1', 'nslookup', 'database']), /Address: 10\.231\.77\.10/);
-    assert.match(e.ok(['exec', 'bcapp-app-1', 'nslookup', 'db']), /Address: 10\.231\.77\.10/);
+    assert.match(e.ok(['exec', 'bcapp-app-1', 'nslookup', 'database']), /Address: 10\.131\.77\.10/);
+    assert.match(e.ok(['exec', 'bcapp-app-1', 'nslookup', 'db']), /Address: 10\.131\.77\.10/);
     assert.notEqual(e.run(['exec', 'bcapp-web-1', 'nslookup', 'database']).code, 0, 'web is not on the back network');
   });
 
