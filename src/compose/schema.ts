@@ -2,36 +2,36 @@
  * Validation against the Compose Specification's JSON schema, with docker compose's
  * wording (`validating <file>: services.web Additional property foo is not allowed`).
  *
- * The schema is not copied into berth: it is read from the `dclint` package, which ships
- * the compose-spec schema as `schemas/compose.schema.json`. Facts recorded here (checked by
- * test/unit/compose/schema.test.ts so an upgrade is noticed): dclint 3.1.0, JSON Schema
- * draft-07, `$id` compose_spec.json, the spec revision that has top-level `models` and
- * services' `provider`, `use_api_socket`, `post_start`/`pre_stop` (2025), sha256 below.
+ * The schema is recorded in the repository, unedited: src/compose/schema/compose-spec.json,
+ * compose-go v2.13.0's `schema/compose-spec.json` (JSON Schema draft 2020-12). Its facts are in
+ * src/compose/schema/SOURCE.md and SCHEMA_SOURCE below; test/unit/compose/parts.test.ts checks
+ * the file's digest against them.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import AjvModule from 'ajv';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import { projectDir } from '../sys/paths.js';
 import { configError } from './configError.js';
 
-export const SCHEMA_SOURCE = { package: 'dclint', version: '3.1.0', file: 'schemas/compose.schema.json', sha256: '46b7d35f19dd93a05f8fea530291bf84d881c1791ec167ecf0e6fb94e639d496' };
+export const SCHEMA_SOURCE = {
+  project: 'compose-spec/compose-go', release: 'v2.13.0', commit: '0670a1c375c19defea19147bd82eb126a7c33b29',
+  file: 'schema/compose-spec.json', draft: '2020-12', sha256: '73ca5878c77570ba222a558016c7b3c6770ba5f3377786593e32180666512f8f',
+};
 
 interface AjvError { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }
 type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 
 let compiled: Validate | undefined;
 
+/** The recorded schema, found from the install directory (works from tsc's output and from the bundle). */
 export function schemaPath(): string {
-  const req = createRequire(import.meta.url);
-  return path.join(path.dirname(req.resolve(`${SCHEMA_SOURCE.package}/package.json`)), SCHEMA_SOURCE.file);
+  return path.join(projectDir, 'src', 'compose', 'schema', 'compose-spec.json');
 }
 
 function validator(): Validate {
   if (compiled) return compiled;
   const schema = JSON.parse(fs.readFileSync(schemaPath(), 'utf8')) as Record<string, unknown>;
-  const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new (o: object) => { compile(s: object): Validate };
-  // Its `$schema` names draft-07 by an https URL Ajv does not know under that name: Ajv's default draft is draft-07.
-  delete schema.$schema;
+  const Ajv = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as new (o: object) => { compile(s: object): Validate };
   compiled = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
   return compiled;
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { parseDotEnv } from '../../../src/compose/dotenv.js';
 import { interpolateString } from '../../../src/compose/interpolate.js';
@@ -48,10 +49,13 @@ test('durations, sizes, ports', () => {
   assert.deepEqual(parseShortPort('127.0.0.1::80', 'x'), [{ mode: 'ingress', host_ip: '127.0.0.1', target: 80, protocol: 'tcp' }]);
 });
 
-test('the compose-spec schema is the one recorded (an upgrade of its package is noticed here)', () => {
+test('the compose-spec schema in the repository is the one recorded in SCHEMA_SOURCE and SOURCE.md', () => {
   const text = fs.readFileSync(schemaPath());
   assert.equal(crypto.createHash('sha256').update(text).digest('hex'), SCHEMA_SOURCE.sha256);
   const s = JSON.parse(text.toString()) as { $id: string; properties: Record<string, unknown> };
   assert.equal(s.$id, 'compose_spec.json');
   assert.ok('include' in s.properties && 'models' in s.properties);
+  assert.match((s as unknown as { $schema: string }).$schema, new RegExp(`draft/${SCHEMA_SOURCE.draft}/`));
+  const source = fs.readFileSync(path.join(path.dirname(schemaPath()), 'SOURCE.md'), 'utf8');
+  for (const fact of [SCHEMA_SOURCE.release, SCHEMA_SOURCE.commit, SCHEMA_SOURCE.sha256, SCHEMA_SOURCE.project]) assert.ok(source.includes(fact), `SOURCE.md names ${fact}`);
 });
