@@ -60,6 +60,7 @@ export function normalizeService(name: string, raw: Dict, ctx: ServiceContext): 
     else if (k === 'ulimits') s[k] = ulimits(v as Dict, where);
     else if (k === 'extra_hosts') s[k] = extraHosts(v);
     else if (k === 'build') s[k] = build(v, ctx.dir);
+    else if (k === 'secrets' || k === 'configs') s[k] = (v as unknown[]).map((e) => (isDict(e) ? sortKeys({ ...e }) : { source: str(e) }));
     else s[k] = v;
   }
   const env = environment(raw, ctx, at);

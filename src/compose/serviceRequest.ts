@@ -58,6 +58,11 @@ export function containerName(p: Project, service: string, n: number): string {
   return p.services[service].container_name ?? `${p.name}-${service}-${n}`;
 }
 
+/** The image a service runs: `image:`, else what its build is tagged (`<project>-<service>`, as docker compose names it). */
+export function serviceImage(p: Project, service: string): string {
+  return p.services[service].image ?? `${p.name}-${service}`;
+}
+
 export function replicasOf(svc: ServiceConfig): number {
   return svc.deploy?.replicas ?? svc.scale ?? 1;
 }
@@ -70,8 +75,7 @@ export function orderedNetworks(svc: ServiceConfig): [string, ServiceNetwork | n
 export function serviceRequest(p: Project, service: string, n: number, o: { oneoff?: boolean; name?: string; command?: string[]; servicePorts?: boolean } = {}): ContainerPlan {
   const svc = p.services[service];
   if (!svc) throw configError(`no such service: ${service}`);
-  if (svc.build && !svc.image) throw configError(`service ${service}: build is not available yet`, { hint: 'give the service an image: (berth build lands separately)' });
-  if (!svc.image) throw configError(`service ${service} has neither an image nor a build context specified: invalid compose project`);
+  if (!svc.image && !svc.build) throw configError(`service ${service} has neither an image nor a build context specified: invalid compose project`);
   const f: RunFlags = { ...emptyRunFlags(), detach: true };
   const name = o.name ?? containerName(p, service, n);
   f.name = name;
@@ -101,7 +105,7 @@ export function serviceRequest(p: Project, service: string, n: number, o: { oneo
   if (svc.tty) f.tty = true;
   if (svc.pull_policy) f.pull = { if_not_present: 'missing', missing: 'missing', always: 'always', never: 'never', build: 'never' }[svc.pull_policy] ?? svc.pull_policy;
   if (svc.platform) f.platform = svc.platform;
-  return { name, service, number: n, image: svc.image, command, flags: f, connect, hash };
+  return { name, service, number: n, image: serviceImage(p, service), command, flags: f, connect, hash };
 }
 
 function resources(svc: ServiceConfig, f: RunFlags): void {
@@ -156,6 +160,26 @@ function mounts(p: Project, service: string, svc: ServiceConfig, f: RunFlags): v
     } else throw configError(`service ${service}: volume type ${v.type} is not supported by berth`);
   }
   f.tmpfs = [...(svc.tmpfs ?? [])];
+  fileMounts(p, service, svc, f);
+}
+
+/**
+ * `secrets` (at /run/secrets/<target>) and `configs` (at /<target>) from files, bound
+ * read-only as docker compose does without swarm; uid/gid/mode cannot apply to a bind.
+ */
+function fileMounts(p: Project, service: string, svc: ServiceConfig, f: RunFlags): void {
+  for (const kind of ['secrets', 'configs'] as const) {
+    const top = (p.model[kind] ?? {}) as Record<string, { file?: string; external?: boolean; environment?: string; content?: string }>;
+    for (const e of (svc[kind] ?? []) as { source: string; target?: string }[]) {
+      const def = top[e.source];
+      const what = kind === 'secrets' ? 'secret' : 'config';
+      if (!def) throw configError(`service "${service}" refers to undefined ${what} ${e.source}: invalid compose project`);
+      if (typeof def.file !== 'string') throw configError(`${what} ${e.source}: berth compose takes ${kind} from files only (file:)`);
+      const t = e.target ?? e.source;
+      const target = t.startsWith('/') ? t : kind === 'secrets' ? `/run/secrets/${t}` : `/${t}`;
+      f.mount.push(`type=bind,source=${def.file},target=${target},readonly`);
+    }
+  }
 }
 
 /** The primary network goes in the flags; the others come back to be connected before the start. */

@@ -69,7 +69,8 @@ describe('compose: a project on the engine', requiresRoot, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /network bc-no-such-network declared as external, but could not be found/);
     r = compose(path.join(F, 'bad', 'build.yaml'), ['up', '-d']);
-    assert.match(r.stderr, /^berth compose: service web: build is not available yet/);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^berth compose: service web: failed to read dockerfile: open \S+\/bad\/Dockerfile: no such file or directory\n$/);
     assert.deepEqual(e.containerDirs(), []);
     assert.deepEqual(new NetworkStore(e.root).list().filter((n) => !n.isDefault), []);
   });
@@ -146,8 +147,8 @@ describe('compose: a project on the engine', requiresRoot, () => {
   test('logs: every service prefixed, --tail', () => {
     // Every `up` ran the one-shot migration again (docker compose starts exited containers): one line per run.
     const all = ok(APP, ['logs', '--no-color', 'migrate']).stdout.split('\n').filter(Boolean);
-    assert.ok(all.length >= 1 && all.every((l) => l === 'bcapp-migrate-1  | migration done'), all.join('\n'));
-    assert.match(ok(APP, ['logs', '--no-color', '-t', '--tail', '1', 'migrate']).stdout, /^bcapp-migrate-1 {2}\| \d{4}-\d\d-\d\dT[\d:.]+Z migration done\n$/);
+    assert.ok(all.length >= 1 && all.every((l) => l === 'migrate-1  | migration done'), all.join('\n'));
+    assert.match(ok(APP, ['logs', '--no-color', '-t', '--tail', '1', 'migrate']).stdout, /^migrate-1 {2}\| \d{4}-\d\d-\d\dT[\d:.]+Z migration done\n$/);
     assert.equal(ok(APP, ['logs', '--no-color', '--tail', '0', 'migrate']).stdout, '');
     assert.equal(ok(APP, ['logs', '--no-log-prefix', '--tail', '1', 'migrate']).stdout, 'migration done\n');
   });
@@ -185,9 +186,9 @@ describe('compose: a project on the engine', requiresRoot, () => {
   test('attached up: prefixed output, --exit-code-from stops the rest and returns its code', () => {
     const r = compose(ONESHOT, ['up', '--no-color', '--exit-code-from', 'job']);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stdout, /^bconeshot-job-1 {6}\| job says hi$/m);
-    assert.match(r.stdout, /^bconeshot-sidecar-1 {2}\| sidecar up$/m);
-    assert.match(r.stdout, /job says hi\n(.*\n)*bconeshot-job-1 exited with code 3\n/);
+    assert.match(r.stdout, /^job-1 {6}\| job says hi$/m);
+    assert.match(r.stdout, /^sidecar-1 {2}\| sidecar up$/m);
+    assert.match(r.stdout, /job says hi\n(.*\n)*job-1 exited with code 3\n/);
     assert.match(r.stderr, /Aborting on container exit/);
     const rows = JSON.parse(ok(ONESHOT, ['ps', '-a', '--format', 'json']).stdout) as { Name: string; State: string }[];
     assert.deepEqual(rows.map((x) => x.State), ['exited', 'exited']);

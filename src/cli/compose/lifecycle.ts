@@ -31,15 +31,12 @@ export function addLifecycleCommands(parent: Command): void {
     .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit')
     .option('-t, --timeout <seconds>', 'Use this timeout in seconds for container shutdown')
     .option('--build', 'Build images before starting containers')
+    .option('--no-build', 'Don\'t build an image, even if it\'s policy')
+    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")')
     .option('--no-color', 'Produce monochrome output')
     .option('--no-log-prefix', 'Don\'t print prefix in logs')
     .action(action(async (services: string[], o: Record<string, unknown>, cmd: Command) => {
       const p = await loadFor(cmd, services);
-      if (o.build) {
-        const { configError } = await import('../../compose/configError.js');
-        const built = Object.entries(p.services).find(([, s]) => s.build);
-        if (built) throw configError(`service ${built[0]}: build is not available yet`);
-      }
       const store = (await storeOf(cmd)).init();
       const { upCommand } = await import('../../compose/runner/upCommand.js');
       process.exitCode = await upCommand(store, p, {
@@ -47,6 +44,7 @@ export function addLifecycleCommands(parent: Command): void {
         removeOrphans: !!o.removeOrphans, scale: parseScale(o.scale as string[]), wait: !!o.wait, waitTimeout: o.waitTimeout === undefined ? undefined : Number(o.waitTimeout),
         abortOnExit: !!o.abortOnContainerExit || o.exitCodeFrom !== undefined, exitCodeFrom: o.exitCodeFrom as string | undefined,
         timeout: o.timeout === undefined ? undefined : Number(o.timeout), color: o.color !== false, prefix: o.logPrefix !== false,
+        images: { build: o.build as boolean | undefined, pull: o.pull as string | undefined },
       });
     }));
 
@@ -60,7 +58,10 @@ export function addLifecycleCommands(parent: Command): void {
       const store = await storeOf(cmd);
       const { down } = await import('../../compose/runner/down.js');
       await down(store, name, p, { volumes: o.volumes, removeOrphans: o.removeOrphans, timeout: o.timeout === undefined ? undefined : Number(o.timeout) });
-      if (o.rmi && p) await removeImages(cmd, p, o.rmi);
+      if (o.rmi && p) {
+        const { removeServiceImages } = await import('../../compose/runner/serviceImages.js');
+        await removeServiceImages(store.root, p, o.rmi);
+      }
     }));
 
   parent.command('ps').description('List containers')
@@ -117,14 +118,4 @@ export async function projectOrName(cmd: Command): Promise<{ p?: Awaited<ReturnT
     if (name && !f.file.length) return { name };
     throw e;
   }
-}
-
-async function removeImages(cmd: Command, p: Awaited<ReturnType<typeof loadFor>>, mode: string): Promise<void> {
-  if (mode !== 'all' && mode !== 'local') throw new Error(`invalid --rmi "${mode}": use local or all`);
-  if (mode === 'local') return; // every image here carries the tag the file names: "local" removes only untagged build results
-  const { globalRoot } = await import('../globals.js');
-  const { ImageStore } = await import('../../image/ImageStore.js');
-  const { removeImages: rmi } = await import('../../image/removeImages.js');
-  const refs = [...new Set(Object.values(p.services).map((s) => s.image).filter((i): i is string => !!i))];
-  for (const r of refs) await rmi(ImageStore.open(globalRoot(cmd)), [r]).catch((e: Error) => process.stderr.write(`WARN[0000] ${e.message}\n`));
 }

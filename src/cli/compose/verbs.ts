@@ -1,4 +1,4 @@
-/** `compose exec|run|start|stop|restart|kill|rm|top|port|images|ls|version|pull|build`: flags -> the engine, per service container. */
+/** `compose exec|run|start|stop|restart|kill|rm|top|port|images|ls|version|build|pull|push|events`: flags -> the engine, per service container. */
 import type { Command } from 'commander';
 import { storeOf } from '../container/common.js';
 import { COMPOSE_VERSION } from '../../compose/serviceRequest.js';
@@ -53,10 +53,11 @@ export function addServiceCommands(parent: Command): void {
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('--service-ports', 'Run command with all service\'s ports enabled and mapped to the host')
     .option('--no-deps', 'Don\'t start linked services')
+    .option('--build', 'Build image before starting container')
     .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: auto-detected)')
     .option('-i, --interactive', 'Keep STDIN open even if not attached', true)
     .passThroughOptions()
-    .action(action(async (service: string, command: string[], o: { detach?: boolean; rm?: boolean; name?: string; env: string[]; entrypoint?: string; user?: string; workdir?: string; servicePorts?: boolean; deps: boolean; TTY: boolean; interactive: boolean }, cmd: Command) => {
+    .action(action(async (service: string, command: string[], o: { detach?: boolean; rm?: boolean; name?: string; env: string[]; entrypoint?: string; user?: string; workdir?: string; servicePorts?: boolean; deps: boolean; build?: boolean; TTY: boolean; interactive: boolean }, cmd: Command) => {
       const p = await loadFor(cmd, [service]);
       const store = (await storeOf(cmd)).init();
       const { runOneoff } = await import('../../compose/runner/runOneoff.js');
@@ -64,7 +65,7 @@ export function addServiceCommands(parent: Command): void {
       const interactive = o.interactive && !o.detach;
       if (tty) process.stdin.setRawMode(true);
       try {
-        process.exitCode = await runOneoff(store, p, service, { command, rm: o.rm, detach: o.detach, name: o.name, env: o.env, entrypoint: o.entrypoint, user: o.user, workdir: o.workdir, servicePorts: o.servicePorts, noDeps: !o.deps, tty, interactive }, { stdin: interactive ? process.stdin : null, stdout: process.stdout, stderr: process.stderr });
+        process.exitCode = await runOneoff(store, p, service, { command, rm: o.rm, detach: o.detach, name: o.name, env: o.env, entrypoint: o.entrypoint, user: o.user, workdir: o.workdir, servicePorts: o.servicePorts, noDeps: !o.deps, build: o.build, tty, interactive }, { stdin: interactive ? process.stdin : null, stdout: process.stdout, stderr: process.stderr });
       } finally {
         if (tty) process.stdin.setRawMode(false);
         process.stdin.destroy();
@@ -192,30 +193,52 @@ export function addServiceCommands(parent: Command): void {
     }));
 
   parent.command('build').description('Build or rebuild services').argument('[service...]')
-    .action(action(async (services: string[], _o: unknown, cmd: Command) => {
+    .option('--build-arg <key=val>', 'Set build-time variables for services', collect, [] as string[])
+    .option('--no-cache', 'Do not use cache when building the image')
+    .option('--pull', 'Always attempt to pull a newer version of the image')
+    .option('-q, --quiet', 'Don\'t print anything to STDOUT')
+    .action(action(async (services: string[], o: { buildArg: string[]; cache: boolean; pull?: boolean; quiet?: boolean }, cmd: Command) => {
       const p = await loadFor(cmd, services);
-      const { configError } = await import('../../compose/configError.js');
-      const built = Object.entries(p.services).filter(([n, s]) => s.build && (!services.length || services.includes(n)));
-      if (built.length) throw configError(`service ${built[0][0]}: build is not available yet`);
+      const store = (await storeOf(cmd)).init();
+      const { buildServices } = await import('../../compose/runner/buildServices.js');
+      const names = Object.keys(p.services).filter((n) => !services.length || services.includes(n));
+      await buildServices(store.root, p, names, { noCache: !o.cache, pull: o.pull, quiet: o.quiet, buildArgs: o.buildArg });
     }));
 
   parent.command('pull').description('Pull service images').argument('[service...]')
     .option('--ignore-pull-failures', 'Pull what it can and ignores images with pull failures')
-    .action(action(async (services: string[], o: { ignorePullFailures?: boolean }, cmd: Command) => {
+    .option('-q, --quiet', 'Pull without printing progress information')
+    .action(action(async (services: string[], o: { ignorePullFailures?: boolean; quiet?: boolean }, cmd: Command) => {
       const p = await loadFor(cmd, services);
-      const { globalRoot } = await import('../globals.js');
-      const { ImageStore } = await import('../../image/ImageStore.js');
-      const images = ImageStore.open(globalRoot(cmd));
-      for (const [n, s] of Object.entries(p.services)) {
-        if (!s.image || (services.length && !services.includes(n))) continue;
-        try {
-          images.resolve(s.image);
-          process.stderr.write(` ${n} Pulled (present locally)\n`);
-        } catch {
-          const msg = `service ${n}: image ${s.image} is not here and berth has no registry client yet (berth load or berth import it)`;
-          if (!o.ignorePullFailures) throw new Error(msg);
-          process.stderr.write(`WARN[0000] ${msg}\n`);
-        }
+      const store = (await storeOf(cmd)).init();
+      const { pullServices } = await import('../../compose/runner/serviceImages.js');
+      await pullServices(store.root, p, Object.keys(p.services).filter((n) => !services.length || services.includes(n)), { ignoreFailures: o.ignorePullFailures, quiet: o.quiet });
+    }));
+
+  parent.command('push').description('Push service images').argument('[service...]')
+    .option('--ignore-push-failures', 'Push what it can and ignores images with push failures')
+    .option('-q, --quiet', 'Push without printing progress information')
+    .action(action(async (services: string[], o: { ignorePushFailures?: boolean; quiet?: boolean }, cmd: Command) => {
+      const p = await loadFor(cmd, services);
+      const store = (await storeOf(cmd)).init();
+      const { pushServices } = await import('../../compose/runner/serviceImages.js');
+      await pushServices(store.root, p, Object.keys(p.services).filter((n) => !services.length || services.includes(n)), { ignoreFailures: o.ignorePushFailures, quiet: o.quiet });
+    }));
+
+  parent.command('events').description('Receive real time events from containers').argument('[service...]')
+    .option('--json', 'Output events as a stream of json objects')
+    .action(action(async (services: string[], o: { json?: boolean }, cmd: Command) => {
+      const { name, p } = await projectOrName(cmd);
+      for (const s of services) if (p && !p.services[s]) throw new Error(`no such service: ${s}`);
+      const store = await storeOf(cmd);
+      const { watchEvents } = await import('../../compose/runner/events.js');
+      let stopped = false;
+      const stop = () => void (stopped = true);
+      process.on('SIGINT', stop).on('SIGTERM', stop);
+      try {
+        await watchEvents(store, name, services, { json: o.json, stop: () => stopped, write: (l) => process.stdout.write(l) });
+      } finally {
+        process.off('SIGINT', stop).off('SIGTERM', stop);
       }
     }));
 }

@@ -1,5 +1,5 @@
 /**
- * Several containers' json-file logs as one stream, each line prefixed `name  | ` (padded to
+ * Several containers' json-file logs as one stream, each line prefixed `service-N  | ` (padded to
  * the longest name, coloured on a TTY as docker compose does), through the engine's log
  * reader. Following ends when `done()` says so (every container ended, or a stop).
  */
@@ -24,6 +24,13 @@ export interface MultiLogOptions {
 
 const COLORS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
+/** docker compose's name for a container's lines: its name less `<project>-` (`web-1`); a container_name stays whole. */
+export function logName(rec: ContainerRecord): string {
+  const name = rec.Name.replace(/^\//, '');
+  const project = rec.Config.Labels?.['com.docker.compose.project'];
+  return project && name.startsWith(`${project}-`) ? name.slice(project.length + 1) : name;
+}
+
 export function prefixer(names: string[], color: boolean): (name: string) => string {
   const width = Math.max(0, ...names.map((n) => n.length));
   return (name) => {
@@ -35,7 +42,7 @@ export function prefixer(names: string[], color: boolean): (name: string) => str
 }
 
 export async function multiLogs(store: ContainerStore, recs: ContainerRecord[], o: MultiLogOptions): Promise<void> {
-  const names = recs.map((r) => r.Name.replace(/^\//, ''));
+  const names = recs.map(logName);
   const color = !o.noColor && !!process.stdout.isTTY;
   const prefix = prefixer(names, color);
   const write = (name: string, e: LogEntry) => {

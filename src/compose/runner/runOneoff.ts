@@ -11,6 +11,7 @@ import { connectNetwork } from '../../engine/networkConnect.js';
 import { serviceRequest } from '../serviceRequest.js';
 import type { Project } from '../types.js';
 import { ensureNetworks, ensureVolumes } from './resources.js';
+import { ensureServiceImages } from './serviceImages.js';
 import { up } from './up.js';
 
 export interface RunOptions {
@@ -26,6 +27,8 @@ export interface RunOptions {
   noDeps?: boolean;
   tty?: boolean;
   interactive?: boolean;
+  /** `run --build`: build the service's image first. */
+  build?: boolean;
 }
 
 export async function runOneoff(store: ContainerStore, p: Project, service: string, o: RunOptions, io: RunIo): Promise<number> {
@@ -33,6 +36,7 @@ export async function runOneoff(store: ContainerStore, p: Project, service: stri
   const name = o.name ?? `${p.name}-${service}-run-${crypto.randomBytes(6).toString('hex')}`;
   const plan = serviceRequest(p, service, 1, { oneoff: true, name, command: o.command.length ? o.command : undefined, servicePorts: o.servicePorts });
   if (deps.length && !o.noDeps) await up(store, p, { services: deps });
+  await ensureServiceImages(store.root, p, [service], { build: o.build });
   const f = plan.flags;
   await ensureNetworks(p, store.root, Object.keys(p.services[service].networks ?? {}));
   ensureVolumes(p, store.root, (p.services[service].volumes ?? []).filter((v) => v.type === 'volume' && v.source).map((v) => v.source!));

@@ -21,6 +21,7 @@ import { dependencyOrder, withDependencies } from './order.js';
 import { projectContainers, type ProjectContainer } from './projectContainers.js';
 import { progress } from './progress.js';
 import { ensureNetworks, ensureVolumes } from './resources.js';
+import { ensureServiceImages, type ImageFlags } from './serviceImages.js';
 import { waitCondition } from './waitFor.js';
 
 export interface UpOptions {
@@ -35,6 +36,8 @@ export interface UpOptions {
   /** Stop timeout (seconds) for containers being replaced. */
   timeout?: number;
   abort?: () => boolean;
+  /** Builds and pulls before anything is created (--build, --no-build, --pull). */
+  images?: ImageFlags;
 }
 
 export interface UpResult { containers: ContainerRecord[]; services: string[] }
@@ -60,6 +63,7 @@ export async function up(store: ContainerStore, p: Project, o: UpOptions = {}): 
   const netKeys = [...new Set(services.flatMap((s) => Object.keys(p.services[s].networks ?? {})))];
   const volKeys = [...new Set(services.flatMap((s) => (p.services[s].volumes ?? []).filter((v) => v.type === 'volume' && v.source).map((v) => v.source!)))];
   await preflight(p, store.root, netKeys, volKeys);
+  await ensureServiceImages(store.root, p, services, o.images);
   await orphans(store, p, !!o.removeOrphans, o.timeout);
   await ensureNetworks(p, store.root, netKeys);
   ensureVolumes(p, store.root, volKeys);

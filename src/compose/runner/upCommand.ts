@@ -1,7 +1,7 @@
 /**
  * What `compose up` does around the runner's up(): detached it returns once started (or,
  * with --wait, once running and healthy); attached it prints every container's output with
- * `name  | ` prefixes until they have all ended, stops the project on Ctrl-C (a second
+ * `service-N  | ` prefixes until they have all ended, stops the project on Ctrl-C (a second
  * Ctrl-C kills), and with --abort-on-container-exit / --exit-code-from stops everything when
  * one container ends. Returns the exit code.
  */
@@ -12,7 +12,7 @@ import { killContainer } from '../../engine/stopContainer.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import type { Project } from '../types.js';
 import { stopAll, stopOrder } from './down.js';
-import { multiLogs } from './logs.js';
+import { logName, multiLogs } from './logs.js';
 import { projectContainers } from './projectContainers.js';
 import { up, type UpOptions } from './up.js';
 import { waitReady } from './waitFor.js';
@@ -68,7 +68,7 @@ async function attach(store: ContainerStore, p: Project, recs: ContainerRecord[]
     firstExit ??= recs.find(ended);
     return !!firstExit;
   };
-  const names = recs.map((r) => r.Name.slice(1));
+  const names = recs.map(logName);
   // `name exited with code N` once a container's output has been read to its end.
   const onEnd = (r: ContainerRecord) => {
     const st = store.read(r.Id);
