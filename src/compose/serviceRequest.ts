@@ -160,6 +160,8 @@ function mounts(p: Project, service: string, svc: ServiceConfig, f: RunFlags): v
     } else throw configError(`service ${service}: volume type ${v.type} is not supported by berth`);
   }
   f.tmpfs = [...(svc.tmpfs ?? [])];
+  // shm_size: a /dev/shm of that size over the engine's default one (the engine has no --shm-size).
+  if (svc.shm_size) f.mount.push(`type=tmpfs,target=/dev/shm,tmpfs-size=${svc.shm_size},tmpfs-mode=1777`);
   fileMounts(p, service, svc, f);
 }
 

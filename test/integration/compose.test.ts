@@ -127,6 +127,7 @@ describe('compose: a project on the engine', requiresRoot, () => {
     assert.equal(sh('touch /scratch/ok && echo ok'), 'ok');
     assert.equal(sh('echo $MODE'), 'production');
     assert.equal(e.inspect('bcapp-app-1').HostConfig.Init, true);
+    assert.match(sh('grep " /dev/shm " /proc/mounts | tail -n 1'), /size=131072k/, 'shm_size');
   });
 
   test('up -d again recreates only the service whose configuration changed', () => {
@@ -167,6 +168,11 @@ describe('compose: a project on the engine', requiresRoot, () => {
     assert.equal(e.inspect('bcapp-web-1').State.Running, false);
     ok(APP, ['start', 'web']);
     assert.equal(e.inspect('bcapp-web-1').State.Running, true);
+    const appStarted = e.inspect('bcapp-app-1').State.StartedAt;
+    const rr = ok(APP, ['restart', '-t', '1', 'db']);
+    assert.match(rr.stderr, /Container bcapp-app-1 {2}Started/, 'app declared depends_on db with restart: true');
+    assert.doesNotMatch(rr.stderr, /bcapp-web-1/);
+    assert.notEqual(e.inspect('bcapp-app-1').State.StartedAt, appStarted);
     assert.match(ok(APP, ['images']).stdout, /^bcapp-web-1 +busybox +latest +[0-9a-f]{12}$/m);
     assert.deepEqual(JSON.parse(ok(APP, ['ls', '--format', 'json']).stdout).map((x: { Name: string }) => x.Name), ['bcapp']);
   });

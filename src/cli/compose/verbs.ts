@@ -84,7 +84,17 @@ export function addServiceCommands(parent: Command): void {
   for (const verb of ['stop', 'restart'] as const) {
     parent.command(verb).description(verb === 'stop' ? 'Stop services' : 'Restart service containers').argument('[service...]')
       .option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds')
-      .action(action(async (services: string[], o: { timeout?: string }, cmd: Command) => {
+      .action(action(async (selected: string[], o: { timeout?: string }, cmd: Command) => {
+        let services = selected;
+        if (verb === 'restart' && selected.length) {
+          // Dependents that declared `depends_on: {X: {restart: true}}` restart with X, as docker compose does.
+          const { p: proj } = await projectOrName(cmd);
+          const more = (names: string[]): string[] => {
+            const add = Object.entries(proj?.services ?? {}).filter(([n, s]) => !names.includes(n) && names.some((d) => s.depends_on?.[d]?.restart)).map(([n]) => n);
+            return add.length ? more([...names, ...add]) : names;
+          };
+          services = more(selected);
+        }
         const { store, cs, p } = await containersOf(cmd, services, { oneoff: false });
         const { stopAll, stopOrder } = await import('../../compose/runner/down.js');
         const ordered = stopOrder(p, cs);

@@ -147,7 +147,9 @@ async function converge(store: ContainerStore, plans: ContainerPlan[], have: Pro
 }
 
 async function create(store: ContainerStore, plan: ContainerPlan): Promise<ContainerRecord> {
-  const rec = await createContainer(store, { image: plan.image, command: plan.command, flags: plan.flags });
+  const id = imageIdOf(store.root, plan.image);
+  const flags = id ? { ...plan.flags, label: [...plan.flags.label, `${L.image}=${id}`] } : plan.flags;
+  const rec = await createContainer(store, { image: plan.image, command: plan.command, flags });
   try {
     for (const c of plan.connect) await connectNetwork(store, rec.Id, c.network, { aliases: c.aliases, ip: c.ip });
   } catch (e) {
