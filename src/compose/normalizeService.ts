@@ -185,7 +185,7 @@ function extraHosts(v: unknown): string[] {
 function build(v: unknown, dir: string): Dict {
   const b: Dict = isDict(v) ? { ...v } : { context: v };
   b.context = absPath(str(b.context ?? '.'), dir);
-  b.dockerfile ??= 'Dockerfile';
+  if (b.dockerfile_inline === undefined) b.dockerfile ??= 'Dockerfile';
   if (b.args !== undefined) b.args = listToMap(b.args);
   return sortKeys(b);
 }
