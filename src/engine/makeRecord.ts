@@ -92,6 +92,7 @@ function healthcheck(f: RunFlags, image: HealthConfig | undefined): { Healthchec
   if (f.noHealthcheck) return { Healthcheck: { Test: ['NONE'] } };
   const h: HealthConfig = { ...(image ?? {}) };
   if (f.healthCmd !== undefined) h.Test = ['CMD-SHELL', f.healthCmd];
+  if (f.healthTest?.length) h.Test = [...f.healthTest];
   if (f.healthInterval) h.Interval = parseDuration(f.healthInterval, '--health-interval');
   if (f.healthTimeout) h.Timeout = parseDuration(f.healthTimeout, '--health-timeout');
   if (f.healthStartPeriod) h.StartPeriod = parseDuration(f.healthStartPeriod, '--health-start-period');

@@ -51,6 +51,8 @@ export interface RunFlags extends ResourceFlagValues {
   healthRetries?: string;
   healthStartPeriod?: string;
   noHealthcheck?: boolean;
+  /** A whole health test in Docker's form (`["CMD", ...]`, `["CMD-SHELL", cmd]`, `["NONE"]`): compose's `healthcheck.test`, the API's Healthcheck.Test. */
+  healthTest?: string[];
   logOpt: string[];
   logDriver?: string;
   oomScoreAdj?: string;
