@@ -256,31 +256,31 @@ describe('engine: networking gaps (connect persists, exit releases, --add-host, 
     assert.equal(e.run(['ps', '-aq']).stdout, before, 'nothing created by a refused --add-host');
   });
 
-  test('container:ca — cb keeps running when A goes; inspect/stop/rm of cb work; start of cb needs ca running', () => {
-    e.ok(['run', '-d', '--name', 'ca', 'busybox', 'sleep', '1000']);
-    const ipCa = e.inspect('ca').NetworkSettings.IPAddress;
-    e.ok(['run', '-d', '--name', 'cb', '--network', 'container:ca', 'busybox', 'sleep', '1000']);
-    assert.match(e.ok(['exec', 'cb', 'ip', '-o', '-4', 'addr']), new RegExp(ipCa.replace(/\./g, '\\.')));
-    e.ok(['stop', '-t', '1', 'ca']);
-    assert.equal(e.inspect('cb').State.Running, true);
-    e.ok(['stop', '-t', '1', 'cb']);
-    const r = e.run(['start', 'cb']);
+  test('container:xa — xb keeps running when A goes; inspect/stop/rm of xb work; start of xb needs xa running', () => {
+    e.ok(['run', '-d', '--name', 'xa', 'busybox', 'sleep', '1000']);
+    const ipXa = e.inspect('xa').NetworkSettings.IPAddress;
+    e.ok(['run', '-d', '--name', 'xb', '--network', 'container:xa', 'busybox', 'sleep', '1000']);
+    assert.match(e.ok(['exec', 'xb', 'ip', '-o', '-4', 'addr']), new RegExp(ipXa.replace(/\./g, '\\.')));
+    e.ok(['stop', '-t', '1', 'xa']);
+    assert.equal(e.inspect('xb').State.Running, true);
+    e.ok(['stop', '-t', '1', 'xb']);
+    const r = e.run(['start', 'xb']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^berth: cannot join network namespace of a non running container/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
-    e.ok(['start', 'ca']);
-    e.ok(['start', 'cb']);
-    e.ok(['rm', '-f', 'ca']);
-    const b = e.inspect('cb');
+    e.ok(['start', 'xa']);
+    e.ok(['start', 'xb']);
+    e.ok(['rm', '-f', 'xa']);
+    const b = e.inspect('xb');
     assert.equal(b.State.Running, true);
-    assert.equal(b.HostConfig.NetworkMode, 'container:ca');
-    e.ok(['exec', 'cb', 'true']);
-    e.ok(['stop', '-t', '1', 'cb']);
-    const gone = e.run(['start', 'cb']);
+    assert.equal(b.HostConfig.NetworkMode, 'container:xa');
+    e.ok(['exec', 'xb', 'true']);
+    e.ok(['stop', '-t', '1', 'xb']);
+    const gone = e.run(['start', 'xb']);
     assert.equal(gone.code, 1);
-    assert.match(gone.stderr, /No such container: ca/);
-    e.ok(['rm', 'cb']);
-    assert.equal(e.run(['inspect', 'cb']).code, 1);
+    assert.match(gone.stderr, /No such container: xa/);
+    e.ok(['rm', 'xb']);
+    assert.equal(e.run(['inspect', 'xb']).code, 1);
   });
   test('network connect switches a running container to the network\'s DNS and adds its address to /etc/hosts; disconnect reverts', () => {
     e.ok(['network', 'create', 'dn1']);
