@@ -21,7 +21,7 @@
 
 /* One option `kv` (NUL-terminated, modified) into the context: 0, -errno, or -ENOSYS when the
  * kernel cannot take it through fsconfig. */
-static int overlay_option(int fsfd, char *kv)
+static int overlay_option(int fsfd, char *kv, int *plus)
 {
 	char *eq = strchr(kv, '=');
 	if (!eq) return fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0) < 0 ? -errno : 0;
@@ -33,6 +33,7 @@ static int overlay_option(int fsfd, char *kv)
 	int first = 1;
 	for (char *l = strtok_r(eq + 1, ":", &save); l; l = strtok_r(NULL, ":", &save), first = 0) {
 		if (strlen(l) > FSCONFIG_STRING_MAX) return -ENOSYS;
+		*plus = 1;
 		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", l, 0) == 0) continue;
 		/* Before 6.8 overlayfs knows no lowerdir+ and says EINVAL to the first one. */
 		return first && errno == EINVAL ? -ENOSYS : -errno;
@@ -47,14 +48,16 @@ int overlay_fsmount(const char *data, unsigned attrs, const char **what)
 	int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fsfd < 0) return errno == ENOSYS ? -ENOSYS : -errno;
 	char *opts = strdup(data), *save = NULL;
-	int r = opts ? 0 : -ENOMEM;
+	int r = opts ? 0 : -ENOMEM, plus = 0;
 	for (char *kv = opts ? strtok_r(opts, ",", &save) : NULL; kv && r == 0; kv = strtok_r(NULL, ",", &save)) {
 		snprintf(failed, sizeof(failed), "%s", kv);
-		r = overlay_option(fsfd, kv);
+		r = overlay_option(fsfd, kv, &plus);
 		if (r < 0) *what = failed;
 	}
 	free(opts);
-	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) r = -errno;
+	/* Before 6.5 overlayfs has no fs_context of its own: the kernel's legacy one takes any key
+	 * (lowerdir+ too) into a mount(2) data string, and only the create says EINVAL. */
+	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) r = plus && errno == EINVAL ? -ENOSYS : -errno;
 	if (r == 0 && (r = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs)) < 0) r = -errno;
 	close(fsfd);
 	return r;
