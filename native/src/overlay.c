@@ -30,13 +30,14 @@ static int overlay_option(int fsfd, char *kv, int *plus)
 	if (strlen(v) <= FSCONFIG_STRING_MAX) return fsconfig(fsfd, FSCONFIG_SET_STRING, kv, v, 0) < 0 ? -errno : 0;
 	if (strcmp(kv, "lowerdir")) return -ENOSYS; /* a long upperdir or workdir: mount(2) takes it */
 	char *save = NULL;
-	int first = 1;
-	for (char *l = strtok_r(eq + 1, ":", &save); l; l = strtok_r(NULL, ":", &save), first = 0) {
+	for (char *l = strtok_r(eq + 1, ":", &save); l; l = strtok_r(NULL, ":", &save)) {
 		if (strlen(l) > FSCONFIG_STRING_MAX) return -ENOSYS;
 		*plus = 1;
 		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", l, 0) == 0) continue;
-		/* Before 6.8 overlayfs knows no lowerdir+ and says EINVAL to the first one. */
-		return first && errno == EINVAL ? -ENOSYS : -errno;
+		/* Before 6.8 overlayfs knows no lowerdir+ and says EINVAL to the first one; before 6.5
+		 * the legacy context takes them into one page and says EINVAL past it. mount(2) then
+		 * says what is really wrong. */
+		return errno == EINVAL ? -ENOSYS : -errno;
 	}
 	return 0;
 }
@@ -63,8 +64,60 @@ int overlay_fsmount(const char *data, unsigned attrs, const char **what)
 	return r;
 }
 
+/* `data` with the lowerdir entries under the directory of its last entry (the store's layer
+ * links) made relative to that directory, which goes to *base; NULL when there is nothing to
+ * shorten. The policy side counts the same (src/image/Snapshotter.ts, legacyOverlayData). */
+static char *relative_lowers(const char *data, char **base)
+{
+	const char *ld = strncmp(data, "lowerdir=", 9) == 0 ? data : strstr(data, ",lowerdir=");
+	if (!ld) return NULL;
+	const char *start = ld + (*ld == ',' ? 10 : 9), *end = strchrnul(start, ',');
+	const char *last = end, *slash = NULL;
+	while (last > start && last[-1] != ':') last--;
+	for (const char *p = last; p < end; p++)
+		if (*p == '/') slash = p;
+	if (*last != '/' || !slash || slash == last) return NULL;
+	size_t blen = (size_t)(slash - last);
+	char *out = malloc(strlen(data) + 1);
+	if (!out || !(*base = strndup(last, blen))) {
+		free(out);
+		return NULL;
+	}
+	char *o = out;
+	memcpy(o, data, (size_t)(start - data));
+	o += start - data;
+	for (const char *e = start; e < end;) {
+		const char *next = memchr(e, ':', (size_t)(end - e));
+		if (!next) next = end;
+		size_t n = (size_t)(next - e);
+		if (n > blen + 1 && strncmp(e, *base, blen) == 0 && e[blen] == '/') e += blen + 1, n -= blen + 1;
+		if (o > out + (start - data)) *o++ = ':';
+		memcpy(o, e, n);
+		o += n;
+		e = next < end ? next + 1 : end;
+	}
+	strcpy(o, end);
+	return out;
+}
+
+/* mount(2) takes one page of data: past it, the layer links go relative to their directory and
+ * the mount is made from there, as overlayfs resolves relative lower dirs against the caller's
+ * working directory (which is restored). `target` is absolute. */
 int overlay_mount_legacy(const char *data, const char *target, unsigned long flags)
 {
-	if (strlen(data) > MOUNT_DATA_MAX) return -E2BIG;
-	return mount("overlay", target, "overlay", flags, data) < 0 ? -errno : 0;
+	if (strlen(data) <= MOUNT_DATA_MAX) return mount("overlay", target, "overlay", flags, data) < 0 ? -errno : 0;
+	char *base = NULL, *rel = relative_lowers(data, &base);
+	int r = -E2BIG;
+	if (rel && strlen(rel) <= MOUNT_DATA_MAX) {
+		int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cwd < 0) r = -errno;
+		else {
+			r = chdir(base) < 0 ? -errno : mount("overlay", target, "overlay", flags, rel) < 0 ? -errno : 0;
+			if (fchdir(cwd) < 0 && r == 0) r = -errno;
+			close(cwd);
+		}
+	}
+	free(rel);
+	free(base);
+	return r;
 }

@@ -41,9 +41,26 @@ export function overlayOptionsError(options: readonly string[], lowerdirPlus: bo
   if (lowers.length > OVERLAY_MAX_LAYERS) return `overlayfs stacks at most ${OVERLAY_MAX_LAYERS} lower dirs`;
   const short = (o: string) => o.length - o.indexOf('=') - 1 <= FSCONFIG_STRING_MAX;
   const viaFsconfig = options.every((o) => short(o) || (lowerdirPlus && o.startsWith('lowerdir=') && lowers.every((l) => l.length <= FSCONFIG_STRING_MAX)));
-  const data = options.join(',');
+  const data = legacyOverlayData(options);
   if (viaFsconfig || data.length <= MOUNT_DATA_MAX) return undefined;
   return `overlay mount options are ${data.length} bytes, over the kernel's ${MOUNT_DATA_MAX}-byte limit${lowerdirPlus ? '' : ' (Linux 6.8 lifts it)'}`;
+}
+
+/**
+ * The mount(2) data the helper passes for these options: as they are when they fit one page;
+ * else with the lower dirs under the directory of the last one (the layer links) relative to it,
+ * the mount made from that directory, as Docker's overlay2 does (native/src/overlay.c).
+ */
+export function legacyOverlayData(options: readonly string[]): string {
+  const data = options.join(',');
+  if (data.length <= MOUNT_DATA_MAX) return data;
+  return options.map((o) => {
+    if (!o.startsWith('lowerdir=')) return o;
+    const lowers = o.slice('lowerdir='.length).split(':');
+    const base = path.dirname(lowers[lowers.length - 1]);
+    if (!base.startsWith('/') || base === '/') return o;
+    return `lowerdir=${lowers.map((l) => (l.startsWith(`${base}/`) && l.length > base.length + 1 ? l.slice(base.length + 1) : l)).join(':')}`;
+  }).join(',');
 }
 
 export class Snapshotter {

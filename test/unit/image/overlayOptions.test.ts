@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kernelHasLowerdirPlus, overlayOptionsError } from '../../../src/image/Snapshotter.js';
+import { kernelHasLowerdirPlus, legacyOverlayData, overlayOptionsError } from '../../../src/image/Snapshotter.js';
 
 const lowers = (n: number, len: number) => `lowerdir=${Array.from({ length: n }, (_, i) => `/${String(i).padStart(len - 1, 'l')}`).join(':')}`;
 
@@ -25,4 +25,20 @@ test('overlay options: fsconfig strings, lowerdir+ layer by layer, or one page f
   // overlayfs' own stack limit
   assert.equal(overlayOptionsError([lowers(500, 12)], true), undefined);
   assert.equal(overlayOptionsError([lowers(501, 12)], true), 'overlayfs stacks at most 500 lower dirs');
+});
+
+test('past the page, mount(2) gets the layer links relative to their directory (as overlay2 does)', () => {
+  const links = Array.from({ length: 128 }, (_, i) => `/var/lib/berth/layers/l/${String(i).padStart(26, 'L')}`);
+  const rw = ['upperdir=/var/lib/berth/snapshots/s/upper', 'workdir=/var/lib/berth/snapshots/s/work', 'index=off'];
+  const opts = [`lowerdir=${links.join(':')}`, ...rw];
+  assert.equal(overlayOptionsError(opts, false), undefined);
+  assert.equal(legacyOverlayData(opts), [`lowerdir=${links.map((l) => l.slice('/var/lib/berth/layers/l/'.length)).join(':')}`, ...rw].join(','));
+  // the read-only view: the snapshot's upper dir on top stays absolute
+  const view = [`lowerdir=/var/lib/berth/snapshots/s/upper:${links.join(':')}`];
+  assert.match(legacyOverlayData(view), /^lowerdir=\/var\/lib\/berth\/snapshots\/s\/upper:L+0:L+1:/);
+  // fits the page: untouched
+  assert.equal(legacyOverlayData([`lowerdir=${links.slice(0, 3).join(':')}`, ...rw]), [`lowerdir=${links.slice(0, 3).join(':')}`, ...rw].join(','));
+  // 499 links do not fit even relative
+  const many = Array.from({ length: 499 }, (_, i) => `/r/l/${String(i).padStart(26, 'L')}`);
+  assert.match(overlayOptionsError([`lowerdir=${many.join(':')}`, ...rw], false)!, /4095-byte limit/);
 });
