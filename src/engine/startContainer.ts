@@ -20,6 +20,7 @@ import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './ho
 import { snapshotRoot, userFiles } from './containerFiles.js';
 import { layeredStat, resolveUser } from './imageFiles.js';
 import { donorOf } from './namespaceModes.js';
+import { POD_LABEL } from './podLabel.js';
 import { networkStarter, prepareNetns } from './network.js';
 import { exitCommand } from './cleanupContainer.js';
 import type { ContainerRecord } from './types.js';
@@ -67,7 +68,8 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const netnsPath = await netnsReady;
   const hc = rec.HostConfig;
-  const nsMod = donorOf(hc.PidMode) || donorOf(hc.IpcMode) || hc.IpcMode === 'shareable' ? await import('./joinedNamespaces.js') : undefined;
+  if (rec.Config.Labels?.[POD_LABEL]) await (await import('./pods/podCgroup.js')).ensurePodCgroup(store.root, rec.Config.Labels[POD_LABEL]);
+  const nsMod = donorOf(hc.PidMode) || donorOf(hc.IpcMode) || donorOf(hc.UTSMode) || hc.IpcMode === 'shareable' ? await import('./joinedNamespaces.js') : undefined;
   const joined = nsMod?.joinedNamespaces(store, rec);
   const shmDir = hc.IpcMode === 'shareable' ? nsMod!.shmDir(store, rec.Id) : undefined;
   if (shmDir) fs.mkdirSync(shmDir, { mode: 0o1777, recursive: true });
