@@ -47,7 +47,12 @@ export async function readKubeFile(text: string): Promise<KubeFile> {
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((d, i) => {
     if (d.errors.length) throw invalidArgument(`document ${i + 1}: ${d.errors[0].message.split('\n')[0]}`);
-    const doc = d.toJS({ maxAliasCount: 100 }) as unknown;
+    let doc: unknown;
+    try {
+      doc = d.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      throw invalidArgument(`document ${i + 1}: ${(e as Error).message.split('\n')[0]}`);
+    }
     if (doc === null || doc === undefined) return;
     if (!isObj(doc)) throw invalidArgument(`document ${i + 1}: not a Kubernetes object (a mapping with apiVersion and kind)`);
     const kind = typeof doc.kind === 'string' ? doc.kind : '';
