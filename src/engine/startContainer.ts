@@ -68,7 +68,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const netnsPath = await netnsReady;
   const hc = rec.HostConfig;
-  if (rec.Config.Labels?.[POD_LABEL]) await (await import('./pods/podCgroup.js')).ensurePodCgroup(store.root, rec.Config.Labels[POD_LABEL]);
+  if (rec.Config.Labels?.[POD_LABEL]) await (await import('./pods/podCgroup.js')).preparePodStart(store, rec, rec.Config.Labels[POD_LABEL]);
   const nsMod = donorOf(hc.PidMode) || donorOf(hc.IpcMode) || donorOf(hc.UTSMode) || hc.IpcMode === 'shareable' ? await import('./joinedNamespaces.js') : undefined;
   const joined = nsMod?.joinedNamespaces(store, rec);
   const shmDir = hc.IpcMode === 'shareable' ? nsMod!.shmDir(store, rec.Id) : undefined;

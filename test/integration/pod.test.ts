@@ -145,6 +145,10 @@ describe('pods (real kernel)', requiresRoot, () => {
     const status = () => e.ok(['pod', 'inspect', 'life', '--format', '{{.State}}']);
     assert.equal(status(), 'Exited');
     for (const c of ['life-srv', 'life-other', 'life-infra']) assert.equal(e.inspect(c).State.Running, false);
+    // a member alone cannot start without the infra holding the namespaces
+    const alone = e.run(['start', 'life-other']);
+    assert.notEqual(alone.code, 0);
+    assert.match(alone.stderr, /the infra container of pod life is not running: start the pod/);
     e.ok(['pod', 'start', 'life']);
     assert.equal(status(), 'Running');
     assert.equal(e.ok(['exec', 'life-other', 'sh', '-c', WAIT_HTTP('http://localhost:8080/index.html')]), 'up');
