@@ -1,5 +1,6 @@
 /**
- * `kube generate CONTAINER|POD...`: Kubernetes objects for berth containers and pods — a Pod
+ * `kube generate CONTAINER|POD|PROJECT...`: Kubernetes objects for berth containers, pods and
+ * compose projects — a Pod
  * (or a Deployment), a Service for the published ports (`--service`), a PersistentVolumeClaim
  * per named volume. The mapping is the one `kube play` reads back (kube/playKube.ts), so a
  * generate → play → generate round trip gives the same YAML. Pure but for the reads.
@@ -92,8 +93,9 @@ function mounts(rec: ContainerRecord, prefix: string, use: VolumeUse): Obj[] {
     let vol: Obj;
     if (m.Type === 'volume') {
       if (m.Anonymous || !m.Name) continue;
-      vol = { name: kubeName(`${m.Name}-pvc`), persistentVolumeClaim: { claimName: m.Name } };
-      if (!use.claims.includes(m.Name)) use.claims.push(m.Name);
+      const claim = kubeName(m.Name);
+      vol = { name: kubeName(`${claim}-pvc`), persistentVolumeClaim: { claimName: claim } };
+      if (!use.claims.includes(claim)) use.claims.push(claim);
     } else if (m.Type === 'bind') {
       vol = { name: kubeName(`${prefix}-${m.Destination.replace(/\//g, '-')}-host`), hostPath: { path: m.Source, type: 'Directory' } };
     } else {
@@ -144,7 +146,7 @@ function restartPolicy(recs: ContainerRecord[]): string {
   return p === 'always' || p === 'unless-stopped' ? 'Always' : p === 'on-failure' ? 'OnFailure' : 'Never';
 }
 
-interface Unit { name: string; labels: Record<string, string>; annotations: Record<string, string>; recs: ContainerRecord[]; prefix: string; ports: Port[]; pod?: PodRecord; deployment?: string; replicas: number }
+interface Unit { name: string; labels: Record<string, string>; annotations: Record<string, string>; recs: ContainerRecord[]; prefix: string; ports: Port[]; pod?: PodRecord; deployment?: string; replicas: number; hosts: string[]; names?: string[] }
 
 function unitFor(store: ContainerStore, ref: string): Unit {
   const pods = new PodStore(store.root);
@@ -159,13 +161,15 @@ function unitFor(store: ContainerStore, ref: string): Unit {
     try {
       rec = store.find(ref);
     } catch (e) {
-      if (isBerthError(e, 'NotFound')) throw notFound(`no such container or pod: ${ref}`);
-      throw e;
+      if (!isBerthError(e, 'NotFound')) throw e;
+      const project = composeUnit(store, ref);
+      if (project) return project;
+      throw notFound(`no such container, pod or compose project: ${ref}`);
     }
     const podId = rec.Config.Labels?.[POD_LABEL];
     if (podId) throw invalidArgument(`container ${rec.Name.slice(1)} is in pod ${pods.read(podId)?.Name ?? podId}: generate the pod`);
     const name = kubeName(`${rec.Name.slice(1)}-pod`);
-    return { name, labels: { app: name }, annotations: {}, recs: [rec], prefix: '', ports: portsOf(rec.HostConfig.PortBindings), replicas: 1 };
+    return { name, labels: { app: name }, annotations: {}, recs: [rec], prefix: '', ports: portsOf(rec.HostConfig.PortBindings), replicas: 1, hosts: [] };
   }
   const members = podMembers(store, pod);
   const infra = members.find((m) => m.infra)?.rec;
@@ -176,7 +180,27 @@ function unitFor(store: ContainerStore, ref: string): Unit {
   const deployment = pod.Labels[LABEL_DEPLOYMENT];
   const labels: Record<string, string> = { app: kubeName(deployment ?? pod.Name), ...pod.Labels };
   const replicas = deployment ? pods.list().filter((p) => p.Labels[LABEL_DEPLOYMENT] === deployment).length : 1;
-  return { name: kubeName(deployment ?? pod.Name), labels, annotations, recs, prefix: `${pod.Name}-`, ports: infra ? portsOf(infra.HostConfig.PortBindings) : [], pod, deployment, replicas };
+  return { name: kubeName(deployment ?? pod.Name), labels, annotations, recs, prefix: `${pod.Name}-`, ports: infra ? portsOf(infra.HostConfig.PortBindings) : [], pod, deployment, replicas, hosts: pod.AddHost ?? [] };
+}
+
+/**
+ * A compose project (its containers' `com.docker.compose.project` label): one Pod, a container
+ * per service (its first replica), as podman-compose runs a project in one pod; the services'
+ * names resolve to 127.0.0.1 (hostAliases), so they still reach each other by name.
+ */
+function composeUnit(store: ContainerStore, project: string): Unit | undefined {
+  const recs = store.list().filter((r) => r.Config.Labels?.['com.docker.compose.project'] === project && r.Config.Labels?.['com.docker.compose.oneoff'] !== 'True');
+  const bySvc = new Map<string, ContainerRecord>();
+  for (const r of recs.sort((a, b) => Number(a.Config.Labels['com.docker.compose.container-number'] ?? 1) - Number(b.Config.Labels['com.docker.compose.container-number'] ?? 1))) {
+    const svc = r.Config.Labels['com.docker.compose.service'];
+    if (svc && !bySvc.has(svc)) bySvc.set(svc, r);
+  }
+  if (!bySvc.size) return undefined;
+  const svcs = [...bySvc.keys()].sort();
+  const chosen = svcs.map((s) => bySvc.get(s)!);
+  const name = kubeName(project);
+  const ports = portsOf(Object.assign({}, ...chosen.map((r) => r.HostConfig.PortBindings)));
+  return { name, labels: { app: name }, annotations: {}, recs: chosen, prefix: '', ports, replicas: 1, hosts: svcs.map((s) => `${kubeName(s)}:127.0.0.1`), names: svcs.map(kubeName) };
 }
 
 /** The objects for one container or pod. */
@@ -187,7 +211,7 @@ export function generateObjects(store: ContainerStore, ref: string, o: GenerateO
   const use: VolumeUse = { volumes: [], claims: [] };
   const containers = u.recs.map((rec, i) => {
     const img = imageConfigOf(images, rec);
-    const bare = rec.Name.slice(1).startsWith(u.prefix) ? rec.Name.slice(1 + u.prefix.length) : rec.Name.slice(1);
+    const bare = u.names?.[i] ?? (rec.Name.slice(1).startsWith(u.prefix) ? rec.Name.slice(1 + u.prefix.length) : rec.Name.slice(1));
     const ports = i === 0 ? (o.service ? u.ports.map(({ hostPort: _h, hostIP: _i, ...p }) => p) : u.ports) : [];
     return containerSpec(rec, kubeName(bare), img, ports, use);
   });
@@ -196,6 +220,7 @@ export function generateObjects(store: ContainerStore, ref: string, o: GenerateO
   if (u.pod && u.pod.Hostname !== u.pod.Name) spec.hostname = u.pod.Hostname;
   if (u.pod?.InfraContainerId && u.pod.Network === 'host') spec.hostNetwork = true;
   if (use.volumes.length) spec.volumes = use.volumes;
+  if (u.hosts.length) spec.hostAliases = hostAliases(u.hosts);
   const meta = (name: string, withAnn: boolean): Obj => ({ name, labels: { ...u.labels }, ...(withAnn && Object.keys(u.annotations).length ? { annotations: { ...u.annotations } } : {}) });
   const out: Obj[] = [];
   for (const claim of use.claims) {
@@ -221,6 +246,20 @@ export function generateObjects(store: ContainerStore, ref: string, o: GenerateO
     });
   }
   return out;
+}
+
+/** `host:ip` entries -> hostAliases, one per address (in order of first use), names sorted. */
+export function hostAliases(hosts: string[]): Obj[] {
+  const byIp = new Map<string, string[]>();
+  for (const h of hosts) {
+    const i = h.lastIndexOf(':');
+    const [name, ip] = i < 0 ? [h, ''] : [h.slice(0, i), h.slice(i + 1)];
+    if (!ip) continue;
+    const list = byIp.get(ip) ?? [];
+    if (!list.includes(name)) list.push(name);
+    byIp.set(ip, list);
+  }
+  return [...byIp].map(([ip, names]) => ({ ip, hostnames: names.sort() }));
 }
 
 function imageConfigOf(images: ImageStore, rec: ContainerRecord): ContainerConfig {

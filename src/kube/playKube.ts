@@ -38,6 +38,19 @@ function publishFor(file: KubeFile, p: KubeFile['pods'][number]): string[] {
   return [...new Set(out)];
 }
 
+/** hostAliases -> `--add-host name:ip` of the pod. */
+function aliasesOf(spec: Record<string, unknown>, pod: string): string[] {
+  const out: string[] = [];
+  for (const a of Array.isArray(spec.hostAliases) ? spec.hostAliases : []) {
+    if (!isObj(a) || typeof a.ip !== 'string' || !Array.isArray(a.hostnames)) throw invalidArgument(`Pod ${pod}: hostAliases entries need an ip and hostnames`);
+    for (const h of a.hostnames) {
+      if (typeof h !== 'string') throw invalidArgument(`Pod ${pod}: hostAliases hostnames must be strings`);
+      out.push(`${h}:${a.ip}`);
+    }
+  }
+  return out;
+}
+
 export async function playKube(store: ContainerStore, text: string, o: { replace?: boolean; start?: boolean; ensureImage?: (image: string) => Promise<void> } = {}): Promise<PlayResult> {
   const file = await readKubeFile(text);
   for (const k of file.skipped) process.stderr.write(`kube play: ${k} is not supported; skipped\n`);
@@ -64,7 +77,7 @@ export async function playKube(store: ContainerStore, text: string, o: { replace
     const cpus = p.annotations[ANN_POD_CPUS];
     const pod = await createPod(store, {
       name: p.name, hostname: typeof p.spec.hostname === 'string' ? p.spec.hostname : undefined,
-      publish: publishFor(file, p), share: p.spec.shareProcessNamespace === true ? 'net,ipc,uts,pid' : undefined,
+      publish: publishFor(file, p), addHost: aliasesOf(p.spec, p.name), share: p.spec.shareProcessNamespace === true ? 'net,ipc,uts,pid' : undefined,
       network: p.spec.hostNetwork === true ? 'host' : undefined,
       labels: Object.entries(p.labels).map(([k, v]) => `${k}=${v}`),
       memory: mem ? String(parseMemoryQuantity(mem)) : undefined, cpus: cpus ? parseCpuQuantity(cpus) : undefined,

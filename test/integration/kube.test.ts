@@ -137,6 +137,28 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     e.ok(['kube', 'down', path.join(dir, 'solo.yaml')]);
   });
 
+  test('generate of a compose project: one Pod, service names on localhost; play answers on the published port; round trip', async () => {
+    const cport = port + 1;
+    const cfile = path.join(dir, 'compose.yaml');
+    fs.writeFileSync(cfile, `services:\n  web:\n    image: busybox\n    command: ["sh", "-c", "mkdir -p /www && echo compose-web > /www/index.html && exec httpd -f -p 80 -h /www"]\n    ports: ["127.0.0.1:${cport}:80"]\n  client:\n    image: busybox\n    command: ["sleep", "1000"]\n`);
+    const up = e.run(['compose', '-f', cfile, '-p', 'kshop', 'up', '-d']);
+    assert.equal(up.code, 0, up.stderr);
+    const y1 = e.ok(['kube', 'generate', 'kshop']);
+    const objs = docs(y1);
+    validateKube(objs);
+    assert.deepEqual(objs.map((o) => o.kind), ['Pod']);
+    assert.deepEqual(objs[0].spec.containers.map((c: { name: string }) => c.name), ['client', 'web']);
+    assert.deepEqual(objs[0].spec.hostAliases, [{ ip: '127.0.0.1', hostnames: ['client', 'web'] }]);
+    const down = e.run(['compose', '-f', cfile, '-p', 'kshop', 'down', '-t', '1']);
+    assert.equal(down.code, 0, down.stderr);
+    fs.writeFileSync(path.join(dir, 'kshop.yaml'), y1);
+    e.ok(['kube', 'play', path.join(dir, 'kshop.yaml')]);
+    assert.equal(e.ok(['exec', 'kshop-client', 'sh', '-c', WAIT_HTTP('http://web:80/index.html')]), 'compose-web');
+    assert.match(await fetchTcp('127.0.0.1', cport), /compose-web/);
+    assert.equal(e.ok(['kube', 'generate', 'kshop']), y1);
+    e.ok(['kube', 'down', path.join(dir, 'kshop.yaml')]);
+  });
+
   test('play: ConfigMaps and Secrets reach env; unsupported kinds are one line each; nothing runnable exits 1', () => {
     const file = path.join(dir, 'cfg.yaml');
     fs.writeFileSync(file, [

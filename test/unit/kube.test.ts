@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { cpuQuantity, kubeName, memoryQuantity, parseCpuQuantity, parseMemoryQuantity } from '../../src/kube/names.js';
 import { readKubeFile } from '../../src/kube/readKubeFile.js';
 import { containerFlags } from '../../src/kube/containerFlags.js';
-import { portsOf } from '../../src/kube/generateKube.js';
+import { hostAliases, portsOf } from '../../src/kube/generateKube.js';
 import { isBerthError } from '../../src/errors.js';
 
 describe('kube (no root)', () => {
@@ -31,6 +31,10 @@ describe('kube (no root)', () => {
     assert.deepEqual(portsOf({ '53/udp': [{ HostIp: '', HostPort: '5353' }], '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }), [
       { containerPort: 53, hostPort: 5353, protocol: 'UDP' }, { containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1' },
     ]);
+  });
+
+  test('host:ip entries -> hostAliases by address, names sorted', () => {
+    assert.deepEqual(hostAliases(['web:127.0.0.1', 'db:127.0.0.1', 'x:10.0.0.1', 'web:127.0.0.1', 'bad']), [{ ip: '127.0.0.1', hostnames: ['db', 'web'] }, { ip: '10.0.0.1', hostnames: ['x'] }]);
   });
 
   test('a file: kinds sorted out, unsupported ones listed once, Deployments become replica pods, Secrets decoded', async () => {

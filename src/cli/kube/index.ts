@@ -15,7 +15,7 @@ function readInput(file: string): string {
 export function registerKubeCommands(program: Command): void {
   const kube = program.command('kube').description('Generate Kubernetes YAML from pods and containers, and play it as pods');
   kube.command('generate').description('Kubernetes YAML of containers or pods')
-    .argument('<container|pod...>')
+    .argument('<container|pod|project...>')
     .option('-t, --type <type>', 'pod or deployment', 'pod')
     .option('-s, --service', 'Also a Service (NodePort) for the published ports')
     .option('-r, --replicas <n>', 'Replicas of a deployment')

@@ -24,6 +24,8 @@ export interface PodRecord {
   InfraContainerId?: string;
   /** `--network` of the infra (its containers join it). */
   Network: string;
+  /** `--add-host host:ip` of the infra (its /etc/hosts, which the pod's containers share). */
+  AddHost?: string[];
   /** `-p` requests, published by the infra. */
   Publish: string[];
   /** Pod-level limits on the pod cgroup (bytes; CPUs × 1e9). */

@@ -19,6 +19,8 @@ export interface PodCreateOptions {
   name?: string;
   hostname?: string;
   publish?: string[];
+  /** `--add-host host:ip`, written into the pod's shared /etc/hosts. */
+  addHost?: string[];
   network?: string;
   /** `net,ipc,uts[,pid]` as typed; undefined: the default. */
   share?: string;
@@ -44,6 +46,7 @@ function podRecord(id: string, o: PodCreateOptions): PodRecord {
   if (!infra && o.share !== undefined && share.length) throw invalidArgument('--share needs the infra container: namespaces are shared through it (drop --infra=false)');
   if (!infra && o.publish?.length) throw invalidArgument('-p needs the infra container: it publishes the pod\'s ports (drop --infra=false)');
   if (!infra && o.network) throw invalidArgument('--network needs the infra container (drop --infra=false)');
+  if (o.addHost?.length && !(infra && share.includes('net'))) throw invalidArgument('--add-host needs the infra container and a shared network namespace');
   if (o.publish?.length && !share.includes('net')) throw invalidArgument('-p needs a shared network namespace (--share net)');
   const name = validateName(o.name ?? `pod_${id.slice(0, 12)}`);
   const memory = o.memory ? parseBytes(o.memory, '--memory') : 0;
@@ -51,6 +54,7 @@ function podRecord(id: string, o: PodCreateOptions): PodRecord {
   return {
     Id: id, Name: name, Created: new Date().toISOString(), Labels: parseLabels(o.labels ?? []),
     Hostname: o.hostname || name, SharedNamespaces: infra ? share : [], Network: o.network ?? 'bridge', Publish: [...(o.publish ?? [])],
+    ...(o.addHost?.length ? { AddHost: [...o.addHost] } : {}),
     Memory: memory, NanoCpus: o.cpus ? parseCpus(o.cpus) : 0, CgroupParent: podCgroupPath(id),
   };
 }
@@ -84,6 +88,7 @@ function infraFlags(pod: PodRecord) {
     hostname: pod.Hostname,
     network: shared('net') ? pod.Network : 'none',
     publish: [...pod.Publish],
+    addHost: [...(pod.AddHost ?? [])],
     ipc: shared('ipc') ? 'shareable' : 'private',
     label: [`${POD_LABEL}=${pod.Id}`, `${POD_INFRA_LABEL}=true`],
     cgroupParent: pod.CgroupParent,
