@@ -58,9 +58,11 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
       '--health-cmd', 'wget -qO- http://127.0.0.1/index.html', '--health-interval', '30s', '--health-retries', '2', '--cap-drop', 'NET_RAW', '-w', '/www',
       'busybox', 'sh', '-c', 'echo shop-$GREETING > /www/index.html && exec httpd -f -p 80 -h /www']);
     e.ok(['run', '-d', '--pod', 'shop', '--name', 'shop-client', '-u', '1000:1000', '--read-only', 'busybox', 'sleep', '1000']);
+    // the validator can fail: a wrong type is caught
+    await assert.rejects(validateKube([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'a', image: 'b', ports: [{ containerPort: '80' }] }] } }]), /containerPort must be integer/);
     const y1 = e.ok(['kube', 'generate', '--service', 'shop']);
     const objs = docs(y1);
-    validateKube(objs);
+    await validateKube(objs);
     assert.deepEqual(objs.map((o) => o.kind), ['PersistentVolumeClaim', 'Pod', 'Service']);
     const pod = objs[1];
     assert.equal(pod.metadata.name, 'shop');
@@ -101,12 +103,12 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.equal(e.run(['inspect', 'shop-web']).code, 1);
   });
 
-  test('generate --type deployment: replicas play as pods; the round trip is the same', () => {
+  test('generate --type deployment: replicas play as pods; the round trip is the same', async () => {
     e.ok(['pod', 'create', '--name', 'api', '--share', 'net,ipc,uts,pid']);
     e.ok(['run', '-d', '--pod', 'api', '--name', 'api-srv', '--restart', 'always', 'busybox', 'sleep', '1000']);
     const y1 = e.ok(['kube', 'generate', '--type', 'deployment', '--replicas', '2', 'api']);
     const objs = docs(y1);
-    validateKube(objs);
+    await validateKube(objs);
     assert.equal(objs[0].kind, 'Deployment');
     assert.equal(objs[0].spec.replicas, 2);
     assert.equal(objs[0].spec.template.spec.shareProcessNamespace, true);
@@ -122,11 +124,11 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.equal(e.ok(['pod', 'ls', '-q']).split('\n').filter(Boolean).length, 0);
   });
 
-  test('generate of a single container validates and plays', () => {
+  test('generate of a single container validates and plays', async () => {
     e.ok(['run', '-d', '--name', 'solo', '-e', 'A=1', 'busybox', 'sleep', '1000']);
     const y = e.ok(['kube', 'generate', 'solo']);
     const objs = docs(y);
-    validateKube(objs);
+    await validateKube(objs);
     assert.equal(objs[0].metadata.name, 'solo-pod');
     assert.deepEqual(objs[0].spec.containers[0].args, ['sleep', '1000']);
     e.ok(['rm', '-f', 'solo']);
@@ -145,7 +147,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.equal(up.code, 0, up.stderr);
     const y1 = e.ok(['kube', 'generate', 'kshop']);
     const objs = docs(y1);
-    validateKube(objs);
+    await validateKube(objs);
     assert.deepEqual(objs.map((o) => o.kind), ['Pod']);
     assert.deepEqual(objs[0].spec.containers.map((c: { name: string }) => c.name), ['client', 'web']);
     assert.deepEqual(objs[0].spec.hostAliases, [{ ip: '127.0.0.1', hostnames: ['client', 'web'] }]);
