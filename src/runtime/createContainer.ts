@@ -35,6 +35,9 @@ export interface CreateOptions {
   restart?: PlanOptions['restart'];
   health?: PlanOptions['health'];
   onExit?: PlanOptions['onExit'];
+  /** runc's way: the helper exits once the init waits for start; see PlanOptions.noMonitor. */
+  noMonitor?: boolean;
+  noPivot?: boolean;
   /** The engine's part while the init waits (e.g. networking); runs after cgroup placement. */
   beforeStart?: (pid: number) => Promise<void>;
 }
@@ -119,6 +122,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       // Hooks may expect the init in its cgroups; without them our part overlaps the placement.
       earlyPid: !(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length),
       deviceFilter: deviceFilterFor(layout, cgroup, spec),
+      noMonitor: o.noMonitor, noPivot: o.noPivot,
     });
     fs.writeFileSync(sd.planFile, serializePlan(ops), { mode: 0o600 });
     helper = spawnHelper(sd.planFile, o.stdio.mode === 'inherit' ? 'inherit' : 'ignore');

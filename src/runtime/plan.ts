@@ -52,6 +52,10 @@ export interface PlanOptions {
   earlyPid?: boolean;
   /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
   cgroupMounts?: string[][] | 'v2';
+  /** No monitor stays behind: once the init is set up it goes to the caller's subreaper (a containerd shim, as with runc). */
+  noMonitor?: boolean;
+  /** runc --no-pivot: move the rootfs onto / and chroot instead of pivot_root. */
+  noPivot?: boolean;
 }
 
 const CLONE: Record<string, number> = {
@@ -107,6 +111,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   if (o.earlyPid && (o.cgroupProcs?.length || o.cloneInto)) ops.push(['early_pid']);
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
+  if (o.noMonitor) ops.push(['no_monitor']);
   ops.push(['begin']);
 
   // A new cgroup namespace is made by the init itself once the monitor has placed it in its cgroup,
@@ -121,13 +126,17 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   if (has('uts') && spec.hostname) ops.push(['sethostname', spec.hostname]);
   if (has('uts') && spec.domainname) ops.push(['setdomainname', spec.domainname]);
   if (has('mount')) pushFilesystem(ops, spec, o, rootfs);
+  // No mount namespace: the host's mounts as they are, but the process still lives in root.path (as runc, crun).
+  else ops.push(['chroot', rootfs]);
   pushLimits(ops, spec);
   pushCredentials(ops, spec, o);
   return ops;
 }
 
 function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): void {
-  ops.push(['propagation', hex(propagationFlags(spec.linux?.rootfsPropagation))]);
+  // Cut the host off first (rslave, as runc's prepareRoot); the config's rootfsPropagation is for the
+  // container's own / and goes on after pivot_root: a shared / before it makes pivot_root fail (EINVAL).
+  ops.push(['propagation', hex(MS.SLAVE | MS.REC)]);
   for (const m of o.rootfsMounts ?? []) ops.push(['mount', m.source, rootfs, m.type, '0', m.options.join(',')]);
   ops.push(['rootfs', rootfs]);
   if (spec.linux?.namespaces?.some((n) => n.type === 'user' && !n.path)) ops.push(['become_root']);
@@ -157,7 +166,8 @@ function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): 
     for (const [target, link] of DEFAULT_DEVICE_SYMLINKS) ops.push(['symlink', target, link]);
   }
   pushHooks(ops, spec.hooks?.createContainer, o);
-  ops.push(['pivot_root']);
+  ops.push([o.noPivot ? 'move_root' : 'pivot_root']);
+  if (spec.linux?.rootfsPropagation) ops.push(['propagation', hex(propagationFlags(spec.linux.rootfsPropagation))]);
   if (spec.process?.terminal) ops.push(['console']);
   for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) ops.push(['sysctl', k, v]);
   for (const p of spec.linux?.maskedPaths ?? []) ops.push(['mask', p]);
@@ -204,6 +214,10 @@ export interface ExecPlanOptions {
   seccomp?: { program: Uint8Array; flags: number };
   /** cgroup.procs files to join. */
   cgroupProcs?: string[];
+  /** runc exec --detach under a shim: the process keeps the caller's stdio and is not waited for. */
+  direct?: boolean;
+  /** With direct and process.terminal: where the pty master goes. */
+  consoleSocket?: string;
 }
 
 /**
@@ -213,6 +227,8 @@ export interface ExecPlanOptions {
 export function buildExecPlan(process: NonNullable<Spec['process']>, o: ExecPlanOptions): Op[] {
   const ops: Op[] = [];
   if (process.terminal) ops.push(['terminal', '-']);
+  if (o.direct) ops.push(['direct']);
+  if (o.direct && process.terminal && o.consoleSocket) ops.push(['console_socket', o.consoleSocket]);
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   ops.push(['begin']);
   if (process.terminal) ops.push(['console']);
@@ -233,7 +249,10 @@ function pushCredentials(ops: Op[], spec: Spec, o: PlanOptions): void {
   ops.push(['setgroups', (p.user.additionalGids ?? []).join(',')]);
   ops.push(['setgid', p.user.gid], ['setuid', p.user.uid]);
   ops.push(['caps', hex(o.capMask(caps.effective ?? [])), hex(o.capMask(caps.permitted ?? [])), hex(o.capMask(caps.inheritable ?? []))]);
-  if (caps.ambient?.length) ops.push(['ambient', hex(o.capMask(caps.ambient))]);
+  // The kernel raises an ambient capability only when it is permitted and inheritable; runc and
+  // crun skip the others (runc's default spec lists ambient caps with no inheritable set).
+  const ambient = (caps.ambient ?? []).filter((c) => caps.inheritable?.includes(c) && caps.permitted?.includes(c));
+  if (ambient.length) ops.push(['ambient', hex(o.capMask(ambient))]);
   if (p.user.umask !== undefined) ops.push(['umask', p.user.umask.toString(8)]);
   for (const e of p.env ?? []) ops.push(['env', e]);
   ops.push(['cwd', p.cwd]);

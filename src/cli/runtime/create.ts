@@ -14,7 +14,11 @@ export function bundleOptions(cmd: Command): Command {
 
 export function registerCreate(rt: Command): void {
   bundleOptions(rt.command('create').description('create a container; its process waits for `start`').argument('<id>'))
-    .action(async (id: string, o: BundleFlags, cmd: Command) => {
+    .option('--no-pivot', 'do not use pivot_root (move the rootfs onto / and chroot)')
+    .option('--no-new-keyring', 'accepted for runc compatibility (no session keyring is made)')
+    .option('--preserve-fds <n>', 'accepted for runc compatibility; only 0 is supported', '0')
+    .action(async (id: string, o: BundleFlags & { pivot?: boolean; preserveFds: string }, cmd: Command) => {
+      if (o.preserveFds !== '0') throw invalidArgument('--preserve-fds: passing extra file descriptors to the container is not supported');
       const { createContainer } = await import('../../runtime/createContainer.js');
       const { loadSpec } = await import('../../runtime/spec.js');
       const spec = loadSpec(path.resolve(o.bundle));
@@ -24,6 +28,8 @@ export function registerCreate(rt: Command): void {
       const c = await createContainer({
         root: runtimeRoot(cmd), id, bundle: o.bundle, spec, holdForStart: true,
         stdio: { mode: 'inherit' }, consoleSocket: o.consoleSocket, pidFile: o.pidFile,
+        // As runc: no process of ours stays behind; the init goes to our caller's subreaper (containerd's shim).
+        noMonitor: true, noPivot: o.pivot === false,
       });
       c.helper.detach();
     });
