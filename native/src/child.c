@@ -287,6 +287,15 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 		int r = do_move_root(&c->m, what);
 		return r ? r : reopen_null_stdio(what);
 	}
+	if (!strcmp(n, "apparmor")) {
+		/* The profile the next execve switches to (the runtime checked the host has AppArmor). */
+		char buf[512];
+		snprintf(buf, sizeof(buf), "exec %s", a0);
+		*what = "/proc/self/attr/apparmor/exec";
+		int r = write_file(*what, buf);
+		if (r == -ENOENT) { *what = "/proc/self/attr/exec"; r = write_file(*what, buf); }
+		return -r;
+	}
 	if (!strcmp(n, "chroot")) return chroot(a0) < 0 || chdir("/") < 0 ? errno : 0;
 	if (!strcmp(n, "mask")) return do_mask(a0);
 	if (!strcmp(n, "readonly")) return do_readonly(a0);

@@ -9,6 +9,7 @@ import { capsToMask } from './capabilities.js';
 import { containerCgroup, type CgroupRecord } from './hostCgroupLayout.js';
 import { buildExecPlan, serializePlan } from './plan.js';
 import { hostCapabilitiesFor } from './hostCapabilities.js';
+import { checkAppArmor } from './apparmor.js';
 import type { Spec } from './spec.js';
 import { openState } from './state.js';
 
@@ -40,6 +41,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   const s = sd.read();
   const status = sd.status(s);
   if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
+  checkAppArmor(o.process);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
   writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp, o.direct ? { consoleSocket: o.consoleSocket } : undefined);
   const stdio = o.direct ? 'inherit' : o.detach ? 'ignore' : o.stdin === false ? 'output' : 'inherit';

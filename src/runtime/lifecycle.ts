@@ -29,7 +29,7 @@ export async function startContainer(root: string, id: string): Promise<void> {
   }
   fs.rmSync(sd.fifo, { force: true });
   const s = sd.read()!;
-  await runHooksWarn(specOf(s.bundle)?.hooks, 'poststart', { ...sd.ociState(), status: 'running' });
+  await runHooksWarn(specOf(s.bundle)?.hooks, 'poststart', sd.poststartState());
 }
 
 export function parseSignal(sig: string | number | undefined): number {

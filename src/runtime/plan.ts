@@ -133,7 +133,11 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   return ops;
 }
 
+const PROPAGATIONS = ['shared', 'slave', 'private', 'unbindable', 'rshared', 'rslave', 'rprivate', 'runbindable'];
+
 function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): void {
+  const prop = spec.linux?.rootfsPropagation;
+  if (prop && !PROPAGATIONS.includes(prop)) throw invalidArgument(`invalid config.json: linux.rootfsPropagation: \`${prop}\` is not one of ${PROPAGATIONS.join(', ')}`);
   // Cut the host off first (rslave, as runc's prepareRoot); the config's rootfsPropagation is for the
   // container's own / and goes on after pivot_root: a shared / before it makes pivot_root fail (EINVAL).
   ops.push(['propagation', hex(MS.SLAVE | MS.REC)]);
@@ -167,12 +171,13 @@ function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): 
   }
   pushHooks(ops, spec.hooks?.createContainer, o);
   ops.push([o.noPivot ? 'move_root' : 'pivot_root']);
-  if (spec.linux?.rootfsPropagation) ops.push(['propagation', hex(propagationFlags(spec.linux.rootfsPropagation))]);
   if (spec.process?.terminal) ops.push(['console']);
   for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) ops.push(['sysctl', k, v]);
   for (const p of spec.linux?.maskedPaths ?? []) ops.push(['mask', p]);
   for (const p of spec.linux?.readonlyPaths ?? []) ops.push(['readonly', p]);
   if (spec.root?.readonly) ops.push(['remount_ro', '/']);
+  // Last, once / is the container's and the masks are bound (an unbindable / refuses those binds).
+  if (spec.linux?.rootfsPropagation) ops.push(['propagation', hex(propagationFlags(spec.linux.rootfsPropagation))]);
 }
 
 /** cgroup mounts: cgroup2 as is; on v1 a tmpfs holding one mount per hierarchy (needs a cgroup namespace). */
@@ -259,6 +264,8 @@ function pushCredentials(ops: Op[], spec: Spec, o: PlanOptions): void {
   ops.push(['check_exec', p.args[0]]);
   ops.push(['wait_start']);
   pushHooks(ops, spec.hooks?.startContainer, o);
+  // Checked against the host first (apparmor.ts); the profile takes effect at exec.
+  if (p.apparmorProfile) ops.push(['apparmor', p.apparmorProfile]);
   if (p.noNewPrivileges) ops.push(['no_new_privs'], ...seccomp);
   ops.push(['exec', ...p.args]);
 }

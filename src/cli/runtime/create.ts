@@ -12,6 +12,13 @@ export function bundleOptions(cmd: Command): Command {
     .option('--console-socket <path>', 'unix socket that receives the pty master when process.terminal is set');
 }
 
+/** The `runtime` command above a verb. */
+function runtimeCommand(cmd: Command): Command {
+  let c: Command = cmd;
+  while (c.parent && c.name() !== 'runtime') c = c.parent;
+  return c;
+}
+
 export function registerCreate(rt: Command): void {
   bundleOptions(rt.command('create').description('create a container; its process waits for `start`').argument('<id>'))
     .option('--no-pivot', 'do not use pivot_root (move the rootfs onto / and chroot)')
@@ -28,8 +35,9 @@ export function registerCreate(rt: Command): void {
       const c = await createContainer({
         root: runtimeRoot(cmd), id, bundle: o.bundle, spec, holdForStart: true,
         stdio: { mode: 'inherit' }, consoleSocket: o.consoleSocket, pidFile: o.pidFile,
-        // As runc: no process of ours stays behind; the init goes to our caller's subreaper (containerd's shim).
-        noMonitor: true, noPivot: o.pivot === false,
+        // --no-monitor (bin/berth-runtime): as runc, no process of ours stays behind and the init goes
+        // to our caller's subreaper (containerd's shim reaps it); else berth's monitor keeps it.
+        noMonitor: (runtimeCommand(cmd).opts() as { monitor?: boolean }).monitor === false, noPivot: o.pivot === false,
       });
       c.helper.detach();
     });

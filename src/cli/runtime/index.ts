@@ -26,6 +26,7 @@ export function registerRuntime(program: Command): void {
     .option('--debug', 'accepted for runc compatibility')
     .option('--rootless <value>', 'accepted for runc compatibility (true, false, auto)')
     .option('--criu <path>', 'accepted for runc compatibility (checkpoints are not supported)')
+    .option('--no-monitor', 'runc\'s process model (bin/berth-runtime): no berth process stays behind a created container, its init goes to the caller\'s subreaper (containerd\'s shim)')
     .version(`berth-runtime version ${RUNTIME_VERSION}\nspec: 1.2.0`, '-v, --version', 'print the version')
     .enablePositionalOptions()
     .hook('preAction', (_rt: Command, action: Command) => applyRuncGlobals(rt.opts() as RuncGlobals, action.name()));

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import { runtimeRoot } from './runtimeRoot.js';
@@ -30,7 +29,7 @@ export function registerFeatures(rt: Command): void {
       const { runcFeatures } = await import('../../runtime/runcShapes.js');
       const { CAPABILITIES } = await import('../../runtime/capabilities.js');
       const { RUNTIME_VERSION } = await import('./index.js');
-      const apparmor = fs.existsSync('/sys/kernel/security/apparmor');
+      const apparmor = (await import('../../sys/hostAppArmor.js')).hostHasAppArmor();
       process.stdout.write(JSON.stringify(runcFeatures({ version: RUNTIME_VERSION, capabilities: [...CAPABILITIES], apparmor }), null, 4) + '\n');
     });
 }
