@@ -19,7 +19,7 @@ export function applyRuncGlobals(o: RuncGlobals, verb: string): void {
   if (log) {
     setErrorSink((line) => {
       try {
-        fs.appendFileSync(log, runcLogLine('error', `runc ${verb} failed: ${line}`, format));
+        fs.appendFileSync(log, runcLogLine('error', `berth-runtime ${verb} failed: ${line}`, format));
       } catch { /* the log is best effort; the error went to stderr too */ }
     });
   }
