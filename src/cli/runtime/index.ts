@@ -11,8 +11,8 @@ import { registerExec } from './exec.js';
 import { registerEvents, registerPauseResume, registerUpdate } from './update.js';
 import { registerFeatures, registerPs } from './ps.js';
 import { applyRuncGlobals, type RuncGlobals } from './runcLog.js';
+import { RUNTIME_VERSION } from './version.js';
 
-export const RUNTIME_VERSION = '0.1.0';
 
 /** `berth runtime ...`: an OCI runtime with runc's command line (bin/berth-runtime is this under one name). */
 export function registerRuntime(program: Command): void {

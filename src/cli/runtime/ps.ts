@@ -28,7 +28,7 @@ export function registerFeatures(rt: Command): void {
     .action(async () => {
       const { runcFeatures } = await import('../../runtime/runcShapes.js');
       const { CAPABILITIES } = await import('../../runtime/capabilities.js');
-      const { RUNTIME_VERSION } = await import('./index.js');
+      const { RUNTIME_VERSION } = await import('./version.js');
       const apparmor = (await import('../../sys/hostAppArmor.js')).hostHasAppArmor();
       process.stdout.write(JSON.stringify(runcFeatures({ version: RUNTIME_VERSION, capabilities: [...CAPABILITIES], apparmor }), null, 4) + '\n');
     });
