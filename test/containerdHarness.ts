@@ -40,8 +40,8 @@ export interface Containerd {
   stop(): Promise<void>;
 }
 
-/** `extra`: more TOML appended to the config (e.g. the CRI plugin's settings). */
-export async function startContainerd(o: { extra?: string; disabled?: string[] } = {}): Promise<Containerd> {
+/** `extra`: more TOML appended to the config (e.g. the CRI plugin's settings), given the test directory. */
+export async function startContainerd(o: { extra?: (dir: string) => string; disabled?: string[] } = {}): Promise<Containerd> {
   const dir = tmpDir('berth-containerd-');
   const sock = path.join(dir, 'containerd.sock');
   const runtimeRoot = path.join(dir, 'berth-runtime');
@@ -62,7 +62,7 @@ export async function startContainerd(o: { extra?: string; disabled?: string[] }
     '[metrics]', '  address = ""',
     '[plugins."io.containerd.internal.v1.opt"]', `  path = ${JSON.stringify(path.join(dir, 'opt'))}`,
     '[plugins."io.containerd.runtime.v1.linux"]', `  runtime_root = ${JSON.stringify(path.join(dir, 'v1-runtime'))}`,
-    o.extra ?? '',
+    o.extra?.(dir) ?? '',
   ].join('\n') + '\n';
   fs.writeFileSync(path.join(dir, 'config.toml'), config);
   const log = fs.openSync(path.join(dir, 'containerd.log'), 'w');

@@ -10,9 +10,20 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { until } from '../helpers.js';
 import { berthRuntimeBin, containerdMissing, importBusybox, IMAGE, mountsUnder, shimsOf, startContainerd, type Containerd } from '../containerdHarness.js';
+import { CriClient, num, str, sub, type Msg } from '../criClient.js';
 
 const missing = containerdMissing();
+
+/** Poll an asynchronous condition (bounded), for waiting on processes. */
+async function untilAsync(f: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const CGROUP_PARENT = 'berth/containerd-test';
+const CRI_PARENT = 'berth/containerd-cri-test';
 
 function cgroupDirsLeft(): string[] {
   const out: string[] = [];
@@ -106,5 +117,92 @@ describe('containerd: ctr with --runc-binary berth-runtime', missing ? { skip: m
 
   test('no shim is left once the tasks are gone', async () => {
     await until(() => shimsOf(c).length === 0);
+  });
+});
+
+/**
+ * The same through containerd's own config: berth-runtime as the BinaryName of the default runtime
+ * of the CRI plugin (the only place containerd 1.6 reads runtime options from its config), driven
+ * as a kubelet would (test/criClient.ts): a pod sandbox on the node's network, containers, ExecSync.
+ */
+describe('containerd: config with berth-runtime as the default runtime (CRI)', missing ? { skip: missing } : {}, () => {
+  let c: Containerd;
+  let cri: CriClient;
+  const logs = () => path.join(c.dir, 'pod-logs');
+  before(async () => {
+    const dir = (p: string) => JSON.stringify(p);
+    c = await startContainerd({
+      disabled: ['io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.aufs', 'io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing'],
+      extra: (d) => [
+        '[plugins."io.containerd.grpc.v1.cri"]',
+        '  sandbox_image = "berth.test/pause:latest"', '  disable_apparmor = true', '  enable_selinux = false', '  restrict_oom_score_adj = true',
+        '  [plugins."io.containerd.grpc.v1.cri".cni]', `    bin_dir = ${dir(path.join(d, 'cni-bin'))}`, `    conf_dir = ${dir(path.join(d, 'cni-conf'))}`,
+        '  [plugins."io.containerd.grpc.v1.cri".containerd]', '    snapshotter = "overlayfs"', '    default_runtime_name = "berth"',
+        '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.berth]', '      runtime_type = "io.containerd.runc.v2"',
+        '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.berth.options]',
+        `        BinaryName = ${dir(berthRuntimeBin)}`, `        Root = ${dir(path.join(d, 'berth-runtime'))}`,
+      ].join('\n'),
+    });
+    importBusybox(c, 'k8s.io');
+    importBusybox(c, 'k8s.io', 'berth.test/pause:latest', { Cmd: ['sleep', '1000000'] });
+    fs.mkdirSync(logs());
+    cri = new CriClient(c.sock);
+  });
+  after(async () => {
+    cri?.close();
+    if (!c) return;
+    const dir = c.dir;
+    await c.stop();
+    assert.deepEqual(mountsUnder(dir), [], 'no mounts left under the test directory');
+    for (const h of fs.readdirSync('/sys/fs/cgroup')) {
+      const d = path.join('/sys/fs/cgroup', h, CRI_PARENT);
+      if (fs.existsSync(d)) assert.deepEqual(fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name), [], `${d} is empty`);
+      try { fs.rmdirSync(d); } catch { /* absent */ }
+    }
+  });
+
+  const sandboxConfig = (): Msg => [
+    [1, [[1, 'pod'], [2, 'uid-berth-1'], [3, 'berth-test'], [4, 0]]],
+    [2, 'pod'],
+    [3, logs()],
+    // linux: cgroup_parent under berth/, the node's network (no CNI), the pod's pid namespace per container
+    [8, [[1, '/' + CRI_PARENT], [2, [[1, [[1, 2], [2, 1], [3, 0]]]]]]],
+  ];
+  const containerConfig = (name: string, cmd: string[]): Msg => [
+    [1, [[1, name], [2, 0]]],
+    [2, [[1, IMAGE]]],
+    ...cmd.map((a): Msg[number] => [3, a]),
+    [11, `${name}.log`],
+  ];
+  const status = async (id: string) => sub(await cri.call('ContainerStatus', [[1, id]]), 1);
+
+  test('a pod\'s containers run through berth-runtime: output, exit code, ExecSync, stop, removal', async () => {
+    const pod = str(await cri.call('RunPodSandbox', [[1, sandboxConfig()]]), 1);
+    assert.match(pod, /^[0-9a-f]{64}$/);
+    const berthRoot = path.join(c.dir, 'berth-runtime', 'k8s.io');
+    const bState = (id: string) => JSON.parse(spawnSync(berthRuntimeBin, ['--root', berthRoot, 'state', id], { encoding: 'utf8' }).stdout || '{}');
+    assert.equal(bState(pod).status, 'running', 'the sandbox is a berth-runtime container');
+
+    const once = str(await cri.call('CreateContainer', [[1, pod], [2, containerConfig('once', ['sh', '-c', 'echo hello from cri; exit 7'])], [3, sandboxConfig()]]), 1);
+    await cri.call('StartContainer', [[1, once]]);
+    await untilAsync(async () => num(await status(once), 3) === 2);
+    assert.equal(num(await status(once), 7), 7, 'exit code');
+    assert.match(fs.readFileSync(path.join(logs(), 'once.log'), 'utf8'), /stdout F hello from cri\n/);
+
+    const svc = str(await cri.call('CreateContainer', [[1, pod], [2, containerConfig('svc', ['sh', '-c', 'while true; do sleep 0.05; done'])], [3, sandboxConfig()]]), 1);
+    await cri.call('StartContainer', [[1, svc]]);
+    assert.equal(num(await status(svc), 3), 1, 'running');
+    assert.equal(bState(svc).status, 'running');
+    const ex = await cri.call('ExecSync', [[1, svc], [2, 'sh'], [2, '-c'], [2, 'echo in-exec; echo err >&2; exit 4'], [3, 30]]);
+    assert.equal(str(ex, 1), 'in-exec\n');
+    assert.equal(str(ex, 2), 'err\n');
+    assert.equal(num(ex, 3), 4);
+
+    await cri.call('StopContainer', [[1, svc], [2, 1]]);
+    assert.equal(num(await status(svc), 3), 2, 'exited');
+    for (const id of [once, svc]) await cri.call('RemoveContainer', [[1, id]]);
+    await cri.call('StopPodSandbox', [[1, pod]]);
+    await cri.call('RemovePodSandbox', [[1, pod]]);
+    assert.deepEqual(fs.readdirSync(berthRoot), [], 'berth-runtime kept no state');
   });
 });
