@@ -108,6 +108,24 @@ describe('containerd: ctr with --runc-binary berth-runtime', missing ? { skip: m
     assert.match(fs.readFileSync(out, 'utf8'), /got-term/);
   });
 
+  const hasScript = spawnSync('sh', ['-c', 'command -v script']).status === 0;
+  test('ctr run -t and task exec -t: a terminal through the console socket, as with runc', { skip: !hasScript && 'no script(1) to give ctr a terminal' }, async () => {
+    // script(1) gives ctr a terminal of its own; the command line is quoted for its sh -c.
+    const inTty = (args: string[]) => spawnSync('script', ['-qec', ['ctr', '--address', c.sock, '--namespace', 'berth-test', ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    const r = inTty(['run', '-t', ...c.runArgs('tty'), '--rm', IMAGE, 'tty', 'sh', '-c', 'tty; [ -t 0 ] && echo stdin-is-a-tty; exit 3']);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /\/dev\/pts\/\d+\r?\r\nstdin-is-a-tty/);
+    const d = run('ttyexec', ['sleep', '1000'], ['-d']);
+    assert.equal(d.status, 0, d.stderr);
+    const ex = inTty(['tasks', 'exec', '-t', '--exec-id', 't1', 'ttyexec', 'sh', '-c', 'tty; exit 4']);
+    assert.equal(ex.status, 4, ex.stdout + ex.stderr);
+    assert.match(ex.stdout, /\/dev\/pts\/\d+/);
+    assert.equal(c.ctr(['tasks', 'kill', '-s', 'SIGKILL', 'ttyexec']).status, 0);
+    await until(() => taskStatus('ttyexec') === 'STOPPED');
+    assert.equal(c.ctr(['tasks', 'delete', 'ttyexec']).status, 0);
+    assert.equal(c.ctr(['containers', 'rm', 'ttyexec']).status, 0);
+  });
+
   test('a failing create reports berth-runtime\'s error through the shim', () => {
     const r = run('nocmd', ['/no/such/program']);
     assert.notEqual(r.status, 0);
