@@ -22,13 +22,15 @@
 #include "monitor.h"
 
 /* setns(2) for the monitor itself, before clone: the init is born in that namespace (pid: its
- * children are). The monitor has nothing of its own in net/ipc/uts/cgroup namespaces to lose. */
+ * children are). The monitor has nothing of its own in net/ipc/uts/cgroup namespaces to lose.
+ * A user namespace comes last (the plan's order): the namespaces the clone makes belong to it, and
+ * the monitor keeps its host uid 0, which still owns the cgroup and state files it writes. */
 static void join_namespace(struct monitor *m, const char *type, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) fail(m->ts, "open namespace", path, errno);
 	int t = !strcmp(type, "net") ? CLONE_NEWNET : !strcmp(type, "ipc") ? CLONE_NEWIPC : !strcmp(type, "uts") ? CLONE_NEWUTS
-	      : !strcmp(type, "cgroup") ? CLONE_NEWCGROUP : !strcmp(type, "pid") ? CLONE_NEWPID : 0;
+	      : !strcmp(type, "cgroup") ? CLONE_NEWCGROUP : !strcmp(type, "pid") ? CLONE_NEWPID : !strcmp(type, "user") ? CLONE_NEWUSER : 0;
 	if (!t || setns(fd, t) < 0) fail(m->ts, "join namespace", path, t ? errno : EINVAL);
 	close(fd);
 }

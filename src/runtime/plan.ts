@@ -89,17 +89,15 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
     ops.push(['health', h.intervalMs, h.timeoutMs, h.startPeriodMs, h.retries, h.planFile]);
   }
   let flags = 0;
-  for (const n of ns) {
-    if (n.path) {
-      // pid: the monitor joins it before clone, so the init is born there (setns applies to children).
-      if (n.type === 'user') throw invalidArgument(`invalid config.json: linux.namespaces: joining an existing ${n.type} namespace is not supported`);
-    } else if (n.type !== 'cgroup') flags |= CLONE[n.type];
-  }
+  // pid by path: the monitor joins it before clone, so the init is born there (setns applies to children).
+  for (const n of ns) if (!n.path && n.type !== 'cgroup') flags |= CLONE[n.type];
   // Existing namespaces (other than mnt) are joined by the monitor before clone, while it is still
   // privileged in the host's user namespace: a child in a new user namespace could not join them.
-  for (const n of ns) if (n.path && n.type !== 'mount') ops.push(['join_ns', n.type === 'network' ? 'net' : n.type, n.path]);
+  // A user namespace by path last of all: the namespaces the clone makes then belong to it.
+  for (const n of ns) if (n.path && n.type !== 'mount' && n.type !== 'user') ops.push(['join_ns', n.type === 'network' ? 'net' : n.type, n.path]);
+  for (const n of ns) if (n.path && n.type === 'user') ops.push(['join_ns', 'user', n.path]);
   ops.push(['clone', hex(flags)]);
-  if (has('user')) {
+  if (ns.some((n) => n.type === 'user' && !n.path)) {
     const m = (l: IdMapping[]) => l.map((x) => `${x.containerID} ${x.hostID} ${x.size}`).join(',');
     if (!spec.linux?.uidMappings?.length || !spec.linux?.gidMappings?.length) {
       throw invalidArgument('invalid config.json: linux.uidMappings: a user namespace needs uid and gid mappings');
@@ -143,7 +141,7 @@ function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): 
   ops.push(['propagation', hex(MS.SLAVE | MS.REC)]);
   for (const m of o.rootfsMounts ?? []) ops.push(['mount', m.source, rootfs, m.type, '0', m.options.join(',')]);
   ops.push(['rootfs', rootfs]);
-  if (spec.linux?.namespaces?.some((n) => n.type === 'user' && !n.path)) ops.push(['become_root']);
+  if (spec.linux?.namespaces?.some((n) => n.type === 'user')) ops.push(['become_root']);
   let freshDev = false;
   for (const m of spec.mounts ?? []) {
     if (m.type === 'cgroup' || m.type === 'cgroup2') {

@@ -9,7 +9,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { requiresRoot, tmpDir } from '../helpers.js';
 import { berth, berthDetached, cleanupBundle, makeBundle, type Bundle } from '../runtimeHelpers.js';
 import { hostHasAppArmor } from '../../src/sys/hostAppArmor.js';
@@ -120,7 +120,7 @@ describe('runtime spec: hooks get the state on stdin; poststart/poststop failure
   });
 });
 
-describe('runtime spec: namespaces joined by path, every type but user', requiresRoot, () => {
+describe('runtime spec: namespaces joined by path, every type', requiresRoot, () => {
   const a = makeBundle((s) => {
     s.hostname = 'holder';
     s.process!.args = ['sleep', '1000'];
@@ -150,12 +150,36 @@ describe('runtime spec: namespaces joined by path, every type but user', require
     assert.equal(berth(a, ['delete', '-f', 'holder']).status, 0);
   });
 
-  test('a user namespace by path is refused by name', () => {
-    b.spec.linux!.namespaces = [{ type: 'user', path: '/proc/self/ns/user' }, { type: 'mount' }];
-    b.write();
-    const r = berth(b, ['run', 'userjoin']);
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /linux.namespaces: joining an existing user namespace is not supported/);
+  test('a user namespace by path: root inside is the holder\'s mapped id', () => {
+    const u = makeBundle((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 210000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 210000, size: 65536 }];
+      s.process!.args = ['sleep', '1000'];
+    });
+    const j = makeBundle();
+    try {
+      for (const x of [u, j]) {
+        execFileSync('chown', ['-R', '210000:210000', x.rootfs]);
+        fs.chmodSync(x.dir, 0o755);
+      }
+      assert.equal(berthDetached(u, ['run', '-d', 'uholder']).status, 0);
+      const pid = JSON.parse(berth(u, ['state', 'uholder']).stdout).pid as number;
+      j.spec.linux!.namespaces = [...j.spec.linux!.namespaces!, { type: 'user', path: `/proc/${pid}/ns/user` }];
+      j.spec.process!.args = ['sh', '-c', 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user; touch /tmp/made'];
+      j.write();
+      const r = berth(j, ['run', 'ujoin']);
+      assert.equal(r.status, 0, r.stderr);
+      const [uid, map, userNs] = r.stdout.trim().split('\n');
+      assert.equal(uid, '0');
+      assert.deepEqual(map.trim().split(/\s+/), ['0', '210000', '65536']);
+      assert.equal(userNs, fs.readlinkSync(`/proc/${pid}/ns/user`));
+      assert.equal(fs.statSync(path.join(j.rootfs, 'tmp', 'made')).uid, 210000);
+    } finally {
+      berth(u, ['delete', '-f', 'uholder']);
+      cleanupBundle(u);
+      cleanupBundle(j);
+    }
   });
 });
 

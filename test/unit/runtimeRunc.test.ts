@@ -45,12 +45,16 @@ test('plan: --no-pivot moves the root; no_monitor before begin', () => {
   assert.ok(names(ops).indexOf('no_monitor') < names(ops).indexOf('begin'));
 });
 
-test('plan: pid joined by path before clone; user by path refused', () => {
+test('plan: pid joined by path before clone; a user namespace by path last, without mappings of its own', () => {
   const ops = buildPlan(spec((s) => { s.linux!.namespaces = [{ type: 'pid', path: '/proc/9/ns/pid' }, { type: 'mount' }]; }), opts);
   assert.ok(names(ops).indexOf('join_ns') < names(ops).indexOf('clone'));
   assert.deepEqual(ops.find((o) => o[0] === 'join_ns'), ['join_ns', 'pid', '/proc/9/ns/pid']);
   assert.equal(ops.find((o) => o[0] === 'clone')![1], (0x00020000).toString(16), 'only the new mount namespace is cloned');
-  assert.throws(() => buildPlan(spec((s) => { s.linux!.namespaces = [{ type: 'user', path: '/x' }]; }), opts), (e) => isBerthError(e, 'InvalidArgument'));
+  const u = buildPlan(spec((s) => { s.linux!.namespaces = [{ type: 'user', path: '/u' }, { type: 'network', path: '/n' }, { type: 'mount' }]; }), opts);
+  assert.deepEqual(u.filter((o) => o[0] === 'join_ns'), [['join_ns', 'net', '/n'], ['join_ns', 'user', '/u']]);
+  assert.ok(names(u).lastIndexOf('join_ns') < names(u).indexOf('clone'));
+  assert.ok(!names(u).includes('uid_map'), 'the joined namespace has its mappings');
+  assert.ok(names(u).indexOf('become_root') > names(u).indexOf('rootfs'), 'root of that namespace once the rootfs is bound');
 });
 
 test('plan: ambient capabilities only where permitted and inheritable; apparmor before exec', () => {
