@@ -23,6 +23,8 @@ export interface BuildOptions {
   root: string;
   /** The context directory (undefined: a Dockerfile on stdin with no context). */
   contextDir?: string;
+  /** The context was unpacked from stdin into a directory that is gone after the build: no file-hash cache for it. */
+  contextFromStdin?: boolean;
   dockerfile: { text: string; name: string; path?: string };
   tags: string[];
   buildArgs: Map<string, string>;
@@ -96,7 +98,7 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   const target = o.target === undefined ? df.stages[df.stages.length - 1] : stageRef(df, o.target);
   if (!target || (o.target !== undefined && /^\d+$/.test(o.target))) throw new BerthError('InvalidArgument', `${file}: target stage "${o.target}" could not be found`, { exitCode: 1 });
   const images = ImageStore.open(o.root);
-  const context = new BuildContext(o.contextDir ?? emptyContext(o.root), o.contextDir ? BuildContext.ignoreFile(o.contextDir, o.dockerfile.path) : undefined, path.join(o.root, 'builder', 'files.json'));
+  const context = new BuildContext(o.contextDir ?? emptyContext(o.root), o.contextDir ? BuildContext.ignoreFile(o.contextDir, o.dockerfile.path) : undefined, o.contextFromStdin ? undefined : path.join(o.root, 'builder', 'files.json'));
 
   // Which stages the target needs, found (and checked) before anything is built.
   const needed = new Set<number>();
