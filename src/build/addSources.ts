@@ -11,6 +11,7 @@ import { decompressor, detectCompression } from '../image/decompress.js';
 import { isTarHeader } from '../image/tar/TarParser.js';
 import { statInRoot, type FsRoot } from '../sys/rootFs.js';
 import { withSnapshot, type CopySource } from './copyStep.js';
+import { IgnoreMatcher, parseDockerignore } from './dockerignore.js';
 import type { Instruction } from './dockerfile.js';
 import type { Expander } from './metaStep.js';
 import type { BuildEnv } from './stageBuild.js';
@@ -27,6 +28,24 @@ export interface FoundSources {
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/**
+ * `--parents`: where a matched source lands below the destination — its path from the
+ * context (or image) root, or from the pivot `/./` in the source as written
+ * (`COPY --parents ./x/./y/*.txt /d/` gives `/d/y/…`).
+ */
+export function parentsPath(src: string, rel: string): string {
+  const s = src.replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+  const i = s.lastIndexOf('/./');
+  if (i < 0) return rel;
+  const pivot = path.posix.normalize(`/${s.slice(0, i)}`).slice(1);
+  return pivot && (rel === pivot || rel.startsWith(`${pivot}/`)) ? rel.slice(pivot.length).replace(/^\//, '') : rel;
+}
+
+/** `--exclude=PATTERN` (repeatable): .dockerignore patterns, matched against a path relative to the source it belongs to. */
+export function excludeMatcher(patterns: string[]): IgnoreMatcher | undefined {
+  return patterns.length ? new IgnoreMatcher(parseDockerignore(patterns.join('\n'))) : undefined;
+}
 
 /** Is this context file a tar (plain, gzip or zstd) that ADD unpacks? */
 function archiveKind(file: string): 'tar' | 'gzip' | 'zstd' | undefined {
@@ -81,13 +100,17 @@ export async function addSources(env: BuildEnv, ins: Extract<Instruction, { kind
     } else paths.push(s);
   }
   if (ins.checksum && !srcs.every(isUrl)) fail('checksum can\'t be specified for non-HTTP(S) sources');
-  if (fromImg) return fromImage(env, fromImg, paths, inline, keyParts, fail);
+  if (fromImg) return fromImage(env, fromImg, paths, inline, keyParts, fail, ins.kind === 'COPY' && ins.parents, excludeMatcher(ins.exclude.map((p) => x.word(p))));
   const rels: string[] = [];
   const sources = [...inline];
   let keepOwners = false;
+  const ex = excludeMatcher(ins.exclude.map((p) => x.word(p)));
   for (const s of paths) {
-    const found = env.context.expand(s);
-    if (found.length === 0) fail(`${ins.kind} failed: file not found in build context or excluded by .dockerignore: stat ${s}: file does not exist`);
+    const glob = /[*?[]/.test(s);
+    // A glob's matches are themselves subject to --exclude (by name); a named source is not.
+    const all = env.context.expand(s);
+    const found = all.filter((rel) => !(glob && ex?.excluded(path.posix.basename(rel))));
+    if (all.length === 0) fail(`${ins.kind} failed: file not found in build context or excluded by .dockerignore: stat ${s}: file does not exist`);
     for (const rel of found) {
       rels.push(rel);
       const kind = env.context.kind(rel);
@@ -99,16 +122,22 @@ export async function addSources(env: BuildEnv, ins: Extract<Instruction, { kind
         keyParts.push(['archive', rel]);
         continue;
       }
-      sources.push({ kind: 'tree', root: { dir: env.context.dir }, path: rel || '.', name: path.posix.basename(rel) || '.', isDir: kind === 'dir', skip: (n) => env.context.ignore.excluded(rel ? `${rel}/${n}` : n) });
+      sources.push({
+        kind: 'tree', root: { dir: env.context.dir }, path: rel || '.', name: path.posix.basename(rel) || '.', isDir: kind === 'dir',
+        skip: (n) => env.context.ignore.excluded(rel ? `${rel}/${n}` : n) || !!ex?.excluded(n),
+        ...(ins.kind === 'COPY' && ins.parents ? { at: parentsPath(s, rel) } : {}),
+      });
     }
   }
+  if (ex) keyParts.push(['exclude', ins.exclude]);
+  if (ins.kind === 'COPY' && ins.parents) keyParts.push(['parents', paths]);
   keyParts.push(['context', rels, rels.length ? env.context.hashSources(rels) : '']);
   return { count: sources.length, key: keyParts, keepOwners, open: (fn) => fn(sources) };
 }
 
 /** `COPY --from=stage|image`: paths inside that image's root (read through a read-only view of it). */
-async function fromImage(env: BuildEnv, img: StepImage, paths: string[], inline: CopySource[], keyParts: unknown[], fail: (m: string) => never): Promise<FoundSources> {
-  keyParts.push(['from', img.id, paths]);
+async function fromImage(env: BuildEnv, img: StepImage, paths: string[], inline: CopySource[], keyParts: unknown[], fail: (m: string) => never, parents: boolean, ex: IgnoreMatcher | undefined): Promise<FoundSources> {
+  keyParts.push(['from', img.id, paths, parents, ex ? ex.patterns.map((p) => [p.re.source, p.exception]) : []]);
   return {
     count: paths.length + inline.length,
     key: keyParts,
@@ -117,7 +146,11 @@ async function fromImage(env: BuildEnv, img: StepImage, paths: string[], inline:
       const types = statInRoot(root, true, paths.map((p) => path.posix.resolve('/', p)));
       const sources: CopySource[] = paths.map((p, i) => {
         if (!types[i]) fail(`failed to compute cache key: "${path.posix.resolve('/', p)}": not found`);
-        return { kind: 'tree', root, path: path.posix.resolve('/', p), name: path.posix.basename(path.posix.resolve('/', p)), isDir: types[i] === 'dir' };
+        const abs = path.posix.resolve('/', p);
+        return {
+          kind: 'tree', root, path: abs, name: path.posix.basename(abs), isDir: types[i] === 'dir', skip: ex ? (n: string) => ex.excluded(n) : undefined,
+          ...(parents ? { at: parentsPath(p, abs.slice(1)) } : {}),
+        };
       });
       return fn([...inline, ...sources]);
     }, false),

@@ -168,6 +168,7 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
     },
     onContainer: (r) => { removeRunning = r; },
     mounts: { root: o.root, context, secrets: new Map(o.secrets.map((x) => [x.id, x])) },
+    scratch: () => scratch(images),
     label: `[${multi ? `${s.name ?? `stage-${s.index}`} ` : ''}`,
   });
   const stageResult = (s: Stage): Promise<StepImage> => {

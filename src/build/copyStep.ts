@@ -21,7 +21,7 @@ import { statInRoot, tarIn, tarOut, type FsRoot, type FsStream } from '../sys/ro
 
 /** One thing to copy: a path in a root (the context, another image), or bytes made here (heredoc, URL, archive). */
 export type CopySource =
-  | { kind: 'tree'; root: FsRoot; path: string; name: string; isDir: boolean; skip?: (name: string) => boolean }
+  | { kind: 'tree'; root: FsRoot; path: string; name: string; isDir: boolean; skip?: (name: string) => boolean; at?: string }
   | { kind: 'bytes'; name: string; body: Buffer; mode: number; mtime: number }
   | { kind: 'archive'; stream: () => Readable };
 
@@ -33,6 +33,8 @@ export interface CopyPlan {
   destIsDir: boolean;
   owner?: { uid: number; gid: number };
   chmod?: number;
+  /** What the destination is, when known beforehand (`--link` copies into an empty snapshot but decides by the real image). */
+  destType?: string | null;
   /** SOURCE_DATE_EPOCH: layer timestamps clamped to it. */
   mtimeMax?: number;
 }
@@ -54,6 +56,8 @@ const rel = (abs: string) => abs.replace(/^\/+/, '').replace(/\/+$/, '');
 function targetOf(p: CopyPlan, s: CopySource, destType: string | undefined): { base: string; top: boolean } {
   const d = rel(p.dest);
   if (s.kind === 'archive') return { base: d, top: false };
+  // --parents: below the destination at its path from the root (or the pivot), a directory as itself.
+  if (s.kind === 'tree' && s.at !== undefined) return { base: s.at ? join(d, s.at) : d, top: !!s.at };
   const isDir = s.kind === 'tree' && s.isDir;
   if (isDir) return { base: d, top: destType !== 'dir' && d !== '' };
   if (p.destIsDir || destType === 'dir') return { base: d ? `${d}/${s.name}` : s.name, top: true };
@@ -62,7 +66,7 @@ function targetOf(p: CopyPlan, s: CopySource, destType: string | undefined): { b
 
 export async function copyStep(images: ImageStore, imageId: string, plan: CopyPlan): Promise<{ digest: Digest; size: number }> {
   return withSnapshot(images, imageId, async (key, root) => {
-    const [destType] = statInRoot(root, true, [plan.dest]);
+    const destType = plan.destType !== undefined ? plan.destType ?? undefined : statInRoot(root, true, [plan.dest])[0];
     for (const s of plan.sources) {
       const t = targetOf(plan, s, destType);
       const fix = (e: TarEntry, name: string): TarEntry => {

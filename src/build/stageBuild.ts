@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
 import type { ImageStore } from '../image/ImageStore.js';
-import { readInRoot } from '../sys/rootFs.js';
+import type { Digest } from '../image/digest.js';
+import { readInRoot, statInRoot } from '../sys/rootFs.js';
 import type { BuildContext } from './buildContext.js';
 import { copyStep, withSnapshot, type CopySource } from './copyStep.js';
 import { parseTrigger, type Instruction, type Stage } from './dockerfile.js';
@@ -43,6 +44,8 @@ export interface BuildEnv {
   /** `[name i/n]` prefix for progress lines. */
   label: string;
   sourceDateEpoch?: number;
+  /** The empty image (FROM scratch): what `COPY --link` copies into. */
+  scratch: () => StepImage;
 }
 
 interface State {
@@ -204,22 +207,36 @@ async function copy(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: 
   const found = await addSources(env, ins, srcs, fromImg, x, fail);
   const destIsDir = dest.endsWith('/') || found.count > 1;
   if (found.count > 1 && !dest.endsWith('/')) fail(`When using ${ins.kind} with more than one source file, the destination must be a directory and end with a /`);
-  const shown = `${ins.kind} ${[...(from !== undefined ? [`--from=${from}`] : []), ...srcs, destRaw].join(' ')}`;
-  const key = cacheKey([st.img.id, ins.kind, found.key, dest, chown, chmod]);
+  const flags = [...(from !== undefined ? [`--from=${from}`] : []), ...(ins.link ? ['--link'] : []), ...(ins.kind === 'COPY' && ins.parents ? ['--parents'] : []), ...ins.exclude.map((p) => `--exclude=${p}`)];
+  const shown = `${ins.kind} ${[...flags, ...srcs, destRaw].join(' ')}`;
   const p = env.progress.step(`${env.label}${++st.stepNo}/${st.steps}] ${shown}`);
+  // --link: the files go into a layer of their own, made on an empty image and keyed without
+  // the parent, so a change below it reuses the layer as it is (BuildKit's rebase).
+  const destType = ins.link && !dest.endsWith('/') && !destIsDir ? await withSnapshot(env.images, st.img.id, async (_k, root) => statInRoot(root, true, [dest])[0] ?? null, false) : ins.link ? null : undefined;
+  const linkKey = ins.link ? cacheKey(['link', ins.kind, found.key, dest, destType, chown, chmod, env.sourceDateEpoch]) : undefined;
+  const key = linkKey ? cacheKey([st.img.id, 'link', linkKey]) : cacheKey([st.img.id, ins.kind, found.key, dest, chown, chmod]);
   const hit = env.noCache ? undefined : findCached(env.images, key);
   if (hit) {
     p.cached();
     st.img = hit;
     return hit;
   }
+  const history = { created: env.created(), created_by: `${shown} # buildkit`, comment: 'buildkit.dockerfile.v0' };
+  const linked = linkKey && !env.noCache ? findCached(env.images, linkKey) : undefined;
   try {
-    const layer = await found.open((sources: CopySource[]) => copyStep(env.images, st.img.id, { sources, dest, destIsDir, owner: chown, chmod, mtimeMax: env.sourceDateEpoch }));
-    st.img = putStepImage(env.images, st.img, key, { config: st.img.config, layer, history: { created: env.created(), created_by: `${shown} # buildkit`, comment: 'buildkit.dockerfile.v0' } });
+    let layer: { digest: Digest; size: number };
+    if (linked) layer = { digest: linked.layers[linked.layers.length - 1].digest, size: linked.layers[linked.layers.length - 1].size };
+    else {
+      const onto = linkKey ? env.scratch() : st.img;
+      layer = await found.open((sources: CopySource[]) => copyStep(env.images, onto.id, { sources, dest, destIsDir, destType, owner: chown, chmod, mtimeMax: env.sourceDateEpoch }));
+      if (linkKey) putStepImage(env.images, onto, linkKey, { config: onto.config, layer, history });
+    }
+    st.img = putStepImage(env.images, st.img, key, { config: st.img.config, layer, history });
   } catch (e) {
     p.error(isBerthError(e) ? e.message : String(e));
     throw e;
   }
-  p.done();
+  if (linked) p.cached();
+  else p.done();
   return st.img;
 }
