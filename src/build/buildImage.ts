@@ -13,6 +13,7 @@ import { ImageStore } from '../image/ImageStore.js';
 import { BuildContext } from './buildContext.js';
 import { parseDockerfile, type Dockerfile, type Instruction, type Stage } from './dockerfile.js';
 import { lineError } from './dockerfileLines.js';
+import { urlScheme } from './downloadUrl.js';
 import { Progress } from './progress.js';
 import type { Secret } from './runMounts.js';
 import { expandWord } from './shellLex.js';
@@ -243,6 +244,7 @@ function precheck(s: Stage, context: BuildContext, file: string): void {
   for (const ins of s.instructions as Instruction[]) {
     if ((ins.kind !== 'COPY' && ins.kind !== 'ADD') || (ins.kind === 'COPY' && ins.from)) continue;
     for (const src of ins.sources) {
+      if (ins.kind === 'ADD' && urlScheme(src) === 'other') throw lineError(file, ins.line, `unsupported source ${src}: ADD fetches only http and https URLs`);
       if (src.startsWith('<<') || src.includes('$') || /^https?:\/\//i.test(src) || /^git@|\.git(#|$)/.test(src)) continue;
       if (context.expand(expandWord(src, () => undefined)).length === 0) {
         throw lineError(file, ins.line, `${ins.kind} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);

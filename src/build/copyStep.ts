@@ -7,6 +7,7 @@
  * write out of it. The snapshot's upper dir becomes the layer.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { copyTar } from '../engine/copyStream.js';
@@ -23,7 +24,8 @@ import { statInRoot, tarIn, tarOut, type FsRoot, type FsStream } from '../sys/ro
 export type CopySource =
   | { kind: 'tree'; root: FsRoot; path: string; name: string; isDir: boolean; skip?: (name: string) => boolean; at?: string }
   | { kind: 'bytes'; name: string; body: Buffer; mode: number; mtime: number }
-  | { kind: 'archive'; stream: () => Readable };
+  | { kind: 'archive'; stream: () => Readable }
+  | { kind: 'file'; name: string; file: string; size: number; mode: number; mtime: number };
 
 export interface CopyPlan {
   sources: CopySource[];
@@ -85,6 +87,7 @@ export async function copyStep(images: ImageStore, imageId: string, plan: CopyPl
       const into = tarIn(root, '/', 'in-root');
       if (s.kind === 'tree') await pump(tarOut(s.root, s.path, true), rename, into);
       else if (s.kind === 'bytes') await pump(Readable.from([tarOf(newEntry({ name: '.', type: 'file', mode: s.mode, size: s.body.length, mtime: s.mtime }), s.body)]), rename, into);
+      else if (s.kind === 'file') await pump(Readable.from(fileTar(s)), rename, into);
       else await pump(s.stream(), (e) => (e.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '') === '.' || e.name === '' ? undefined : fix(e, join(t.base, e.name.replace(/^(\.\/|\/)+/, '')))), into);
     }
     return images.lease(async () => {
@@ -97,6 +100,19 @@ export async function copyStep(images: ImageStore, imageId: string, plan: CopyPl
 
 function join(base: string, n: string): string {
   return base ? `${base}/${n}` : n;
+}
+
+/** A host file (an ADD download) as a one-entry tar, streamed. */
+async function* fileTar(s: Extract<CopySource, { kind: 'file' }>): AsyncGenerator<Buffer> {
+  yield encodeHeader(newEntry({ name: '.', type: 'file', mode: s.mode, size: s.size, mtime: s.mtime }));
+  let n = 0;
+  for await (const c of fs.createReadStream(s.file)) {
+    n += (c as Buffer).length;
+    if (n > s.size) throw new Error(`${s.file} grew while it was copied`);
+    yield c as Buffer;
+  }
+  if (n !== s.size) throw new Error(`${s.file} shrank while it was copied`);
+  yield Buffer.concat([padFor(s.size), END_OF_ARCHIVE]);
 }
 
 function tarOf(e: TarEntry, body: Buffer): Buffer {

@@ -14,7 +14,7 @@ import { copyStep, withSnapshot, type CopySource } from './copyStep.js';
 import { parseTrigger, type Instruction, type Stage } from './dockerfile.js';
 import type { Heredoc } from './dockerfileLines.js';
 import { lineError } from './dockerfileLines.js';
-import { addSources } from './addSources.js';
+import { addSources, type FoundSources } from './addSources.js';
 import { applyMeta, argvOf, DEFAULT_SHELL, type Expander } from './metaStep.js';
 import type { Progress } from './progress.js';
 import { runStep } from './runStep.js';
@@ -205,9 +205,20 @@ async function copy(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: 
   const from = ins.kind === 'COPY' && ins.from ? x.word(ins.from) : undefined;
   const fromImg = from === undefined ? undefined : await env.stageImage(from, ins.line);
   const found = await addSources(env, ins, srcs, fromImg, x, fail);
+  try {
+    return await copyFound(env, st, ins, { srcs, destRaw, dest, chown, chmod, from, found }, fail);
+  } finally {
+    found.dispose();
+  }
+}
+
+interface CopyArgs { srcs: string[]; destRaw: string; dest: string; chown?: { uid: number; gid: number }; chmod?: number; from?: string; found: FoundSources }
+
+async function copyFound(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>, a: CopyArgs, fail: (m: string) => never): Promise<StepImage> {
+  const { srcs, destRaw, dest, chown, chmod, from, found } = a;
   const destIsDir = dest.endsWith('/') || found.count > 1;
   if (found.count > 1 && !dest.endsWith('/')) fail(`When using ${ins.kind} with more than one source file, the destination must be a directory and end with a /`);
-  const flags = [...(from !== undefined ? [`--from=${from}`] : []), ...(ins.link ? ['--link'] : []), ...(ins.kind === 'COPY' && ins.parents ? ['--parents'] : []), ...ins.exclude.map((p) => `--exclude=${p}`)];
+  const flags = [...(from !== undefined ? [`--from=${from}`] : []), ...(ins.kind === 'ADD' && ins.checksum ? [`--checksum=${ins.checksum}`] : []), ...(ins.link ? ['--link'] : []), ...(ins.kind === 'COPY' && ins.parents ? ['--parents'] : []), ...ins.exclude.map((p) => `--exclude=${p}`)];
   const shown = `${ins.kind} ${[...flags, ...srcs, destRaw].join(' ')}`;
   const p = env.progress.step(`${env.label}${++st.stepNo}/${st.steps}] ${shown}`);
   // --link: the files go into a layer of their own, made on an empty image and keyed without
