@@ -139,7 +139,8 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   const sde = epoch !== undefined && /^\d+$/.test(epoch) ? Number(epoch) : undefined;
   const created = () => new Date((sde ?? Date.now() / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   const results = new Map<number, Promise<StepImage>>();
-  let removeRunning: (() => Promise<void>) | undefined;
+  // The build containers running now (one per stage at most): an interrupt or a failure removes them.
+  const running = new Map<number, () => Promise<void>>();
   let interrupted = false;
   const multi = needed.size > 1;
   // An image the build names (FROM, COPY --from) comes from the store, or is pulled as
@@ -167,7 +168,7 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
       const st = stageRef(df, ref);
       return st ? stageResult(st) : resolveImage(ref, line);
     },
-    onContainer: (r) => { removeRunning = r; },
+    onContainer: (r) => { if (r) running.set(s.index, r); else running.delete(s.index); },
     mounts: { root: o.root, context, secrets: new Map(o.secrets.map((x) => [x.id, x])) },
     scratch: () => scratch(images),
     label: `[${multi ? `${s.name ?? `stage-${s.index}`} ` : ''}`,
@@ -195,14 +196,21 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   };
   const onInt = () => {
     interrupted = true;
-    void removeRunning?.();
+    for (const r of running.values()) void r();
   };
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onInt);
   let img: StepImage;
+  // Every stage the target needs starts now: independent ones build concurrently, a stage
+  // waits only for those it names (FROM, COPY --from). The first failure stops the others.
+  const started = [...needed].sort((a, b) => a - b).map((i) => stageResult(df.stages[i]));
+  for (const p of started) p.catch(() => undefined);
   try {
+    await Promise.all(started);
     img = await stageResult(target);
   } catch (e) {
+    for (const r of running.values()) void r();
+    await Promise.allSettled(started);
     if (interrupted) throw new BerthError('Unavailable', 'build cancelled (interrupted)', { exitCode: 130, code: 'build.cancelled' });
     throw e;
   } finally {
