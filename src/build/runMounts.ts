@@ -48,6 +48,7 @@ export const cacheMountDir = (root: string) => path.join(root, 'builder', 'cache
 export function runMounts(env: MountEnv, specs: string[], x: Expander, fail: (m: string) => never): RunMounts {
   const out: RunMounts = { specs: [], tmpfs: [], env: [], key: [], targets: [], using: (fn) => fn() };
   const temps: string[] = [];
+  const cacheUses: CacheUse[] = [];
   for (const raw of specs) {
     const o = kv(x.word(raw));
     const type = o.get('type') ?? 'bind';
@@ -85,7 +86,10 @@ export function runMounts(env: MountEnv, specs: string[], x: Expander, fail: (m:
       const id = o.get('id') ?? dst;
       const dir = path.join(cacheMountDir(env.root), crypto.createHash('sha256').update(id).digest('hex').slice(0, 32));
       fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+      const sharing = o.get('sharing') ?? 'shared';
+      if (!['shared', 'private', 'locked'].includes(sharing)) fail(`invalid cache sharing mode: ${sharing} (shared, private, locked)`);
       out.specs.push(`type=bind,source=${dir},target=${dst}`);
+      cacheUses.push({ index: out.specs.length - 1, dir, dst, sharing: sharing as CacheUse['sharing'] });
       out.key.push(['cache', id, dst]);
     } else if (type === 'bind') {
       if (o.has('from')) fail('RUN --mount=type=bind,from= is not supported yet');
@@ -96,8 +100,13 @@ export function runMounts(env: MountEnv, specs: string[], x: Expander, fail: (m:
       out.key.push(['bind', rel, dst, rw, env.context.hashSources([rel])]);
     } else fail(`unsupported mount type: ${type}`);
   }
+  if (cacheUses.length) {
+    const inner = out.using;
+    out.using = (fn) => withCacheSharing(out, cacheUses, () => inner(fn));
+  }
   if (temps.length) {
-    out.using = async (fn) => {
+    const outer = out.using;
+    out.using = async (fn) => outer(async () => {
       let i = 0;
       for (const raw of specs) {
         const o = kv(x.word(raw));
@@ -111,7 +120,45 @@ export function runMounts(env: MountEnv, specs: string[], x: Expander, fail: (m:
       } finally {
         for (const t of temps) fs.rmSync(t, { force: true });
       }
-    };
+    });
   }
   return out;
+}
+
+interface CacheUse { index: number; dir: string; dst: string; sharing: 'shared' | 'private' | 'locked' }
+
+/** Cache mounts in use in this build, by directory: how many RUNs have it, and the tail of its lock queue. */
+const inUse = new Map<string, number>();
+const locks = new Map<string, Promise<void>>();
+
+/**
+ * `sharing=locked`: one RUN at a time has the directory (the others wait their turn);
+ * `sharing=private`: a RUN that finds it in use gets a fresh directory of its own, dropped after.
+ * (`shared`, the default: every RUN has it at once.)
+ */
+async function withCacheSharing<T>(out: RunMounts, uses: CacheUse[], fn: () => Promise<T>): Promise<T> {
+  const release: (() => void)[] = [];
+  try {
+    for (const u of uses) {
+      if (u.sharing === 'locked') {
+        const prev = locks.get(u.dir) ?? Promise.resolve();
+        let free!: () => void;
+        const mine = new Promise<void>((r) => { free = r; });
+        const tail = prev.then(() => mine);
+        locks.set(u.dir, tail);
+        await prev;
+        release.push(() => { free(); if (locks.get(u.dir) === tail) locks.delete(u.dir); });
+      } else if (u.sharing === 'private' && inUse.get(u.dir)) {
+        const own = fs.mkdtempSync(`${u.dir}-private-`);
+        out.specs[u.index] = `type=bind,source=${own},target=${u.dst}`;
+        release.push(() => fs.rmSync(own, { recursive: true, force: true }));
+        continue;
+      }
+      inUse.set(u.dir, (inUse.get(u.dir) ?? 0) + 1);
+      release.push(() => inUse.set(u.dir, inUse.get(u.dir)! - 1));
+    }
+    return await fn();
+  } finally {
+    for (const r of release.reverse()) r();
+  }
 }

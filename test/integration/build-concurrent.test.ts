@@ -40,6 +40,19 @@ describe('berth build: concurrent stages', requiresRoot, () => {
     assert.ok(header('a') < done('b') && header('b') < done('a'), r.stderr);
   });
 
+  test('sharing=locked: concurrent stages take a cache mount one at a time', async () => {
+    const ctx = tmpDir();
+    // Each RUN, holding the mount, looks for the other inside it for a while: with the lock it is never there.
+    const hold = (me: string, other: string) => `RUN --mount=type=cache,id=lk,target=/r,sharing=locked touch /r/in-${me} && i=0; while [ $i -lt 40 ]; do [ -e /r/in-${other} ] && exit 8; i=$((i+1)); sleep 0.05; done; rm /r/in-${me}; echo ok > /${me}`;
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), ['FROM busybox AS a', hold('a', 'b'), 'FROM busybox AS b', hold('b', 'a'), 'FROM busybox', 'COPY --from=a /a /a', 'COPY --from=b /b /b', ''].join('\n'));
+    const r = await e.runAsync(['build', '--network', 'none', ctx]);
+    assert.equal(r.code, 0, r.stderr);
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN --mount=type=cache,target=/r,sharing=sometimes true\n');
+    const m = await e.runAsync(['build', '--network', 'none', ctx]);
+    assert.equal(m.code, 1);
+    assert.match(m.stderr, /Dockerfile:2: invalid cache sharing mode: sometimes/);
+  });
+
   test('a failing stage stops the build: exit 1, its error last, no build container or snapshot left', async () => {
     const ctx = tmpDir();
     fs.writeFileSync(path.join(ctx, 'Dockerfile'), [
