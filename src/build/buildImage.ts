@@ -14,7 +14,7 @@ import { BuildContext } from './buildContext.js';
 import { parseDockerfile, type Dockerfile, type Instruction, type Stage } from './dockerfile.js';
 import { lineError } from './dockerfileLines.js';
 import { urlScheme } from './downloadUrl.js';
-import { Progress } from './progress.js';
+import { Progress, type ProgressMode } from './progress.js';
 import type { Secret } from './runMounts.js';
 import { expandWord } from './shellLex.js';
 import { buildStage, type BuildEnv } from './stageBuild.js';
@@ -37,6 +37,8 @@ export interface BuildOptions {
   iidfile?: string;
   secrets: Secret[];
   progressOut: NodeJS.WritableStream;
+  /** `plain` (the default), `tty` (a view redrawn in place) or `quiet`. */
+  progress?: ProgressMode;
   /** `--pull`: pull every image the build names even when the store has it (else only missing ones). */
   pull?: boolean;
 }
@@ -85,6 +87,15 @@ function stageRef(df: Dockerfile, ref: string): Stage | undefined {
 }
 
 export async function buildImage(o: BuildOptions): Promise<ImageId> {
+  const progress = new Progress(o.progressOut, o.quiet, o.progress ?? 'plain');
+  try {
+    return await build(o, progress);
+  } finally {
+    progress.close();
+  }
+}
+
+async function build(o: BuildOptions, progress: Progress): Promise<ImageId> {
   const file = o.dockerfile.name;
   const df = parseDockerfile(o.dockerfile.text, file);
   const globals = globalArgValues(df, o, file);
@@ -134,7 +145,6 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   visit(target);
   for (const i of needed) precheck(df.stages[i], context, file);
 
-  const progress = new Progress(o.progressOut, o.quiet);
   const epoch = process.env.SOURCE_DATE_EPOCH;
   const sde = epoch !== undefined && /^\d+$/.test(epoch) ? Number(epoch) : undefined;
   const created = () => new Date((sde ?? Date.now() / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
@@ -148,9 +158,9 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   const pulled = new Map<string, Promise<void>>();
   const resolveImage = async (ref: string, line: number): Promise<StepImage> => {
     if (!pulled.has(ref)) {
-      const out = o.quiet ? undefined : o.progressOut;
-      const report = async () => ({ line: (t: string) => out?.write(`${t}\n`), layer: (id: string, st: string) => { if (/complete|exists/i.test(st)) out?.write(`${id}: ${st}\n`); } });
-      pulled.set(ref, ensureImage(o.root, ref, o.pull ? 'always' : 'missing', { report, notice: (t) => out?.write(`${t}\n`) }));
+      const log = (t: string) => progress.log(t);
+      const report = async () => ({ line: log, layer: (id: string, st: string) => { if (/complete|exists/i.test(st)) log(`${id}: ${st}`); } });
+      pulled.set(ref, ensureImage(o.root, ref, o.pull ? 'always' : 'missing', { report, notice: log }));
     }
     try {
       await pulled.get(ref);

@@ -40,6 +40,12 @@ function secrets(list: string[]) {
   });
 }
 
+/** `--progress`: auto is tty on a terminal (unless TERM=dumb), plain otherwise. */
+function progressMode(p: string): 'plain' | 'tty' | 'quiet' {
+  if (p === 'plain' || p === 'tty' || p === 'quiet') return p;
+  return process.stderr.isTTY && process.env.TERM !== 'dumb' ? 'tty' : 'plain';
+}
+
 /** The first `n` bytes of a stream (fewer at its end) and the rest of it, still streaming. */
 async function readHead(input: NodeJS.ReadableStream, n: number): Promise<{ head: Buffer; rest: Readable }> {
   const it = (input as Readable)[Symbol.asyncIterator]();
@@ -134,7 +140,7 @@ export function addBuildCommand(parent: Command, name: string): Command {
         root: globalRoot(cmd), contextDir: dir, contextFromStdin: ctx === '-', dockerfile: { text: text!, name: dfPath ? path.basename(dfPath) : 'Dockerfile', path: dfPath },
         tags: o.tag, buildArgs: keyValues(o.buildArg, '--build-arg', true), target: o.target, noCache: !o.cache,
         labels: Object.fromEntries(keyValues(o.label, '--label', false)), network: o.network, quiet, iidfile: o.iidfile,
-        secrets: secrets(o.secret), progressOut: process.stderr, pull: o.pull,
+        secrets: secrets(o.secret), progressOut: process.stderr, pull: o.pull, progress: progressMode(o.progress),
         });
       } finally {
         cleanup?.();
