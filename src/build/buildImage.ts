@@ -37,6 +37,10 @@ export interface BuildOptions {
   iidfile?: string;
   secrets: Secret[];
   progressOut: NodeJS.WritableStream;
+  /** `--no-cache-filter`: stages (by name or index) whose steps never use the cache. */
+  noCacheFilter?: string[];
+  /** For every RUN: `--add-host`, `--ulimit`, `--shm-size` (bytes), as `run` takes them. */
+  runOptions?: { addHost: string[]; ulimit: string[]; shmSize?: number };
   /** `plain` (the default), `tty` (a view redrawn in place) or `quiet`. */
   progress?: ProgressMode;
   /** `--pull`: pull every image the build names even when the store has it (else only missing ones). */
@@ -173,7 +177,7 @@ async function build(o: BuildOptions, progress: Progress): Promise<ImageId> {
   for (const x of external) await resolveImage(x.ref, x.line);
   const env = (s: Stage): BuildEnv => ({
     images, file, escape: df.directives.escape, context, progress, buildArgs: o.buildArgs, globalArgs: globals, automaticArgs: auto,
-    noCache: o.noCache, network: o.network, created, sourceDateEpoch: sde,
+    noCache: o.noCache || !!o.noCacheFilter?.some((f) => stageRef(df, f) === s), network: o.network, runOptions: o.runOptions, created, sourceDateEpoch: sde,
     stageImage: async (ref, line) => {
       const st = stageRef(df, ref);
       return st ? stageResult(st) : resolveImage(ref, line);

@@ -34,6 +34,7 @@ export interface BuildEnv {
   automaticArgs: Map<string, string>;
   noCache: boolean;
   network?: string;
+  runOptions?: { addHost: string[]; ulimit: string[]; shmSize?: number };
   /** History `created` (SOURCE_DATE_EPOCH, else now). */
   created: () => string;
   /** Another stage's (or image's) result, for COPY --from. */
@@ -164,7 +165,7 @@ async function run(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: '
   }
   try {
     const layer = await mounts.using(() => runStep(env.images, {
-      image: st.img.id, argv, env: [...args, ...mounts.env], network, mounts: mounts.specs, tmpfs: mounts.tmpfs, exclude: mounts.targets, mtimeMax: env.sourceDateEpoch,
+      image: st.img.id, argv, env: [...args, ...mounts.env], network, options: env.runOptions, mounts: mounts.specs, tmpfs: mounts.tmpfs, exclude: mounts.targets, mtimeMax: env.sourceDateEpoch,
       output: (_s, c) => p.output(c), started: (c) => env.onContainer(c.remove),
     }));
     env.onContainer(undefined);

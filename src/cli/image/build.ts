@@ -10,6 +10,7 @@ import { collect } from './collect.js';
 interface Opts {
   tag: string[]; file?: string; buildArg: string[]; target?: string; quiet?: boolean; iidfile?: string; cache: boolean;
   label: string[]; network?: string; progress: string; secret: string[]; platform?: string; pull?: boolean;
+  cacheFilter?: string[]; addHost: string[]; ulimit: string[]; shmSize?: string;
 }
 
 const bad = (m: string) => invalidArgument(m, { exitCode: 1 });
@@ -38,6 +39,14 @@ function secrets(list: string[]) {
     }
     return { id, env: kv.get('env') ?? id };
   });
+}
+
+/** `--shm-size`: a byte size as `run` takes it (b, k, m, g). */
+function shmBytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)i?b?$/i.exec(v.trim());
+  const n = m ? Math.floor(Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase().replace('b', ' '))) : NaN;
+  if (!m || !(n > 0)) throw bad(`invalid argument "${v}" for "--shm-size" flag: invalid size: '${v}'`);
+  return n;
 }
 
 /** `--progress`: auto is tty on a terminal (unless TERM=dumb), plain otherwise. */
@@ -82,6 +91,11 @@ export function addBuildCommand(parent: Command, name: string): Command {
     .option('--secret <stringArray>', 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")', collect, [])
     .option('--platform <string>', 'Set target platform for build (the host\'s only)')
     .option('--pull', 'Always attempt to pull all referenced images')
+    // commander files a `--no-` option under its positive name (cacheFilter); with a value it is a plain list.
+    .option('--no-cache-filter <stringArray>', 'Do not cache specified stages', collect, [])
+    .option('--add-host <list>', 'Add a custom host-to-IP mapping ("host:ip")', collect, [])
+    .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
+    .option('--shm-size <bytes>', 'Size of "/dev/shm"')
     .action(exit1(async (ctx: string, o: Opts, cmd: Command) => {
       const { buildImage, hostPlatform } = await import('../../build/buildImage.js');
       if (!['auto', 'plain', 'tty', 'quiet'].includes(o.progress)) throw bad(`invalid progress mode "${o.progress}" (auto, plain, tty, quiet)`);
@@ -141,6 +155,8 @@ export function addBuildCommand(parent: Command, name: string): Command {
         tags: o.tag, buildArgs: keyValues(o.buildArg, '--build-arg', true), target: o.target, noCache: !o.cache,
         labels: Object.fromEntries(keyValues(o.label, '--label', false)), network: o.network, quiet, iidfile: o.iidfile,
         secrets: secrets(o.secret), progressOut: process.stderr, pull: o.pull, progress: progressMode(o.progress),
+          noCacheFilter: (Array.isArray(o.cacheFilter) ? o.cacheFilter : []).flatMap((f) => f.split(',')).filter(Boolean),
+          runOptions: { addHost: o.addHost, ulimit: o.ulimit, shmSize: o.shmSize === undefined ? undefined : shmBytes(o.shmSize) },
         });
       } finally {
         cleanup?.();
