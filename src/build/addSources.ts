@@ -109,10 +109,10 @@ export async function addSources(env: BuildEnv, ins: Extract<Instruction, { kind
   for (const s of paths) {
     const glob = /[*?[]/.test(s);
     // A glob's matches are themselves subject to --exclude (by name); a named source is not.
-    const all = env.context.expand(s);
-    const found = all.filter((rel) => !(glob && ex?.excluded(path.posix.basename(rel))));
+    const all = env.context.expandNamed(s);
+    const found = all.filter((m) => !(glob && ex?.excluded(m.name)));
     if (all.length === 0) fail(`${ins.kind} failed: file not found in build context or excluded by .dockerignore: stat ${s}: file does not exist`);
-    for (const rel of found) {
+    for (const { rel, name } of found) {
       rels.push(rel);
       const kind = env.context.kind(rel);
       const abs = path.join(env.context.dir, rel);
@@ -124,7 +124,7 @@ export async function addSources(env: BuildEnv, ins: Extract<Instruction, { kind
         continue;
       }
       sources.push({
-        kind: 'tree', root: { dir: env.context.dir }, path: rel || '.', name: path.posix.basename(rel) || '.', isDir: kind === 'dir',
+        kind: 'tree', root: { dir: env.context.dir }, path: rel || '.', name: name || '.', isDir: kind === 'dir',
         skip: (n) => env.context.ignore.excluded(rel ? `${rel}/${n}` : n) || !!ex?.excluded(n),
         ...(ins.kind === 'COPY' && ins.parents ? { at: parentsPath(s, rel) } : {}),
       });
