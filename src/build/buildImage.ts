@@ -15,7 +15,7 @@ import { parseDockerfile, type Dockerfile, type Instruction, type Stage } from '
 import { lineError } from './dockerfileLines.js';
 import { urlScheme } from './downloadUrl.js';
 import { Progress, type ProgressMode } from './progress.js';
-import type { Secret } from './runMounts.js';
+import { mountFroms, type Secret } from './runMounts.js';
 import { expandWord } from './shellLex.js';
 import { buildStage, type BuildEnv } from './stageBuild.js';
 import { cacheKey, findCached, fromRecord, publish, putStepImage, type StepImage } from './stepImage.js';
@@ -127,9 +127,14 @@ async function build(o: BuildOptions, progress: Progress): Promise<ImageId> {
     const base = stageRef(df, fromName);
     if (base && base.index < s.index && !/^\d+$/.test(s.from.image)) visit(base);
     else if (fromName !== 'scratch') external.push({ ref: fromName, line: s.from.line });
+    const froms: { ins: Instruction; ref: string }[] = [];
     for (const ins of s.instructions) {
-      if (ins.kind !== 'COPY' || !ins.from) continue;
-      const ref = ins.from.includes('$') ? gx(ins.from, ins.line) : ins.from;
+      if (ins.kind === 'COPY' && ins.from) froms.push({ ins, ref: ins.from });
+      // RUN --mount=type=bind,from=…: a stage (or image) this one needs too.
+      if (ins.kind === 'RUN') for (const f of mountFroms(ins.mounts, { word: (w: string) => w } as never)) froms.push({ ins, ref: f });
+    }
+    for (const { ins, ref: raw } of froms) {
+      const ref = raw.includes('$') ? gx(raw, ins.line) : raw;
       const dep = stageRef(df, ref);
       if (dep) {
         if (dep.index === s.index) throw lineError(file, ins.line, `circular dependency detected on stage: ${ref}`);

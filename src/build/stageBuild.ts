@@ -18,7 +18,7 @@ import { addSources, type FoundSources } from './addSources.js';
 import { applyMeta, argvOf, DEFAULT_SHELL, type Expander } from './metaStep.js';
 import type { Progress } from './progress.js';
 import { runStep } from './runStep.js';
-import { runMounts, type MountEnv } from './runMounts.js';
+import { mountFroms, runMounts, type MountEnv } from './runMounts.js';
 import { expandHeredoc, expandWord, expandWords, LexError } from './shellLex.js';
 import { cacheKey, findCached, putStepImage, type StepImage } from './stepImage.js';
 
@@ -152,7 +152,9 @@ async function run(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: '
   const args = argEnv(st);
   const network = ins.network ?? env.network;
   if (network && !['default', 'none', 'host'].includes(network)) fail(`unsupported network mode: ${network}`);
-  const mounts = runMounts(env.mounts, ins.mounts, x, fail);
+  const fromImages = new Map<string, StepImage>();
+  for (const f of mountFroms(ins.mounts, x)) fromImages.set(f, await env.stageImage(f, ins.line));
+  const mounts = runMounts({ ...env.mounts, images: env.images, fromImages }, ins.mounts, x, fail);
   const shown = `RUN ${args.length ? `|${args.length} ${args.join(' ')} ` : ''}${argv.join(' ')}`;
   const key = cacheKey([st.img.id, 'RUN', argv, args, network ?? 'default', mounts.key]);
   const title = `${env.label}${++st.stepNo}/${st.steps}] RUN ${'exec' in ins.cmd ? JSON.stringify(ins.cmd.exec) : ins.cmd.shell.replace(/\n/g, ' ')}`;

@@ -33,4 +33,24 @@ describe('berth build: RUN options and --no-cache-filter', requiresRoot, () => {
     const bad = e.run(['build', '--shm-size', 'lots', ctx]);
     assert.deepEqual([bad.code, bad.stderr], [1, 'berth: invalid argument "lots" for "--shm-size" flag: invalid size: \'lots\'\n']);
   });
+
+  test('RUN --mount=type=bind,from=: a stage needed only through it is built; a file from an image; read-only, rw writes dropped, nothing of it in the layer', () => {
+    const ctx = tmpDir();
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), [
+      'FROM busybox AS tools',
+      'RUN mkdir /out && echo tool-output > /out/tool',
+      'FROM busybox',
+      'RUN --mount=type=bind,from=tools,source=/out,target=/in cat /in/tool > /got && ! touch /in/x 2>/dev/null',
+      'RUN --mount=type=bind,from=busybox,source=/etc/passwd,target=/p head -1 /p > /passwd1',
+      'RUN --mount=type=bind,from=tools,source=/out,target=/w,rw echo scribble > /w/tool && cat /w/tool > /rw',
+      'RUN --mount=type=bind,from=tools,source=/out,target=/in cat /in/tool > /after',
+      '',
+    ].join('\n'));
+    const r = e.run(['build', '--network', 'none', '-t', 'bindfrom', ctx]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(e.ok(['run', '--rm', '--network', 'none', 'bindfrom', 'sh', '-c', 'cat /got /passwd1 /rw /after; ls /in /w /p 2>&1 | wc -l']), 'tool-output\nroot:x:0:0:root:/root:/bin/sh\nscribble\ntool-output\n3');
+    const missing = e.run(['build', '--network', 'none', '-f', '-', ctx], 'FROM busybox\nRUN --mount=type=bind,from=busybox,source=/nope,target=/n true\n');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /berth: Dockerfile:2: bind mount from: \/nope: not found\n$/);
+  });
 });
