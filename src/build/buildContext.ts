@@ -59,10 +59,18 @@ export class BuildContext {
 
   /** A COPY source: a path or a glob (Go's filepath.Match per component), context-relative results sorted. */
   expand(src: string): string[] {
+    return this.expandNamed(src).map((m) => m.rel);
+  }
+
+  /**
+   * Like expand, each match with the name it is copied under: the last component as matched
+   * (a symlink's own name, though its target is what is read), as BuildKit names it.
+   */
+  expandNamed(src: string): { rel: string; name: string }[] {
     const clean = path.posix.normalize(`/${src}`).slice(1).replace(/\/+$/, '');
     if (!/[*?[]/.test(clean)) {
       const r = this.resolve(clean);
-      return r === undefined || (r !== '' && this.ignore.excluded(r)) ? [] : [r];
+      return r === undefined || (r !== '' && this.ignore.excluded(r)) ? [] : [{ rel: r, name: path.posix.basename(clean) || path.posix.basename(r) }];
     }
     let cur = [''];
     for (const comp of clean.split('/')) {
@@ -82,7 +90,7 @@ export class BuildContext {
       }
       cur = next;
     }
-    return cur.filter((r) => !this.ignore.excluded(r)).map((r) => this.resolve(r) ?? r);
+    return cur.filter((r) => !this.ignore.excluded(r)).map((r) => ({ rel: this.resolve(r) ?? r, name: path.posix.basename(r) }));
   }
 
   /** What a resolved source is on the host (its last component already followed). */

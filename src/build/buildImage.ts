@@ -13,8 +13,9 @@ import { ImageStore } from '../image/ImageStore.js';
 import { BuildContext } from './buildContext.js';
 import { parseDockerfile, type Dockerfile, type Instruction, type Stage } from './dockerfile.js';
 import { lineError } from './dockerfileLines.js';
-import { Progress } from './progress.js';
-import type { Secret } from './runMounts.js';
+import { urlScheme } from './downloadUrl.js';
+import { Progress, type ProgressMode } from './progress.js';
+import { mountFroms, type Secret } from './runMounts.js';
 import { expandWord } from './shellLex.js';
 import { buildStage, type BuildEnv } from './stageBuild.js';
 import { cacheKey, findCached, fromRecord, publish, putStepImage, type StepImage } from './stepImage.js';
@@ -23,6 +24,8 @@ export interface BuildOptions {
   root: string;
   /** The context directory (undefined: a Dockerfile on stdin with no context). */
   contextDir?: string;
+  /** The context was unpacked from stdin into a directory that is gone after the build: no file-hash cache for it. */
+  contextFromStdin?: boolean;
   dockerfile: { text: string; name: string; path?: string };
   tags: string[];
   buildArgs: Map<string, string>;
@@ -34,6 +37,12 @@ export interface BuildOptions {
   iidfile?: string;
   secrets: Secret[];
   progressOut: NodeJS.WritableStream;
+  /** `--no-cache-filter`: stages (by name or index) whose steps never use the cache. */
+  noCacheFilter?: string[];
+  /** For every RUN: `--add-host`, `--ulimit`, `--shm-size` (bytes), as `run` takes them. */
+  runOptions?: { addHost: string[]; ulimit: string[]; shmSize?: number };
+  /** `plain` (the default), `tty` (a view redrawn in place) or `quiet`. */
+  progress?: ProgressMode;
   /** `--pull`: pull every image the build names even when the store has it (else only missing ones). */
   pull?: boolean;
 }
@@ -82,6 +91,15 @@ function stageRef(df: Dockerfile, ref: string): Stage | undefined {
 }
 
 export async function buildImage(o: BuildOptions): Promise<ImageId> {
+  const progress = new Progress(o.progressOut, o.quiet, o.progress ?? 'plain');
+  try {
+    return await build(o, progress);
+  } finally {
+    progress.close();
+  }
+}
+
+async function build(o: BuildOptions, progress: Progress): Promise<ImageId> {
   const file = o.dockerfile.name;
   const df = parseDockerfile(o.dockerfile.text, file);
   const globals = globalArgValues(df, o, file);
@@ -96,7 +114,7 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   const target = o.target === undefined ? df.stages[df.stages.length - 1] : stageRef(df, o.target);
   if (!target || (o.target !== undefined && /^\d+$/.test(o.target))) throw new BerthError('InvalidArgument', `${file}: target stage "${o.target}" could not be found`, { exitCode: 1 });
   const images = ImageStore.open(o.root);
-  const context = new BuildContext(o.contextDir ?? emptyContext(o.root), o.contextDir ? BuildContext.ignoreFile(o.contextDir, o.dockerfile.path) : undefined, path.join(o.root, 'builder', 'files.json'));
+  const context = new BuildContext(o.contextDir ?? emptyContext(o.root), o.contextDir ? BuildContext.ignoreFile(o.contextDir, o.dockerfile.path) : undefined, o.contextFromStdin ? undefined : path.join(o.root, 'builder', 'files.json'));
 
   // Which stages the target needs, found (and checked) before anything is built.
   const needed = new Set<number>();
@@ -109,9 +127,14 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
     const base = stageRef(df, fromName);
     if (base && base.index < s.index && !/^\d+$/.test(s.from.image)) visit(base);
     else if (fromName !== 'scratch') external.push({ ref: fromName, line: s.from.line });
+    const froms: { ins: Instruction; ref: string }[] = [];
     for (const ins of s.instructions) {
-      if (ins.kind !== 'COPY' || !ins.from) continue;
-      const ref = ins.from.includes('$') ? gx(ins.from, ins.line) : ins.from;
+      if (ins.kind === 'COPY' && ins.from) froms.push({ ins, ref: ins.from });
+      // RUN --mount=type=bind,from=…: a stage (or image) this one needs too.
+      if (ins.kind === 'RUN') for (const f of mountFroms(ins.mounts, { word: (w: string) => w } as never)) froms.push({ ins, ref: f });
+    }
+    for (const { ins, ref: raw } of froms) {
+      const ref = raw.includes('$') ? gx(raw, ins.line) : raw;
       const dep = stageRef(df, ref);
       if (dep) {
         if (dep.index === s.index) throw lineError(file, ins.line, `circular dependency detected on stage: ${ref}`);
@@ -131,12 +154,12 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   visit(target);
   for (const i of needed) precheck(df.stages[i], context, file);
 
-  const progress = new Progress(o.progressOut, o.quiet);
   const epoch = process.env.SOURCE_DATE_EPOCH;
   const sde = epoch !== undefined && /^\d+$/.test(epoch) ? Number(epoch) : undefined;
   const created = () => new Date((sde ?? Date.now() / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
   const results = new Map<number, Promise<StepImage>>();
-  let removeRunning: (() => Promise<void>) | undefined;
+  // The build containers running now (one per stage at most): an interrupt or a failure removes them.
+  const running = new Map<number, () => Promise<void>>();
   let interrupted = false;
   const multi = needed.size > 1;
   // An image the build names (FROM, COPY --from) comes from the store, or is pulled as
@@ -144,9 +167,9 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   const pulled = new Map<string, Promise<void>>();
   const resolveImage = async (ref: string, line: number): Promise<StepImage> => {
     if (!pulled.has(ref)) {
-      const out = o.quiet ? undefined : o.progressOut;
-      const report = async () => ({ line: (t: string) => out?.write(`${t}\n`), layer: (id: string, st: string) => { if (/complete|exists/i.test(st)) out?.write(`${id}: ${st}\n`); } });
-      pulled.set(ref, ensureImage(o.root, ref, o.pull ? 'always' : 'missing', { report, notice: (t) => out?.write(`${t}\n`) }));
+      const log = (t: string) => progress.log(t);
+      const report = async () => ({ line: log, layer: (id: string, st: string) => { if (/complete|exists/i.test(st)) log(`${id}: ${st}`); } });
+      pulled.set(ref, ensureImage(o.root, ref, o.pull ? 'always' : 'missing', { report, notice: log }));
     }
     try {
       await pulled.get(ref);
@@ -159,13 +182,14 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   for (const x of external) await resolveImage(x.ref, x.line);
   const env = (s: Stage): BuildEnv => ({
     images, file, escape: df.directives.escape, context, progress, buildArgs: o.buildArgs, globalArgs: globals, automaticArgs: auto,
-    noCache: o.noCache, network: o.network, created, sourceDateEpoch: sde,
+    noCache: o.noCache || !!o.noCacheFilter?.some((f) => stageRef(df, f) === s), network: o.network, runOptions: o.runOptions, created, sourceDateEpoch: sde,
     stageImage: async (ref, line) => {
       const st = stageRef(df, ref);
       return st ? stageResult(st) : resolveImage(ref, line);
     },
-    onContainer: (r) => { removeRunning = r; },
+    onContainer: (r) => { if (r) running.set(s.index, r); else running.delete(s.index); },
     mounts: { root: o.root, context, secrets: new Map(o.secrets.map((x) => [x.id, x])) },
+    scratch: () => scratch(images),
     label: `[${multi ? `${s.name ?? `stage-${s.index}`} ` : ''}`,
   });
   const stageResult = (s: Stage): Promise<StepImage> => {
@@ -191,14 +215,21 @@ export async function buildImage(o: BuildOptions): Promise<ImageId> {
   };
   const onInt = () => {
     interrupted = true;
-    void removeRunning?.();
+    for (const r of running.values()) void r();
   };
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onInt);
   let img: StepImage;
+  // Every stage the target needs starts now: independent ones build concurrently, a stage
+  // waits only for those it names (FROM, COPY --from). The first failure stops the others.
+  const started = [...needed].sort((a, b) => a - b).map((i) => stageResult(df.stages[i]));
+  for (const p of started) p.catch(() => undefined);
   try {
+    await Promise.all(started);
     img = await stageResult(target);
   } catch (e) {
+    for (const r of running.values()) void r();
+    await Promise.allSettled(started);
     if (interrupted) throw new BerthError('Unavailable', 'build cancelled (interrupted)', { exitCode: 130, code: 'build.cancelled' });
     throw e;
   } finally {
@@ -240,6 +271,7 @@ function precheck(s: Stage, context: BuildContext, file: string): void {
   for (const ins of s.instructions as Instruction[]) {
     if ((ins.kind !== 'COPY' && ins.kind !== 'ADD') || (ins.kind === 'COPY' && ins.from)) continue;
     for (const src of ins.sources) {
+      if (ins.kind === 'ADD' && urlScheme(src) === 'other') throw lineError(file, ins.line, `unsupported source ${src}: ADD fetches only http and https URLs`);
       if (src.startsWith('<<') || src.includes('$') || /^https?:\/\//i.test(src) || /^git@|\.git(#|$)/.test(src)) continue;
       if (context.expand(expandWord(src, () => undefined)).length === 0) {
         throw lineError(file, ins.line, `${ins.kind} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);

@@ -7,6 +7,7 @@
  * write out of it. The snapshot's upper dir becomes the layer.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { copyTar } from '../engine/copyStream.js';
@@ -21,9 +22,10 @@ import { statInRoot, tarIn, tarOut, type FsRoot, type FsStream } from '../sys/ro
 
 /** One thing to copy: a path in a root (the context, another image), or bytes made here (heredoc, URL, archive). */
 export type CopySource =
-  | { kind: 'tree'; root: FsRoot; path: string; name: string; isDir: boolean; skip?: (name: string) => boolean }
+  | { kind: 'tree'; root: FsRoot; path: string; name: string; isDir: boolean; skip?: (name: string) => boolean; at?: string }
   | { kind: 'bytes'; name: string; body: Buffer; mode: number; mtime: number }
-  | { kind: 'archive'; stream: () => Readable };
+  | { kind: 'archive'; stream: () => Readable }
+  | { kind: 'file'; name: string; file: string; size: number; mode: number; mtime: number };
 
 export interface CopyPlan {
   sources: CopySource[];
@@ -33,6 +35,8 @@ export interface CopyPlan {
   destIsDir: boolean;
   owner?: { uid: number; gid: number };
   chmod?: number;
+  /** What the destination is, when known beforehand (`--link` copies into an empty snapshot but decides by the real image). */
+  destType?: string | null;
   /** SOURCE_DATE_EPOCH: layer timestamps clamped to it. */
   mtimeMax?: number;
 }
@@ -54,6 +58,8 @@ const rel = (abs: string) => abs.replace(/^\/+/, '').replace(/\/+$/, '');
 function targetOf(p: CopyPlan, s: CopySource, destType: string | undefined): { base: string; top: boolean } {
   const d = rel(p.dest);
   if (s.kind === 'archive') return { base: d, top: false };
+  // --parents: below the destination at its path from the root (or the pivot), a directory as itself.
+  if (s.kind === 'tree' && s.at !== undefined) return { base: s.at ? join(d, s.at) : d, top: !!s.at };
   const isDir = s.kind === 'tree' && s.isDir;
   if (isDir) return { base: d, top: destType !== 'dir' && d !== '' };
   if (p.destIsDir || destType === 'dir') return { base: d ? `${d}/${s.name}` : s.name, top: true };
@@ -62,7 +68,7 @@ function targetOf(p: CopyPlan, s: CopySource, destType: string | undefined): { b
 
 export async function copyStep(images: ImageStore, imageId: string, plan: CopyPlan): Promise<{ digest: Digest; size: number }> {
   return withSnapshot(images, imageId, async (key, root) => {
-    const [destType] = statInRoot(root, true, [plan.dest]);
+    const destType = plan.destType !== undefined ? plan.destType ?? undefined : statInRoot(root, true, [plan.dest])[0];
     for (const s of plan.sources) {
       const t = targetOf(plan, s, destType);
       const fix = (e: TarEntry, name: string): TarEntry => {
@@ -81,6 +87,7 @@ export async function copyStep(images: ImageStore, imageId: string, plan: CopyPl
       const into = tarIn(root, '/', 'in-root');
       if (s.kind === 'tree') await pump(tarOut(s.root, s.path, true), rename, into);
       else if (s.kind === 'bytes') await pump(Readable.from([tarOf(newEntry({ name: '.', type: 'file', mode: s.mode, size: s.body.length, mtime: s.mtime }), s.body)]), rename, into);
+      else if (s.kind === 'file') await pump(Readable.from(fileTar(s)), rename, into);
       else await pump(s.stream(), (e) => (e.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '') === '.' || e.name === '' ? undefined : fix(e, join(t.base, e.name.replace(/^(\.\/|\/)+/, '')))), into);
     }
     return images.lease(async () => {
@@ -93,6 +100,19 @@ export async function copyStep(images: ImageStore, imageId: string, plan: CopyPl
 
 function join(base: string, n: string): string {
   return base ? `${base}/${n}` : n;
+}
+
+/** A host file (an ADD download) as a one-entry tar, streamed. */
+async function* fileTar(s: Extract<CopySource, { kind: 'file' }>): AsyncGenerator<Buffer> {
+  yield encodeHeader(newEntry({ name: '.', type: 'file', mode: s.mode, size: s.size, mtime: s.mtime }));
+  let n = 0;
+  for await (const c of fs.createReadStream(s.file)) {
+    n += (c as Buffer).length;
+    if (n > s.size) throw new Error(`${s.file} grew while it was copied`);
+    yield c as Buffer;
+  }
+  if (n !== s.size) throw new Error(`${s.file} shrank while it was copied`);
+  yield Buffer.concat([padFor(s.size), END_OF_ARCHIVE]);
 }
 
 function tarOf(e: TarEntry, body: Buffer): Buffer {

@@ -22,6 +22,8 @@ export interface RunSpec {
   /** Build args in scope (K=V), the image's Env overrides them. */
   env: string[];
   network?: string;
+  /** `build --add-host`, `--ulimit`, `--shm-size` (bytes). */
+  options?: { addHost: string[]; ulimit: string[]; shmSize?: number };
   /** --mount specs for the engine (`type=bind,source=...,target=...`). */
   mounts: string[];
   tmpfs: string[];
@@ -45,7 +47,9 @@ export async function runStep(images: ImageStore, spec: RunSpec): Promise<{ dige
   flags.entrypoint = '';
   flags.env = spec.env;
   flags.mount = spec.mounts;
-  flags.tmpfs = spec.tmpfs;
+  flags.tmpfs = spec.options?.shmSize ? [...spec.tmpfs, `/dev/shm:rw,nosuid,nodev,noexec,mode=1777,size=${spec.options.shmSize}`] : spec.tmpfs;
+  if (spec.options?.addHost.length) flags.addHost = spec.options.addHost;
+  if (spec.options?.ulimit.length) flags.ulimit = spec.options.ulimit;
   if (spec.network && spec.network !== 'default') flags.network = spec.network;
   const sink = (s: 'stdout' | 'stderr') => new Writable({ write(c: Buffer, _e, cb) { spec.output(s, c); cb(); } });
   let rec: ContainerRecord | undefined;

@@ -7,17 +7,18 @@
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
 import type { ImageStore } from '../image/ImageStore.js';
-import { readInRoot } from '../sys/rootFs.js';
+import type { Digest } from '../image/digest.js';
+import { readInRoot, statInRoot } from '../sys/rootFs.js';
 import type { BuildContext } from './buildContext.js';
 import { copyStep, withSnapshot, type CopySource } from './copyStep.js';
 import { parseTrigger, type Instruction, type Stage } from './dockerfile.js';
 import type { Heredoc } from './dockerfileLines.js';
 import { lineError } from './dockerfileLines.js';
-import { addSources } from './addSources.js';
+import { addSources, type FoundSources } from './addSources.js';
 import { applyMeta, argvOf, DEFAULT_SHELL, type Expander } from './metaStep.js';
 import type { Progress } from './progress.js';
 import { runStep } from './runStep.js';
-import { runMounts, type MountEnv } from './runMounts.js';
+import { mountFroms, runMounts, type MountEnv } from './runMounts.js';
 import { expandHeredoc, expandWord, expandWords, LexError } from './shellLex.js';
 import { cacheKey, findCached, putStepImage, type StepImage } from './stepImage.js';
 
@@ -33,6 +34,7 @@ export interface BuildEnv {
   automaticArgs: Map<string, string>;
   noCache: boolean;
   network?: string;
+  runOptions?: { addHost: string[]; ulimit: string[]; shmSize?: number };
   /** History `created` (SOURCE_DATE_EPOCH, else now). */
   created: () => string;
   /** Another stage's (or image's) result, for COPY --from. */
@@ -43,6 +45,8 @@ export interface BuildEnv {
   /** `[name i/n]` prefix for progress lines. */
   label: string;
   sourceDateEpoch?: number;
+  /** The empty image (FROM scratch): what `COPY --link` copies into. */
+  scratch: () => StepImage;
 }
 
 interface State {
@@ -148,7 +152,9 @@ async function run(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: '
   const args = argEnv(st);
   const network = ins.network ?? env.network;
   if (network && !['default', 'none', 'host'].includes(network)) fail(`unsupported network mode: ${network}`);
-  const mounts = runMounts(env.mounts, ins.mounts, x, fail);
+  const fromImages = new Map<string, StepImage>();
+  for (const f of mountFroms(ins.mounts, x)) fromImages.set(f, await env.stageImage(f, ins.line));
+  const mounts = runMounts({ ...env.mounts, images: env.images, fromImages }, ins.mounts, x, fail);
   const shown = `RUN ${args.length ? `|${args.length} ${args.join(' ')} ` : ''}${argv.join(' ')}`;
   const key = cacheKey([st.img.id, 'RUN', argv, args, network ?? 'default', mounts.key]);
   const title = `${env.label}${++st.stepNo}/${st.steps}] RUN ${'exec' in ins.cmd ? JSON.stringify(ins.cmd.exec) : ins.cmd.shell.replace(/\n/g, ' ')}`;
@@ -161,7 +167,7 @@ async function run(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: '
   }
   try {
     const layer = await mounts.using(() => runStep(env.images, {
-      image: st.img.id, argv, env: [...args, ...mounts.env], network, mounts: mounts.specs, tmpfs: mounts.tmpfs, exclude: mounts.targets, mtimeMax: env.sourceDateEpoch,
+      image: st.img.id, argv, env: [...args, ...mounts.env], network, options: env.runOptions, mounts: mounts.specs, tmpfs: mounts.tmpfs, exclude: mounts.targets, mtimeMax: env.sourceDateEpoch,
       output: (_s, c) => p.output(c), started: (c) => env.onContainer(c.remove),
     }));
     env.onContainer(undefined);
@@ -202,24 +208,49 @@ async function copy(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: 
   const from = ins.kind === 'COPY' && ins.from ? x.word(ins.from) : undefined;
   const fromImg = from === undefined ? undefined : await env.stageImage(from, ins.line);
   const found = await addSources(env, ins, srcs, fromImg, x, fail);
+  try {
+    return await copyFound(env, st, ins, { srcs, destRaw, dest, chown, chmod, from, found }, fail);
+  } finally {
+    found.dispose();
+  }
+}
+
+interface CopyArgs { srcs: string[]; destRaw: string; dest: string; chown?: { uid: number; gid: number }; chmod?: number; from?: string; found: FoundSources }
+
+async function copyFound(env: BuildEnv, st: State, ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>, a: CopyArgs, fail: (m: string) => never): Promise<StepImage> {
+  const { srcs, destRaw, dest, chown, chmod, from, found } = a;
   const destIsDir = dest.endsWith('/') || found.count > 1;
   if (found.count > 1 && !dest.endsWith('/')) fail(`When using ${ins.kind} with more than one source file, the destination must be a directory and end with a /`);
-  const shown = `${ins.kind} ${[...(from !== undefined ? [`--from=${from}`] : []), ...srcs, destRaw].join(' ')}`;
-  const key = cacheKey([st.img.id, ins.kind, found.key, dest, chown, chmod]);
+  const flags = [...(from !== undefined ? [`--from=${from}`] : []), ...(ins.kind === 'ADD' && ins.checksum ? [`--checksum=${ins.checksum}`] : []), ...(ins.link ? ['--link'] : []), ...(ins.kind === 'COPY' && ins.parents ? ['--parents'] : []), ...ins.exclude.map((p) => `--exclude=${p}`)];
+  const shown = `${ins.kind} ${[...flags, ...srcs, destRaw].join(' ')}`;
   const p = env.progress.step(`${env.label}${++st.stepNo}/${st.steps}] ${shown}`);
+  // --link: the files go into a layer of their own, made on an empty image and keyed without
+  // the parent, so a change below it reuses the layer as it is (BuildKit's rebase).
+  const destType = ins.link && !dest.endsWith('/') && !destIsDir ? await withSnapshot(env.images, st.img.id, async (_k, root) => statInRoot(root, true, [dest])[0] ?? null, false) : ins.link ? null : undefined;
+  const linkKey = ins.link ? cacheKey(['link', ins.kind, found.key, dest, destType, chown, chmod, env.sourceDateEpoch]) : undefined;
+  const key = linkKey ? cacheKey([st.img.id, 'link', linkKey]) : cacheKey([st.img.id, ins.kind, found.key, dest, chown, chmod]);
   const hit = env.noCache ? undefined : findCached(env.images, key);
   if (hit) {
     p.cached();
     st.img = hit;
     return hit;
   }
+  const history = { created: env.created(), created_by: `${shown} # buildkit`, comment: 'buildkit.dockerfile.v0' };
+  const linked = linkKey && !env.noCache ? findCached(env.images, linkKey) : undefined;
   try {
-    const layer = await found.open((sources: CopySource[]) => copyStep(env.images, st.img.id, { sources, dest, destIsDir, owner: chown, chmod, mtimeMax: env.sourceDateEpoch }));
-    st.img = putStepImage(env.images, st.img, key, { config: st.img.config, layer, history: { created: env.created(), created_by: `${shown} # buildkit`, comment: 'buildkit.dockerfile.v0' } });
+    let layer: { digest: Digest; size: number };
+    if (linked) layer = { digest: linked.layers[linked.layers.length - 1].digest, size: linked.layers[linked.layers.length - 1].size };
+    else {
+      const onto = linkKey ? env.scratch() : st.img;
+      layer = await found.open((sources: CopySource[]) => copyStep(env.images, onto.id, { sources, dest, destIsDir, destType, owner: chown, chmod, mtimeMax: env.sourceDateEpoch }));
+      if (linkKey) putStepImage(env.images, onto, linkKey, { config: onto.config, layer, history });
+    }
+    st.img = putStepImage(env.images, st.img, key, { config: st.img.config, layer, history });
   } catch (e) {
     p.error(isBerthError(e) ? e.message : String(e));
     throw e;
   }
-  p.done();
+  if (linked) p.cached();
+  else p.done();
   return st.img;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../errors.js';
 import { exit1 } from '../container/common.js';
@@ -9,6 +10,7 @@ import { collect } from './collect.js';
 interface Opts {
   tag: string[]; file?: string; buildArg: string[]; target?: string; quiet?: boolean; iidfile?: string; cache: boolean;
   label: string[]; network?: string; progress: string; secret: string[]; platform?: string; pull?: boolean;
+  cacheFilter?: string[]; addHost: string[]; ulimit: string[]; shmSize?: string;
 }
 
 const bad = (m: string) => invalidArgument(m, { exitCode: 1 });
@@ -39,6 +41,39 @@ function secrets(list: string[]) {
   });
 }
 
+/** `--shm-size`: a byte size as `run` takes it (b, k, m, g). */
+function shmBytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)i?b?$/i.exec(v.trim());
+  const n = m ? Math.floor(Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase().replace('b', ' '))) : NaN;
+  if (!m || !(n > 0)) throw bad(`invalid argument "${v}" for "--shm-size" flag: invalid size: '${v}'`);
+  return n;
+}
+
+/** `--progress`: auto is tty on a terminal (unless TERM=dumb), plain otherwise. */
+function progressMode(p: string): 'plain' | 'tty' | 'quiet' {
+  if (p === 'plain' || p === 'tty' || p === 'quiet') return p;
+  return process.stderr.isTTY && process.env.TERM !== 'dumb' ? 'tty' : 'plain';
+}
+
+/** The first `n` bytes of a stream (fewer at its end) and the rest of it, still streaming. */
+async function readHead(input: NodeJS.ReadableStream, n: number): Promise<{ head: Buffer; rest: Readable }> {
+  const it = (input as Readable)[Symbol.asyncIterator]();
+  const got: Buffer[] = [];
+  let len = 0;
+  while (len < n) {
+    const r = await it.next();
+    if (r.done) break;
+    got.push(r.value as Buffer);
+    len += (r.value as Buffer).length;
+  }
+  const all = Buffer.concat(got);
+  async function* more() {
+    if (all.length > n) yield all.subarray(n);
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+  }
+  return { head: all.subarray(0, n), rest: Readable.from(more()) };
+}
+
 /** `build [OPTIONS] PATH | -`: also `image build`. */
 export function addBuildCommand(parent: Command, name: string): Command {
   return parent.command(name).description('Build an image from a Dockerfile')
@@ -56,23 +91,55 @@ export function addBuildCommand(parent: Command, name: string): Command {
     .option('--secret <stringArray>', 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")', collect, [])
     .option('--platform <string>', 'Set target platform for build (the host\'s only)')
     .option('--pull', 'Always attempt to pull all referenced images')
+    // commander files a `--no-` option under its positive name (cacheFilter); with a value it is a plain list.
+    .option('--no-cache-filter <stringArray>', 'Do not cache specified stages', collect, [])
+    .option('--add-host <list>', 'Add a custom host-to-IP mapping ("host:ip")', collect, [])
+    .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
+    .option('--shm-size <bytes>', 'Size of "/dev/shm"')
     .action(exit1(async (ctx: string, o: Opts, cmd: Command) => {
       const { buildImage, hostPlatform } = await import('../../build/buildImage.js');
       if (!['auto', 'plain', 'tty', 'quiet'].includes(o.progress)) throw bad(`invalid progress mode "${o.progress}" (auto, plain, tty, quiet)`);
       if (o.network && !['default', 'none', 'host'].includes(o.network)) throw bad(`network mode "${o.network}" not supported by berth build (default, none, host)`);
       const host = hostPlatform();
       if (o.platform && o.platform !== `${host.os}/${host.arch}` && o.platform !== host.os) throw bad(`platform ${o.platform} is not supported: berth builds for ${host.os}/${host.arch} only`);
-      if (ctx === '-') throw bad('a build context on stdin is not supported yet: give a directory (a Dockerfile on stdin: -f - DIR)');
-      if (!fs.existsSync(ctx) || !fs.statSync(ctx).isDirectory()) throw bad(`unable to prepare context: path "${ctx}" not found`);
-      const dir = path.resolve(ctx);
-      let text: string;
+      let dir: string | undefined;
+      let text: string | undefined;
       let dfPath: string | undefined;
-      if (o.file === '-') text = fs.readFileSync(0, 'utf8');
-      else {
-        dfPath = o.file ? path.resolve(o.file) : path.join(dir, 'Dockerfile');
+      let cleanup: (() => void) | undefined;
+      if (ctx === '-') {
+        // stdin holds a context archive (tar, gzip, zstd) or, by its content, a Dockerfile.
+        if (o.file === '-') throw bad('invalid argument: can\'t use stdin for both build context and dockerfile');
+        const { stdinKind, unpackContext } = await import('../../build/tarContext.js');
+        const { head, rest } = await readHead(process.stdin, 512);
+        if (stdinKind(head) === 'dockerfile') {
+          const chunks = [head];
+          for await (const c of rest) chunks.push(c as Buffer);
+          text = Buffer.concat(chunks).toString('utf8');
+        } else {
+          const base = path.join(globalRoot(cmd), 'builder');
+          fs.mkdirSync(base, { recursive: true });
+          dir = fs.mkdtempSync(path.join(base, 'context-'));
+          const d = dir;
+          cleanup = () => fs.rmSync(d, { recursive: true, force: true });
+          try {
+            await unpackContext(head, rest, dir);
+          } catch (e) {
+            cleanup();
+            throw e;
+          }
+        }
+      } else {
+        if (!fs.existsSync(ctx) || !fs.statSync(ctx).isDirectory()) throw bad(`unable to prepare context: path "${ctx}" not found`);
+        dir = path.resolve(ctx);
+      }
+      if (text === undefined && o.file === '-') text = fs.readFileSync(0, 'utf8');
+      else if (text === undefined) {
+        dfPath = o.file ? (ctx === '-' ? path.join(dir!, path.posix.normalize(`/${o.file}`)) : path.resolve(o.file)) : path.join(dir!, 'Dockerfile');
         try {
+          if (ctx === '-' && path.relative(dir!, dfPath).startsWith('..')) throw new Error('outside');
           text = fs.readFileSync(dfPath, 'utf8');
         } catch {
+          cleanup?.();
           throw bad(`failed to read dockerfile: open ${o.file ?? 'Dockerfile'}: no such file or directory`);
         }
       }
@@ -81,12 +148,19 @@ export function addBuildCommand(parent: Command, name: string): Command {
         try { parseTagReference(t); } catch { throw bad(`invalid tag "${t}": invalid reference format`); }
       }
       const quiet = !!o.quiet || o.progress === 'quiet';
-      const id = await buildImage({
-        root: globalRoot(cmd), contextDir: dir, dockerfile: { text, name: dfPath ? path.basename(dfPath) : 'Dockerfile', path: dfPath },
+      let id: string;
+      try {
+        id = await buildImage({
+        root: globalRoot(cmd), contextDir: dir, contextFromStdin: ctx === '-', dockerfile: { text: text!, name: dfPath ? path.basename(dfPath) : 'Dockerfile', path: dfPath },
         tags: o.tag, buildArgs: keyValues(o.buildArg, '--build-arg', true), target: o.target, noCache: !o.cache,
         labels: Object.fromEntries(keyValues(o.label, '--label', false)), network: o.network, quiet, iidfile: o.iidfile,
-        secrets: secrets(o.secret), progressOut: process.stderr, pull: o.pull,
-      });
+        secrets: secrets(o.secret), progressOut: process.stderr, pull: o.pull, progress: progressMode(o.progress),
+          noCacheFilter: (Array.isArray(o.cacheFilter) ? o.cacheFilter : []).flatMap((f) => f.split(',')).filter(Boolean),
+          runOptions: { addHost: o.addHost, ulimit: o.ulimit, shmSize: o.shmSize === undefined ? undefined : shmBytes(o.shmSize) },
+        });
+      } finally {
+        cleanup?.();
+      }
       if (quiet) process.stdout.write(`${id}\n`);
     }));
 }
