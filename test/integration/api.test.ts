@@ -100,6 +100,8 @@ describe('Engine API routes', requiresRoot, () => {
     ['HEAD', '/v1.47/containers/fix/archive?path=/etc', undefined, 200, (r) => { const st = JSON.parse(Buffer.from(String(r.headers['x-docker-container-path-stat']), 'base64').toString()); assert.equal(st.name, 'etc'); assert.ok(st.mode >= 2 ** 31, 'a directory in Go FileMode bits'); }],
     ['GET', '/containers/fix/archive?path=/no/such/file', undefined, 404, (r) => assert.match(r.json.message, /no\/such\/file/)],
     ['GET', '/containers/fix/archive', undefined, 400, undefined],
+    ['PUT', '/containers/nosuch/archive?path=/tmp', 'not a tar', 404, undefined],
+    ['PUT', '/containers/fix/archive', 'not a tar', 400, undefined],
     // the container's root confines every path: the host's /etc/os-release is not reachable by climbing
     ['GET', '/containers/fix/archive?path=/../../../../../etc/os-release', undefined, 404, undefined],
     ['POST', '/containers/fix/pause', undefined, 204, undefined],
