@@ -53,8 +53,9 @@ describe('Engine API routes', requiresRoot, () => {
     ['GET', '/v1.41/version', undefined, 200, { ApiVersion: '1.47' }],
     ['GET', '/info', undefined, 200, hasKeys('Containers', 'Images', 'Driver', 'OSType', 'Swarm', 'NCPU', 'MemTotal')],
     ['GET', '/v1.47/info', undefined, 200, { OSType: 'linux' }],
-    ['POST', '/auth', {}, 400, 'no username'],
-    ['POST', '/v1.47/auth', { username: 'u', password: 'p', serveraddress: 'localhost:5000' }, 200, (r) => assert.match(r.json.Status, /not verified/)],
+    ['POST', '/auth', {}, 400, 'a username and a password'],
+    // checked against the registry (none listens on 127.0.0.1:1): never a "Login Succeeded" unverified
+    ['POST', '/v1.47/auth', { username: 'u', password: 'p', serveraddress: '127.0.0.1:1' }, 503, (r) => assert.match(r.json.message, /127\.0\.0\.1:1/)],
     // create
     ['POST', '/v1.47/containers/create?name=fix', { Image: 'busybox', Cmd: ['sleep', '300'], Labels: { tier: 'api' }, ExposedPorts: { '80/tcp': {} }, Env: ['A=1', 'NOVALUE'], HostConfig: { NetworkMode: 'none', Memory: 0, PidsLimit: 0, RestartPolicy: { Name: '' } } }, 201, (r, vars) => { assert.match(r.json.Id, /^[0-9a-f]{64}$/); assert.deepEqual(r.json.Warnings, []); vars.fix = r.json.Id; }],
     ['POST', '/containers/create?name=fix', { Image: 'busybox', Cmd: ['true'] }, 409, (r) => assert.match(r.json.message, /fix/)],
