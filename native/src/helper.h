@@ -103,6 +103,7 @@ int exec_main(struct plan *p, int pid, int ts_fd);
 
 /* init.c: a minimal pid 1 that reaps zombies and forwards signals. */
 int init_main(int argc, char **argv);
+int pause_main(void);
 
 /* logs.c */
 size_t json_escape(char *out, const char *in, size_t len);
