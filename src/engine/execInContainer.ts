@@ -24,6 +24,8 @@ export interface ExecRequest {
   user?: string;
   workdir?: string;
   privileged?: boolean;
+  /** The Engine API: the process's stdio as pipes (ignored with detach). */
+  pipes?: import('../runtime/execContainer.js').ExecOptions['pipes'];
 }
 
 export async function execInContainer(store: ContainerStore, ref: string, req: ExecRequest): Promise<number> {
@@ -62,7 +64,7 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
     seccomp = await compileSeccompFor(spec.linux.seccomp, store.runtimeRoot);
   }
   try {
-    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive });
+    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes });
   } catch (e) {
     // Docker's exec: whatever the runtime could not do (a command that cannot be found, a
     // working directory it cannot enter) is 126 ("OCI runtime exec failed"; run's are 127/125).

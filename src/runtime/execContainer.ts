@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthError, failedPrecondition } from '../errors.js';
 import { atomicWriteFileSync } from '../sys/atomicWrite.js';
-import { helperError, spawnHelper } from '../sys/helper.js';
+import { helperError, spawnHelper, type HelperHandle } from '../sys/helper.js';
 import { capsToMask } from './capabilities.js';
 import { containerCgroup, type CgroupRecord } from './hostCgroupLayout.js';
 import { buildExecPlan, serializePlan } from './plan.js';
@@ -22,6 +22,8 @@ export interface ExecOptions {
   detach?: boolean;
   /** Forward our stdin to it (docker exec -i); else it reads end-of-file. Default: forward. */
   stdin?: boolean;
+  /** The process's stdio as pipes handed to this callback (the Engine API), instead of ours. */
+  pipes?: (child: HelperHandle['child']) => void;
   /** runc exec --detach: the process keeps our stdio, goes to our subreaper, is not waited for. */
   direct?: boolean;
   consoleSocket?: string;
@@ -44,8 +46,9 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   checkAppArmor(o.process);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
   writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp, o.direct ? { consoleSocket: o.consoleSocket } : undefined);
-  const stdio = o.direct ? 'inherit' : o.detach ? 'ignore' : o.stdin === false ? 'output' : 'inherit';
+  const stdio = o.direct ? 'inherit' : o.detach ? 'ignore' : o.pipes ? 'pipe' : o.stdin === false ? 'output' : 'inherit';
   const helper = spawnHelper(plan, stdio, s.pid, !!o.detach);
+  if (o.pipes && !o.detach && !o.direct) o.pipes(helper.child);
   try {
     for (;;) {
       const m = await helper.next();
