@@ -40,14 +40,25 @@ export class RegistryClient {
   private base!: URL;
   private auth!: Authorizer;
   readonly insecure: boolean;
-  private readonly creds?: Credentials;
+  private readonly credsOf: () => Credentials | undefined;
+  private credsRead = false;
+  private credsValue?: Credentials;
   private readonly tls: { insecureTls: boolean; allowHttp: (h: string) => boolean };
 
   constructor(readonly host: string, private readonly domain: string, opts: ClientOptions = {}) {
     const cfg = opts.useConfig === false ? {} : readConfig();
     this.insecure = isInsecureRegistry(host, cfg);
-    this.creds = opts.credentials ?? (opts.useConfig === false ? undefined : credentialsFor(domain, cfg));
+    // read when a registry first asks for them (a credential helper runs only then)
+    this.credsOf = () => opts.credentials ?? (opts.useConfig === false ? undefined : credentialsFor(domain, cfg));
     this.tls = { insecureTls: this.insecure, allowHttp: (h: string) => isInsecureRegistry(h, cfg) };
+  }
+
+  private get creds(): Credentials | undefined {
+    if (!this.credsRead) {
+      this.credsValue = this.credsOf();
+      this.credsRead = true;
+    }
+    return this.credsValue;
   }
 
   static forRef(ref: RemoteRef, opts: ClientOptions = {}): RegistryClient {
@@ -78,7 +89,7 @@ export class RegistryClient {
         throw failedPrecondition(`GET "${url.href}": registry answered ${res.status}, not a distribution API`, { code: 'registry.ping', exitCode: 1 });
       }
       this.base = new URL(`${s}://${this.host}`);
-      this.auth = new Authorizer(this.creds, tls);
+      this.auth = new Authorizer(() => this.creds, tls);
       if (res.status === 401) this.auth.setChallenge(parseChallenge(header(res, 'www-authenticate')));
       return;
     }
