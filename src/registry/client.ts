@@ -27,6 +27,8 @@ export interface ClientOptions {
   credentials?: Credentials;
   /** Read credentials and insecure-registries from berth's config.json (default true). */
   useConfig?: boolean;
+  /** Schemes to try in order (a mirror configured as `http://host` says http itself). */
+  schemes?: ('https' | 'http')[];
 }
 
 type Method = HttpRequest['method'];
@@ -44,6 +46,7 @@ export class RegistryClient {
   private credsRead = false;
   private credsValue?: Credentials;
   private readonly tls: { insecureTls: boolean; allowHttp: (h: string) => boolean };
+  private readonly schemes: ('https' | 'http')[];
 
   constructor(readonly host: string, private readonly domain: string, opts: ClientOptions = {}) {
     const cfg = opts.useConfig === false ? {} : readConfig();
@@ -51,6 +54,7 @@ export class RegistryClient {
     // read when a registry first asks for them (a credential helper runs only then)
     this.credsOf = () => opts.credentials ?? (opts.useConfig === false ? undefined : credentialsFor(domain, cfg));
     this.tls = { insecureTls: this.insecure, allowHttp: (h: string) => isInsecureRegistry(h, cfg) };
+    this.schemes = opts.schemes ?? (this.insecure ? ['https', 'http'] : ['https']);
   }
 
   private get creds(): Credentials | undefined {
@@ -73,7 +77,7 @@ export class RegistryClient {
   async ping(): Promise<void> {
     if (this.base) return;
     const tls = this.tls;
-    const schemes = this.insecure ? ['https', 'http'] : ['https'];
+    const schemes = this.schemes;
     let lastErr: unknown;
     for (const s of schemes) {
       const url = new URL(`${s}://${this.host}/v2/`);

@@ -170,6 +170,28 @@ export function eraseCredentials(domain: string): boolean {
   return hit;
 }
 
+/**
+ * dockerd's `registry-mirrors` for Docker Hub, in order: `http(s)://host[:port]` (a path,
+ * query or fragment is refused, as dockerd does). A bad entry is a one-line config error.
+ */
+export function registryMirrors(c = readConfig()): URL[] {
+  const list = c['registry-mirrors'];
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw invalidArgument(`${configFile()}: registry-mirrors must be a list of URLs`, { code: 'config.invalid', exitCode: 1 });
+  return list.map((m) => {
+    let u: URL | undefined;
+    try {
+      u = typeof m === 'string' ? new URL(m) : undefined;
+    } catch {
+      u = undefined;
+    }
+    const shown = JSON.stringify(String(m).slice(0, 200));
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.host) throw invalidArgument(`${configFile()}: invalid mirror: ${shown} is not an http(s) URL`, { code: 'config.invalid', exitCode: 1 });
+    if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username || u.password) throw invalidArgument(`${configFile()}: invalid mirror: path, query, fragment or credentials in ${shown}`, { code: 'config.invalid', exitCode: 1 });
+    return u;
+  });
+}
+
 /** Plain HTTP (and unverified TLS) is allowed for loopback and the config's insecure registries. */
 export function isInsecureRegistry(host: string, c = readConfig()): boolean {
   if (isLoopbackHost(host)) return true;

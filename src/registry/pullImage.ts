@@ -13,6 +13,7 @@ import { limited } from './limited.js';
 import { recordSource } from './sources.js';
 import { RegistryClient, type FetchedManifest } from './client.js';
 import { readBody } from './http.js';
+import { pullEndpoints } from './mirrors.js';
 import { manifestReference, type RemoteRef } from './reference.js';
 import { silent, type Reporter } from './Reporter.js';
 
@@ -130,10 +131,21 @@ async function fetchLayer(store: ImageStore, client: RegistryClient, repoPath: s
  */
 export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOptions = {}): Promise<PullResult> {
   const report = o.report ?? silent;
-  const client = o.client ?? RegistryClient.forRef(ref);
+  report.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const endpoints = o.client ? [{ client: o.client }] : pullEndpoints(ref);
+  for (let i = 0; ; i++) {
+    try {
+      return await pullFrom(store, ref, endpoints[i].client, o, report);
+    } catch (e) {
+      // a mirror that fails in any way (down, lacks the image, sends bad bytes) hands over to the next, the origin last
+      if (i + 1 >= endpoints.length) throw e;
+    }
+  }
+}
+
+async function pullFrom(store: ImageStore, ref: RemoteRef, client: RegistryClient, o: PullOptions, report: Reporter): Promise<PullResult> {
   const what = familiarString(ref);
   const tag = ref.digest ? undefined : familiarString({ repository: ref.repository, tag: ref.tag });
-  report.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
   const { top, p } = await plan(client, ref, what, o.platform);
   const id = p.config.digest;
   const current = tag ? store.tagFor(tag) && safeResolve(store, tag) : undefined;
