@@ -208,7 +208,7 @@ export class RegistryClient {
    * POST an upload; with `mountFrom`, ask for a cross-repository mount first.
    * Returns `mounted` (201: nothing to send) or the upload URL.
    */
-  async startUpload(repoPath: string, digest: Digest, mountFrom?: string): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+  async startUpload(repoPath: string, digest: Digest, mountFrom?: string): Promise<{ mounted: true } | { mounted: false; location: URL; minChunk?: number }> {
     await this.ping();
     const q = mountFrom && mountFrom !== repoPath ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
     const url = this.url(`/v2/${repoPath}/blobs/uploads/${q}`);
@@ -218,16 +218,33 @@ export class RegistryClient {
     if (res.status !== 202) throw registryError(res.status, body, `POST "${url.href}"`);
     const loc = header(res, 'location');
     if (!loc) throw invalidArgument(`POST "${url.href}": no Location in the upload reply`, { code: 'registry.protocol', exitCode: 1 });
-    const location = new URL(loc, url);
-    if (location.origin !== this.base.origin) throw invalidArgument(`POST "${url.href}": upload location on another origin (${location.origin})`, { code: 'registry.protocol', exitCode: 1 });
-    return { mounted: false, location };
+    const location = this.uploadLocation(loc, url, 'POST');
+    const min = Number(header(res, 'oci-chunk-min-length'));
+    return { mounted: false, location, minChunk: Number.isSafeInteger(min) && min > 0 ? min : undefined };
+  }
+
+  /** An upload's next URL (a `Location` reply): same origin as the registry, or refused. */
+  uploadLocation(loc: string, from: URL, method: string): URL {
+    let location: URL;
+    try {
+      location = new URL(loc, from);
+    } catch {
+      throw invalidArgument(`${method} "${from.href}": upload location is not a URL`, { code: 'registry.protocol', exitCode: 1 });
+    }
+    if (location.origin !== this.base.origin) throw invalidArgument(`${method} "${from.href}": upload location on another origin (${location.origin})`, { code: 'registry.protocol', exitCode: 1 });
+    return location;
+  }
+
+  pushScopesFor(repoPath: string): string[] {
+    return this.pushScopes(repoPath);
   }
 
   /** PUT the whole blob to an upload URL (monolithic upload) and check the registry's digest. */
-  async finishUpload(repoPath: string, location: URL, digest: Digest, size: number, body: () => Readable): Promise<void> {
+  async finishUpload(repoPath: string, location: URL, digest: Digest, size: number, body?: () => Readable): Promise<void> {
     const url = new URL(location);
     url.searchParams.set('digest', digest);
-    const res = await this.request('PUT', url, this.pushScopes(repoPath), { headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) }, body });
+    const headers: Record<string, string> = body ? { 'content-type': 'application/octet-stream', 'content-length': String(size) } : {};
+    const res = await this.request('PUT', url, this.pushScopes(repoPath), { headers, body });
     const b = await readBody(res, ERROR_BODY, 'upload').catch(() => Buffer.alloc(0));
     if (res.status !== 201) throw registryError(res.status, b, `PUT blob ${digest}`);
     const dcd = header(res, 'docker-content-digest');
@@ -272,7 +289,7 @@ export class RegistryClient {
   }
 }
 
-function header(res: HttpResponse, name: string): string | undefined {
+export function header(res: HttpResponse, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
