@@ -104,7 +104,12 @@ async function fetchLayer(store: ImageStore, client: RegistryClient, repoPath: s
           report.layer(sid, 'Downloading', { done: n, total: desc.size });
         }
       },
-      onVerified: () => report.layer(sid, 'Verifying Checksum'),
+      onVerified: () => {
+        report.layer(sid, 'Verifying Checksum');
+        report.layer(sid, 'Download complete');
+        // the layer was unpacked while it arrived: what is left is the unpacker's tail
+        if (diffId) report.layer(sid, 'Extracting', { done: desc.size, total: desc.size });
+      },
     });
   try {
     const had = claim && fs.existsSync(file) ? fs.statSync(file).size : 0;
@@ -116,7 +121,6 @@ async function fetchLayer(store: ImageStore, client: RegistryClient, repoPath: s
       shown = 0;
       r = await ingest(); // the partial file was removed: from the start
     }
-    report.layer(sid, 'Download complete');
     return { desc, file: r.file, staged: r.staged, partial: !!claim, release: claim?.release };
   } catch (e) {
     claim?.release();
@@ -163,6 +167,7 @@ async function pullFrom(store: ImageStore, ref: RemoteRef, client: RegistryClien
     const seen = new Set<Digest>();
     const jobs: (() => Promise<Fetched>)[] = [];
     const fetched: Fetched[] = [];
+    const waiting: string[] = [];
     let done = false;
     p.parsed.layers.forEach((desc, i) => {
       const sid = shortId(desc.digest);
@@ -178,14 +183,17 @@ async function pullFrom(store: ImageStore, ref: RemoteRef, client: RegistryClien
         return;
       }
       report.layer(sid, 'Pulling fs layer');
+      waiting.push(sid);
       jobs.push(async () => {
         const f = await fetchLayer(store, client, ref.path, desc, hasLayer ? undefined : diffIds[i], `${i} (${desc.digest})`, report);
         fetched.push(f);
         return f;
       });
     });
+    const concurrency = o.concurrency ?? 3;
+    waiting.slice(concurrency).forEach((sid) => report.layer(sid, 'Waiting'));
     try {
-      await limited(o.concurrency ?? 3, jobs);
+      await limited(concurrency, jobs);
       // one syncfs for every layer and blob received, then nothing but renames
       store.layers.sync(fetched.flatMap((f) => (f.staged ? [f.staged] : [])), fetched.map((f) => f.file!));
       for (const f of fetched) {

@@ -52,7 +52,9 @@ export async function pushImage(store: ImageStore, ref: RemoteRef & { tag: strin
     for (const d of blobs) if (!store.content.has(d.digest)) throw notFound(`blob ${d.digest} of ${tag} is not in the store`, { exitCode: 1 });
     const isLayer = (d: Descriptor) => d !== m.config;
     for (const d of blobs) if (isLayer(d)) report.layer(shortId(d.digest), 'Preparing');
-    await limited(o.concurrency ?? 3, blobs.map((d) => () => pushBlob(store, client, ref, d, isLayer(d) ? report : silent, chunk)));
+    const concurrency = o.concurrency ?? 3;
+    blobs.slice(concurrency).forEach((d) => isLayer(d) && report.layer(shortId(d.digest), 'Waiting'));
+    await limited(concurrency, blobs.map((d) => () => pushBlob(store, client, ref, d, isLayer(d) ? report : silent, chunk)));
     const mediaType = typeof (JSON.parse(buf.toString('utf8')) as { mediaType?: unknown }).mediaType === 'string' ? m.mediaType! : mdesc.mediaType ?? MT.ociManifest;
     const digest = await client.putManifest(ref.path, ref.tag, mediaType, buf);
     report.line(`${ref.tag}: digest: ${digest} size: ${buf.length}`);
@@ -87,7 +89,19 @@ async function pushBlob(store: ImageStore, client: RegistryClient, ref: RemoteRe
       open: (start, end) => fs.createReadStream(file, { start, end, highWaterMark: 1 << 20 }),
       onProgress: (done) => report.layer(sid, 'Pushing', { done, total: d.size }),
     });
-  } else await client.finishUpload(ref.path, up.location, d.digest, d.size, () => fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+  } else {
+    await client.finishUpload(ref.path, up.location, d.digest, d.size, () => {
+      let sent = 0;
+      let shown = 0;
+      return fs.createReadStream(file, { highWaterMark: 1 << 20 }).on('data', (c) => {
+        sent += c.length;
+        if (sent - shown >= 512 << 10 || sent === d.size) {
+          shown = sent;
+          report.layer(sid, 'Pushing', { done: sent, total: d.size });
+        }
+      });
+    });
+  }
   report.layer(sid, 'Pushed');
   recordSource(store.root, d.digest, ref.domain, ref.path);
 }
