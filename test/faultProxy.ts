@@ -12,12 +12,20 @@ export type Fault =
   /** Answer with this status (and Retry-After) instead of forwarding. */
   | { kind: 'status'; status: number; retryAfter?: string }
   /** Send the headers and the first `after` body bytes, then nothing more, the connection left open. */
-  | { kind: 'stall'; after: number };
+  | { kind: 'stall'; after: number }
+  /** Forward, adding these headers to the reply (`OCI-Chunk-Min-Length`). */
+  | { kind: 'headers'; headers: Record<string, string> }
+  /** Forward only the first `keep` bytes of the request body (Content-Length and Content-Range cut to match): a registry that kept less of a chunk. */
+  | { kind: 'truncateBody'; keep: number };
 
 export interface ProxyRequest {
   method: string;
   url: string;
   range?: string;
+  /** The request's Content-Range (upload chunks). */
+  contentRange?: string;
+  /** Request body bytes the proxy received. */
+  sent: number;
   /** Date.now() when it arrived. */
   at: number;
   fault?: Fault['kind'];
@@ -67,7 +75,8 @@ export async function startFaultProxy(upstream: string, rule: FaultRule = () => 
     const n = seen.get(url) ?? 0;
     seen.set(url, n + 1);
     const fault = p.rule({ method: req.method ?? 'GET', url, n });
-    const rec: ProxyRequest = { method: req.method ?? 'GET', url, range: req.headers.range, at: Date.now(), fault: fault?.kind, bytes: 0 };
+    const rec: ProxyRequest = { method: req.method ?? 'GET', url, range: req.headers.range, contentRange: req.headers['content-range'], sent: 0, at: Date.now(), fault: fault?.kind, bytes: 0 };
+    req.on('data', (c: Buffer) => (rec.sent += c.length));
     requests.push(rec);
     if (fault?.kind === 'status') {
       rec.status = fault.status;
@@ -78,9 +87,14 @@ export async function startFaultProxy(upstream: string, rule: FaultRule = () => 
     }
     const headers = { ...req.headers };
     if (fault?.kind === 'ignoreRange') delete headers.range;
+    if (fault?.kind === 'truncateBody') {
+      headers['content-length'] = String(fault.keep);
+      const start = Number(String(headers['content-range'] ?? '0-').split('-')[0]);
+      if (headers['content-range']) headers['content-range'] = `${start}-${start + fault.keep - 1}`;
+    }
     const up = http.request({ host: uhost, port: Number(uport), method: req.method, path: url, headers }, (ur) => {
       rec.status = ur.statusCode;
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      res.writeHead(ur.statusCode ?? 502, fault?.kind === 'headers' ? { ...ur.headers, ...fault.headers } : ur.headers);
       res.flushHeaders();
       let off = 0;
       let stopped = false;
@@ -111,7 +125,14 @@ export async function startFaultProxy(upstream: string, rule: FaultRule = () => 
       ur.on('end', () => stopped || res.end());
     });
     up.on('error', () => res.destroy());
-    req.pipe(up);
+    if (fault?.kind === 'truncateBody') {
+      let left = fault.keep;
+      req.on('data', (c: Buffer) => {
+        if (left > 0) up.write(c.subarray(0, left));
+        left -= Math.min(left, c.length);
+      });
+      req.on('end', () => up.end());
+    } else req.pipe(up);
   });
   srv.on('connection', (s) => {
     sockets.add(s);

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
 import type { Digest } from './digest.js';
@@ -30,6 +31,16 @@ export interface Sink {
   abort(): Promise<void>;
 }
 
+/**
+ * The blob's bytes also go to this file (opened by the sink, written at their offsets), from
+ * stream offset `from` on (bytes before it are already there: a resumed download). The
+ * unpacker writes them, so a worker takes that work off the thread receiving them.
+ */
+export interface BlobCopy {
+  file: string;
+  from: number;
+}
+
 const APPLY_PHASES = ['paths', 'create', 'write', 'meta'] as const;
 
 /**
@@ -52,14 +63,39 @@ export class LocalSink implements Sink {
   private waiters: (() => void)[] = [];
   private failure: unknown;
   private done = false;
+  private blobFd?: number;
+  private blobAt = 0;
 
-  constructor(dest: string) {
+  constructor(dest: string, private readonly blob?: BlobCopy) {
     this.applier = new LayerApplier(dest);
     this.parser = new TarParser(this.applier);
+    if (blob) this.blobFd = fs.openSync(blob.file, fs.constants.O_WRONLY);
+  }
+
+  /** Copy the stream's bytes past `blob.from` into the blob file, at their offsets. */
+  private copyBlob(chunk: Buffer): void {
+    const at = this.blobAt;
+    this.blobAt += chunk.length;
+    if (this.blobFd === undefined || this.blobAt <= this.blob!.from) return;
+    const skip = Math.max(0, this.blob!.from - at);
+    for (let off = skip; off < chunk.length; ) off += fs.writeSync(this.blobFd, chunk, off, chunk.length - off, at + off);
+  }
+
+  private closeBlob(): void {
+    if (this.blobFd === undefined) return;
+    const fd = this.blobFd;
+    this.blobFd = undefined;
+    fs.closeSync(fd);
   }
 
   write(chunk: Buffer): void {
     if (this.failure !== undefined || this.done) return;
+    try {
+      this.copyBlob(chunk);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
     if (this.compression === undefined) {
       this.head.push(Buffer.from(chunk)); // a copy: the caller may reuse chunk once drained
       this.headLen += chunk.length;
@@ -152,6 +188,14 @@ export class LocalSink implements Sink {
   }
 
   async end(): Promise<SinkResult> {
+    try {
+      return await this.endUnpack();
+    } finally {
+      this.closeBlob();
+    }
+  }
+
+  private async endUnpack(): Promise<SinkResult> {
     if (this.compression === undefined && this.failure === undefined) {
       if (this.headLen === 0) this.compression = 'none';
       else this.start();
@@ -185,5 +229,6 @@ export class LocalSink implements Sink {
 
   async abort(): Promise<void> {
     this.fail(new Error('aborted'));
+    this.closeBlob();
   }
 }

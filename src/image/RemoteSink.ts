@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Sink, SinkResult } from './LayerSink.js';
+import type { BlobCopy, Sink, SinkResult } from './LayerSink.js';
 import { ioProfile } from './unpackProfile.js';
 import { deserializeError, type WorkerReply, type WorkerRequest } from './workerProtocol.js';
 
@@ -8,6 +8,8 @@ import { deserializeError, type WorkerReply, type WorkerRequest } from './worker
 const IN_FLIGHT = 2 << 20;
 /** Size of the buffers copied chunks are gathered into before they are sent. */
 const COALESCE = 1 << 20;
+/** Copied bytes wait at most this long for their 1 MB buffer to fill before they are sent. */
+const PENDING_MS = 20;
 /** Workers at most (each ~10 MB of heap): layers beyond that wait for one to be free. */
 const MAX_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
 /** An idle worker is ended after this long. */
@@ -106,18 +108,19 @@ export class RemoteSink implements Sink {
   /** Copied chunks not yet sent. */
   private pend?: Uint8Array;
   private pendLen = 0;
+  private pendTimer?: NodeJS.Timeout;
 
-  private constructor(private readonly p: Pooled, dest: string) {
+  private constructor(private readonly p: Pooled, dest: string, blob?: BlobCopy) {
     this.result = new Promise<SinkResult>((res, rej) => (this.settle = { res, rej }));
     this.result.catch(() => {});
     p.onReply = (m) => this.onReply(m);
     p.onCrash = (e) => this.finish(e);
-    this.post({ t: 'start', job: this.job, dest, profile: ioProfile() !== undefined, consumed: this.consumed });
+    this.post({ t: 'start', job: this.job, dest, profile: ioProfile() !== undefined, consumed: this.consumed, blob });
   }
 
   /** A sink on a worker from the pool (waits while all are busy). */
-  static async open(dest: string): Promise<RemoteSink> {
-    return new RemoteSink(await acquire(), dest);
+  static async open(dest: string, blob?: BlobCopy): Promise<RemoteSink> {
+    return new RemoteSink(await acquire(), dest, blob);
   }
 
   private post(m: WorkerRequest, transfer?: ArrayBuffer[]): void {
@@ -169,7 +172,11 @@ export class RemoteSink implements Sink {
       return this.send(chunk.buffer);
     }
     for (let off = 0; off < chunk.length;) {
-      this.pend ??= new Uint8Array(free.pop() ?? new ArrayBuffer(COALESCE));
+      if (!this.pend) {
+        this.pend = new Uint8Array(free.pop() ?? new ArrayBuffer(COALESCE));
+        // a source that goes quiet (a stalled download) still has what it sent reach the worker
+        this.pendTimer = setTimeout(() => this.flush(), PENDING_MS).unref();
+      }
       const k = Math.min(chunk.length - off, COALESCE - this.pendLen);
       this.pend.set(chunk.subarray(off, off + k), this.pendLen);
       this.pendLen += k;
@@ -179,6 +186,9 @@ export class RemoteSink implements Sink {
   }
 
   private flush(): void {
+    clearTimeout(this.pendTimer);
+    this.pendTimer = undefined;
+    if (this.failure || this.finished) return;
     if (!this.pend || this.pendLen === 0) return;
     const b = this.pendLen === COALESCE ? this.pend.buffer : this.pend.slice(0, this.pendLen).buffer;
     this.pend = undefined;
@@ -213,6 +223,7 @@ export class RemoteSink implements Sink {
   /** Resolves once the worker has stopped writing into dest. */
   async abort(): Promise<void> {
     this.failure ??= new Error('aborted');
+    clearTimeout(this.pendTimer);
     this.pend = undefined;
     if (!this.finished) this.post({ t: 'abort', job: this.job });
     await this.result!.catch(() => {});

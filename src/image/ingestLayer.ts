@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError, invalidArgument } from '../errors.js';
 import type { Digest } from './digest.js';
-import { LayerFeed } from './LayerFeed.js';
+import { INLINE_MAX, LayerFeed } from './LayerFeed.js';
 import type { LayerStore, StagedLayer } from './LayerStore.js';
 
 export interface IngestedLayer {
@@ -58,7 +58,9 @@ export async function ingestLayer(src: IngestSource, o: IngestOptions): Promise<
     have = 0;
   }
   const staged = o.unpack ? o.unpack.layers.begin() : undefined;
-  let feed = staged ? new LayerFeed(path.join(staged.dir, 'diff')) : undefined;
+  // the unpacker (a worker for big layers) also writes the blob file, past the bytes already there
+  // (the size is known: the thread is chosen at once, so bytes reach the file as they arrive)
+  let feed = staged ? new LayerFeed(path.join(staged.dir, 'diff'), o.size >= INLINE_MAX ? 'worker' : 'inline', { file: o.file, from: have }) : undefined;
   let sourceFailed = false;
   let n = 0;
   let ok = false;
@@ -67,7 +69,7 @@ export async function ingestLayer(src: IngestSource, o: IngestOptions): Promise<
     if (n > o.size) throw invalidArgument(`${o.what}: more than the ${o.size} bytes its descriptor says`, { code: 'registry.size', exitCode: 1 });
     hash.update(chunk);
     let off = 0;
-    while (write && off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off, n - chunk.length + off);
+    while (write && !feed && off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off, n - chunk.length + off);
     o.onBytes?.(n);
     if (feed) {
       feed.push(chunk);
@@ -108,12 +110,17 @@ export async function ingestLayer(src: IngestSource, o: IngestOptions): Promise<
     ok = true;
     return { file: o.file, staged, resumed: have };
   } finally {
+    const keep = !ok && sourceFailed && o.resume;
+    if (!ok && feed) {
+      // stop the unpacker; for a partial kept, first let every byte received reach the file
+      if (keep) await feed.finish().catch(() => {});
+      else await feed.abort();
+    }
     // A partial blob kept for the next attempt must survive a crash: it is synced here (the
     // complete ones are synced once for the whole pull by the caller).
-    if (!ok && sourceFailed && o.resume) fs.fsyncSync(fd);
+    if (keep) fs.fsyncSync(fd);
     fs.closeSync(fd);
     if (!ok) {
-      await feed?.abort();
       if (staged) o.unpack!.layers.discard(staged);
       if (!(sourceFailed && o.resume)) fs.rmSync(o.file, { force: true });
     }

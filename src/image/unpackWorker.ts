@@ -29,7 +29,7 @@ port.on('message', (m: WorkerRequest) => {
     failed = false;
     consumed = m.consumed;
     try {
-      sink = new LocalSink(m.dest);
+      sink = new LocalSink(m.dest, m.blob);
     } catch (e) {
       fail(m.job, e);
     }
@@ -53,7 +53,11 @@ port.on('message', (m: WorkerRequest) => {
       fail(m.job, e);
     });
   } else if (m.t === 'end') {
-    if (!s || failed) return fail(m.job, new Error('unpack failed'));
+    if (!s || failed) {
+      void s?.abort(); // closes the blob file
+      sink = undefined;
+      return fail(m.job, new Error('unpack failed'));
+    }
     s.end().then((result) => reply({ t: 'done', job: m.job, result, prof: takeIoProfile() }), (e) => fail(m.job, e));
     sink = undefined;
   } else if (m.t === 'abort') {

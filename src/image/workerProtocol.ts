@@ -1,11 +1,11 @@
 import { BerthError, type ErrorKind } from '../errors.js';
-import type { SinkResult } from './LayerSink.js';
+import type { BlobCopy, SinkResult } from './LayerSink.js';
 import type { PhaseTimes } from './unpackProfile.js';
 
 /** Main thread -> unpack worker. */
 export type WorkerRequest =
   /** `consumed`: an Int32Array over shared memory; the worker adds 1 per data chunk it is done with. */
-  | { t: 'start'; job: number; dest: string; profile: boolean; consumed: Int32Array }
+  | { t: 'start'; job: number; dest: string; profile: boolean; consumed: Int32Array; blob?: BlobCopy }
   | { t: 'data'; job: number; buf: ArrayBuffer }
   | { t: 'end'; job: number }
   | { t: 'abort'; job: number };

@@ -35,9 +35,13 @@ const MAX_TOKEN_BODY = 1 << 20;
  */
 export class Authorizer {
   private challenge?: Challenge;
+
+  private get creds(): Credentials | undefined {
+    return this.credsOf();
+  }
   private tokens = new Map<string, Token>();
 
-  constructor(private readonly creds: Credentials | undefined, private readonly tls: { insecureTls: boolean; allowHttp: (h: string) => boolean }) {}
+  constructor(private readonly credsOf: () => Credentials | undefined, private readonly tls: { insecureTls: boolean; allowHttp: (h: string) => boolean }) {}
 
   setChallenge(c: Challenge | undefined): void {
     this.challenge = c;

@@ -27,6 +27,8 @@ export interface ClientOptions {
   credentials?: Credentials;
   /** Read credentials and insecure-registries from berth's config.json (default true). */
   useConfig?: boolean;
+  /** Schemes to try in order (a mirror configured as `http://host` says http itself). */
+  schemes?: ('https' | 'http')[];
 }
 
 type Method = HttpRequest['method'];
@@ -40,14 +42,27 @@ export class RegistryClient {
   private base!: URL;
   private auth!: Authorizer;
   readonly insecure: boolean;
-  private readonly creds?: Credentials;
+  private readonly credsOf: () => Credentials | undefined;
+  private credsRead = false;
+  private credsValue?: Credentials;
   private readonly tls: { insecureTls: boolean; allowHttp: (h: string) => boolean };
+  private readonly schemes: ('https' | 'http')[];
 
   constructor(readonly host: string, private readonly domain: string, opts: ClientOptions = {}) {
     const cfg = opts.useConfig === false ? {} : readConfig();
     this.insecure = isInsecureRegistry(host, cfg);
-    this.creds = opts.credentials ?? (opts.useConfig === false ? undefined : credentialsFor(domain, cfg));
+    // read when a registry first asks for them (a credential helper runs only then)
+    this.credsOf = () => opts.credentials ?? (opts.useConfig === false ? undefined : credentialsFor(domain, cfg));
     this.tls = { insecureTls: this.insecure, allowHttp: (h: string) => isInsecureRegistry(h, cfg) };
+    this.schemes = opts.schemes ?? (this.insecure ? ['https', 'http'] : ['https']);
+  }
+
+  private get creds(): Credentials | undefined {
+    if (!this.credsRead) {
+      this.credsValue = this.credsOf();
+      this.credsRead = true;
+    }
+    return this.credsValue;
   }
 
   static forRef(ref: RemoteRef, opts: ClientOptions = {}): RegistryClient {
@@ -62,7 +77,7 @@ export class RegistryClient {
   async ping(): Promise<void> {
     if (this.base) return;
     const tls = this.tls;
-    const schemes = this.insecure ? ['https', 'http'] : ['https'];
+    const schemes = this.schemes;
     let lastErr: unknown;
     for (const s of schemes) {
       const url = new URL(`${s}://${this.host}/v2/`);
@@ -78,7 +93,7 @@ export class RegistryClient {
         throw failedPrecondition(`GET "${url.href}": registry answered ${res.status}, not a distribution API`, { code: 'registry.ping', exitCode: 1 });
       }
       this.base = new URL(`${s}://${this.host}`);
-      this.auth = new Authorizer(this.creds, tls);
+      this.auth = new Authorizer(() => this.creds, tls);
       if (res.status === 401) this.auth.setChallenge(parseChallenge(header(res, 'www-authenticate')));
       return;
     }
@@ -193,7 +208,7 @@ export class RegistryClient {
    * POST an upload; with `mountFrom`, ask for a cross-repository mount first.
    * Returns `mounted` (201: nothing to send) or the upload URL.
    */
-  async startUpload(repoPath: string, digest: Digest, mountFrom?: string): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+  async startUpload(repoPath: string, digest: Digest, mountFrom?: string): Promise<{ mounted: true } | { mounted: false; location: URL; minChunk?: number }> {
     await this.ping();
     const q = mountFrom && mountFrom !== repoPath ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
     const url = this.url(`/v2/${repoPath}/blobs/uploads/${q}`);
@@ -203,16 +218,33 @@ export class RegistryClient {
     if (res.status !== 202) throw registryError(res.status, body, `POST "${url.href}"`);
     const loc = header(res, 'location');
     if (!loc) throw invalidArgument(`POST "${url.href}": no Location in the upload reply`, { code: 'registry.protocol', exitCode: 1 });
-    const location = new URL(loc, url);
-    if (location.origin !== this.base.origin) throw invalidArgument(`POST "${url.href}": upload location on another origin (${location.origin})`, { code: 'registry.protocol', exitCode: 1 });
-    return { mounted: false, location };
+    const location = this.uploadLocation(loc, url, 'POST');
+    const min = Number(header(res, 'oci-chunk-min-length'));
+    return { mounted: false, location, minChunk: Number.isSafeInteger(min) && min > 0 ? min : undefined };
+  }
+
+  /** An upload's next URL (a `Location` reply): same origin as the registry, or refused. */
+  uploadLocation(loc: string, from: URL, method: string): URL {
+    let location: URL;
+    try {
+      location = new URL(loc, from);
+    } catch {
+      throw invalidArgument(`${method} "${from.href}": upload location is not a URL`, { code: 'registry.protocol', exitCode: 1 });
+    }
+    if (location.origin !== this.base.origin) throw invalidArgument(`${method} "${from.href}": upload location on another origin (${location.origin})`, { code: 'registry.protocol', exitCode: 1 });
+    return location;
+  }
+
+  pushScopesFor(repoPath: string): string[] {
+    return this.pushScopes(repoPath);
   }
 
   /** PUT the whole blob to an upload URL (monolithic upload) and check the registry's digest. */
-  async finishUpload(repoPath: string, location: URL, digest: Digest, size: number, body: () => Readable): Promise<void> {
+  async finishUpload(repoPath: string, location: URL, digest: Digest, size: number, body?: () => Readable): Promise<void> {
     const url = new URL(location);
     url.searchParams.set('digest', digest);
-    const res = await this.request('PUT', url, this.pushScopes(repoPath), { headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) }, body });
+    const headers: Record<string, string> = body ? { 'content-type': 'application/octet-stream', 'content-length': String(size) } : {};
+    const res = await this.request('PUT', url, this.pushScopes(repoPath), { headers, body });
     const b = await readBody(res, ERROR_BODY, 'upload').catch(() => Buffer.alloc(0));
     if (res.status !== 201) throw registryError(res.status, b, `PUT blob ${digest}`);
     const dcd = header(res, 'docker-content-digest');
@@ -257,7 +289,7 @@ export class RegistryClient {
   }
 }
 
-function header(res: HttpResponse, name: string): string | undefined {
+export function header(res: HttpResponse, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -13,6 +13,7 @@ import { limited } from './limited.js';
 import { recordSource } from './sources.js';
 import { RegistryClient, type FetchedManifest } from './client.js';
 import { readBody } from './http.js';
+import { pullEndpoints } from './mirrors.js';
 import { manifestReference, type RemoteRef } from './reference.js';
 import { silent, type Reporter } from './Reporter.js';
 
@@ -103,7 +104,12 @@ async function fetchLayer(store: ImageStore, client: RegistryClient, repoPath: s
           report.layer(sid, 'Downloading', { done: n, total: desc.size });
         }
       },
-      onVerified: () => report.layer(sid, 'Verifying Checksum'),
+      onVerified: () => {
+        report.layer(sid, 'Verifying Checksum');
+        report.layer(sid, 'Download complete');
+        // the layer was unpacked while it arrived: what is left is the unpacker's tail
+        if (diffId) report.layer(sid, 'Extracting', { done: desc.size, total: desc.size });
+      },
     });
   try {
     const had = claim && fs.existsSync(file) ? fs.statSync(file).size : 0;
@@ -115,7 +121,6 @@ async function fetchLayer(store: ImageStore, client: RegistryClient, repoPath: s
       shown = 0;
       r = await ingest(); // the partial file was removed: from the start
     }
-    report.layer(sid, 'Download complete');
     return { desc, file: r.file, staged: r.staged, partial: !!claim, release: claim?.release };
   } catch (e) {
     claim?.release();
@@ -130,10 +135,21 @@ async function fetchLayer(store: ImageStore, client: RegistryClient, repoPath: s
  */
 export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOptions = {}): Promise<PullResult> {
   const report = o.report ?? silent;
-  const client = o.client ?? RegistryClient.forRef(ref);
+  report.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const endpoints = o.client ? [{ client: o.client }] : pullEndpoints(ref);
+  for (let i = 0; ; i++) {
+    try {
+      return await pullFrom(store, ref, endpoints[i].client, o, report);
+    } catch (e) {
+      // a mirror that fails in any way (down, lacks the image, sends bad bytes) hands over to the next, the origin last
+      if (i + 1 >= endpoints.length) throw e;
+    }
+  }
+}
+
+async function pullFrom(store: ImageStore, ref: RemoteRef, client: RegistryClient, o: PullOptions, report: Reporter): Promise<PullResult> {
   const what = familiarString(ref);
   const tag = ref.digest ? undefined : familiarString({ repository: ref.repository, tag: ref.tag });
-  report.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
   const { top, p } = await plan(client, ref, what, o.platform);
   const id = p.config.digest;
   const current = tag ? store.tagFor(tag) && safeResolve(store, tag) : undefined;
@@ -151,6 +167,7 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
     const seen = new Set<Digest>();
     const jobs: (() => Promise<Fetched>)[] = [];
     const fetched: Fetched[] = [];
+    const waiting: string[] = [];
     let done = false;
     p.parsed.layers.forEach((desc, i) => {
       const sid = shortId(desc.digest);
@@ -166,14 +183,17 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
         return;
       }
       report.layer(sid, 'Pulling fs layer');
+      waiting.push(sid);
       jobs.push(async () => {
         const f = await fetchLayer(store, client, ref.path, desc, hasLayer ? undefined : diffIds[i], `${i} (${desc.digest})`, report);
         fetched.push(f);
         return f;
       });
     });
+    const concurrency = o.concurrency ?? 3;
+    waiting.slice(concurrency).forEach((sid) => report.layer(sid, 'Waiting'));
     try {
-      await limited(o.concurrency ?? 3, jobs);
+      await limited(concurrency, jobs);
       // one syncfs for every layer and blob received, then nothing but renames
       store.layers.sync(fetched.flatMap((f) => (f.staged ? [f.staged] : [])), fetched.map((f) => f.file!));
       for (const f of fetched) {

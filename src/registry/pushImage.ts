@@ -5,6 +5,7 @@ import type { ImageStore } from '../image/ImageStore.js';
 import { parseManifest, type Descriptor } from '../image/manifest.js';
 import { MT, REF_NAME } from '../image/mediaTypes.js';
 import { familiarString, parseReference } from '../image/reference.js';
+import { chunkedUpload, pushChunkSize } from './chunkedUpload.js';
 import { limited } from './limited.js';
 import { RegistryClient } from './client.js';
 import type { RemoteRef } from './reference.js';
@@ -42,6 +43,7 @@ export async function pushImage(store: ImageStore, ref: RemoteRef & { tag: strin
   const report = o.report ?? silent;
   const client = o.client ?? RegistryClient.forRef(ref);
   const tag = familiarString({ repository: ref.repository, tag: ref.tag });
+  const chunk = pushChunkSize();
   return store.lease(async () => {
     const mdesc = taggedManifest(store, tag);
     const buf = store.content.read(mdesc.digest);
@@ -50,7 +52,9 @@ export async function pushImage(store: ImageStore, ref: RemoteRef & { tag: strin
     for (const d of blobs) if (!store.content.has(d.digest)) throw notFound(`blob ${d.digest} of ${tag} is not in the store`, { exitCode: 1 });
     const isLayer = (d: Descriptor) => d !== m.config;
     for (const d of blobs) if (isLayer(d)) report.layer(shortId(d.digest), 'Preparing');
-    await limited(o.concurrency ?? 3, blobs.map((d) => () => pushBlob(store, client, ref, d, isLayer(d) ? report : silent)));
+    const concurrency = o.concurrency ?? 3;
+    blobs.slice(concurrency).forEach((d) => isLayer(d) && report.layer(shortId(d.digest), 'Waiting'));
+    await limited(concurrency, blobs.map((d) => () => pushBlob(store, client, ref, d, isLayer(d) ? report : silent, chunk)));
     const mediaType = typeof (JSON.parse(buf.toString('utf8')) as { mediaType?: unknown }).mediaType === 'string' ? m.mediaType! : mdesc.mediaType ?? MT.ociManifest;
     const digest = await client.putManifest(ref.path, ref.tag, mediaType, buf);
     report.line(`${ref.tag}: digest: ${digest} size: ${buf.length}`);
@@ -58,7 +62,7 @@ export async function pushImage(store: ImageStore, ref: RemoteRef & { tag: strin
   });
 }
 
-async function pushBlob(store: ImageStore, client: RegistryClient, ref: RemoteRef, d: Descriptor, report: Reporter): Promise<void> {
+async function pushBlob(store: ImageStore, client: RegistryClient, ref: RemoteRef, d: Descriptor, report: Reporter, chunk: number | undefined): Promise<void> {
   const sid = shortId(d.digest);
   if (await client.hasBlob(ref.path, d.digest)) {
     report.layer(sid, 'Layer already exists');
@@ -74,7 +78,30 @@ async function pushBlob(store: ImageStore, client: RegistryClient, ref: RemoteRe
   }
   report.layer(sid, 'Pushing', { done: 0, total: d.size });
   const file = store.content.path(d.digest);
-  await client.finishUpload(ref.path, up.location, d.digest, d.size, () => fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+  if (chunk !== undefined && d.size > Math.max(chunk, up.minChunk ?? 0)) {
+    await chunkedUpload(client, {
+      repoPath: ref.path,
+      location: up.location,
+      digest: d.digest,
+      size: d.size,
+      chunk,
+      minChunk: up.minChunk,
+      open: (start, end) => fs.createReadStream(file, { start, end, highWaterMark: 1 << 20 }),
+      onProgress: (done) => report.layer(sid, 'Pushing', { done, total: d.size }),
+    });
+  } else {
+    await client.finishUpload(ref.path, up.location, d.digest, d.size, () => {
+      let sent = 0;
+      let shown = 0;
+      return fs.createReadStream(file, { highWaterMark: 1 << 20 }).on('data', (c) => {
+        sent += c.length;
+        if (sent - shown >= 512 << 10 || sent === d.size) {
+          shown = sent;
+          report.layer(sid, 'Pushing', { done: sent, total: d.size });
+        }
+      });
+    });
+  }
   report.layer(sid, 'Pushed');
   recordSource(store.root, d.digest, ref.domain, ref.path);
 }

@@ -1,25 +1,38 @@
-import { humanSize } from '../format/units.js';
 import type { Reporter } from '../../registry/Reporter.js';
 
 /** Where progress goes: the CLI's stdout, or nothing. */
 export interface ProgressSink {
   write(s: string): unknown;
   isTTY?: boolean;
+  columns?: number;
 }
 
-/** Docker's `Downloading [=====>     ]  12.3MB/40MB`. */
+/** Docker's units.HumanSize: decimal units, 4 significant digits (`2.349MB`). */
+function size(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}
+
+/** Docker's `[=====>      ]  12.3MB/40MB` (jsonmessage's progress bar, 50 wide). */
 export function bar(done: number, total: number): string {
-  if (!(total > 0)) return humanSize(done);
-  const w = 50;
-  const f = Math.min(w, Math.floor((done / total) * w));
-  const b = f >= w ? '='.repeat(w) : '='.repeat(f) + '>' + ' '.repeat(w - f - 1);
-  return `[${b}]  ${humanSize(done)}/${humanSize(total)}`;
+  if (!(total > 0)) return size(done);
+  const f = Math.max(0, Math.min(50, Math.floor((done / total) * 50)));
+  return `[${'='.repeat(f)}>${' '.repeat(50 - f)}] ${size(done).padStart(8)}/${size(total)}`;
 }
 
 /**
- * Docker-style progress: one line per layer (`9ad63333ebc9: Pull complete`). On a TTY the
- * layer's line is rewritten in place; otherwise each status change is one plain line and
- * byte counts are not printed. Quiet prints nothing.
+ * Docker-style progress (the docker CLI's jsonmessage display): one line per layer
+ * (`9ad63333ebc9: Pull complete`). On a TTY a layer's line is redrawn in place (cursor up,
+ * clear line, the new text, cursor back down), statuses with bytes get a bar; a line that is
+ * not a layer's starts a new block. Not on a TTY each status change is one plain line and
+ * statuses with a byte count (`Downloading`, `Pushing`, `Extracting`) are not printed at all,
+ * as the docker CLI leaves progress bars out. Quiet prints nothing.
  */
 export class Progress implements Reporter {
   private ids: string[] = [];
@@ -39,13 +52,16 @@ export class Progress implements Reporter {
   /** Set a layer's status; the byte count (a bar) is shown on a TTY only. */
   layer(id: string, status: string, bytes?: { done: number; total: number }): void {
     if (!this.out) return;
-    const text = `${id}: ${status}${bytes && this.tty ? ` ${bar(bytes.done, bytes.total)}` : ''}`;
     if (!this.tty) {
-      if (this.last.get(id) === status) return;
+      if (bytes || this.last.get(id) === status) return;
       this.last.set(id, status);
-      this.out.write(`${text}\n`);
+      this.out.write(`${id}: ${status}\n`);
       return;
     }
+    let text = `${id}: ${status}${bytes ? ` ${bar(bytes.done, bytes.total)}` : ''}`;
+    // a line that wraps would break the cursor arithmetic
+    const cols = this.out.columns ?? 0;
+    if (cols > 20 && text.length >= cols) text = text.slice(0, cols - 1);
     const i = this.ids.indexOf(id);
     if (i < 0) {
       this.ids.push(id);

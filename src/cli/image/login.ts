@@ -46,8 +46,7 @@ export function addLoginCommand(parent: Command, name: string): Command {
         const host = toRemote({ repository: `${domain}/x` }).host;
         const creds = { username: o.username, password };
         await new RegistryClient(host, domain, { credentials: creds }).checkLogin();
-        storeCredentials(domain, creds);
-        process.stderr.write(`WARNING! Your credentials are stored unencrypted in '${configFile()}'.\n`);
+        if (!storeCredentials(domain, creds)) process.stderr.write(`WARNING! Your credentials are stored unencrypted in '${configFile()}'.\n`);
         process.stdout.write('Login Succeeded\n');
       }),
     );
