@@ -12,6 +12,7 @@ const GROUPS: { verbs: string[]; load: (argv: readonly string[]) => Promise<Regi
   { verbs: ['runtime'], load: async () => (await import('./runtime/index.js')).registerRuntime },
   { verbs: ['compose'], load: async () => (await import('./compose/index.js')).registerComposeCommands },
   { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
+  { verbs: ['events'], load: async () => (await import('./events.js')).registerEventsCommand },
   {
     verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system', 'pull', 'push', 'login', 'logout', 'manifest', 'build', 'builder'],
     load: async () => (await import('./image/index.js')).registerImageCommands,

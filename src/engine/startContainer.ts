@@ -16,6 +16,7 @@ import { Snapshotter } from '../image/Snapshotter.js';
 import { buildSpec } from './buildSpec.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
+import { containerEvent, markStarted, volumeMountEvents } from './containerEvents.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
 import { snapshotRoot, userFiles } from './containerFiles.js';
 import { layeredStat, resolveUser } from './imageFiles.js';
@@ -52,6 +53,7 @@ function ensureWorkdir(dirs: string[], workdir: string): void {
 export async function startRecord(store: ContainerStore, rec: ContainerRecord, opts: { hold?: boolean; removeOnExit?: boolean } = {}): Promise<StartResult> {
   const images = new ImageStore(store.root);
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
+    liveState(store, rec); // the last run's exit is recorded (die) before its state goes
     fs.writeFileSync(path.join(store.runtimeRoot, rec.Id, 'stop-requested'), '');
     await deleteContainer(store.runtimeRoot, rec.Id, true, { keepParents: true });
   }
@@ -108,6 +110,9 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   rec.State = { Status: 'running', Running: true, StartedAt: created.state.created, FinishedAt: '0001-01-01T00:00:00Z', Error: '', ExitCode: 0 };
   rec.ProcessUser = user;
   store.write(rec);
+  markStarted(store, created.state.pid, rec.Id);
+  volumeMountEvents(store, rec, 'mount');
+  containerEvent(store, rec, 'start');
   return { created, record: rec };
 }
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { recordEvent } from '../engine/eventLog.js';
 import fs from 'node:fs';
 import { invalidArgument, isBerthError } from '../errors.js';
 import { shortId, type Digest, type ImageId } from '../image/digest.js';
@@ -144,6 +145,7 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
   if (have && (tag ? current === id : true)) {
     if (viaIndex && !tag && !safeResolve(store, `${ref.repository}@${viaIndex}`)) store.addManifest(desc, [], viaIndex);
     report.line(`Digest: ${top}`);
+    recordEvent(store.root, 'image', 'pull', what, { name: ref.repository });
     return { id, digest: top, tag, downloaded: false };
   }
   return store.lease(async () => {
@@ -195,6 +197,7 @@ export async function pullImage(store: ImageStore, ref: RemoteRef, o: PullOption
       }
     }
     report.line(`Digest: ${top}`);
+    recordEvent(store.root, 'image', 'pull', what, { name: ref.repository });
     return { id, digest: top, tag, downloaded: true };
   });
 }
