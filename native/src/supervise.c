@@ -178,11 +178,13 @@ int supervise(struct monitor *m, struct plan *p)
 		if (r < 0 && errno != EINTR) break;
 		now = now_ns();
 		if (fds[1].revents) child_message(m);
+		/* Accept before copying output: a client that connected before the init was released
+		 * (an attach waiting for the start) must not miss its first bytes. */
+		if (m->attaching) attach_handle(&m->attach, fds + a, &m->sink);
 		if (fds[2].revents) copy_out(m, m->out[0], 1);
 		if (fds[3].revents) copy_out(m, m->err[0], 2);
 		if (fds[4].revents) copy_out(m, m->pty, 1);
 		if (fds[5].revents) health_read(&m->health);
-		if (m->attaching) attach_handle(&m->attach, fds + a, &m->sink);
 		if (running) health_tick(&m->health, m, now);
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;

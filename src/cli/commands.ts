@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 const GROUPS: { verbs: string[]; load: (argv: readonly string[]) => Promise<Register> }[] = [
   { verbs: ['runtime'], load: async () => (await import('./runtime/index.js')).registerRuntime },
   { verbs: ['compose'], load: async () => (await import('./compose/index.js')).registerComposeCommands },
+  { verbs: ['serve', 'system'], load: async () => (await import('./serve/index.js')).registerServeCommands },
   { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
   { verbs: ['events'], load: async () => (await import('./events.js')).registerEventsCommand },
   {

@@ -26,6 +26,10 @@ export interface ExecRequest {
   user?: string;
   workdir?: string;
   privileged?: boolean;
+  /** The Engine API: the process's stdio as pipes (ignored with detach). */
+  pipes?: import('../runtime/execContainer.js').ExecOptions['pipes'];
+  /** The exec's ID in its events (the Engine API's exec ID); a new one when absent. */
+  execId?: string;
 }
 
 export async function execInContainer(store: ContainerStore, ref: string, req: ExecRequest): Promise<number> {
@@ -65,11 +69,11 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   }
   // Docker's exec events: the action names the command (`exec_start: sh -c date`).
   const cmd = req.command.join(' ');
-  const execID = randomBytes(32).toString('hex');
+  const execID = req.execId ?? randomBytes(32).toString('hex');
   containerEvent(store, rec, `exec_create: ${cmd}`, { execID });
   containerEvent(store, rec, `exec_start: ${cmd}`, { execID });
   try {
-    const code = await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive });
+    const code = await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes });
     if (!req.detach) containerEvent(store, rec, 'exec_die', { execID, exitCode: code });
     return code;
   } catch (e) {

@@ -37,8 +37,11 @@ export interface RecordInputs {
 export function makeRecord(i: RecordInputs): ContainerRecord {
   const f = i.flags;
   const img = i.image;
-  const entrypoint = f.entrypoint !== undefined ? (f.entrypoint === '' ? null : [f.entrypoint]) : (img.Entrypoint?.length ? img.Entrypoint : null);
-  const cmd = i.command.length ? i.command : f.entrypoint !== undefined ? null : (img.Cmd?.length ? img.Cmd : null);
+  // --entrypoint is one word; the API's Entrypoint a whole argv ([] or [''] resets it, as "").
+  const userEntrypoint = f.entrypointArgv ?? (f.entrypoint === undefined ? undefined : f.entrypoint === '' ? [] : [f.entrypoint]);
+  const setEntrypoint = userEntrypoint?.filter((a, n) => n > 0 || a !== '');
+  const entrypoint = setEntrypoint !== undefined ? (setEntrypoint.length ? setEntrypoint : null) : (img.Entrypoint?.length ? img.Entrypoint : null);
+  const cmd = i.command.length ? i.command : setEntrypoint !== undefined ? null : (img.Cmd?.length ? img.Cmd : null);
   const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (argv.length === 0) throw invalidArgument('no command specified', { code: 'container.noCommand' });
   const workdir = f.workdir ?? img.WorkingDir ?? '';

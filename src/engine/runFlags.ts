@@ -12,6 +12,8 @@ export interface RunFlags extends ResourceFlagValues {
   workdir?: string;
   user?: string;
   entrypoint?: string;
+  /** A whole entrypoint argv (the Engine API's Config.Entrypoint); wins over `entrypoint`. */
+  entrypointArgv?: string[];
   hostname?: string;
   label: string[];
   /** `--label-file` (read before --label, which wins). */

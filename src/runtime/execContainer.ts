@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthError, failedPrecondition } from '../errors.js';
-import { helperError, spawnHelper } from '../sys/helper.js';
+import { helperError, spawnHelper, type HelperHandle } from '../sys/helper.js';
 import { capsToMask } from './capabilities.js';
 import { containerCgroup, type CgroupRecord } from './hostCgroupLayout.js';
 import { buildExecPlan, serializePlan } from './plan.js';
@@ -20,6 +20,8 @@ export interface ExecOptions {
   detach?: boolean;
   /** Forward our stdin to it (docker exec -i); else it reads end-of-file. Default: forward. */
   stdin?: boolean;
+  /** The process's stdio as pipes handed to this callback (the Engine API), instead of ours. */
+  pipes?: (child: HelperHandle['child']) => void;
 }
 
 /** Write the exec plan for a container; the monitor's health checks use the same form. */
@@ -36,7 +38,8 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
   writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp);
-  const helper = spawnHelper(plan, o.detach ? 'ignore' : o.stdin === false ? 'output' : 'inherit', s.pid, !!o.detach);
+  const helper = spawnHelper(plan, o.detach ? 'ignore' : o.pipes ? 'pipe' : o.stdin === false ? 'output' : 'inherit', s.pid, !!o.detach);
+  if (o.pipes && !o.detach) o.pipes(helper.child);
   try {
     for (;;) {
       const m = await helper.next();

@@ -30,9 +30,10 @@ export interface HelperHandle {
  * `run PLAN` starts a container and its monitor in a session of its own; `exec PLAN PID`
  * runs a process in a running container, in our process group (it gets our SIGWINCH).
  */
-export function spawnHelper(planFile: string, stdio: 'inherit' | 'ignore' | 'output', execPid?: number, detached = execPid === undefined): HelperHandle {
+export function spawnHelper(planFile: string, stdio: 'inherit' | 'ignore' | 'output' | 'pipe', execPid?: number, detached = execPid === undefined): HelperHandle {
   const args = execPid === undefined ? ['run', planFile] : ['exec', planFile, String(execPid)];
   // 'output': our stdout and stderr, no stdin (exec without -i reads end-of-file, as Docker's).
+  // 'pipe': three pipes the caller reads and writes (the Engine API's exec streams).
   const out = stdio === 'output' ? 'inherit' : stdio;
   const child = spawn(helperPath, args, { stdio: [stdio === 'output' ? 'ignore' : stdio, out, out, 'pipe'], detached });
   const chan = child.stdio[3] as Socket;

@@ -1,0 +1,135 @@
+/**
+ * /containers/{id}/exec and /exec/{id}/...: an exec is kept in this server's memory (as
+ * dockerd's are) from create until a while after it ends; start runs the engine's
+ * execInContainer with its stdio on pipes, relayed over the hijacked connection.
+ */
+import { randomBytes } from 'node:crypto';
+import { execInContainer, type ExecRequest } from '../../engine/execInContainer.js';
+import { liveState } from '../../engine/containerState.js';
+import { conflict, describe, isBerthError, notFound } from '../../errors.js';
+import type { ApiContext } from '../context.js';
+import { badRequest } from '../errors.js';
+import type { Exchange, Hijacked } from '../exchange.js';
+import type { Router } from '../router.js';
+import { frame, MULTIPLEXED, RAW } from '../streams.js';
+
+interface ExecRecord {
+  id: string;
+  containerId: string;
+  req: ExecRequest;
+  attach: { stdin: boolean; stdout: boolean; stderr: boolean };
+  running: boolean;
+  started: boolean;
+  exitCode: number | null;
+  pid: number;
+  endedAt?: number;
+}
+
+/** Ended execs are forgotten after this long (dockerd keeps them until the container goes). */
+const KEEP_MS = 10 * 60_000;
+const EXECS = new WeakMap<ApiContext, Map<string, ExecRecord>>();
+
+function execsOf(ctx: ApiContext): Map<string, ExecRecord> {
+  let m = EXECS.get(ctx);
+  if (!m) EXECS.set(ctx, (m = new Map()));
+  const now = Date.now();
+  for (const [k, e] of m) if (e.endedAt && now - e.endedAt > KEEP_MS) m.delete(k);
+  return m;
+}
+
+function findExec(x: Exchange): ExecRecord {
+  const e = execsOf(x.ctx).get(x.params.id);
+  if (!e) throw notFound(`No such exec instance: ${x.params.id}`);
+  return e;
+}
+
+const strs = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+
+async function create(x: Exchange): Promise<void> {
+  const store = x.ctx.store;
+  const rec = store.find(x.params.id);
+  const b = (await x.json<Record<string, unknown>>()) ?? {};
+  const cmd = strs(b.Cmd);
+  if (!cmd.length) throw badRequest('No exec command specified');
+  const st = liveState(store, rec);
+  if (!st.Running) throw conflict(`container ${rec.Id} is not running`);
+  if (st.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+  const id = randomBytes(32).toString('hex');
+  const req: ExecRequest = {
+    command: cmd, tty: b.Tty === true, interactive: b.AttachStdin === true, env: strs(b.Env).filter((e) => e.includes('=')),
+    user: typeof b.User === 'string' && b.User ? b.User : undefined, workdir: typeof b.WorkingDir === 'string' && b.WorkingDir ? b.WorkingDir : undefined,
+    privileged: b.Privileged === true,
+  };
+  execsOf(x.ctx).set(id, {
+    id, containerId: rec.Id, req, running: false, started: false, exitCode: null, pid: 0,
+    attach: { stdin: b.AttachStdin === true, stdout: b.AttachStdout !== false, stderr: b.AttachStderr !== false },
+  });
+  x.sendJson(201, { Id: id });
+}
+
+async function start(x: Exchange): Promise<void> {
+  const e = findExec(x);
+  const b = (await x.json<Record<string, unknown>>()) ?? {};
+  if (e.started) throw conflict(`exec ${e.id} has already been started`);
+  e.started = true;
+  const tty = b.Tty === true || !!e.req.tty;
+  const req = { ...e.req, tty };
+  if (b.Detach === true) {
+    e.running = true;
+    await execInContainer(x.ctx.store, e.containerId, { ...req, detach: true }).finally(() => {
+      e.running = false;
+    });
+    return x.noContent(200);
+  }
+  const h = x.hijack(tty ? RAW : MULTIPLEXED);
+  e.running = true;
+  try {
+    e.exitCode = await execInContainer(x.ctx.store, e.containerId, { ...req, pipes: (child) => relay(h, child, e, tty) });
+  } catch (err) {
+    e.exitCode = isBerthError(err) && err.exitCode ? err.exitCode : 126;
+    const msg = Buffer.from(`OCI runtime exec failed: ${describe(err)}\n`);
+    h.write(tty ? msg : frame(2, msg));
+  } finally {
+    e.running = false;
+    e.endedAt = Date.now();
+  }
+  h.end();
+}
+
+/** The helper's pipes <-> the client: stdout/stderr framed (raw with a TTY), stdin until the client half-closes. */
+function relay(h: Hijacked, child: { stdin: NodeJS.WritableStream | null; stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null; pid?: number }, e: ExecRecord, tty: boolean): void {
+  e.pid = child.pid ?? 0;
+  child.stdout?.on('data', (d: Buffer) => e.attach.stdout && h.write(tty ? d : frame(1, d)));
+  child.stderr?.on('data', (d: Buffer) => e.attach.stderr && h.write(tty ? d : frame(2, d)));
+  const stdin = child.stdin;
+  if (!stdin) return;
+  stdin.on('error', () => undefined);
+  if (!e.attach.stdin) {
+    stdin.end();
+    return;
+  }
+  h.input.pipe(stdin as NodeJS.WritableStream);
+  h.input.resume();
+  void h.closed.then(() => stdin.end());
+}
+
+function inspect(x: Exchange): void {
+  const e = findExec(x);
+  x.sendJson(200, {
+    ID: e.id, Running: e.running, ExitCode: e.exitCode, ProcessConfig: { tty: !!e.req.tty, entrypoint: e.req.command[0], arguments: e.req.command.slice(1), privileged: !!e.req.privileged, user: e.req.user ?? '' },
+    OpenStdin: e.attach.stdin, OpenStderr: e.attach.stderr, OpenStdout: e.attach.stdout, CanRemove: false, ContainerID: e.containerId, DetachKeys: '', Pid: e.pid,
+  });
+}
+
+/** The exec's terminal follows the helper's own stdin, which is a pipe here: the size cannot be set (answered, not done). */
+function resize(x: Exchange): void {
+  findExec(x);
+  x.send(201, '', { 'Content-Type': 'text/plain' });
+}
+
+export function register(r: Router): void {
+  r.add('POST', '/containers/{id}/exec', create);
+  r.add('POST', '/exec/{id}/start', start);
+  r.add('POST', '/exec/{id}/resize', resize);
+  r.add('GET', '/exec/{id}/json', inspect);
+}
