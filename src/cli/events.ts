@@ -44,7 +44,7 @@ type Event = import('../engine/eventLog.js').BerthEvent;
 
 async function renderer(format: string | undefined, msg: Msg): Promise<(e: Event) => string> {
   if (!format) return msg.formatEventLine;
-  if (format === 'json') return (e) => `${JSON.stringify(msg.dockerEventMessage(e))}\n`;
+  if (format === 'json') return (e) => `${msg.dockerEventJson(e)}\n`;
   const { renderTemplate } = await import('./format/renderTemplate.js');
   const tpl = format.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
   renderTemplate(tpl, msg.dockerEventMessage({ type: 'container', action: 'create', id: '', attributes: {}, timeNano: '0' })); // a bad template fails now, not at the first event

@@ -28,6 +28,13 @@ export function dockerEventMessage(e: BerthEvent): DockerEventMessage {
   };
 }
 
+/** The message as JSON, with timeNano's exact digits (beyond a double's 53 bits). */
+export function dockerEventJson(e: BerthEvent): string {
+  const m = dockerEventMessage(e);
+  const text = JSON.stringify({ ...m, timeNano: 0 });
+  return `${text.slice(0, -'0}'.length)}${e.timeNano}}`;
+}
+
 /** Go's RFC3339Nano with fixed nine digits, in the local zone as the docker CLI prints it. */
 export function formatEventTime(timeNano: string): string {
   const nano = BigInt(timeNano);

@@ -32,17 +32,23 @@ function jsonMap(x: Exchange, name: string): Map<string, string> {
 }
 
 /** BuildKit-style progress lines -> the classic builder's text (`Step 1/2 : FROM busybox`, the RUN output). */
-export function classicLine(l: string): string | undefined {
-  const step = /^#\d+ \[(?:[^\]]*? )?(\d+)\/(\d+)\] (.*)$/.exec(l);
-  if (step) return `Step ${step[1]}/${step[2]} : ${step[3]}`;
-  const out = /^#\d+ \d+\.\d+ (.*)$/.exec(l);
-  if (out) return out[1];
-  if (/^#\d+ CACHED$/.test(l)) return ' ---> Using cache';
-  return undefined;
+export function classicLines(): (l: string) => string | undefined {
+  const own = new Set<string>(); // berth's own steps (exporting to image): their output is not the build's
+  return (l) => {
+    const step = /^#(\d+) \[(?:[^\]]*? )?(\d+)\/(\d+)\] (.*)$/.exec(l);
+    if (step) return `Step ${step[2]}/${step[3]} : ${step[4]}`;
+    const title = /^#(\d+) ([^\d].*)$/.exec(l);
+    if (title && !/^(CACHED|DONE |ERROR)/.test(title[2])) own.add(title[1]);
+    const out = /^#(\d+) \d+\.\d+ (.*)$/.exec(l);
+    if (out) return own.has(out[1]) ? undefined : out[2];
+    if (/^#\d+ CACHED$/.test(l)) return ' ---> Using cache';
+    return undefined;
+  };
 }
 
 function progressSink(out: JsonStream): Writable {
   let partial = '';
+  const classicLine = classicLines();
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
       const lines = (partial + chunk.toString('utf8')).split('\n');

@@ -4,7 +4,7 @@
  * server stops.
  */
 import { parseFilterJson } from '../../engine/eventFilter.js';
-import { dockerEventMessage } from '../../engine/eventMessage.js';
+import { dockerEventJson } from '../../engine/eventMessage.js';
 import { parseEventTime, streamEvents } from '../../engine/queryEvents.js';
 import type { Exchange } from '../exchange.js';
 import type { Router } from '../router.js';
@@ -19,7 +19,7 @@ async function events(x: Exchange): Promise<void> {
     until: until ? parseEventTime(until, 'until', now) : undefined,
   };
   const out = x.stream(200, 'application/json', { 'Api-Version': x.version });
-  const stream = streamEvents(x.ctx.store, q, (e) => out.write(`${JSON.stringify(dockerEventMessage(e))}\n`));
+  const stream = streamEvents(x.ctx.store, q, (e) => out.write(`${dockerEventJson(e)}\n`));
   const onStop = () => stream.stop();
   x.ctx.stopping.addEventListener('abort', onStop);
   out.closed.then(onStop, onStop);
@@ -46,7 +46,7 @@ async function df(x: Exchange): Promise<void> {
   x.sendJson(200, {
     LayersSize: layersSize,
     Images: du.images.items.map((it) => ({
-      Id: it.image.id, ParentId: '', RepoTags: it.image.tags, RepoDigests: [], Created: it.image.created, Size: it.image.size,
+      Id: it.image.id, ParentId: '', RepoTags: it.image.tags, RepoDigests: [], Created: Math.floor(it.image.created), Size: it.image.size,
       SharedSize: it.shared, VirtualSize: it.image.size, Labels: it.image.config.config?.Labels ?? {}, Containers: it.containers,
     })),
     Containers: listContainers(x.ctx.store, { all: true }).map((e) => ({

@@ -201,10 +201,10 @@ async function save(x: Exchange, names: string[]): Promise<void> {
 
 async function load(x: Exchange): Promise<void> {
   const { loadArchive } = await import('../../image/loadArchive.js');
-  const quiet = x.bool('quiet');
+  // quiet (the docker CLI sends it when its output is no terminal) drops progress only; dockerd still names what it loaded.
   const r = await loadArchive(storeOf(x), x.bodyStream() as AsyncIterable<Buffer>);
   const out = new JsonStream(x);
-  if (!quiet) for (const img of r.images) {
+  for (const img of r.images) {
     if (img.tags.length === 0) out.send({ stream: `Loaded image ID: ${img.id}\n` });
     for (const t of img.tags) out.send({ stream: `Loaded image: ${t}\n` });
   }
