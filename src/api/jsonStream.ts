@@ -9,7 +9,9 @@ import type { Exchange, Hijacked } from './exchange.js';
 
 export class JsonStream implements Reporter {
   private out?: Hijacked;
-  constructor(private readonly x: Exchange) {}
+  private held: Record<string, unknown>[] = [];
+  /** `holdLines`: plain status lines wait for the first layer (dockerd resolves a pull before it answers, so a missing image is a 404). */
+  constructor(private readonly x: Exchange, private readonly holdLines = false) {}
 
   get started(): boolean {
     return !!this.out;
@@ -17,11 +19,13 @@ export class JsonStream implements Reporter {
 
   send(msg: Record<string, unknown>): void {
     this.out ??= this.x.stream(200, 'application/json');
+    for (const h of this.held.splice(0)) this.out.write(`${JSON.stringify(h)}\n`);
     this.out.write(`${JSON.stringify(msg)}\n`);
   }
 
   line(s: string): void {
-    this.send({ status: s });
+    if (this.holdLines && !this.out) this.held.push({ status: s });
+    else this.send({ status: s });
   }
 
   layer(id: string, status: string, bytes?: { done: number; total: number }): void {
@@ -30,6 +34,7 @@ export class JsonStream implements Reporter {
 
   end(): void {
     this.out ??= this.x.stream(200, 'application/json');
+    for (const h of this.held.splice(0)) this.out.write(`${JSON.stringify(h)}\n`);
     this.out.end();
   }
 

@@ -16,8 +16,8 @@ import type { Router } from '../router.js';
 
 const storeOf = (x: Exchange) => ImageStore.open(x.ctx.root);
 
-function repoDigests(img: ImageRecord): string[] {
-  const repos = [...new Set(img.tags.map((t) => familiarRepository(parseReference(t).repository)))];
+function repoDigests(img: ImageRecord, tags = img.tags): string[] {
+  const repos = [...new Set(tags.map((t) => familiarRepository(parseReference(t).repository)))];
   return repos.map((r) => `${r}@${img.manifestDigests[0]}`);
 }
 
@@ -27,8 +27,11 @@ function list(x: Exchange): void {
   const keep = imageFilter(store, x.filters());
   const all = x.bool('all');
   const used = store.usage();
+  // With a reference filter only the matching tags are listed (dockerd's RepoTags then).
+  const byRef = x.filters().some((f) => f.startsWith('reference='));
+  const tagsOf = (img: ImageRecord) => (byRef ? img.tags.filter((t) => keep(img, t)) : img.tags);
   const out = store.list().filter((img) => (all || !img.buildCache) && (img.tags.length ? img.tags.some((t) => keep(img, t)) : keep(img, undefined))).map((img) => ({
-    Id: img.id, ParentId: '', RepoTags: img.tags, RepoDigests: repoDigests(img), Created: Math.floor(img.created), Size: img.size,
+    Id: img.id, ParentId: '', RepoTags: tagsOf(img), RepoDigests: repoDigests(img, tagsOf(img)), Created: Math.floor(img.created), Size: img.size,
     SharedSize: -1, VirtualSize: img.size, Labels: img.config.config?.Labels ?? {}, Containers: used.get(img.id)?.length ?? 0,
   }));
   x.sendJson(200, out);
@@ -122,7 +125,7 @@ async function pull(x: Exchange, fromImage: string): Promise<void> {
   const { parsePlatform } = await import('../../image/manifest.js');
   const credentials = registryAuth(x);
   const client = RegistryClient.forRef(ref, credentials ? { credentials } : {});
-  const out = new JsonStream(x);
+  const out = new JsonStream(x, true);
   await out.run(async () => {
     const r = await pullImage(storeOf(x), ref, { platform: platform ? parsePlatform(platform) : undefined, report: out, client });
     out.line(`Status: ${r.downloaded ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarString(ref)}`);
