@@ -3,6 +3,7 @@
  * save|load|import|commit` call, answered in Docker's shapes. Image names hold slashes and a
  * registry's `host:port/`: those routes match the rest of the path (`{name*}`).
  */
+import { Writable } from 'node:stream';
 import { conflict, invalidArgument, isBerthError, notFound } from '../../errors.js';
 import { inspectImage } from '../../cli/image/inspectImage.js';
 import { imageFilter } from '../../cli/image/images.js';
@@ -186,7 +187,6 @@ async function save(x: Exchange, names: string[]): Promise<void> {
   const store = storeOf(x);
   const items = saveItems(store, names);
   const out = x.stream(200, 'application/x-tar');
-  const { Writable } = await import('node:stream');
   const res = x.res ?? x.socket;
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
