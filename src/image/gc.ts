@@ -78,9 +78,18 @@ export async function collectGarbage(store: ImageStore): Promise<GcResult> {
     }
     const ld = store.layers.linksDir;
     if (fs.existsSync(ld)) for (const n of fs.readdirSync(ld)) if (!fs.existsSync(path.join(ld, n))) fs.rmSync(path.join(ld, n), { force: true });
-    rmTemp(store.content.ingestDir, '');
-    rmTemp(store.layers.dir, '.tmp-');
-    rmTemp(path.join(store.root, 'snapshots'), '.tmp-');
+    removeTemps(store);
     return r;
   });
+}
+
+function removeTemps(store: ImageStore): void {
+  rmTemp(store.content.ingestDir, '');
+  rmTemp(store.layers.dir, '.tmp-');
+  rmTemp(path.join(store.root, 'snapshots'), '.tmp-');
+}
+
+/** Only the leftovers of killed writers (what `system check --repair` fixes), under the same lock. */
+export async function removeLeftovers(store: ImageStore): Promise<void> {
+  await withGcLock(store.content.dir, async () => removeTemps(store));
 }

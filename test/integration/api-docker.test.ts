@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { requiresRoot, tmpDir } from '../helpers.js';
 import { ApiServer, hasDocker } from './apiHarness.js';
@@ -130,6 +130,30 @@ describe('docker CLI against berth serve', opts, () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('parallel docker run -d: all running, distinct names and addresses, nothing half-made', async () => {
+    const N = 10;
+    const runs = Array.from({ length: N }, () => new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const p = spawn('/usr/local/bin/docker', ['run', '-d', 'busybox', 'sleep', '300'], { env: s.dockerEnv() });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      p.on('close', (code) => resolve({ code: code ?? 128, out, err }));
+    }));
+    const done = await Promise.all(runs);
+    for (const r of done) assert.equal(r.code, 0, r.err);
+    const ids = done.map((r) => r.out.trim());
+    assert.equal(new Set(ids).size, N);
+    const rows = ok(['inspect', '-f', '{{.Name}} {{.State.Running}} {{.NetworkSettings.IPAddress}}', ...ids]).trim().split('\n');
+    assert.equal(rows.length, N);
+    assert.ok(rows.every((r) => / true \d+\.\d+\.\d+\.\d+$/.test(r)), rows.join('\n'));
+    assert.equal(new Set(rows.map((r) => r.split(' ')[0])).size, N, 'distinct names');
+    assert.equal(new Set(rows.map((r) => r.split(' ')[2])).size, N, 'distinct addresses');
+    assert.equal(ok(['ps', '-q']).trim().split('\n').length, N);
+    ok(['rm', '-f', ...ids]);
+    assert.equal(ok(['ps', '-aq']), '');
   });
 
   test('a missing image: create answers 404, the CLI tries to pull (berth does not serve pulls here)', () => {

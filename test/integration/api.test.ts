@@ -53,8 +53,9 @@ describe('Engine API routes', requiresRoot, () => {
     ['GET', '/v1.41/version', undefined, 200, { ApiVersion: '1.47' }],
     ['GET', '/info', undefined, 200, hasKeys('Containers', 'Images', 'Driver', 'OSType', 'Swarm', 'NCPU', 'MemTotal')],
     ['GET', '/v1.47/info', undefined, 200, { OSType: 'linux' }],
-    ['POST', '/auth', {}, 400, 'no username'],
-    ['POST', '/v1.47/auth', { username: 'u', password: 'p', serveraddress: 'localhost:5000' }, 200, (r) => assert.match(r.json.Status, /not verified/)],
+    ['POST', '/auth', {}, 400, 'a username and a password'],
+    // checked against the registry (none listens on 127.0.0.1:1): never a "Login Succeeded" unverified
+    ['POST', '/v1.47/auth', { username: 'u', password: 'p', serveraddress: '127.0.0.1:1' }, 503, (r) => assert.match(r.json.message, /127\.0\.0\.1:1/)],
     // create
     ['POST', '/v1.47/containers/create?name=fix', { Image: 'busybox', Cmd: ['sleep', '300'], Labels: { tier: 'api' }, ExposedPorts: { '80/tcp': {} }, Env: ['A=1', 'NOVALUE'], HostConfig: { NetworkMode: 'none', Memory: 0, PidsLimit: 0, RestartPolicy: { Name: '' } } }, 201, (r, vars) => { assert.match(r.json.Id, /^[0-9a-f]{64}$/); assert.deepEqual(r.json.Warnings, []); vars.fix = r.json.Id; }],
     ['POST', '/containers/create?name=fix', { Image: 'busybox', Cmd: ['true'] }, 409, (r) => assert.match(r.json.message, /fix/)],
@@ -346,7 +347,12 @@ describe('berth serve as a process', requiresRoot, () => {
     assert.notEqual(second.code, 0);
     assert.match(second.stderr, /already listening/);
     assert.equal((await s.request('GET', '/_ping')).status, 200, 'the first one still serves');
+    const c = await s.request('POST', '/containers/create?name=stays', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+    assert.equal((await s.request('POST', `/containers/${c.json.Id}/start`)).status, 204);
+    const waiting = s.request('POST', '/containers/stays/wait').catch(() => undefined); // an open stream does not hold the stop up
     assert.equal(await s.stop('SIGTERM'), 0);
+    await waiting;
+    assert.equal(s.engine.inspect('stays').State.Running, true, 'a clean stop leaves containers running');
     assert.ok(!fs.existsSync(s.sock));
     assert.ok(!fs.existsSync(`${s.sock}.pid`));
   });
@@ -354,9 +360,9 @@ describe('berth serve as a process', requiresRoot, () => {
   test('TCP without TLS verification is refused; with it, only clients holding a certificate get in', async (t) => {
     const root = tmpDir('berth-api-tls-');
     t.after(() => fs.rmSync(root, { recursive: true, force: true }));
-    const { Engine } = await import('./engineHarness.js');
-    const e = new Engine('berth-api-tlsroot-');
-    t.after(() => e.cleanup());
+    const s = await ApiServer.start();
+    t.after(() => s.cleanup());
+    const e = s.engine;
     const plain = e.run(['serve', '-H', 'tcp://127.0.0.1:23751']);
     assert.equal(plain.code, 125);
     assert.match(plain.stderr, /refusing to listen on TCP without TLS/);

@@ -58,7 +58,9 @@ export class ApiServer {
       const req = http.request({ socketPath: this.sock, method, path: p, headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
+        res.on('error', () => undefined);
+        // 'close' also comes when the server cuts a streamed answer short (it stops): what came counts.
+        res.on('close', () => {
           const raw = Buffer.concat(chunks);
           const text = raw.toString('utf8');
           let json: unknown;

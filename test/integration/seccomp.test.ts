@@ -23,6 +23,14 @@ describe('seccomp in the kernel', opts, () => {
     return runSpec(box, spec);
   }
   const out = (r: { stdout: string }) => r.stdout.trim();
+  /** Whether this kernel gives processes the i386 ABI at all: int 0x80 with no filter (some VMs
+   * run without IA-32 emulation, and the instruction is then a SIGSEGV whatever the filter says). */
+  let i386Abi: boolean | undefined;
+  const noI386 = (): string | undefined => {
+    if (process.arch !== 'x64') return 'x86_64 only';
+    i386Abi ??= out(run({ securityOpt: ['seccomp=unconfined'] }, undefined, 'int80', String(SYSCALL_TABLES.x86.getpid), '0')) === 'int80: ok';
+    return i386Abi ? undefined : 'this kernel offers no i386 ABI (int 0x80 faults with no filter installed)';
+  };
 
   test('a syscall the default profile blocks returns EPERM, even with the capability the kernel would want', () => {
     const admin = { capAdd: ['SYS_ADMIN'] };
@@ -82,7 +90,8 @@ describe('seccomp in the kernel', opts, () => {
   });
 
   test('the i386 ABI (int 0x80) is filtered by its own table', (t) => {
-    if (process.arch !== 'x64') return t.skip('x86_64 only');
+    const why = noI386();
+    if (why) return t.skip(why);
     const i386 = SYSCALL_TABLES.x86;
     assert.equal(out(run({}, undefined, 'int80', String(i386.getpid), '0')), 'int80: ok');
     assert.equal(out(run({}, undefined, 'int80', String(i386.unshare), String(0x10000000))), 'int80: EPERM');
@@ -90,7 +99,8 @@ describe('seccomp in the kernel', opts, () => {
   });
 
   test('an architecture the profile does not list is killed', (t) => {
-    if (process.arch !== 'x64') return t.skip('x86_64 only');
+    const why = noI386();
+    if (why) return t.skip(why);
     const only64 = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['keyctl'], action: 'SCMP_ACT_ERRNO' }] };
     assert.equal(out(run({}, only64, 'euid')), 'euid: ok 0');
     const r = run({}, only64, 'int80', String(SYSCALL_TABLES.x86.getpid), '0');

@@ -47,13 +47,17 @@ function info(x: Exchange): void {
 }
 
 /**
- * `/auth` (docker login): berth checks credentials when it talks to a registry (pull,
- * push), not here; say so rather than pretend they were verified.
+ * `/auth` (docker login): the credentials are checked against the registry as `berth login`
+ * checks them (nothing is stored server-side: the client keeps them, as with dockerd).
  */
 async function auth(x: Exchange): Promise<void> {
-  const body = await x.json<{ username?: string; serveraddress?: string }>();
-  if (!body?.username) return x.sendJson(400, { message: 'no username given' });
-  x.sendJson(200, { Status: 'Login Succeeded (not verified: berth checks credentials at pull and push)', IdentityToken: '' });
+  const body = await x.json<{ username?: string; password?: string; serveraddress?: string }>();
+  if (!body?.username || !body.password) return x.sendJson(400, { message: 'a username and a password are required' });
+  const [{ serverName }, { toRemote }, { RegistryClient }] = await Promise.all([import('../../cli/image/login.js'), import('../../registry/reference.js'), import('../../registry/client.js')]);
+  const domain = serverName(body.serveraddress);
+  const host = toRemote({ repository: `${domain}/x` }).host;
+  await new RegistryClient(host, domain, { credentials: { username: body.username, password: body.password } }).checkLogin();
+  x.sendJson(200, { Status: 'Login Succeeded', IdentityToken: '' });
 }
 
 export function register(r: Router): void {

@@ -84,7 +84,12 @@ export function addCheckCommand(system: Command): Command {
       const problems = await checkStore(store);
       const junk = leftovers(store);
       for (const p of problems) process.stdout.write(`${p}\n`);
-      if (junk.length) process.stdout.write(`${junk.length} leftover temporary file(s) from interrupted operations (removed by image prune)\n`);
+      if (junk.length && o.repair) {
+        const { removeLeftovers } = await import('../../image/gc.js');
+        process.stdout.write(`${junk.length} leftover temporary file(s) from interrupted operations\n`);
+        await removeLeftovers(store);
+        process.stdout.write(`  repaired: removed them\n`);
+      } else if (junk.length) process.stdout.write(`${junk.length} leftover temporary file(s) from interrupted operations (removed by image prune or system check --repair)\n`);
       if (!problems.length) process.stdout.write('image store is consistent\n');
       const remaining = problems.length + (await checkContainers(store.root, o));
       if (remaining) throw failedPrecondition(`${remaining} problem(s) remain`, { exitCode: 1 });
