@@ -116,7 +116,15 @@ describe('Engine API: images, build, networks, volumes, events', requiresRoot, (
       assert.equal(last.errorDetail.message, last.error);
     }],
     ['POST', '/build?dockerfile=../../../../etc/passwd', tarOf({ Dockerfile: df }), 400, (r) => assert.match(r.json.message, /Cannot locate specified Dockerfile/)],
-    ['POST', '/build', tarOf({ owned: 'x' }, `s,^,${path.relative('/', escapee).split('/').map(() => '..').join('/')}${path.dirname(escapee)}/,`), 400, () => assert.equal(fs.existsSync(escapee), false)],
+    ['POST', '/build', tarOf({ Dockerfile: df, owned: 'x' }, `s,^owned$,${path.relative('/', escapee).split('/').map(() => '..').join('/')}${escapee},`), 400, (r) => {
+      assert.match(r.json.message, /build context/);
+      assert.equal(fs.existsSync(escapee), false);
+    }],
+    // an absolute name lands inside the context (as dockerd's extraction does), never at that host path
+    ['POST', '/build', tarOf({ Dockerfile: df, owned: 'x' }, `s,^owned$,${escapee},`), 200, (r) => {
+      assert.ok(!lines(r).some((l) => l.error), r.text);
+      assert.equal(fs.existsSync(escapee), false);
+    }],
     ['POST', '/build?buildargs=notjson', tarOf({ Dockerfile: df }), 400, undefined],
     ['POST', '/build?t=Bad:Tag', tarOf({ Dockerfile: df }), 400, undefined],
     ['POST', '/build?platform=linux/s390x-nope', tarOf({ Dockerfile: df }), 400, undefined],

@@ -134,6 +134,30 @@ describe('docker CLI and dockerode: images, build, networks, volumes, events', n
     }
   });
 
+  test('X-Registry-Auth: after docker login, push and pull to a registry that wants Basic auth', async () => {
+    const locked = await startRegistry({ htpasswd: { alice: 'secret-pw' } });
+    const cfg = tmpDir('berth-dockercfg-');
+    try {
+      const env = { DOCKER_CONFIG: cfg };
+      const ref = `${locked.host}/priv/box:1`;
+      ok(['tag', 'busybox', ref]);
+      const anon = s.docker(['push', ref], undefined, env);
+      assert.equal(anon.code, 1, anon.stdout);
+      const login = s.docker(['login', '-u', 'alice', '--password-stdin', locked.host], 'secret-pw\n', env);
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(ok(['push', ref], env), /1: digest: sha256:[0-9a-f]{64}/);
+      ok(['rmi', ref]);
+      assert.match(ok(['pull', ref], env), /Status: Downloaded newer image/);
+      // without the credentials (an empty DOCKER_CONFIG sends X-Registry-Auth: {}) the registry refuses
+      const anonPull = s.docker(['pull', ref]);
+      assert.equal(anonPull.code, 1, anonPull.stdout);
+      assert.match(anonPull.stderr, /Error response from daemon: /);
+    } finally {
+      locked.stop();
+      fs.rmSync(cfg, { recursive: true, force: true });
+    }
+  });
+
   test('dockerode: pull with followProgress, buildImage, getEvents', async () => {
     const ref = `${reg.host}/dode/box:2`;
     ok(['tag', 'busybox', ref]);

@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../../errors.js';
 import { badRequest } from '../errors.js';
 import type { Exchange } from '../exchange.js';
@@ -89,12 +88,23 @@ async function* contextBytes(x: Exchange): AsyncGenerator<Buffer> {
 async function extractContext(x: Exchange, dir: string): Promise<void> {
   const { tarIn } = await import('../../sys/rootFs.js');
   const t = tarIn({ dir }, '.', 'beneath');
+  const sink = t.stream;
+  // The helper stops reading at the archive's end marker; clients pad past it (tar-fs to a
+  // record), so the rest of the body is read and dropped, never left unread under the answer.
+  let open = true;
+  sink.on('error', () => (open = false));
+  sink.on('close', () => (open = false));
   try {
-    await pipeline(contextBytes(x), t.stream);
+    for await (const b of contextBytes(x)) {
+      if (!open) continue;
+      if (!sink.write(b)) await new Promise<void>((r) => { sink.once('drain', r); sink.once('close', r); });
+    }
   } catch (e) {
+    sink.destroy();
     await t.done.catch(() => undefined);
     throw invalidArgument(`build context: ${(e as Error).message}`);
   }
+  if (open) sink.end();
   await t.done.catch((e: unknown) => {
     throw invalidArgument(`build context refused: ${(e as Error).message}`);
   });
