@@ -66,6 +66,13 @@ export function volumeMountEvents(store: ContainerStore, rec: ContainerRecord, a
   }
 }
 
+/** `die` of an init berth itself is about to end (rm -f): recorded now, and never again by noteExit. */
+export function noteForcedDie(store: ContainerStore, rec: ContainerRecord, pid: number): void {
+  if (pid > 0 && !claim(store, rec.Id, `.event-die-${pid}`)) return;
+  containerEvent(store, rec, 'kill', { signal: '9' });
+  containerEvent(store, rec, 'die', { exitCode: '137' });
+}
+
 /** `start` of an init the monitor started again (a restart policy), once. */
 export function noteRestart(store: ContainerStore, rec: ContainerRecord, pid: number, startedAt: string | undefined): void {
   const mark = `.event-start-${pid}`;

@@ -61,6 +61,12 @@ describe('berth events', requiresRoot, () => {
     assert.equal(dies.length, 1, dies.join('\n'));
     assert.match(dies[0], /\(execDuration=\d+, exitCode=7, image=busybox, name=\w+\)$/);
     e.ok(['rm', id]);
+    // rm -f of a running one: kill (9) and die (137), once
+    const t1 = sinceNow();
+    const run = e.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60']);
+    e.ok(['rm', '-f', run]);
+    const forced = events('--since', t1, '--until', new Date().toISOString(), '--filter', `container=${run}`, '--format', '{{.Action}}');
+    assert.deepEqual(forced, ['create', 'start', 'kill', 'die', 'destroy']);
   });
 
   test('filters, --format json and Go templates, --until in the past ends at once', () => {
