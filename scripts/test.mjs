@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's test runner: unit tests (no root) and
 // integration tests (root, real kernel; they skip themselves without root).
-// Usage: node scripts/test.mjs [unit|integration|accel] [name-filter...]  (a file runs when its path has any filter)
+// Usage: node scripts/test.mjs [unit|integration|accel] [name-filter...]  (a file runs when its path below dist/test has any filter: the checkout's own folder name never matches)
 //   accel: the engine tests (those driving the CLI through test/integration/engineHarness.ts)
 //   again, through bin/berth and a warm accelerator this script starts and stops, so the warm
 //   and the cold path are held to the same output and exit codes.
@@ -26,7 +26,7 @@ function find(dir) {
   });
 }
 
-const files = which.flatMap((w) => find(path.join(dist, w)).sort()).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+const files = which.flatMap((w) => find(path.join(dist, w)).sort()).filter((f) => filters.length === 0 || filters.some((x) => path.relative(dist, f).includes(x)))
   .filter((f) => !accel || /\bnew Engine\(/.test(fs.readFileSync(f, 'utf8')));
 if (files.length === 0) {
   console.error('no test files found; run `npm run build` first');

@@ -283,6 +283,20 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 		int r = do_pivot_root(&c->m, what);
 		return r ? r : reopen_null_stdio(what);
 	}
+	if (!strcmp(n, "move_root")) {
+		int r = do_move_root(&c->m, what);
+		return r ? r : reopen_null_stdio(what);
+	}
+	if (!strcmp(n, "apparmor")) {
+		/* The profile the next execve switches to (the runtime checked the host has AppArmor). */
+		char buf[512];
+		snprintf(buf, sizeof(buf), "exec %s", a0);
+		*what = "/proc/self/attr/apparmor/exec";
+		int r = write_file(*what, buf);
+		if (r == -ENOENT) { *what = "/proc/self/attr/exec"; r = write_file(*what, buf); }
+		return -r;
+	}
+	if (!strcmp(n, "chroot")) return chroot(a0) < 0 || chdir("/") < 0 ? errno : 0;
 	if (!strcmp(n, "mask")) return do_mask(a0);
 	if (!strcmp(n, "readonly")) return do_readonly(a0);
 	if (!strcmp(n, "remount_ro")) return do_remount_ro(a0);
@@ -316,6 +330,8 @@ noreturn void child_main(struct plan *p, int sync_fd, int fifo_fd)
 	struct child c = { .sync = sync_fd, .fifo = fifo_fd, .m = { .rootfd = -1 } };
 	/* Before any op: no fd of the monitor's (cgroup dirs, logs, sockets) is left to reach the host through. */
 	close_fds_except(sync_fd, fifo_fd);
+	/* The monitor ignores SIGPIPE; the container's process starts with the default, as under runc. */
+	signal(SIGPIPE, SIG_DFL);
 	/* Not the monitor's working directory (its state directory on the host). */
 	if (chdir("/") < 0) _exit(1);
 	/* Die with the monitor until exec. Not in exec mode: there our parent exits at once. */

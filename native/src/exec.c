@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -130,23 +131,40 @@ static int proxy(pid_t pid, int out, int err, int in, int sfd)
 	return status;
 }
 
+/* direct mode with a terminal: the pty master goes to the caller's console socket (runc's --console-socket). */
+static void send_console(const char *path, int master, const char *name, int out)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 || send_fd(s, master, name) < 0)
+		report_error(out, "console socket", path, errno);
+	if (s >= 0) close(s);
+	close(master);
+}
+
 int exec_main(struct plan *p, int pid, int ts)
 {
-	int terminal = 0, fds[NNS];
+	int terminal = 0, direct = 0, fds[NNS];
+	const char *console_socket = NULL;
 	const char *cgroups[16];
 	int ncg = 0;
 	for (int i = 0; i < p->child_start - 1; i++) {
 		const struct op *o = &p->ops[i];
 		if (!strcmp(o->name, "terminal")) terminal = 1;
+		/* direct: the process keeps our stdio and goes to our nearest subreaper (a containerd shim)
+		 * once it runs; we do not wait for it (runc exec --detach). */
+		else if (!strcmp(o->name, "direct")) direct = 1;
+		else if (!strcmp(o->name, "console_socket")) console_socket = op_arg(o, 0);
 		else if (!strcmp(o->name, "cgroup_procs") && ncg < 16) cgroups[ncg++] = op_arg(o, 0);
 	}
 	int out = ts >= 0 ? ts : 2;
 	signal(SIGPIPE, SIG_IGN);
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (!direct) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	int e = open_namespaces(pid, fds);
 	if (e) fail(out, "open namespaces of", "the container", e == ENOENT ? ESRCH : e);
 	int pipes[3][2], sp[2];
-	if (!terminal && (e = stdio_pipes(pipes))) fail(out, "pipe", "stdio", e);
+	if (!terminal && !direct && (e = stdio_pipes(pipes))) fail(out, "pipe", "stdio", e);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) fail(out, "socketpair", "sync", errno);
 	sigset_t mask, old;
 	sigemptyset(&mask);
@@ -159,9 +177,9 @@ int exec_main(struct plan *p, int pid, int ts)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(sp[0]);
 		if (ts >= 0) close(ts);
-		joiner(p, fds, sp[1], terminal ? NULL : pipes);
+		joiner(p, fds, sp[1], terminal || direct ? NULL : pipes);
 	}
-	if (!terminal)
+	if (!terminal && !direct)
 		for (int i = 0; i < 3; i++) close(pipes[i][0]);
 	close(sp[1]);
 	for (size_t i = 0; i < NNS; i++) if (fds[i] >= 0) close(fds[i]);
@@ -184,6 +202,7 @@ int exec_main(struct plan *p, int pid, int ts)
 	for (;;) {
 		r = recv_fd(sp[0], msg, sizeof(msg), &fd);
 		if (r <= 0 && fd < 0) break; /* exec'd */
+		if (fd >= 0 && direct) { msg[strcspn(msg, "\n")] = 0; send_console(console_socket ? console_socket : "", fd, msg, out); continue; }
 		if (fd >= 0) { pty = fd; if (isatty(0)) copy_winsize(0, pty); continue; }
 		msg[strcspn(msg, "\n")] = 0;
 		if (!strncmp(msg, "error", 5)) {
@@ -194,6 +213,7 @@ int exec_main(struct plan *p, int pid, int ts)
 	}
 	close(sp[0]);
 	if (ts >= 0) { send_line(ts, "exec\t0\t0"); close(ts); }
+	if (direct) return 0;
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (terminal) return status_code_of(proxy(child, pty, -1, pty, sfd));
 	return status_code_of(proxy(child, pipes[1][1], pipes[2][1], pipes[0][1], sfd));

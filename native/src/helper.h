@@ -47,6 +47,7 @@ struct mount_ctx {
 };
 int do_mount_op(struct mount_ctx *m, const struct op *o, const char **what);
 int do_pivot_root(struct mount_ctx *m, const char **what);
+int do_move_root(struct mount_ctx *m, const char **what); /* --no-pivot: MS_MOVE onto / and chroot */
 int do_mask(const char *path);
 int do_readonly(const char *path);
 int do_remount_ro(const char *path);
@@ -103,6 +104,7 @@ int exec_main(struct plan *p, int pid, int ts_fd);
 
 /* init.c: a minimal pid 1 that reaps zombies and forwards signals. */
 int init_main(int argc, char **argv);
+int pause_main(void);
 
 /* logs.c */
 size_t json_escape(char *out, const char *in, size_t len);

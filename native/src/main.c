@@ -1,5 +1,5 @@
 /* berth-helper: `run PLAN` (a container and its monitor; sync channel on fd 3),
- * `exec PLAN PID` (a process in a running container), and `init` (pid 1 for --init); `idmap-mount`, `net`, `fs`
+ * `exec PLAN PID` (a process in a running container), `init` (pid 1 for --init), `pause` (a pod's infra); `idmap-mount`, `net`, `fs`
  * and `peer-context` (who is at the other end of the unix socket on fd 3: native/src/peer.c) (docs/plan.md, "Other modes"). */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	if (!strcmp(base, "berth-init")) return init_main(argc - 1 - (argc > 1 && !strcmp(argv[1], "--")), argv + 1 + (argc > 1 && !strcmp(argv[1], "--")));
+	if (!strcmp(base, "pause") || (argc == 2 && !strcmp(argv[1], "pause"))) return pause_main();
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
 		puts("berth-helper 0.1.0");
 		return 0;

@@ -22,13 +22,15 @@
 #include "monitor.h"
 
 /* setns(2) for the monitor itself, before clone: the init is born in that namespace (pid: its
- * children are). The monitor has nothing of its own in net/ipc/uts/cgroup namespaces to lose. */
+ * children are). The monitor has nothing of its own in net/ipc/uts/cgroup namespaces to lose.
+ * A user namespace comes last (the plan's order): the namespaces the clone makes belong to it, and
+ * the monitor keeps its host uid 0, which still owns the cgroup and state files it writes. */
 static void join_namespace(struct monitor *m, const char *type, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) fail(m->ts, "open namespace", path, errno);
 	int t = !strcmp(type, "net") ? CLONE_NEWNET : !strcmp(type, "ipc") ? CLONE_NEWIPC : !strcmp(type, "uts") ? CLONE_NEWUTS
-	      : !strcmp(type, "cgroup") ? CLONE_NEWCGROUP : !strcmp(type, "pid") ? CLONE_NEWPID : 0;
+	      : !strcmp(type, "cgroup") ? CLONE_NEWCGROUP : !strcmp(type, "pid") ? CLONE_NEWPID : !strcmp(type, "user") ? CLONE_NEWUSER : 0;
 	if (!t || setns(fd, t) < 0) fail(m->ts, "join namespace", path, t ? errno : EINVAL);
 	close(fd);
 }
@@ -60,6 +62,7 @@ static void parse(struct monitor *m, struct plan *p)
 		else if (!strcmp(n, "exec_fifo")) m->fifo = op_arg(o, 0);
 		else if (!strcmp(n, "cgroup_procs") && m->ncgroup < 16) m->cgroup_procs[m->ncgroup++] = op_arg(o, 0);
 		else if (!strcmp(n, "early_pid")) m->early_pid = 1;
+		else if (!strcmp(n, "no_monitor")) { m->no_monitor = 1; child_no_pdeathsig = 1; }
 		else if (!strcmp(n, "clone_into")) m->clone_into = op_arg(o, 0);
 		else if (!strcmp(n, "bpf_devices")) {
 			int e = attach_device_filter(op_arg(o, 0), op_arg(o, 1));
@@ -246,7 +249,7 @@ int monitor_main(struct plan *p, int ts)
 	 * and says "(deleted)" once its root is gone (`berth system check` finds orphans that way). */
 	if (m.state_dir && chdir(m.state_dir) < 0) fail(ts, "chdir", m.state_dir, errno);
 	signal(SIGPIPE, SIG_IGN);
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (!m.no_monitor) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	/* The pipes outlive restarts: the monitor keeps both ends. */
 	if (!strcmp(m.stdio, "log")) {
 		if (pipe2(m.out, O_CLOEXEC) < 0 || pipe2(m.err, O_CLOEXEC) < 0) fail(ts, "pipe", "stdio", errno);
@@ -267,7 +270,7 @@ int monitor_main(struct plan *p, int ts)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) sigaddset(&m.mask, sigs[i]);
 	sigprocmask(SIG_BLOCK, &m.mask, &m.oldmask);
 	int code = spawn_init(&m, p);
-	if (code) return code;
+	if (code || m.no_monitor) return code;
 	m.fifo = NULL; /* restarts exec at once */
 	m.sfd = signalfd(-1, &m.mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (m.sfd < 0) fail(ts, "signalfd", "monitor", errno);

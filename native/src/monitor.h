@@ -24,6 +24,7 @@ struct monitor {
 	const char *cgroup_procs[16];
 	int ncgroup;
 	int early_pid; /* report the pid before joining the cgroups (op early_pid) */
+	int no_monitor; /* op no_monitor: exit once the init is set up, it goes to the nearest subreaper (a containerd shim) */
 	long long log_max;
 	int log_files, terminal, stdin_pipe, attaching;
 	unsigned long clone_flags;

@@ -131,6 +131,18 @@ out:
 	return err;
 }
 
+/* Without pivot_root (runc --no-pivot, e.g. a rootfs on a ramfs): move the rootfs onto / and chroot into it. */
+int do_move_root(struct mount_ctx *m, const char **what)
+{
+	*what = m->rootfs;
+	if (fchdir(m->rootfd) < 0) return errno;
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return errno;
+	if (chroot(".") < 0 || chdir("/") < 0) return errno;
+	close(m->rootfd);
+	m->rootfd = -1;
+	return 0;
+}
+
 /* Hide a path: /dev/null over a file, an empty read-only tmpfs over a directory. */
 int do_mask(const char *path)
 {

@@ -12,6 +12,8 @@ const GROUPS: { verbs: string[]; load: (argv: readonly string[]) => Promise<Regi
   { verbs: ['runtime'], load: async () => (await import('./runtime/index.js')).registerRuntime },
   { verbs: ['compose'], load: async () => (await import('./compose/index.js')).registerComposeCommands },
   { verbs: ['serve', 'system'], load: async () => (await import('./serve/index.js')).registerServeCommands },
+  { verbs: ['kube'], load: async () => (await import('./kube/index.js')).registerKubeCommands },
+  { verbs: ['pod'], load: async () => (await import('./pod/index.js')).registerPodCommands },
   { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
   { verbs: ['events'], load: async () => (await import('./events.js')).registerEventsCommand },
   {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, exitCodeFor } from '../errors.js';
 import { registerFor } from './commands.js';
+import { takeErrorSink } from './errorSink.js';
 
 export const VERSION = '0.1.0';
 
@@ -30,6 +31,7 @@ export function reportError(e: unknown, debug = false): number {
     return 125;
   }
   process.stderr.write(`berth: ${describe(e)}\n`);
+  takeErrorSink()?.(describe(e));
   if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   return exitCodeFor(e);
 }
@@ -91,6 +93,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     process.exitCode = reportError(e, debugWanted(argv));
   }
+  takeErrorSink();
   if (process.env.BERTH_LAUNCHER === 'none') (await import('./accelerator/start.js')).startAcceleratorIfWanted();
 }
 

@@ -78,7 +78,8 @@ export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
       ...(hc.Ulimits?.length ? { rlimits: hc.Ulimits.map((u) => ({ type: ULIMIT_RESOURCES[u.Name], soft: u.Soft, hard: u.Hard })) } : {}),
     },
     root: { path: i.rootfs, readonly: sec.readonlyRootfs },
-    hostname: rec.Config.Hostname,
+    // A joined UTS namespace (a pod's) keeps the hostname its owner set.
+    ...(hc.UTSMode?.startsWith('container:') ? {} : { hostname: rec.Config.Hostname }),
     mounts: i.userns && (hc.NetworkMode === 'host' || i.netnsPath) ? sysfsForForeignNetns([...defaults, ...userMounts(rec, i)]) : [...defaults, ...userMounts(rec, i)],
     annotations: { 'org.opencontainers.image.ref': rec.Config.Image, 'berth.container.name': rec.Name.replace(/^\//, '') },
     linux: {

@@ -105,12 +105,14 @@ export async function copyFromContainer(store: ContainerStore, ref: string, src:
 }
 
 /** `cp CONTAINER:SRC -`: the tar carries the owners the container sees (Docker's archive API), -a or not. */
-export async function copyFromContainerTar(store: ContainerStore, ref: string, src: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<void> {
+export async function copyFromContainerTar(store: ContainerStore, ref: string, src: string, out: NodeJS.WritableStream, opts: CopyOptions & { dotted?: boolean } = {}): Promise<void> {
   const rec = store.find(ref);
   const s = source(store, ref, rec, src, opts);
   const bare = s.type === 'dir' && (contentsOf(src) || s.name === '/');
   const owners = ownersOut({ ...opts, archive: true }, usernsMappings(store, rec), caller());
-  await copyTar(tarOut(s.root, s.path, s.follow), { rename: bare ? withoutTop : underTop(s.name), owners }, out as never);
+  // `dotted`: the Engine API's form of a directory's contents, `./` and `./x` (its clients rebase `.` to the destination).
+  const rename = !bare ? underTop(s.name) : opts.dotted ? (n: string) => (n === '.' ? './' : `./${n}`) : withoutTop;
+  await copyTar(tarOut(s.root, s.path, s.follow), { rename, owners }, out as never);
 }
 
 /** The container's configured user (-u / the image's USER) as numbers, when it has one. */

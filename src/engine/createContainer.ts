@@ -49,6 +49,7 @@ function claimName(store: ContainerStore, id: string, wanted: string | undefined
 }
 
 export async function createContainer(store: ContainerStore, req: CreateRequest): Promise<ContainerRecord> {
+  if (req.flags.pod) req = { ...req, flags: await (await import('./pods/joinPod.js')).podFlags(store, req.flags) };
   if (!req.flags.cidfile && !req.flags.labelFile?.length) return createRecord(store, req);
   const { claimCidFile, readTextFiles } = await import('../sys/cidFile.js');
   const label = [...readTextFiles(req.flags.labelFile ?? []).flatMap((f) => parseLabelFile(f.text)), ...req.flags.label];

@@ -1,5 +1,5 @@
 /**
- * `--pid container:<x>` / `--ipc container:<x>` at start: the donor's running init's
+ * `--pid container:<x>` / `--ipc container:<x>` / `--uts container:<x>` at start: the donor's running init's
  * namespaces (`/proc/<pid>/ns/pid|ipc`) and /dev/shm, with Docker's refusals.
  */
 import path from 'node:path';
@@ -15,6 +15,8 @@ export function joinedNamespaces(store: ContainerStore, rec: ContainerRecord): J
   const out: JoinedNamespaces = {};
   const pidRef = donorOf(hc.PidMode);
   if (pidRef) out.pid = pidNamespace(donorPid(store, rec, pidRef, 'PID'), 'pid');
+  const utsRef = donorOf(hc.UTSMode);
+  if (utsRef) out.uts = pidNamespace(donorPid(store, rec, utsRef, 'UTS'), 'uts');
   const ipcRef = donorOf(hc.IpcMode);
   if (ipcRef) {
     const donor = store.find(ipcRef);
@@ -32,7 +34,7 @@ export function shmDir(store: ContainerStore, id: string): string {
   return path.join(store.dir(id), 'shm');
 }
 
-function donorPid(store: ContainerStore, rec: ContainerRecord, ref: string, what: 'PID' | 'IPC'): number {
+function donorPid(store: ContainerStore, rec: ContainerRecord, ref: string, what: 'PID' | 'IPC' | 'UTS'): number {
   const donor = store.find(ref);
   if (donor.Id === rec.Id) throw invalidArgument(`cannot join own ${what} namespace`);
   const st = liveState(store, donor);

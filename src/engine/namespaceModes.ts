@@ -7,7 +7,8 @@
  * - IpcMode: `private` (default: a new one, not joinable), `shareable` (a new one other
  *   containers may join), `none` (a new one without /dev/shm), `host`, `container:<x>`
  *   (x must be `shareable` or `host`, and running).
- * - UTSMode: '' (a new one, the container's hostname) or `host` (the host's; no -h).
+ * - UTSMode: '' (a new one, the container's hostname), `host` (the host's; no -h) or
+ *   `container:<x>` (x's, running; how a pod's containers share the infra's hostname).
  * - CgroupnsMode: `private` (berth's default on every layout, Docker's on cgroup v2) or `host`.
  */
 import os from 'node:os';
@@ -28,7 +29,7 @@ export function parseNamespaceFlags(f: NamespaceFlags): NamespaceModes {
   const ipc = f.ipc === undefined || f.ipc === '' ? 'private' : f.ipc;
   if (!['private', 'shareable', 'none', 'host'].includes(ipc) && !containerRef(ipc)) throw invalidArgument('--ipc: invalid IPC mode');
   const uts = f.uts ?? '';
-  if (uts !== '' && uts !== 'host') throw invalidArgument('--uts: invalid UTS mode');
+  if (uts !== '' && uts !== 'host' && !containerRef(uts)) throw invalidArgument('--uts: invalid UTS mode');
   if (uts === 'host' && f.hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
   const cg = f.cgroupns === undefined || f.cgroupns === '' ? 'private' : f.cgroupns;
   if (cg !== 'private' && cg !== 'host') throw invalidArgument('--cgroupns: invalid CGROUP mode');
@@ -57,14 +58,14 @@ export function utsHostname(modes: Pick<NamespaceModes, 'UTSMode'>, fallback: st
 }
 
 /** Another container's namespaces to join, resolved by the caller: `/proc/<pid>/ns/<type>`, and its /dev/shm. */
-export interface JoinedNamespaces { pid?: string; ipc?: string; shm?: string }
+export interface JoinedNamespaces { pid?: string; ipc?: string; shm?: string; uts?: string }
 
 /** The spec's pid/ipc/uts/cgroup namespaces for `hc` (the network, mount and user ones are decided elsewhere). */
 export function modeNamespaces(hc: Partial<NamespaceModes>, joined: JoinedNamespaces): { type: string; path?: string }[] {
   const out: { type: string; path?: string }[] = [];
   if (hc.PidMode !== 'host') out.push(donorOf(hc.PidMode) ? { type: 'pid', path: need(joined.pid, 'pid') } : { type: 'pid' });
   if (hc.IpcMode !== 'host') out.push(donorOf(hc.IpcMode) ? { type: 'ipc', path: need(joined.ipc, 'ipc') } : { type: 'ipc' });
-  if (hc.UTSMode !== 'host') out.push({ type: 'uts' });
+  if (hc.UTSMode !== 'host') out.push(donorOf(hc.UTSMode) ? { type: 'uts', path: need(joined.uts, 'uts') } : { type: 'uts' });
   if (hc.CgroupnsMode !== 'host') out.push({ type: 'cgroup' });
   return out;
 }

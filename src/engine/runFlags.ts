@@ -89,6 +89,8 @@ export interface RunFlags extends ResourceFlagValues {
   ipc?: string;
   uts?: string;
   cgroupns?: string;
+  /** `--pod NAME`: join that pod (engine/pods/joinPod.ts). */
+  pod?: string;
 }
 
 export function emptyRunFlags(): RunFlags {

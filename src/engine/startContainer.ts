@@ -21,6 +21,7 @@ import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './ho
 import { snapshotRoot, userFiles } from './containerFiles.js';
 import { layeredStat, resolveUser } from './imageFiles.js';
 import { donorOf } from './namespaceModes.js';
+import { POD_LABEL } from './podLabel.js';
 import { networkStarter, prepareNetns } from './network.js';
 import { exitCommand } from './cleanupContainer.js';
 import type { ContainerRecord } from './types.js';
@@ -51,6 +52,8 @@ function ensureWorkdir(dirs: string[], workdir: string): void {
 
 /** Start `rec` (caller holds its lock); with `hold` the init waits for the runtime's start (attach first). Throws BerthError with exitCode 126/127 when the command cannot run. */
 export async function startRecord(store: ContainerStore, rec: ContainerRecord, opts: { hold?: boolean; removeOnExit?: boolean } = {}): Promise<StartResult> {
+  // A pod's container: the pod cgroup (with its limits) exists and the infra holding the namespaces runs.
+  if (rec.Config.Labels?.[POD_LABEL]) await (await import('./pods/podCgroup.js')).preparePodStart(store, rec, rec.Config.Labels[POD_LABEL]);
   const images = new ImageStore(store.root);
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
     liveState(store, rec); // the last run's exit is recorded (die) before its state goes
@@ -69,7 +72,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const netnsPath = await netnsReady;
   const hc = rec.HostConfig;
-  const nsMod = donorOf(hc.PidMode) || donorOf(hc.IpcMode) || hc.IpcMode === 'shareable' ? await import('./joinedNamespaces.js') : undefined;
+  const nsMod = donorOf(hc.PidMode) || donorOf(hc.IpcMode) || donorOf(hc.UTSMode) || hc.IpcMode === 'shareable' ? await import('./joinedNamespaces.js') : undefined;
   const joined = nsMod?.joinedNamespaces(store, rec);
   const shmDir = hc.IpcMode === 'shareable' ? nsMod!.shmDir(store, rec.Id) : undefined;
   if (shmDir) fs.mkdirSync(shmDir, { mode: 0o1777, recursive: true });

@@ -10,6 +10,7 @@ import { helperError, spawnHelper, type HelperHandle, type HelperMessage } from 
 import { processStartTime } from '../sys/procAlive.js';
 import { capsToMask } from './capabilities.js';
 import { withHostCapabilities } from './hostCapabilities.js';
+import { checkAppArmor } from './apparmor.js';
 import { Cgroup, cgroupRelPath, compileDeviceFilter, validateRelPath, type CgroupLayout } from './cgroups/index.js';
 import { cgroupLayout } from './hostCgroupLayout.js';
 import { registerCgroup, unregisterCgroup } from './cgroupOwners.js';
@@ -35,6 +36,9 @@ export interface CreateOptions {
   restart?: PlanOptions['restart'];
   health?: PlanOptions['health'];
   onExit?: PlanOptions['onExit'];
+  /** runc's way: the helper exits once the init waits for start; see PlanOptions.noMonitor. */
+  noMonitor?: boolean;
+  noPivot?: boolean;
   /** The engine's part while the init waits (e.g. networking); runs after cgroup placement. */
   beforeStart?: (pid: number) => Promise<void>;
 }
@@ -86,6 +90,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   if (sd.exists()) throw alreadyExists(`container \`${o.id}\` already exists`);
   const bundle = path.resolve(o.bundle);
   const spec = withHostCapabilities(o.spec ?? loadSpec(bundle));
+  checkAppArmor(spec.process);
   const rootfs = path.resolve(bundle, spec.root!.path);
   if (!fs.existsSync(rootfs)) throw notFound(`rootfs \`${rootfs}\` does not exist`);
   const needsCgroup = spec.linux?.resources !== undefined || spec.linux?.cgroupsPath !== undefined || spec.mounts?.some((m) => m.type === 'cgroup');
@@ -119,6 +124,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
       // Hooks may expect the init in its cgroups; without them our part overlaps the placement.
       earlyPid: !(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length),
       deviceFilter: deviceFilterFor(layout, cgroup, spec),
+      noMonitor: o.noMonitor, noPivot: o.noPivot,
     });
     fs.writeFileSync(sd.planFile, serializePlan(ops), { mode: 0o600 });
     helper = spawnHelper(sd.planFile, o.stdio.mode === 'inherit' ? 'inherit' : 'ignore');
@@ -131,10 +137,11 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     sd.write(state);
     if (o.beforeStart) await o.beforeStart(pid);
     if (o.pidFile) atomicWriteFileSync(path.resolve(o.pidFile), String(pid));
-    const oci: OciState = { ociVersion: OCI_VERSION, id: o.id, status: 'creating', pid, bundle, annotations: spec.annotations };
+    // The state every create-time hook sees says `created` (runc and crun pass the same).
+    const oci: OciState = { ociVersion: OCI_VERSION, id: o.id, status: 'created', pid, bundle, annotations: spec.annotations };
     await runHooks(spec.hooks, 'prestart', oci);
     await runHooks(spec.hooks, 'createRuntime', oci);
-    if (needsHookState) atomicWriteFileSync(sd.hookStateFile, JSON.stringify({ ...oci, status: 'created' }));
+    if (needsHookState) atomicWriteFileSync(sd.hookStateFile, JSON.stringify(oci));
     helper.send('go');
     let m = await helper.next();
     if (m.kind === 'ready' && !o.holdForStart) m = await helper.next();
@@ -164,7 +171,7 @@ async function abandon(sd: StateDir, helper: HelperHandle | undefined, cgroup: C
     await helper.exited;
   }
   try {
-    cgroup?.destroy();
+    cgroup?.abandon();
     if (cgroup) unregisterCgroup(cgroup.relPath, sd.dir);
   } catch { /* best effort; reported by delete */ }
   sd.remove();

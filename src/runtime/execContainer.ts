@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthError, failedPrecondition } from '../errors.js';
+import { atomicWriteFileSync } from '../sys/atomicWrite.js';
 import { helperError, spawnHelper, type HelperHandle } from '../sys/helper.js';
 import { capsToMask } from './capabilities.js';
 import { containerCgroup, type CgroupRecord } from './hostCgroupLayout.js';
 import { buildExecPlan, serializePlan } from './plan.js';
 import { hostCapabilitiesFor } from './hostCapabilities.js';
+import { checkAppArmor } from './apparmor.js';
 import type { Spec } from './spec.js';
 import { openState } from './state.js';
 
@@ -22,12 +24,17 @@ export interface ExecOptions {
   stdin?: boolean;
   /** The process's stdio as pipes handed to this callback (the Engine API), instead of ours. */
   pipes?: (child: HelperHandle['child']) => void;
+  /** runc exec --detach: the process keeps our stdio, goes to our subreaper, is not waited for. */
+  direct?: boolean;
+  consoleSocket?: string;
+  pidFile?: string;
 }
 
 /** Write the exec plan for a container; the monitor's health checks use the same form. */
-export function writeExecPlan(file: string, process: NonNullable<Spec['process']>, cgroup: CgroupRecord, seccomp?: ExecOptions['seccomp']): void {
+export function writeExecPlan(file: string, process: NonNullable<Spec['process']>, cgroup: CgroupRecord, seccomp?: ExecOptions['seccomp'], direct?: { consoleSocket?: string }): void {
   const cgroupProcs = containerCgroup(cgroup)?.procsFiles();
-  fs.writeFileSync(file, serializePlan(buildExecPlan(process, { capMask: capsToMask, seccomp, cgroupProcs })), { mode: 0o600 });
+  const ops = buildExecPlan(process, { capMask: capsToMask, seccomp, cgroupProcs, direct: !!direct, consoleSocket: direct?.consoleSocket });
+  fs.writeFileSync(file, serializePlan(ops), { mode: 0o600 });
 }
 
 /** Runs the process; resolves with its exit code (0 at once with detach). */
@@ -36,14 +43,17 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   const s = sd.read();
   const status = sd.status(s);
   if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
+  checkAppArmor(o.process);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
-  writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp);
-  const helper = spawnHelper(plan, o.detach ? 'ignore' : o.pipes ? 'pipe' : o.stdin === false ? 'output' : 'inherit', s.pid, !!o.detach);
-  if (o.pipes && !o.detach) o.pipes(helper.child);
+  writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp, o.direct ? { consoleSocket: o.consoleSocket } : undefined);
+  const stdio = o.direct ? 'inherit' : o.detach ? 'ignore' : o.pipes ? 'pipe' : o.stdin === false ? 'output' : 'inherit';
+  const helper = spawnHelper(plan, stdio, s.pid, !!o.detach);
+  if (o.pipes && !o.detach && !o.direct) o.pipes(helper.child);
   try {
     for (;;) {
       const m = await helper.next();
       if (m.kind === 'error') throw helperError(m);
+      if (m.kind === 'pid' && o.pidFile) atomicWriteFileSync(path.resolve(o.pidFile), String(m.pid));
       if (m.kind === 'exec') break;
     }
   } catch (e) {
@@ -53,6 +63,7 @@ export async function execContainer(o: ExecOptions): Promise<number> {
     throw failedPrecondition(`exec in \`${o.id}\`: ${(e as Error).message}`);
   }
   fs.rmSync(plan, { force: true });
+  if (o.direct) return helper.exited;
   if (o.detach) {
     helper.detach();
     return 0;

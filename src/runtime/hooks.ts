@@ -4,17 +4,23 @@ import { runHook } from '../sys/runHook.js';
 
 export type RuntimeHookPhase = 'prestart' | 'createRuntime' | 'poststart' | 'poststop';
 
-/** Run a phase's hooks in order; the first failure stops the phase. */
+/** Run a phase's hooks in order; the first failure stops the phase (and the create). */
 export async function runHooks(hooks: Hooks | undefined, phase: RuntimeHookPhase, state: OciState): Promise<void> {
   const json = JSON.stringify(state);
   for (const h of hooks?.[phase] ?? []) await runHook(phase, h, json);
 }
 
-/** poststop and poststart failures are only warnings (runtime spec). */
+/**
+ * poststart and poststop: a failing hook is only a warning and the others still run, and so does
+ * the lifecycle (runtime spec, "Lifecycle" steps 9 and 12).
+ */
 export async function runHooksWarn(hooks: Hooks | undefined, phase: RuntimeHookPhase, state: OciState): Promise<void> {
-  try {
-    await runHooks(hooks, phase, state);
-  } catch (e) {
-    process.stderr.write(`berth: warning: ${(e as Error).message}\n`);
+  const json = JSON.stringify(state);
+  for (const h of hooks?.[phase] ?? []) {
+    try {
+      await runHook(phase, h, json);
+    } catch (e) {
+      process.stderr.write(`berth: warning: ${(e as Error).message}\n`);
+    }
   }
 }

@@ -29,7 +29,7 @@ export async function startContainer(root: string, id: string): Promise<void> {
   }
   fs.rmSync(sd.fifo, { force: true });
   const s = sd.read()!;
-  await runHooksWarn(specOf(s.bundle)?.hooks, 'poststart', { ...sd.ociState(), status: 'running' });
+  await runHooksWarn(specOf(s.bundle)?.hooks, 'poststart', sd.poststartState());
 }
 
 export function parseSignal(sig: string | number | undefined): number {
@@ -49,7 +49,7 @@ export function killContainer(root: string, id: string, signal?: string, all = f
   const sd = openState(root, id);
   const s = sd.read();
   const status = sd.status(s);
-  if (!s || (status !== 'created' && status !== 'running')) throw failedPrecondition(`cannot kill container \`${id}\`: it is ${status}`);
+  if (!s || (status !== 'created' && status !== 'running')) throw failedPrecondition(`cannot kill container \`${id}\`: container not running (${status})`);
   const sig = parseSignal(signal);
   if (all && s.cgroupPath) {
     for (const pid of containerCgroup(s)!.pids()) try { process.kill(pid, sig); } catch { /* exited */ }

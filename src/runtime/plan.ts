@@ -52,6 +52,10 @@ export interface PlanOptions {
   earlyPid?: boolean;
   /** cgroup v1 hierarchies to mount (controller option lists) or 'v2'; from the host layout. */
   cgroupMounts?: string[][] | 'v2';
+  /** No monitor stays behind: once the init is set up it goes to the caller's subreaper (a containerd shim, as with runc). */
+  noMonitor?: boolean;
+  /** runc --no-pivot: move the rootfs onto / and chroot instead of pivot_root. */
+  noPivot?: boolean;
 }
 
 const CLONE: Record<string, number> = {
@@ -85,17 +89,15 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
     ops.push(['health', h.intervalMs, h.timeoutMs, h.startPeriodMs, h.retries, h.planFile]);
   }
   let flags = 0;
-  for (const n of ns) {
-    if (n.path) {
-      // pid: the monitor joins it before clone, so the init is born there (setns applies to children).
-      if (n.type === 'user') throw invalidArgument(`invalid config.json: linux.namespaces: joining an existing ${n.type} namespace is not supported`);
-    } else if (n.type !== 'cgroup') flags |= CLONE[n.type];
-  }
+  // pid by path: the monitor joins it before clone, so the init is born there (setns applies to children).
+  for (const n of ns) if (!n.path && n.type !== 'cgroup') flags |= CLONE[n.type];
   // Existing namespaces (other than mnt) are joined by the monitor before clone, while it is still
   // privileged in the host's user namespace: a child in a new user namespace could not join them.
-  for (const n of ns) if (n.path && n.type !== 'mount') ops.push(['join_ns', n.type === 'network' ? 'net' : n.type, n.path]);
+  // A user namespace by path last of all: the namespaces the clone makes then belong to it.
+  for (const n of ns) if (n.path && n.type !== 'mount' && n.type !== 'user') ops.push(['join_ns', n.type === 'network' ? 'net' : n.type, n.path]);
+  for (const n of ns) if (n.path && n.type === 'user') ops.push(['join_ns', 'user', n.path]);
   ops.push(['clone', hex(flags)]);
-  if (has('user')) {
+  if (ns.some((n) => n.type === 'user' && !n.path)) {
     const m = (l: IdMapping[]) => l.map((x) => `${x.containerID} ${x.hostID} ${x.size}`).join(',');
     if (!spec.linux?.uidMappings?.length || !spec.linux?.gidMappings?.length) {
       throw invalidArgument('invalid config.json: linux.uidMappings: a user namespace needs uid and gid mappings');
@@ -107,6 +109,7 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   if (o.earlyPid && (o.cgroupProcs?.length || o.cloneInto)) ops.push(['early_pid']);
   if (o.execFifo) ops.push(['exec_fifo', o.execFifo]);
+  if (o.noMonitor) ops.push(['no_monitor']);
   ops.push(['begin']);
 
   // A new cgroup namespace is made by the init itself once the monitor has placed it in its cgroup,
@@ -121,16 +124,24 @@ export function buildPlan(spec: Spec, o: PlanOptions): Op[] {
   if (has('uts') && spec.hostname) ops.push(['sethostname', spec.hostname]);
   if (has('uts') && spec.domainname) ops.push(['setdomainname', spec.domainname]);
   if (has('mount')) pushFilesystem(ops, spec, o, rootfs);
+  // No mount namespace: the host's mounts as they are, but the process still lives in root.path (as runc, crun).
+  else ops.push(['chroot', rootfs]);
   pushLimits(ops, spec);
   pushCredentials(ops, spec, o);
   return ops;
 }
 
+const PROPAGATIONS = ['shared', 'slave', 'private', 'unbindable', 'rshared', 'rslave', 'rprivate', 'runbindable'];
+
 function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): void {
-  ops.push(['propagation', hex(propagationFlags(spec.linux?.rootfsPropagation))]);
+  const prop = spec.linux?.rootfsPropagation;
+  if (prop && !PROPAGATIONS.includes(prop)) throw invalidArgument(`invalid config.json: linux.rootfsPropagation: \`${prop}\` is not one of ${PROPAGATIONS.join(', ')}`);
+  // Cut the host off first (rslave, as runc's prepareRoot); the config's rootfsPropagation is for the
+  // container's own / and goes on after pivot_root: a shared / before it makes pivot_root fail (EINVAL).
+  ops.push(['propagation', hex(MS.SLAVE | MS.REC)]);
   for (const m of o.rootfsMounts ?? []) ops.push(['mount', m.source, rootfs, m.type, '0', m.options.join(',')]);
   ops.push(['rootfs', rootfs]);
-  if (spec.linux?.namespaces?.some((n) => n.type === 'user' && !n.path)) ops.push(['become_root']);
+  if (spec.linux?.namespaces?.some((n) => n.type === 'user')) ops.push(['become_root']);
   let freshDev = false;
   for (const m of spec.mounts ?? []) {
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
@@ -157,12 +168,14 @@ function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): 
     for (const [target, link] of DEFAULT_DEVICE_SYMLINKS) ops.push(['symlink', target, link]);
   }
   pushHooks(ops, spec.hooks?.createContainer, o);
-  ops.push(['pivot_root']);
+  ops.push([o.noPivot ? 'move_root' : 'pivot_root']);
   if (spec.process?.terminal) ops.push(['console']);
   for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) ops.push(['sysctl', k, v]);
   for (const p of spec.linux?.maskedPaths ?? []) ops.push(['mask', p]);
   for (const p of spec.linux?.readonlyPaths ?? []) ops.push(['readonly', p]);
   if (spec.root?.readonly) ops.push(['remount_ro', '/']);
+  // Last, once / is the container's and the masks are bound (an unbindable / refuses those binds).
+  if (spec.linux?.rootfsPropagation) ops.push(['propagation', hex(propagationFlags(spec.linux.rootfsPropagation))]);
 }
 
 /** cgroup mounts: cgroup2 as is; on v1 a tmpfs holding one mount per hierarchy (needs a cgroup namespace). */
@@ -204,6 +217,10 @@ export interface ExecPlanOptions {
   seccomp?: { program: Uint8Array; flags: number };
   /** cgroup.procs files to join. */
   cgroupProcs?: string[];
+  /** runc exec --detach under a shim: the process keeps the caller's stdio and is not waited for. */
+  direct?: boolean;
+  /** With direct and process.terminal: where the pty master goes. */
+  consoleSocket?: string;
 }
 
 /**
@@ -213,6 +230,8 @@ export interface ExecPlanOptions {
 export function buildExecPlan(process: NonNullable<Spec['process']>, o: ExecPlanOptions): Op[] {
   const ops: Op[] = [];
   if (process.terminal) ops.push(['terminal', '-']);
+  if (o.direct) ops.push(['direct']);
+  if (o.direct && process.terminal && o.consoleSocket) ops.push(['console_socket', o.consoleSocket]);
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   ops.push(['begin']);
   if (process.terminal) ops.push(['console']);
@@ -233,13 +252,18 @@ function pushCredentials(ops: Op[], spec: Spec, o: PlanOptions): void {
   ops.push(['setgroups', (p.user.additionalGids ?? []).join(',')]);
   ops.push(['setgid', p.user.gid], ['setuid', p.user.uid]);
   ops.push(['caps', hex(o.capMask(caps.effective ?? [])), hex(o.capMask(caps.permitted ?? [])), hex(o.capMask(caps.inheritable ?? []))]);
-  if (caps.ambient?.length) ops.push(['ambient', hex(o.capMask(caps.ambient))]);
+  // The kernel raises an ambient capability only when it is permitted and inheritable; runc and
+  // crun skip the others (runc's default spec lists ambient caps with no inheritable set).
+  const ambient = (caps.ambient ?? []).filter((c) => caps.inheritable?.includes(c) && caps.permitted?.includes(c));
+  if (ambient.length) ops.push(['ambient', hex(o.capMask(ambient))]);
   if (p.user.umask !== undefined) ops.push(['umask', p.user.umask.toString(8)]);
   for (const e of p.env ?? []) ops.push(['env', e]);
   ops.push(['cwd', p.cwd]);
   ops.push(['check_exec', p.args[0]]);
   ops.push(['wait_start']);
   pushHooks(ops, spec.hooks?.startContainer, o);
+  // Checked against the host first (apparmor.ts); the profile takes effect at exec.
+  if (p.apparmorProfile) ops.push(['apparmor', p.apparmorProfile]);
   if (p.noNewPrivileges) ops.push(['no_new_privs'], ...seccomp);
   ops.push(['exec', ...p.args]);
 }

@@ -27,6 +27,7 @@ export interface Process {
   capabilities?: Capabilities;
   rlimits?: Rlimit[];
   noNewPrivileges?: boolean;
+  apparmorProfile?: string;
   oomScoreAdj?: number;
 }
 export interface Spec {

@@ -135,6 +135,12 @@ export class StateDir {
     return out;
   }
 
+  /** The state poststart hooks get: running, with the init's pid even if it has already exited. */
+  poststartState(): OciState {
+    const s = this.read();
+    return { ...this.ociState(), status: 'running', ...(s ? { pid: s.pid } : {}) };
+  }
+
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

@@ -247,6 +247,37 @@ describe('Engine API streams', requiresRoot, () => {
     await s.request('DELETE', `/containers/${id}?force=1`);
   });
 
+  test('stats stream: one JSON object per second, precpu_stats from the previous one; ends when the client goes', async () => {
+    const c = await s.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+    const id = c.json.Id;
+    await s.request('POST', `/containers/${id}/start`);
+    const { default: http } = await import('node:http');
+    const lines = await new Promise<any[]>((resolve, reject) => {
+      const got: any[] = [];
+      let buf = '';
+      const req = http.request({ socketPath: s.sock, path: `/containers/${id}/stats` }, (res) => {
+        res.on('data', (d) => {
+          buf += d;
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            got.push(JSON.parse(buf.slice(0, nl)));
+            buf = buf.slice(nl + 1);
+          }
+          if (got.length >= 2) {
+            req.destroy();
+            resolve(got);
+          }
+        });
+      });
+      req.on('error', (e) => (got.length >= 2 ? undefined : reject(e)));
+      req.end();
+    });
+    assert.equal(lines[0].preread, '0001-01-01T00:00:00Z');
+    assert.equal(lines[1].precpu_stats.cpu_usage.total_usage, lines[0].cpu_stats.cpu_usage.total_usage);
+    assert.equal(lines[1].preread, lines[0].read);
+    assert.equal((await s.request('GET', '/_ping')).status, 200);
+    await s.request('DELETE', `/containers/${id}?force=1`);
+  });
+
   test('logs follow streams until the container exits; AutoRemove + wait removed', async () => {
     const c = await s.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['sh', '-c', 'echo a; sleep 1; echo b'], HostConfig: { NetworkMode: 'none', AutoRemove: true } });
     const id = c.json.Id;

@@ -103,15 +103,18 @@ test('pull through a fault proxy: dropped, flipped, Range ignored, 500, 429 + Re
   });
 
   await t.test('stalled once: the idle timeout gives up on it and the pull resumes', async () => {
-    const { root, r, reqs, bytes } = await pull((i) => (i === 0 ? { kind: 'stall', after: 2 * MiB } : undefined), { BERTH_REGISTRY_IDLE_TIMEOUT_MS: '500' });
+    const { root, r, reqs } = await pull((i) => (i === 0 ? { kind: 'stall', after: 2 * MiB } : undefined), { BERTH_REGISTRY_IDLE_TIMEOUT_MS: '2000' });
     await pulled(root, r);
     assert.equal(reqs[1].range, `bytes=${2 * MiB}-`);
-    assert.equal(bytes, size);
+    // On a loaded machine a later request may time out too; each resumes past what it had, never
+    // from the start again (the proxy's byte count is what it wrote, not what berth read).
+    const starts = reqs.slice(1).map((q) => Number(/^bytes=(\d+)-$/.exec(q.range ?? '')?.[1]));
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] > starts[i - 1], `resumed at ${starts.join(', ')}`);
   });
 
   await t.test('stalled for good: fails with one line; the partial blob is kept and the next pull fetches only the rest', async () => {
-    const first = await pull((i) => ({ kind: 'stall', after: i === 0 ? 2 * MiB : 0 }), { BERTH_REGISTRY_IDLE_TIMEOUT_MS: '300' });
-    await failed(first.root, first.r, /^berth: GET blob sha256:[0-9a-f]{64}: no data for 0\.3 s \(gave up after 5 attempts, 2097152 of \d+ bytes received\)\n$/);
+    const first = await pull((i) => ({ kind: 'stall', after: i === 0 ? 2 * MiB : 0 }), { BERTH_REGISTRY_IDLE_TIMEOUT_MS: '1000' });
+    await failed(first.root, first.r, /^berth: GET blob sha256:[0-9a-f]{64}: no data for 1 s \(gave up after 5 attempts, 2097152 of \d+ bytes received\)\n$/);
     const store = ImageStore.open(first.root);
     const partial = path.join(store.content.ingestDir, `partial-${layer.digest.slice(7)}`);
     assert.equal(fs.statSync(partial).size, 2 * MiB);

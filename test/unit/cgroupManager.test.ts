@@ -146,7 +146,43 @@ for (const kind of ['v1', 'hybrid', 'v2'] as FixtureKind[]) {
     fs.rmSync(path.join(cg.dirFor('memory') as string, swapFile));
     const skipped = cg.update({ memory: { limit: 64 * MiB, swap: 128 * MiB } });
     assert.deepEqual(skipped.map((w) => w.file), [swapFile]);
-    if (kind !== 'v1') assert.deepEqual(cg.update({ network: { classID: 1 } }).map((w) => w.file), kind === 'v2' ? [] : ['net_cls.classid']);
+  });
+
+  test(`cgroup ${kind}: net_cls/net_prio applied where mounted, refused by name where not`, (t) => {
+    const { cg } = setup(t);
+    const network = { classID: 0x100001, priorities: [{ name: 'eth0', priority: 5 }] };
+    if (kind === 'v1') {
+      assert.deepEqual(cg.update({ network }), []);
+      assert.equal(read(path.join(cg.dirFor('net_cls') as string, 'net_cls.classid')), String(0x100001));
+      assert.equal(read(path.join(cg.dirFor('net_prio') as string, 'net_prio.ifpriomap')), 'eth0 5');
+    } else {
+      assert.throws(() => cg.update({ network }), (e) => isBerthError(e, 'FailedPrecondition') && /network.*net_cls|net_cls.*not mounted/.test((e as Error).message));
+    }
+  });
+
+  test(`cgroup ${kind}: memory.kernelTCP written on v1 (optional file), never on v2`, (t) => {
+    const { cg } = setup(t);
+    const mem = cg.dirFor('memory') as string;
+    if (kind === 'v2') {
+      assert.deepEqual(cg.update({ memory: { kernelTCP: 8 * MiB } }), []);
+      assert.equal(fs.existsSync(path.join(mem, 'memory.kmem.tcp.limit_in_bytes')), false);
+      return;
+    }
+    assert.deepEqual(cg.update({ memory: { kernelTCP: 8 * MiB } }).map((w) => w.file), ['memory.kmem.tcp.limit_in_bytes'], 'skipped and reported when the kernel lacks it');
+    fs.writeFileSync(path.join(mem, 'memory.kmem.tcp.limit_in_bytes'), '');
+    assert.deepEqual(cg.update({ memory: { kernelTCP: 8 * MiB } }), []);
+    assert.equal(read(path.join(mem, 'memory.kmem.tcp.limit_in_bytes')), String(8 * MiB));
+  });
+
+  test(`cgroup ${kind}: abandon() removes the leaf and every parent it made, not those that were there`, (t) => {
+    const { cg: first } = setup(t);
+    const cg = Cgroup.create(first.layout, 'berth/made-a/made-b/leaf', { fs: fixtureCgroupFs() });
+    for (const d of cg.dirs()) assert.ok(fs.existsSync(d));
+    cg.abandon();
+    for (const h of cg.hierarchies()) {
+      assert.equal(fs.existsSync(path.join(h, 'berth/made-a')), false, `${h}: made-a removed`);
+      assert.ok(fs.existsSync(path.join(h, 'berth')), `${h}: berth/ was there before and stays`);
+    }
   });
 
   test(`cgroup ${kind}: a missing controller is a FailedPrecondition naming it`, (t) => {

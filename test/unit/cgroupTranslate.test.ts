@@ -39,7 +39,9 @@ test('translate v1: every resource becomes a v1 control-file write', () => {
 });
 
 test('translate v2: same resources in unified names (weight, cpu.max, swap delta, io.max)', () => {
-  assert.deepEqual(lines(full, 'v2'), [
+  // net_cls/net_prio and kernelTCP have no v2 form: the network part is refused (below), kernelTCP not written.
+  const v2 = { ...full, network: undefined, memory: { ...full.memory, kernelTCP: 8 * MiB } };
+  assert.deepEqual(lines(v2, 'v2'), [
     `memory memory.max=${64 * MiB}`,
     `memory memory.low=${32 * MiB}`,
     `memory memory.swap.max=${64 * MiB}`,
@@ -53,6 +55,12 @@ test('translate v2: same resources in unified names (weight, cpu.max, swap delta
     'io io.max=8:0 riops=100',
     `hugetlb hugetlb.2MB.max=${8 * MiB}`,
   ]);
+  assert.throws(() => translateResources({ network: { classID: 1 } }, 'v2'), (e) => isBerthError(e, 'FailedPrecondition') && /cgroup v1 controllers/.test((e as Error).message));
+  assert.deepEqual(lines({ network: {} }, 'v2'), [], 'an empty network part asks for nothing');
+});
+
+test('translate v1: memory.kernelTCP is memory.kmem.tcp.limit_in_bytes', () => {
+  assert.deepEqual(lines({ memory: { kernelTCP: 8 * MiB } }, 'v1'), [`memory memory.kmem.tcp.limit_in_bytes=${8 * MiB}`]);
 });
 
 test('translate: unlimited values and conversions at the edges', () => {

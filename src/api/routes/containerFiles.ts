@@ -32,6 +32,9 @@ function pathOf(x: Exchange): string {
 async function archiveGet(x: Exchange, headOnly: boolean): Promise<void> {
   const p = pathOf(x);
   const rec = x.ctx.store.find(x.params.id);
+  // `DIR/.` streams DIR's contents: the stat is DIR's own (the client decides on it whether to merge).
+  const contents = /\/\.$/.test(p) && !headOnly;
+  const statHeader = contents ? await statOnly(x, rec.Id, p.slice(0, -2) || '/') : undefined;
   let first: TarEntry | undefined;
   const held: Buffer[] = [];
   let out: ReturnType<Exchange['stream']> | undefined;
@@ -46,7 +49,7 @@ async function archiveGet(x: Exchange, headOnly: boolean): Promise<void> {
         held.push(chunk);
         if (!first) return cb();
         if (headOnly) return cb(stop);
-        out = x.stream(200, 'application/x-tar', { 'X-Docker-Container-Path-Stat': pathStat(first, p) });
+        out = x.stream(200, 'application/x-tar', { 'X-Docker-Container-Path-Stat': statHeader ?? pathStat(first, p) });
         for (const h of held.splice(0)) out.write(h);
         return cb();
       }
@@ -56,7 +59,7 @@ async function archiveGet(x: Exchange, headOnly: boolean): Promise<void> {
     },
   });
   try {
-    await copyFromContainerTar(x.ctx.store, rec.Id, p, sink);
+    await copyFromContainerTar(x.ctx.store, rec.Id, p, sink, { dotted: true });
   } catch (e) {
     if (e !== stop && !(headOnly && first)) throw e;
   }
@@ -65,10 +68,30 @@ async function archiveGet(x: Exchange, headOnly: boolean): Promise<void> {
     return x.send(200, undefined, { 'X-Docker-Container-Path-Stat': pathStat(first, p), 'Content-Type': 'application/x-tar' });
   }
   if (!out) {
-    out = x.stream(200, 'application/x-tar', first ? { 'X-Docker-Container-Path-Stat': pathStat(first, p) } : {});
+    const stat = statHeader ?? (first ? pathStat(first, p) : undefined);
+    out = x.stream(200, 'application/x-tar', stat ? { 'X-Docker-Container-Path-Stat': stat } : {});
     for (const h of held) out.write(h);
   }
   out.end();
+}
+
+/** The stat header of `p` (a HEAD's work), or undefined when the tar has no entry. */
+async function statOnly(x: Exchange, id: string, p: string): Promise<string | undefined> {
+  let first: TarEntry | undefined;
+  const parser = new TarParser({ entry: (e) => (first ??= e), data: () => undefined, entryEnd: () => undefined });
+  const stop = new Error('stat only');
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        parser.write(chunk);
+      } catch { /* not parsable */ }
+      cb(first ? stop : undefined);
+    },
+  });
+  await copyFromContainerTar(x.ctx.store, id, p, sink).catch((e) => {
+    if (e !== stop && !first) throw e;
+  });
+  return first ? pathStat(first, p) : undefined;
 }
 
 async function archivePut(x: Exchange): Promise<void> {

@@ -33,7 +33,7 @@ export function registerRun(rt: Command): void {
       });
       const session = attachSocket ? await consoleSession(root, id, attachSocket) : undefined;
       if (process.env.BERTH_TIMING && c.helperNs !== undefined) process.stderr.write(`berth: helper clone->exec ${(c.helperNs / 1e6).toFixed(3)} ms\n`);
-      await runHooksWarn(c.spec.hooks, 'poststart', { ...c.sd.ociState(), status: 'running' });
+      await runHooksWarn(c.spec.hooks, 'poststart', c.sd.poststartState());
       pid = c.state.pid;
       for (const s of pending.splice(0)) forward(s);
       if (o.detach) {

@@ -51,7 +51,8 @@ export function registerEvents(rt: Command): void {
     .option('--interval <seconds>', 'seconds between records', '5')
     .action(async (id: string, o: { stats?: boolean; interval: string }, cmd: Command) => {
       const { sd, cg } = await containerCgroup(cmd, id);
-      const emit = () => process.stdout.write(JSON.stringify({ type: 'stats', id, data: cg.stats() }) + '\n');
+      const { runcStats } = await import('../../runtime/runcShapes.js');
+      const emit = () => process.stdout.write(JSON.stringify(runcStats(id, cg.stats())) + '\n');
       emit();
       if (o.stats) return;
       while (sd.status() !== 'stopped') {

@@ -22,10 +22,12 @@ const ALIASES: Record<string, string> = {
 };
 
 /** Files that older kernels or hosts without swap accounting lack; skipped, reported. */
-const OPTIONAL_FILES = new Set(['memory.memsw.limit_in_bytes', 'memory.swap.max', 'cpu.cfs_burst_us', 'cpu.max.burst', 'cpu.idle', 'memory.swappiness']);
+const OPTIONAL_FILES = new Set(['memory.kmem.tcp.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'memory.swap.max', 'cpu.cfs_burst_us', 'cpu.max.burst', 'cpu.idle', 'memory.swappiness']);
 
-/** Controllers whose absence only loses a refinement (classid/priority for tc): skipped, reported. */
-const OPTIONAL_CONTROLLERS = new Set(['net_cls', 'net_prio']);
+/** What a controller the host lacks costs, for the error (the config asked for it: refused, not skipped). */
+const NEEDED_FOR: Record<string, string> = {
+  net_cls: 'linux.resources.network.classID', net_prio: 'linux.resources.network.priorities',
+};
 
 /**
  * One container's cgroup, on every hierarchy the host has: a directory per v1
@@ -33,6 +35,9 @@ const OPTIONAL_CONTROLLERS = new Set(['net_cls', 'net_prio']);
  * mode, or the single v2 directory.
  */
 export class Cgroup {
+  /** The directories create() made itself (parents included), in the order made. */
+  private readonly made: string[] = [];
+
   private constructor(
     readonly layout: CgroupLayout,
     readonly relPath: string,
@@ -95,7 +100,7 @@ export class Cgroup {
       const dir = path.join(base, ...parts.slice(0, i));
       if (isV2) this.enableControllers(path.dirname(dir), i === 1);
       try {
-        this.mkdirRetry(dir);
+        if (this.mkdirRetry(dir)) this.made.push(dir);
       } catch (e) {
         // A concurrent destroy pruned a parent we had just made: make the whole path again.
         if (isBerthError(e, 'NotFound') && attempt < 5) return this.makePath(base, attempt + 1);
@@ -103,6 +108,23 @@ export class Cgroup {
       }
       // Also for a parent made by someone else: an empty cpuset takes no tasks.
       if (base === this.layout.v1.cpuset) this.inheritCpuset(dir);
+    }
+  }
+
+  /**
+   * Undo a create that failed: kill what is in it, remove it and every parent directory this
+   * create made (e.g. `a/b` of a relative cgroupsPath `a/b/c`), deepest first; parents that
+   * existed before, or that another container now uses, stay.
+   */
+  abandon(): void {
+    this.destroy();
+    for (const dir of [...this.made].reverse()) {
+      if (this.dirs().includes(dir)) continue;
+      try {
+        this.cgfs.rmdir(dir);
+      } catch {
+        // Not empty: another container made its cgroup below it meanwhile.
+      }
     }
   }
 
@@ -184,8 +206,8 @@ export class Cgroup {
   private fileFor(wr: CgroupWrite): string | undefined {
     const dir = this.dirFor(wr.controller);
     if (dir === undefined) {
-      if (OPTIONAL_CONTROLLERS.has(wr.controller)) return undefined;
-      throw failedPrecondition(`cgroup controller \`${wr.controller}\` is not available on this host (needed for ${wr.file})`, { code: 'cgroup.controller' });
+      const field = NEEDED_FOR[wr.controller] ?? wr.file;
+      throw failedPrecondition(`${field}: the \`${wr.controller}\` cgroup controller is not mounted on this host`, { code: 'cgroup.controller', hint: 'remove the setting, or mount the hierarchy' });
     }
     const name = wr.controller === 'hugetlb' && this.onUnified('hugetlb') ? hugetlbV1ToV2(wr.file) : wr.file;
     const file = path.join(dir, name);

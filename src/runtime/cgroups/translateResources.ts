@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../errors.js';
+import { failedPrecondition, invalidArgument } from '../../errors.js';
 import type { CgroupMode, CgroupWrite, LinuxBlockIO, LinuxCpu, LinuxDeviceCgroup, LinuxMemory, LinuxResources } from './types.js';
 
 /**
@@ -62,6 +62,9 @@ function memory(m: LinuxMemory | undefined, v2: boolean): CgroupWrite[] {
       out.push(w('memory', 'memory.swappiness', int(m.swappiness, `${F}.memory.swappiness`, 0, 100)));
     }
     if (m.disableOOMKiller === true) out.push(w('memory', 'memory.oom_control', 1));
+    // The TCP buffer limit exists on v1 only (and on kernels with kmem accounting: optional file).
+    const tcp = limit(m.kernelTCP, `${F}.memory.kernelTCP`);
+    if (tcp !== undefined) out.push(w('memory', 'memory.kmem.tcp.limit_in_bytes', tcp));
   }
   return out;
 }
@@ -176,7 +179,9 @@ export function hugetlbV1ToV2(file: string): string {
 
 function network(r: LinuxResources, v2: boolean): CgroupWrite[] {
   const n = r.network;
-  if (!n || v2) return []; // v2 has no net_cls/net_prio: classification is done with tc/eBPF
+  if (!n || (n.classID === undefined && !n.priorities?.length)) return [];
+  // v2 has no net_cls/net_prio (classification is done with tc/eBPF): asked for, refused.
+  if (v2) throw failedPrecondition(`${F}.network: net_cls and net_prio are cgroup v1 controllers; this host runs cgroup v2`, { code: 'cgroup.controller' });
   const out: CgroupWrite[] = [];
   if (n.classID !== undefined && n.classID !== null) out.push(w('net_cls', 'net_cls.classid', int(n.classID, `${F}.network.classID`, 0, 0xffffffff)));
   (n.priorities ?? []).forEach((p, i) => {

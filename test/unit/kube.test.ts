@@ -1,0 +1,106 @@
+/** kube without root: quantities, names, reading YAML (kinds, hostile input), a container spec -> run flags. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpuQuantity, kubeName, memoryQuantity, parseCpuQuantity, parseMemoryQuantity } from '../../src/kube/names.js';
+import { readKubeFile } from '../../src/kube/readKubeFile.js';
+import { containerFlags } from '../../src/kube/containerFlags.js';
+import { hostAliases, portsOf } from '../../src/kube/generateKube.js';
+import { isBerthError } from '../../src/errors.js';
+
+describe('kube (no root)', () => {
+  test('quantities both ways', () => {
+    assert.equal(memoryQuantity(64 << 20), '64Mi');
+    assert.equal(memoryQuantity(2 * 1024 ** 3), '2Gi');
+    assert.equal(memoryQuantity(1000), '1000');
+    assert.equal(cpuQuantity(0.5e9), '500m');
+    assert.equal(cpuQuantity(2e9), '2');
+    assert.equal(parseMemoryQuantity('64Mi'), 64 << 20);
+    assert.equal(parseMemoryQuantity('1G'), 1e9);
+    assert.equal(parseCpuQuantity('250m'), '0.25');
+    assert.equal(parseCpuQuantity(2), '2');
+    assert.throws(() => parseMemoryQuantity('lots'), (e) => isBerthError(e, 'InvalidArgument'));
+  });
+
+  test('names are DNS labels', () => {
+    assert.equal(kubeName('/My_App.1'), 'my-app-1');
+    assert.equal(kubeName('___'), 'berth');
+    assert.equal(kubeName('x'.repeat(80)).length, 63);
+  });
+
+  test('PortBindings -> container ports, sorted, host IP and protocol kept', () => {
+    assert.deepEqual(portsOf({ '53/udp': [{ HostIp: '', HostPort: '5353' }], '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }), [
+      { containerPort: 53, hostPort: 5353, protocol: 'UDP' }, { containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1' },
+    ]);
+  });
+
+  test('host:ip entries -> hostAliases by address, names sorted', () => {
+    assert.deepEqual(hostAliases(['web:127.0.0.1', 'db:127.0.0.1', 'x:10.0.0.1', 'web:127.0.0.1', 'bad']), [{ ip: '127.0.0.1', hostnames: ['db', 'web'] }, { ip: '10.0.0.1', hostnames: ['x'] }]);
+  });
+
+  test('a file: kinds sorted out, unsupported ones listed once, Deployments become replica pods, Secrets decoded', async () => {
+    const f = await readKubeFile([
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {A: "1", B: 2}',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {P: ' + Buffer.from('pw').toString('base64') + '}',
+      'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: vol}',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: svc}\nspec: {selector: {app: d}, ports: [{port: 80, nodePort: 30080}]}',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 2, template: {metadata: {labels: {app: d}}, spec: {containers: [{name: m, image: busybox}]}}}',
+      'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}',
+      'apiVersion: batch/v1\nkind: Job\nmetadata: {name: k}',
+      '',
+    ].join('\n---\n'));
+    assert.deepEqual(Object.fromEntries(f.configMaps), { c: { A: '1', B: '2' } });
+    assert.deepEqual(Object.fromEntries(f.secrets), { s: { P: 'pw' } });
+    assert.deepEqual(f.claims, ['vol']);
+    assert.deepEqual(f.services[0], { name: 'svc', selector: { app: 'd' }, ports: [{ port: 80, targetPort: undefined, nodePort: 30080, protocol: undefined }] });
+    assert.deepEqual(f.pods.map((p) => [p.name, p.labels['berth.io/deployment'], p.replica]), [['d-pod-0', 'd', 0], ['d-pod-1', 'd', 1]]);
+    assert.deepEqual(f.skipped, ['batch/v1/Job']);
+  });
+
+  test('hostile input: one error naming the document', async () => {
+    for (const [text, re] of [
+      ['- a list', /document 1: not a Kubernetes object/],
+      ['apiVersion: v1\nkind: Pod\nmetadata: {name: "../x"}\nspec: {}', /not a valid Kubernetes name/],
+      ['apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 99999}]}', /must be a port number/],
+      ['apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 100000, template: {spec: {}}}', /replicas must be/],
+      ['apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {P: "!!"}', /not base64/],
+      ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\nkey: [unclosed', /document 2/],
+      [`a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [${'*a,'.repeat(10)}]\nc: &c [${'*b,'.repeat(10)}]\nd: [${'*c,'.repeat(10)}]`, /document 1: .*alias/i],
+    ] as [string, RegExp][]) {
+      await assert.rejects(readKubeFile(text), (e) => isBerthError(e, 'InvalidArgument') && re.test(e.message), text);
+    }
+  });
+
+  test('a container spec -> run flags (the inverse of generate)', async () => {
+    const f = await readKubeFile('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {A: "1"}');
+    const pod = { restartPolicy: 'OnFailure', securityContext: { runAsUser: 5 }, volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }, { name: 't', emptyDir: { medium: 'Memory' } }, { name: 'h', hostPath: { path: '/srv' } }] };
+    const c = containerFlags({
+      name: 'web', image: 'busybox', command: ['httpd', '-f'], args: ['-p', '80'], env: [{ name: 'X', value: 'y' }], envFrom: [{ configMapRef: { name: 'c' } }], workingDir: '/w',
+      resources: { limits: { memory: '64Mi', cpu: '500m' }, requests: { memory: '32Mi', cpu: '1' } },
+      livenessProbe: { exec: { command: ['/bin/sh', '-c', 'true'] }, periodSeconds: 10, failureThreshold: 3 },
+      securityContext: { runAsGroup: 7, readOnlyRootFilesystem: true, capabilities: { drop: ['NET_RAW'] } },
+      volumeMounts: [{ name: 'v', mountPath: '/data' }, { name: 't', mountPath: '/tmp' }, { name: 'h', mountPath: '/srv', readOnly: true }],
+    }, 'pod1', pod, f, 0);
+    assert.equal(c.image, 'busybox');
+    assert.deepEqual(c.command, ['-f', '-p', '80']);
+    const fl = c.flags;
+    assert.equal(fl.name, 'pod1-web');
+    assert.equal(fl.entrypoint, 'httpd');
+    assert.deepEqual(fl.env, ['A=1', 'X=y']);
+    assert.equal(fl.workdir, '/w');
+    assert.equal(fl.memory, String(64 << 20));
+    assert.equal(fl.cpus, '0.5');
+    assert.equal(fl.memoryReservation, String(32 << 20));
+    assert.equal(fl.cpuShares, '1024');
+    assert.equal(fl.healthCmd, 'true');
+    assert.equal(fl.healthInterval, '10s');
+    assert.equal(fl.healthRetries, '3');
+    assert.equal(fl.user, '5:7');
+    assert.equal(fl.readOnly, true);
+    assert.deepEqual(fl.capDrop, ['NET_RAW']);
+    assert.deepEqual(fl.volume, ['data:/data', '/srv:/srv:ro']);
+    assert.deepEqual(fl.tmpfs, ['/tmp']);
+    assert.equal(fl.restart, 'on-failure');
+    assert.throws(() => containerFlags({ name: 'x', image: 'b', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, 'p', pod, f, 0), /volume nope is not in the pod's volumes/);
+    assert.throws(() => containerFlags({ name: 'Bad', image: 'b' }, 'p', pod, f, 0), /name must be a DNS label/);
+  });
+});
