@@ -1,21 +1,18 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Sink, SinkResult } from './LayerSink.js';
+import { CHUNK, recycle, takeFree } from './chunkPool.js';
 import { ioProfile } from './unpackProfile.js';
 import { deserializeError, type WorkerReply, type WorkerRequest } from './workerProtocol.js';
 
 /** Bytes sent to a worker and not yet consumed there, before `drained()` makes the sender wait. */
 const IN_FLIGHT = 2 << 20;
 /** Size of the buffers copied chunks are gathered into before they are sent. */
-const COALESCE = 1 << 20;
+const COALESCE = CHUNK;
 /** Workers at most (each ~10 MB of heap): layers beyond that wait for one to be free. */
 const MAX_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
 /** An idle worker is ended after this long. */
 const IDLE_MS = 30_000;
-
-/** Atomics.waitAsync (ES2024; in Node 20, not in TypeScript's ES2022 lib). */
-const waitAsync = (a: Int32Array, value: number): { async: boolean; value: Promise<unknown> | string } =>
-  (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync(a, 0, value);
 
 interface Pooled {
   w: Worker;
@@ -28,29 +25,15 @@ const idle: Pooled[] = [];
 const waiting: ((p: Pooled) => void)[] = [];
 let live = 0;
 let jobs = 0;
-/** 1 MB buffers the workers gave back once consumed (so a worker never holds garbage chunks). */
-const free: ArrayBuffer[] = [];
-const FREE_MAX = 8;
-
-/**
- * A fresh 1 MB buffer for layer bytes, from the buffers workers returned when there is one:
- * a stream of a gigabyte goes through the same few megabytes instead of leaving each
- * worker's heap full of transferred chunks its garbage collector has not yet found.
- */
-export function chunkBuffer(): Buffer {
-  return Buffer.from(free.pop() ?? new ArrayBuffer(COALESCE));
-}
-
-function recycle(b: ArrayBuffer): void {
-  if (b.byteLength === COALESCE && free.length < FREE_MAX) free.push(b);
-}
-
 function spawn(): Pooled {
   // a small young generation: a worker's garbage is per-entry strings, a big one only costs RSS
   const w = new Worker(new URL('./unpackWorker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   const p: Pooled = { w };
   live++;
-  w.on('message', (m: WorkerReply) => (m.t === 'free' ? recycle(m.buf) : p.onReply?.(m)));
+  w.on('message', (m: WorkerReply) => {
+    if (m.t === 'free') recycle(m.buf);
+    p.onReply?.(m);
+  });
   let dead = false;
   const gone = (e: Error) => {
     if (dead) return;
@@ -93,10 +76,8 @@ function release(p: Pooled): void {
  */
 export class RemoteSink implements Sink {
   private inflight = 0;
-  /** Sizes of the chunks sent and not yet counted as consumed. */
+  /** Sizes of the chunks sent and not yet handed back. */
   private sent: number[] = [];
-  private seen = 0;
-  private readonly consumed = new Int32Array(new SharedArrayBuffer(4));
   private waiters: (() => void)[] = [];
   private failure?: Error;
   private result?: Promise<SinkResult>;
@@ -112,7 +93,7 @@ export class RemoteSink implements Sink {
     this.result.catch(() => {});
     p.onReply = (m) => this.onReply(m);
     p.onCrash = (e) => this.finish(e);
-    this.post({ t: 'start', job: this.job, dest, profile: ioProfile() !== undefined, consumed: this.consumed });
+    this.post({ t: 'start', job: this.job, dest, profile: ioProfile() !== undefined });
   }
 
   /** A sink on a worker from the pool (waits while all are busy). */
@@ -126,7 +107,11 @@ export class RemoteSink implements Sink {
 
   private onReply(m: WorkerReply): void {
     if (m.job !== this.job) return;
-    if (m.t === 'done') {
+    if (m.t === 'free') {
+      // a chunk consumed (its memory came back with the message): room for more
+      this.inflight -= this.sent.shift() ?? 0;
+      if (this.inflight <= IN_FLIGHT) this.wake();
+    } else if (m.t === 'done') {
       ioProfile()?.merge(m.prof);
       this.finish(undefined, m.result);
     } else if (m.t === 'error') {
@@ -143,12 +128,6 @@ export class RemoteSink implements Sink {
     if (r && !this.failure) this.settle.res(r);
     else this.settle.rej(this.failure ?? new Error('unpack failed'));
     this.wake();
-  }
-
-  /** Take in what the worker has consumed since the last look. */
-  private update(): void {
-    const n = Atomics.load(this.consumed, 0);
-    for (; this.seen < n; this.seen++) this.inflight -= this.sent.shift()!;
   }
 
   private wake(): void {
@@ -169,7 +148,7 @@ export class RemoteSink implements Sink {
       return this.send(chunk.buffer);
     }
     for (let off = 0; off < chunk.length;) {
-      this.pend ??= new Uint8Array(free.pop() ?? new ArrayBuffer(COALESCE));
+      this.pend ??= new Uint8Array(takeFree() ?? new ArrayBuffer(COALESCE));
       const k = Math.min(chunk.length - off, COALESCE - this.pendLen);
       this.pend.set(chunk.subarray(off, off + k), this.pendLen);
       this.pendLen += k;
@@ -193,14 +172,10 @@ export class RemoteSink implements Sink {
   }
 
   async drained(): Promise<void> {
-    let stop: Promise<void> | undefined;
     for (;;) {
       if (this.failure) throw this.failure;
-      this.update();
       if (this.inflight <= IN_FLIGHT || this.finished) return;
-      stop ??= new Promise<void>((res) => this.waiters.push(res));
-      const w = waitAsync(this.consumed, this.seen);
-      if (w.async) await Promise.race([w.value, stop]);
+      await new Promise<void>((res) => this.waiters.push(res));
     }
   }
 
