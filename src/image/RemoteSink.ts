@@ -19,6 +19,8 @@ interface Pooled {
   onReply?: (m: WorkerReply) => void;
   onCrash?: (e: Error) => void;
   idle?: NodeJS.Timeout;
+  /** Exited, crashed or told to stop: never handed a layer again. */
+  dead?: boolean;
 }
 
 const idle: Pooled[] = [];
@@ -34,15 +36,19 @@ function spawn(): Pooled {
     if (m.t === 'free') recycle(m.buf);
     p.onReply?.(m);
   });
-  let dead = false;
+  let exited = false;
   const gone = (e: Error) => {
-    if (dead) return;
-    dead = true;
+    if (exited) return;
+    exited = true;
+    p.dead = true;
     live--;
     const i = idle.indexOf(p);
     if (i >= 0) idle.splice(i, 1);
     p.onCrash?.(e);
     p.onCrash = p.onReply = undefined;
+    // a layer waiting for a worker gets a new one in its place
+    const next = live < MAX_WORKERS ? waiting.shift() : undefined;
+    if (next) next(spawn());
   };
   w.on('error', gone);
   w.on('exit', (code) => gone(new Error(`unpack worker exited (${code})`)));
@@ -62,10 +68,18 @@ function acquire(): Promise<Pooled> {
 
 function release(p: Pooled): void {
   p.onReply = p.onCrash = undefined;
+  if (p.dead) return;
   const next = waiting.shift();
   if (next) return next(p);
   p.w.unref();
-  p.idle = setTimeout(() => void p.w.terminate(), IDLE_MS).unref();
+  p.idle = setTimeout(() => {
+    // out of the pool before it is told to stop: its 'exit' comes later, and a layer handed
+    // to it in between failed with "unpack worker exited (1)"
+    const i = idle.indexOf(p);
+    if (i >= 0) idle.splice(i, 1);
+    p.dead = true;
+    void p.w.terminate();
+  }, IDLE_MS).unref();
   idle.push(p);
 }
 
