@@ -24,7 +24,7 @@ const PROJECT = `bdc${process.pid}`;
 
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', timeout: 10_000 }, (res) => {
+    http.get({ host: '127.0.0.1', port, path: '/', timeout: 10_000, agent: false }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve(body));
