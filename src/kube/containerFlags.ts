@@ -1,6 +1,7 @@
 /** One container of a Pod spec -> the `run` flags and command berth creates it with (the inverse of generateKube's containerSpec). */
 import { invalidArgument } from '../errors.js';
 import { emptyRunFlags, type RunFlags } from '../engine/runFlags.js';
+import type { EnvSource } from '../engine/types.js';
 import { isObj, type KubeFile, type Obj } from './readKubeFile.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './names.js';
 
@@ -12,7 +13,8 @@ const strings = (v: unknown, where: string): string[] => {
 
 const CNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export interface PlayedContainer { name: string; image: string; command: string[]; flags: RunFlags }
+/** `envSources`: the envFrom ConfigMaps/Secrets, recorded as the container's env sources (generate refers to them again). */
+export interface PlayedContainer { name: string; image: string; command: string[]; flags: RunFlags; envSources: EnvSource[] }
 
 export function containerFlags(c: unknown, podName: string, pod: Obj, file: KubeFile, idx: number): PlayedContainer {
   if (!isObj(c)) throw invalidArgument(`Pod ${podName} spec.containers[${idx}]: must be a mapping`);
@@ -23,7 +25,8 @@ export function containerFlags(c: unknown, podName: string, pod: Obj, file: Kube
   const command = strings(c.command, `${where}.command`);
   const args = strings(c.args, `${where}.args`);
   if (command.length) f.entrypoint = command[0];
-  f.env = envOf(c, file, where);
+  const env = envOf(c, file, where);
+  f.env = env.env;
   if (typeof c.workingDir === 'string') f.workdir = c.workingDir;
   resourcesOf(c.resources, f, where);
   probeOf(c.livenessProbe, f, where);
@@ -33,11 +36,12 @@ export function containerFlags(c: unknown, podName: string, pod: Obj, file: Kube
   if (c.stdin === true) f.interactive = true;
   const rp = pod.restartPolicy;
   f.restart = rp === 'Always' ? 'always' : rp === 'OnFailure' ? 'on-failure' : 'no';
-  return { name: c.name, image: c.image, command: [...command.slice(1), ...args], flags: f };
+  return { name: c.name, image: c.image, command: [...command.slice(1), ...args], flags: f, envSources: env.sources };
 }
 
-function envOf(c: Obj, file: KubeFile, where: string): string[] {
+function envOf(c: Obj, file: KubeFile, where: string): { env: string[]; sources: EnvSource[] } {
   const out: string[] = [];
+  const sources: EnvSource[] = [];
   const lookup = (src: Map<string, Record<string, string>>, kind: string, ref: unknown, key?: unknown): Record<string, string> | string | undefined => {
     if (!isObj(ref) || typeof ref.name !== 'string') throw invalidArgument(`${where}: a ${kind} reference needs a name`);
     const data = src.get(ref.name);
@@ -56,7 +60,9 @@ function envOf(c: Obj, file: KubeFile, where: string): string[] {
     if (!isObj(e)) continue;
     const prefix = typeof e.prefix === 'string' ? e.prefix : '';
     const data = e.configMapRef ? lookup(file.configMaps, 'ConfigMap', e.configMapRef) : e.secretRef ? lookup(file.secrets, 'Secret', e.secretRef) : undefined;
-    if (isObj(data)) for (const [k, v] of Object.entries(data)) out.push(`${prefix}${k}=${v}`);
+    if (!isObj(data)) continue;
+    const name = String(((e.configMapRef ?? e.secretRef) as Obj).name);
+    sources.push({ ...(e.configMapRef ? { ConfigMap: name } : { Secret: name }), Env: Object.entries(data).map(([k, v]) => `${prefix}${k}=${v}`) });
   }
   for (const e of Array.isArray(c.env) ? c.env : []) {
     if (!isObj(e) || typeof e.name !== 'string' || !e.name) throw invalidArgument(`${where}: env entries need a name`);
@@ -70,7 +76,7 @@ function envOf(c: Obj, file: KubeFile, where: string): string[] {
     }
     out.push(`${e.name}=${e.value === undefined || e.value === null ? '' : String(e.value)}`);
   }
-  return out;
+  return { env: out, sources };
 }
 
 function resourcesOf(r: unknown, f: RunFlags, where: string): void {

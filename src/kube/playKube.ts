@@ -84,7 +84,7 @@ export async function playKube(store: ContainerStore, text: string, o: { replace
     });
     const ids: string[] = [];
     try {
-      for (const c of played) ids.push((await createContainer(store, { image: c.image, command: c.command, flags: { ...c.flags, pod: pod.Id } })).Id);
+      for (const c of played) ids.push((await createContainer(store, { image: c.image, command: c.command, flags: { ...c.flags, pod: pod.Id }, envSources: c.envSources })).Id);
       if (o.start !== false) await startPod(store, pod.Id);
     } catch (e) {
       await removePod(store, pod.Id, true).catch(() => undefined);
