@@ -54,7 +54,9 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
   test('generate of a pod validates; play runs it (localhost between its containers, Service port on the host); generate again is the same', async () => {
     e.ok(['volume', 'create', 'webdata']);
     e.ok(['pod', 'create', '--name', 'shop', '-p', `127.0.0.1:${port}:80`, '--memory', '256m', '--cpus', '1.5', '--label', 'tier=web']);
-    e.ok(['run', '-d', '--pod', 'shop', '--name', 'shop-web', '-e', 'GREETING=hi', '-v', 'webdata:/www', '--memory', '64m', '--cpus', '0.5',
+    const envFile = path.join(dir, 'app.env');
+    fs.writeFileSync(envFile, '# settings\nMODE=fast\nAPI_TOKEN=t0k\nGREETING=file\n');
+    e.ok(['run', '-d', '--pod', 'shop', '--name', 'shop-web', '--env-file', envFile, '-e', 'GREETING=hi', '-v', 'webdata:/www', '--memory', '64m', '--cpus', '0.5',
       '--health-cmd', 'wget -qO- http://127.0.0.1/index.html', '--health-interval', '30s', '--health-retries', '2', '--cap-drop', 'NET_RAW', '-w', '/www',
       'busybox', 'sh', '-c', 'echo shop-$GREETING > /www/index.html && exec httpd -f -p 80 -h /www']);
     e.ok(['run', '-d', '--pod', 'shop', '--name', 'shop-client', '-u', '1000:1000', '--read-only', 'busybox', 'sleep', '1000']);
@@ -63,7 +65,12 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     const y1 = e.ok(['kube', 'generate', '--service', 'shop']);
     const objs = docs(y1);
     await validateKube(objs);
-    assert.deepEqual(objs.map((o) => o.kind), ['PersistentVolumeClaim', 'Pod', 'Service']);
+    assert.deepEqual(objs.map((o) => o.kind), ['PersistentVolumeClaim', 'ConfigMap', 'Secret', 'Pod', 'Service']);
+    // the env file: a ConfigMap, its secret-looking variable a Secret; -e over the file stays inline
+    assert.deepEqual(objs.splice(1, 2), [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-app-env' }, data: { MODE: 'fast', GREETING: 'file' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-app-env' }, type: 'Opaque', data: { API_TOKEN: Buffer.from('t0k').toString('base64') } },
+    ]);
     const pod = objs[1];
     assert.equal(pod.metadata.name, 'shop');
     assert.equal(pod.metadata.annotations['berth.io/pod-memory'], '256Mi');
@@ -71,6 +78,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     const [web, client] = pod.spec.containers;
     assert.equal(web.name, 'web');
     assert.deepEqual(web.env, [{ name: 'GREETING', value: 'hi' }]);
+    assert.deepEqual(web.envFrom, [{ configMapRef: { name: 'web-app-env' } }, { secretRef: { name: 'web-app-env' } }]);
     assert.deepEqual(web.resources, { limits: { memory: '64Mi', cpu: '500m' } });
     assert.deepEqual(web.livenessProbe, { exec: { command: ['/bin/sh', '-c', 'wget -qO- http://127.0.0.1/index.html'] }, periodSeconds: 30, failureThreshold: 2 });
     assert.deepEqual(web.securityContext, { capabilities: { drop: ['NET_RAW'] } });
@@ -86,6 +94,8 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.equal(e.ok(['pod', 'inspect', 'shop', '--format', '{{.State}}']), 'Running');
     assert.equal(e.ok(['exec', 'shop-client', 'sh', '-c', WAIT_HTTP('http://localhost:80/index.html')]), 'shop-hi');
     assert.match(await fetchTcp('127.0.0.1', port), /shop-hi/);
+    assert.equal(e.ok(['exec', 'shop-web', 'sh', '-c', 'echo $MODE $API_TOKEN $GREETING']), 'fast t0k hi');
+    assert.deepEqual(e.inspect('shop-web').Config.Env.filter((x: string) => /^(MODE|API_TOKEN|GREETING)=/.test(x)), ['MODE=fast', 'API_TOKEN=t0k', 'GREETING=hi']);
     assert.equal(e.inspect('shop-web').HostConfig.Memory, 64 * 1024 * 1024);
     assert.equal(e.ok(['pod', 'inspect', 'shop', '--format', '{{.Memory}}']), String(256 * 1024 * 1024));
     const y2 = e.ok(['kube', 'generate', '--service', 'shop']);
@@ -124,11 +134,25 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.equal(e.ok(['pod', 'ls', '-q']).split('\n').filter(Boolean).length, 0);
   });
 
-  test('generate of a single container validates and plays', async () => {
-    e.ok(['run', '-d', '--name', 'solo', '-e', 'A=1', 'busybox', 'sleep', '1000']);
+  test('generate of a single container validates and plays; an env file from a record made before env files were kept stays inline', async () => {
+    const envFile = path.join(dir, 'solo.env');
+    fs.writeFileSync(envFile, 'B=2\nDB_PASSWORD=pw\n');
+    const id = e.ok(['run', '-d', '--name', 'solo', '-e', 'A=1', '--env-file', envFile, 'busybox', 'sleep', '1000']);
+    const withFiles = docs(e.ok(['kube', 'generate', 'solo']));
+    await validateKube(withFiles);
+    assert.deepEqual(withFiles.map((o) => o.kind), ['ConfigMap', 'Secret', 'Pod']);
+    assert.deepEqual(withFiles[2].spec.containers[0].env, [{ name: 'A', value: '1' }]);
+    // an old record (no EnvFiles): everything inline, as before
+    const recFile = path.join(e.root, 'containers', id, 'container.json');
+    const rec = JSON.parse(fs.readFileSync(recFile, 'utf8'));
+    assert.deepEqual(rec.EnvFiles, [{ File: envFile, Env: ['B=2', 'DB_PASSWORD=pw'] }]);
+    delete rec.EnvFiles;
+    fs.writeFileSync(recFile, JSON.stringify(rec));
     const y = e.ok(['kube', 'generate', 'solo']);
     const objs = docs(y);
     await validateKube(objs);
+    assert.deepEqual(objs[0].spec.containers[0].env, [{ name: 'B', value: '2' }, { name: 'DB_PASSWORD', value: 'pw' }, { name: 'A', value: '1' }]);
+    assert.equal(objs[0].spec.containers[0].envFrom, undefined);
     assert.equal(objs[0].metadata.name, 'solo-pod');
     assert.deepEqual(objs[0].spec.containers[0].args, ['sleep', '1000']);
     e.ok(['rm', '-f', 'solo']);
