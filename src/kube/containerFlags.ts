@@ -4,6 +4,7 @@ import { emptyRunFlags, type RunFlags } from '../engine/runFlags.js';
 import type { EnvSource } from '../engine/types.js';
 import { isObj, type KubeFile, type Obj } from './readKubeFile.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './names.js';
+import { projectedFiles, type ProjectedVolume } from './projectedVolumes.js';
 
 const strings = (v: unknown, where: string): string[] => {
   if (v === undefined) return [];
@@ -14,7 +15,8 @@ const strings = (v: unknown, where: string): string[] => {
 const CNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** `envSources`: the envFrom ConfigMaps/Secrets, recorded as the container's env sources (generate refers to them again). */
-export interface PlayedContainer { name: string; image: string; command: string[]; flags: RunFlags; envSources: EnvSource[] }
+/** `projected`: configMap/secret volumes, written and bind-mounted read-only by play (kube/projectedVolumes.ts). */
+export interface PlayedContainer { name: string; image: string; command: string[]; flags: RunFlags; envSources: EnvSource[]; projected: ProjectedVolume[] }
 
 export function containerFlags(c: unknown, podName: string, pod: Obj, file: KubeFile, idx: number): PlayedContainer {
   if (!isObj(c)) throw invalidArgument(`Pod ${podName} spec.containers[${idx}]: must be a mapping`);
@@ -31,12 +33,13 @@ export function containerFlags(c: unknown, podName: string, pod: Obj, file: Kube
   resourcesOf(c.resources, f, where);
   probeOf(c.livenessProbe, f, where);
   securityOf(isObj(pod.securityContext) ? pod.securityContext : {}, isObj(c.securityContext) ? c.securityContext : {}, f);
-  for (const m of Array.isArray(c.volumeMounts) ? c.volumeMounts : []) mountOf(m, pod, f, where);
+  const projected: ProjectedVolume[] = [];
+  for (const m of Array.isArray(c.volumeMounts) ? c.volumeMounts : []) mountOf(m, pod, f, where, file, projected);
   if (c.tty === true) f.tty = true;
   if (c.stdin === true) f.interactive = true;
   const rp = pod.restartPolicy;
   f.restart = rp === 'Always' ? 'always' : rp === 'OnFailure' ? 'on-failure' : 'no';
-  return { name: c.name, image: c.image, command: [...command.slice(1), ...args], flags: f, envSources: env.sources };
+  return { name: c.name, image: c.image, command: [...command.slice(1), ...args], flags: f, envSources: env.sources, projected };
 }
 
 function envOf(c: Obj, file: KubeFile, where: string): { env: string[]; sources: EnvSource[] } {
@@ -126,15 +129,20 @@ function securityOf(pod: Obj, c: Obj, f: RunFlags): void {
   f.capDrop = strings(caps.drop, 'securityContext.capabilities.drop');
 }
 
-function mountOf(m: unknown, pod: Obj, f: RunFlags, where: string): void {
+function mountOf(m: unknown, pod: Obj, f: RunFlags, where: string, file: KubeFile, projected: ProjectedVolume[]): void {
   if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) throw invalidArgument(`${where}: volumeMounts need a name and an absolute mountPath`);
   const vols = Array.isArray(pod.volumes) ? pod.volumes : [];
   const v = vols.find((x) => isObj(x) && x.name === m.name);
   if (!isObj(v)) throw invalidArgument(`${where}: volume ${m.name} is not in the pod's volumes`);
   const ro = m.readOnly === true ? ':ro' : '';
+  const files = projectedFiles(v, file, where);
+  if (files) {
+    projected.push({ mountPath: m.mountPath, files });
+    return;
+  }
   if (isObj(v.persistentVolumeClaim) && typeof v.persistentVolumeClaim.claimName === 'string') f.volume.push(`${v.persistentVolumeClaim.claimName}:${m.mountPath}${ro}`);
   else if (isObj(v.hostPath) && typeof v.hostPath.path === 'string' && v.hostPath.path.startsWith('/')) f.volume.push(`${v.hostPath.path}:${m.mountPath}${ro}`);
   else if (isObj(v.emptyDir) && v.emptyDir.medium === 'Memory') f.tmpfs.push(m.mountPath);
   else if (isObj(v.emptyDir)) f.volume.push(m.mountPath);
-  else throw invalidArgument(`${where}: volume ${m.name}: only persistentVolumeClaim, hostPath and emptyDir volumes are supported`);
+  else throw invalidArgument(`${where}: volume ${m.name}: only persistentVolumeClaim, hostPath, emptyDir, configMap and secret volumes are supported`);
 }
