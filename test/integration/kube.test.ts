@@ -193,13 +193,23 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
       'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec: {}',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: cfg}\nspec:\n  restartPolicy: Never\n  containers:\n    - name: main\n      image: busybox\n      command: [sleep]\n      args: ["1000"]\n'
         + '      envFrom: [{configMapRef: {name: settings}, prefix: CFG_}]\n'
-        + '      env:\n        - {name: PASS, valueFrom: {secretKeyRef: {name: creds, key: PASSWORD}}}\n        - {name: WHO, valueFrom: {secretKeyRef: {name: creds, key: USER}}}\n        - {name: PLAIN, value: x}\n',
+        + '      env:\n        - {name: PASS, valueFrom: {secretKeyRef: {name: creds, key: PASSWORD}}}\n        - {name: WHO, valueFrom: {secretKeyRef: {name: creds, key: USER}}}\n        - {name: PLAIN, value: x}\n'
+        + '      volumeMounts: [{name: conf, mountPath: /etc/conf}, {name: sec, mountPath: /etc/sec}]\n'
+        + '  volumes:\n    - {name: conf, configMap: {name: settings, items: [{key: MODE, path: sub/mode.txt}]}}\n    - {name: sec, secret: {secretName: creds}}\n',
     ].join('\n---\n'));
     const r = e.run(['kube', 'play', file]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, 'kube play: batch/v1/Job is not supported; skipped\n');
     assert.equal(e.ok(['exec', 'cfg-main', 'sh', '-c', 'echo $CFG_MODE $CFG_LEVEL $PASS $WHO $PLAIN']), 'fast 3 s3cret bob x');
+    // configMap/secret volumes: the keys (or items) as files, read-only
+    assert.equal(e.ok(['exec', 'cfg-main', 'sh', '-c', 'cat /etc/conf/sub/mode.txt; echo; ls /etc/conf; cat /etc/sec/PASSWORD /etc/sec/USER']), 'fast\nsub\ns3cretbob');
+    const w = e.run(['exec', 'cfg-main', 'sh', '-c', 'echo x > /etc/sec/USER']);
+    assert.notEqual(w.code, 0);
+    assert.match(w.stderr, /Read-only file system/);
+    const podId = e.ok(['pod', 'inspect', 'cfg', '--format', '{{.Id}}']);
+    assert.ok(fs.existsSync(path.join(e.root, 'pods', 'kube-volumes', podId)));
     e.ok(['kube', 'down', file]);
+    assert.equal(fs.existsSync(path.join(e.root, 'pods', 'kube-volumes', podId)), false);
 
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: k}\n');
@@ -215,6 +225,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
       ['apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n', /image is required/],
       ['apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {configMapKeyRef: {name: nope, key: k}}}]}]}\n', /ConfigMap nope is not in the file/],
       ['{ unclosed', /document 1/],
+      ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, volumeMounts: [{name: v, mountPath: /x}]}], volumes: [{name: v, configMap: {name: c, items: [{key: k, path: ../../etc/passwd}]}}]}\n', /must be relative, without '\.\.'/],
     ] as [string, RegExp][]) {
       fs.writeFileSync(bad, text);
       const x = e.run(['kube', 'play', bad]);

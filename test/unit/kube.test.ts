@@ -7,6 +7,7 @@ import { containerFlags } from '../../src/kube/containerFlags.js';
 import { hostAliases, portsOf } from '../../src/kube/generateKube.js';
 import { isBerthError } from '../../src/errors.js';
 import { envPlan } from '../../src/kube/envObjects.js';
+import { projectedFiles } from '../../src/kube/projectedVolumes.js';
 import { makeRecord } from '../../src/engine/makeRecord.js';
 import { emptyRunFlags } from '../../src/engine/runFlags.js';
 
@@ -136,5 +137,25 @@ describe('kube (no root)', () => {
     assert.deepEqual(rec.Config.Env, ['A=2', 'B=1']);
     assert.deepEqual(rec.EnvFiles, [{ File: '/f.env', Env: ['A=1', 'B=1'] }]);
     assert.equal('EnvFiles' in makeRecord({ ...base, flags: emptyRunFlags(), envFiles: [] }), false);
+  });
+
+  test('configMap/secret volumes -> files: keys or items, optional, hostile paths refused', async () => {
+    const f = await readKubeFile('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a.conf: "x=1", b: "2"}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {token: t}');
+    assert.deepEqual(projectedFiles({ name: 'v', configMap: { name: 'c' } }, f, 'w'), [['a.conf', 'x=1'], ['b', '2']]);
+    assert.deepEqual(projectedFiles({ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: 'd/b.txt' }] } }, f, 'w'), [['d/b.txt', '2']]);
+    assert.deepEqual(projectedFiles({ name: 'v', secret: { secretName: 's' } }, f, 'w'), [['token', 't']]);
+    assert.deepEqual(projectedFiles({ name: 'v', secret: { secretName: 'nope', optional: true } }, f, 'w'), []);
+    assert.equal(projectedFiles({ name: 'v', emptyDir: {} }, f, 'w'), undefined);
+    for (const [v, re] of [
+      [{ name: 'v', secret: { secretName: 'nope' } }, /Secret nope is not in the file/],
+      [{ name: 'v', configMap: {} }, /configMap.name is required/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'zz', path: 'p' }] } }, /has no key zz/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'toString', path: 'p' }] } }, /has no key toString/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: '../x' }] } }, /must be relative/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: '/etc/x' }] } }, /must be relative/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: 'a' }, { key: 'a.conf', path: 'a/b' }] } }, /given twice/],
+    ] as [Record<string, unknown>, RegExp][]) {
+      assert.throws(() => projectedFiles(v, f, 'w'), (e) => isBerthError(e, 'InvalidArgument') && re.test(e.message), JSON.stringify(v));
+    }
   });
 });
