@@ -151,4 +151,4 @@ export interface ContainerRecord {
 }
 
 /** One `--env-file` (its absolute path) or, for `kube play`, one envFrom ConfigMap/Secret: the variables it gave, as read. */
-export interface EnvSource { File?: string; ConfigMap?: string; Secret?: string; Env: string[] }
+export interface EnvSource { File?: string; ConfigMap?: string; Secret?: string; /** envFrom's prefix (Env has the prefixed names). */ Prefix?: string; Env: string[] }

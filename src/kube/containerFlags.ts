@@ -4,7 +4,7 @@ import { emptyRunFlags, type RunFlags } from '../engine/runFlags.js';
 import type { EnvSource } from '../engine/types.js';
 import { isObj, type KubeFile, type Obj } from './readKubeFile.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './names.js';
-import { projectedFiles, type ProjectedVolume } from './projectedVolumes.js';
+import { projectedVolume, type ProjectedVolume } from './projectedVolumes.js';
 
 const strings = (v: unknown, where: string): string[] => {
   if (v === undefined) return [];
@@ -65,7 +65,7 @@ function envOf(c: Obj, file: KubeFile, where: string): { env: string[]; sources:
     const data = e.configMapRef ? lookup(file.configMaps, 'ConfigMap', e.configMapRef) : e.secretRef ? lookup(file.secrets, 'Secret', e.secretRef) : undefined;
     if (!isObj(data)) continue;
     const name = String(((e.configMapRef ?? e.secretRef) as Obj).name);
-    sources.push({ ...(e.configMapRef ? { ConfigMap: name } : { Secret: name }), Env: Object.entries(data).map(([k, v]) => `${prefix}${k}=${v}`) });
+    sources.push({ ...(e.configMapRef ? { ConfigMap: name } : { Secret: name }), ...(prefix ? { Prefix: prefix } : {}), Env: Object.entries(data).map(([k, v]) => `${prefix}${k}=${v}`) });
   }
   for (const e of Array.isArray(c.env) ? c.env : []) {
     if (!isObj(e) || typeof e.name !== 'string' || !e.name) throw invalidArgument(`${where}: env entries need a name`);
@@ -135,9 +135,9 @@ function mountOf(m: unknown, pod: Obj, f: RunFlags, where: string, file: KubeFil
   const v = vols.find((x) => isObj(x) && x.name === m.name);
   if (!isObj(v)) throw invalidArgument(`${where}: volume ${m.name} is not in the pod's volumes`);
   const ro = m.readOnly === true ? ':ro' : '';
-  const files = projectedFiles(v, file, where);
-  if (files) {
-    projected.push({ mountPath: m.mountPath, files });
+  const pv = projectedVolume(v, file, where);
+  if (pv) {
+    projected.push({ mountPath: m.mountPath, ...pv });
     return;
   }
   if (isObj(v.persistentVolumeClaim) && typeof v.persistentVolumeClaim.claimName === 'string') f.volume.push(`${v.persistentVolumeClaim.claimName}:${m.mountPath}${ro}`);

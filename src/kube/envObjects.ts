@@ -43,6 +43,22 @@ function object(kind: 'ConfigMap' | 'Secret', name: string, data: Map<string, st
   return { apiVersion: 'v1', kind, metadata: { name }, type: 'Opaque', data: Object.fromEntries([...data].map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])) };
 }
 
+type Wanted = { kind: 'ConfigMap' | 'Secret'; data: Map<string, string> };
+
+/** Adds the objects under `name` (or `name-2`… when one by that name differs) unless the same is there; returns the name used. */
+export function placeObjects(objects: Obj[], wanted: Wanted[], name: string): string {
+  for (let n = 1; ; n++) {
+    const cand = n === 1 ? name : kubeName(`${name.slice(0, 60)}-${n}`);
+    const clash = wanted.some((w) => {
+      const have = objects.find((o) => o.kind === w.kind && (o.metadata as Obj).name === cand);
+      return have && JSON.stringify(have) !== JSON.stringify(object(w.kind, cand, w.data));
+    });
+    if (clash) continue;
+    for (const w of wanted) if (!objects.some((o) => o.kind === w.kind && (o.metadata as Obj).name === cand)) objects.push(object(w.kind, cand, w.data));
+    return cand;
+  }
+}
+
 /**
  * `objects` collects the ConfigMaps/Secrets of the whole unit (shared by its containers): one with
  * the same kind, name and data is reused; a different one with that name gets a `-2`… suffix.
@@ -57,24 +73,15 @@ export function envPlan(rec: Pick<ContainerRecord, 'Config' | 'EnvFiles'>, conta
     return last.get(k) !== v && !base.has(e);
   });
   const envFrom: Obj[] = [];
-  const place = (wanted: { kind: 'ConfigMap' | 'Secret'; data: Map<string, string> }[], name: string): string => {
-    for (let n = 1; ; n++) {
-      const cand = n === 1 ? name : kubeName(`${name.slice(0, 60)}-${n}`);
-      const clash = wanted.some((w) => {
-        const have = objects.find((o) => o.kind === w.kind && (o.metadata as Obj).name === cand);
-        return have && JSON.stringify(have) !== JSON.stringify(object(w.kind, cand, w.data));
-      });
-      if (clash) continue;
-      for (const w of wanted) if (!objects.some((o) => o.kind === w.kind && (o.metadata as Obj).name === cand)) objects.push(object(w.kind, cand, w.data));
-      return cand;
-    }
-  };
+  const place = (wanted: Wanted[], name: string) => placeObjects(objects, wanted, name);
   for (const { s, data } of sources) {
     if (!data.size) continue;
     if (s.File === undefined) {
       const kind = s.Secret !== undefined ? 'Secret' : 'ConfigMap';
-      const name = place([{ kind, data }], kubeName(s.Secret ?? s.ConfigMap ?? container));
-      envFrom.push(kind === 'Secret' ? { secretRef: { name } } : { configMapRef: { name } });
+      const pre = s.Prefix ?? '';
+      const own = new Map([...data].filter(([k]) => k.startsWith(pre) && DATA_KEY.test(k.slice(pre.length))).map(([k, v]) => [k.slice(pre.length), v]));
+      const name = place([{ kind, data: own }], kubeName(s.Secret ?? s.ConfigMap ?? container));
+      envFrom.push({ ...(kind === 'Secret' ? { secretRef: { name } } : { configMapRef: { name } }), ...(pre ? { prefix: pre } : {}) });
       continue;
     }
     const plain = new Map([...data].filter(([k]) => !SECRET_ENV_NAME.test(k)));

@@ -13,7 +13,9 @@ import { POD_INFRA_LABEL, POD_LABEL } from '../engine/podLabel.js';
 import { podMembers } from '../engine/pods/podContainers.js';
 import { PodStore, type PodRecord } from '../engine/pods/PodStore.js';
 import type { ContainerRecord } from '../engine/types.js';
-import { envPlan } from './envObjects.js';
+import { envPlan, placeObjects } from './envObjects.js';
+import { readProjectedSource } from './projectedVolumes.js';
+import { isObj } from './readKubeFile.js';
 import { ANN_POD_CPUS, ANN_POD_MEMORY, LABEL_DEPLOYMENT, cpuQuantity, kubeName, memoryQuantity } from './names.js';
 
 export interface GenerateOptions { type?: 'pod' | 'deployment'; service?: boolean; replicas?: number }
@@ -82,7 +84,7 @@ function resources(rec: ContainerRecord): Obj | undefined {
 }
 
 /** What the containers of a unit need besides themselves: pod volumes, PVCs, ConfigMaps/Secrets. */
-interface VolumeUse { volumes: Obj[]; claims: string[]; config: Obj[] }
+interface VolumeUse { volumes: Obj[]; claims: string[]; config: Obj[]; root: string }
 
 function mounts(rec: ContainerRecord, prefix: string, use: VolumeUse): Obj[] {
   const out: Obj[] = [];
@@ -93,6 +95,18 @@ function mounts(rec: ContainerRecord, prefix: string, use: VolumeUse): Obj[] {
       const claim = kubeName(m.Name);
       vol = { name: kubeName(`${claim}-pvc`), persistentVolumeClaim: { claimName: claim } };
       if (!use.claims.includes(claim)) use.claims.push(claim);
+    } else if (m.Type === 'bind' && readProjectedSource(use.root, m.Source)) {
+      // kube play's configMap/secret volume: the volume and its object again (always read-only)
+      const src = readProjectedSource(use.root, m.Source)!;
+      vol = { name: src.name, ...structuredClone(src.volume) };
+      if (src.object) {
+        const placed = placeObjects(use.config, [{ kind: src.object.kind, data: new Map(Object.entries(src.object.data)) }], src.object.name);
+        if (src.object.kind === 'ConfigMap' && isObj(vol.configMap)) vol.configMap.name = placed;
+        if (src.object.kind === 'Secret' && isObj(vol.secret)) vol.secret.secretName = placed;
+      }
+      if (!use.volumes.some((v) => v.name === vol.name)) use.volumes.push(vol);
+      out.push({ name: vol.name, mountPath: m.Destination });
+      continue;
     } else if (m.Type === 'bind') {
       vol = { name: kubeName(`${prefix}-${m.Destination.replace(/\//g, '-')}-host`), hostPath: { path: m.Source, type: 'Directory' } };
     } else {
@@ -207,7 +221,7 @@ export function generateObjects(store: ContainerStore, ref: string, o: GenerateO
   const u = unitFor(store, ref);
   if (!u.recs.length) throw invalidArgument(`pod ${u.pod?.Name ?? ref} has no containers to generate`);
   const images = new ImageStore(store.root);
-  const use: VolumeUse = { volumes: [], claims: [], config: [] };
+  const use: VolumeUse = { volumes: [], claims: [], config: [], root: store.root };
   const containers = u.recs.map((rec, i) => {
     const img = imageConfigOf(images, rec);
     const bare = u.names?.[i] ?? (rec.Name.slice(1).startsWith(u.prefix) ? rec.Name.slice(1 + u.prefix.length) : rec.Name.slice(1));

@@ -85,7 +85,7 @@ export async function playKube(store: ContainerStore, text: string, o: { replace
     });
     const ids: string[] = [];
     try {
-      played.forEach((c, i) => c.projected.forEach((v, j) => c.flags.volume.push(`${writeProjected(store.root, pod.Id, `${i}-${j}`, v.files)}:${v.mountPath}:ro`)));
+      played.forEach((c, i) => c.projected.forEach((v, j) => c.flags.volume.push(`${writeProjected(store.root, pod.Id, `${i}-${j}`, v)}:${v.mountPath}:ro`)));
       for (const c of played) ids.push((await createContainer(store, { image: c.image, command: c.command, flags: { ...c.flags, pod: pod.Id }, envSources: c.envSources })).Id);
       if (o.start !== false) await startPod(store, pod.Id);
     } catch (e) {

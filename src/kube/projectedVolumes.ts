@@ -9,7 +9,9 @@ import path from 'node:path';
 import { invalidArgument } from '../errors.js';
 import { isObj, type KubeFile, type Obj } from './readKubeFile.js';
 
-export interface ProjectedVolume { mountPath: string; files: [string, string][] }
+/** `source`: what generate turns back into the pod volume and its object (kept next to the files as `<dir>.json`). */
+export interface ProjectedVolume { mountPath: string; files: [string, string][]; source: ProjectedSource }
+export interface ProjectedSource { name: string; volume: Obj; object?: { kind: 'ConfigMap' | 'Secret'; name: string; data: Record<string, string> } }
 
 const SEGMENT = /^[-._a-zA-Z0-9]+$/;
 
@@ -19,7 +21,18 @@ function checkPath(p: string, where: string): string {
   return p;
 }
 
-/** A pod volume with `configMap` or `secret` -> its files; undefined for other volume types. */
+/** A pod volume with `configMap` or `secret` -> its files and where they came from; undefined for other volume types. */
+export function projectedVolume(v: Obj, file: KubeFile, where: string): { files: [string, string][]; source: ProjectedSource } | undefined {
+  const files = projectedFiles(v, file, where);
+  if (!files) return undefined;
+  const isCm = isObj(v.configMap);
+  const src = (isCm ? v.configMap : v.secret) as Obj;
+  const name = String(isCm ? src.name : src.secretName);
+  const data = (isCm ? file.configMaps : file.secrets).get(name);
+  const { name: volName, ...volume } = v;
+  return { files, source: { name: String(volName), volume, ...(data ? { object: { kind: isCm ? 'ConfigMap' : 'Secret', name, data } } : {}) } };
+}
+
 export function projectedFiles(v: Obj, file: KubeFile, where: string): [string, string][] | undefined {
   const isCm = isObj(v.configMap);
   if (!isCm && !isObj(v.secret)) return undefined;
@@ -61,14 +74,27 @@ export function projectedRoot(root: string, podId: string): string {
 }
 
 /** Writes one volume's files into a new directory `<projectedRoot>/<key>`; returns it. */
-export function writeProjected(root: string, podId: string, key: string, files: [string, string][]): string {
+export function writeProjected(root: string, podId: string, key: string, v: ProjectedVolume): string {
   const dir = path.join(projectedRoot(root, podId), key);
+  const files = v.files;
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
   fs.mkdirSync(dir, { mode: 0o755 });
+  fs.writeFileSync(`${dir}.json`, JSON.stringify(v.source), { flag: 'wx', mode: 0o600 });
   for (const [p, text] of files) {
     const f = path.join(dir, p);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o755 });
     fs.writeFileSync(f, text, { flag: 'wx', mode: 0o644 });
   }
   return dir;
+}
+
+/** The source kept for a bind mount's directory when it is one of play's (else undefined). */
+export function readProjectedSource(root: string, source: string): ProjectedSource | undefined {
+  if (path.dirname(path.dirname(source)) !== path.join(root, 'pods', 'kube-volumes')) return undefined;
+  try {
+    const s = JSON.parse(fs.readFileSync(`${source}.json`, 'utf8')) as ProjectedSource;
+    return typeof s?.name === 'string' && isObj(s.volume) ? s : undefined;
+  } catch {
+    return undefined;
+  }
 }

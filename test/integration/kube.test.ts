@@ -185,7 +185,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     e.ok(['kube', 'down', path.join(dir, 'kshop.yaml')]);
   });
 
-  test('play: ConfigMaps and Secrets reach env; unsupported kinds are one line each; nothing runnable exits 1', () => {
+  test('play: ConfigMaps and Secrets reach env and volumes; generate gives them back (round trip); unsupported kinds are one line each; nothing runnable exits 1', async () => {
     const file = path.join(dir, 'cfg.yaml');
     fs.writeFileSync(file, [
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {MODE: fast, LEVEL: "3"}',
@@ -206,6 +206,21 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     const w = e.run(['exec', 'cfg-main', 'sh', '-c', 'echo x > /etc/sec/USER']);
     assert.notEqual(w.code, 0);
     assert.match(w.stderr, /Read-only file system/);
+    // generate refers to the same objects again: envFrom (with its prefix) and the volumes
+    const y1 = e.ok(['kube', 'generate', 'cfg']);
+    const objs = docs(y1);
+    await validateKube(objs);
+    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`), ['ConfigMap/settings', 'Secret/creds', 'Pod/cfg']);
+    assert.deepEqual(objs[0].data, { MODE: 'fast', LEVEL: '3' });
+    assert.deepEqual(objs[1].data, { PASSWORD: Buffer.from('s3cret').toString('base64'), USER: Buffer.from('bob').toString('base64') });
+    assert.deepEqual(objs[2].spec.containers[0].envFrom, [{ configMapRef: { name: 'settings' }, prefix: 'CFG_' }]);
+    assert.deepEqual(objs[2].spec.containers[0].volumeMounts, [{ name: 'conf', mountPath: '/etc/conf' }, { name: 'sec', mountPath: '/etc/sec' }]);
+    assert.deepEqual(objs[2].spec.volumes, [{ name: 'conf', configMap: { name: 'settings', items: [{ key: 'MODE', path: 'sub/mode.txt' }] } }, { name: 'sec', secret: { secretName: 'creds' } }]);
+    const file2 = path.join(dir, 'cfg2.yaml');
+    fs.writeFileSync(file2, y1);
+    e.ok(['kube', 'play', '--replace', file2]);
+    assert.equal(e.ok(['exec', 'cfg-main', 'sh', '-c', 'echo $CFG_MODE $CFG_LEVEL $PASS $WHO $PLAIN; cat /etc/conf/sub/mode.txt /etc/sec/USER']), 'fast 3 s3cret bob x\nfastbob');
+    assert.equal(e.ok(['kube', 'generate', 'cfg']), y1);
     const podId = e.ok(['pod', 'inspect', 'cfg', '--format', '{{.Id}}']);
     assert.ok(fs.existsSync(path.join(e.root, 'pods', 'kube-volumes', podId)));
     e.ok(['kube', 'down', file]);

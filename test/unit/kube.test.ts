@@ -91,6 +91,7 @@ describe('kube (no root)', () => {
     assert.equal(fl.entrypoint, 'httpd');
     assert.deepEqual(fl.env, ['X=y']);
     assert.deepEqual(c.envSources, [{ ConfigMap: 'c', Env: ['A=1'] }]);
+    assert.deepEqual(c.projected, []);
     assert.equal(fl.workdir, '/w');
     assert.equal(fl.memory, String(64 << 20));
     assert.equal(fl.cpus, '0.5');
@@ -127,6 +128,10 @@ describe('kube (no root)', () => {
     assert.deepEqual(envPlan({ Config: { Env: ['LEVEL=3'] }, EnvFiles: [{ ConfigMap: 'shared', Env: ['LEVEL=3'] }] } as Parameters<typeof envPlan>[0], 'db', [], objects).envFrom, [{ configMapRef: { name: 'shared' } }]);
     assert.deepEqual(envPlan({ Config: { Env: ['LEVEL=4'] }, EnvFiles: [{ ConfigMap: 'shared', Env: ['LEVEL=4'] }] } as Parameters<typeof envPlan>[0], 'db', [], objects).envFrom, [{ configMapRef: { name: 'shared-2' } }]);
     assert.equal(objects.length, 4);
+    // a played envFrom with a prefix: the object's own names, the prefix on the reference
+    const pre: Record<string, unknown>[] = [];
+    assert.deepEqual(envPlan({ Config: { Env: ['CFG_A=1'] }, EnvFiles: [{ ConfigMap: 'c', Prefix: 'CFG_', Env: ['CFG_A=1'] }] } as Parameters<typeof envPlan>[0], 'x', [], pre), { envFrom: [{ configMapRef: { name: 'c' }, prefix: 'CFG_' }], inline: [] });
+    assert.deepEqual(pre, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { A: '1' } }]);
     // a record from before EnvFiles: all inline
     assert.deepEqual(envPlan({ Config: { Env: ['PATH=/bin', 'A=1'] } } as Parameters<typeof envPlan>[0], 'web', ['PATH=/bin'], []), { envFrom: [], inline: ['A=1'] });
   });
