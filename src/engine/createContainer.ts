@@ -5,6 +5,7 @@
  * container's lock.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { isBerthError, notFound } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerStore } from './ContainerStore.js';
@@ -15,24 +16,26 @@ import { newContainerId, randomName, validateName } from './names.js';
 import { applyNetworkFlags } from './network.js';
 import { parseEnvFile, parseLabelFile } from './parseFlags.js';
 import type { RunFlags } from './runFlags.js';
-import type { ContainerRecord } from './types.js';
+import type { ContainerRecord, EnvSource } from './types.js';
 import { VolumeStore } from './volumes.js';
 
 export interface CreateRequest {
   image: string;
   command: string[];
   flags: RunFlags;
+  /** Variables from elsewhere than files (kube play's envFrom), after the --env-files and before -e; recorded with them. */
+  envSources?: EnvSource[];
 }
 
-function readEnvFiles(files: string[]): string[] {
-  return files.flatMap((f) => {
+function readEnvFiles(files: string[]): EnvSource[] {
+  return files.map((f) => {
     let text: string;
     try {
       text = fs.readFileSync(f, 'utf8');
     } catch (e) {
       throw notFound(`open ${f}: no such file or directory`, { cause: e });
     }
-    return parseEnvFile(text, f);
+    return { File: path.resolve(f), Env: parseEnvFile(text, f) };
   });
 }
 
@@ -79,8 +82,8 @@ async function createRecord(store: ContainerStore, req: CreateRequest): Promise<
   }
   if (platform) policy.checkImagePlatform(platform, req.image, img.config);
   const id = newContainerId();
-  const envFiles = readEnvFiles(req.flags.envFile);
-  const draft = makeRecord({ id, name: 'x', imageId: img.id, imageRef: req.image, image: img.config.config ?? {}, command: req.command, flags: req.flags, envFiles: [envFiles].flat() });
+  const envSources = [...readEnvFiles(req.flags.envFile), ...(req.envSources ?? [])];
+  const draft = makeRecord({ id, name: 'x', imageId: img.id, imageRef: req.image, image: img.config.config ?? {}, command: req.command, flags: req.flags, envFiles: envSources.flatMap((s) => s.Env), envSources });
   const rec: ContainerRecord = { ...draft };
   if (req.flags.volumesFrom?.length) (await import('./volumesFrom.js')).addVolumesFrom(store, rec, req.flags.volumesFrom);
   await applyNetworkFlags(rec, req.flags, store.root);

@@ -15,7 +15,7 @@ import { checkMemoryLimits } from './checkMemoryLimits.js';
 import { checkNanoCpus, parseCpuPeriod, parseCpuQuota, resourceHostConfig } from './resourceFlags.js';
 import type { RunFlags } from './runFlags.js';
 import { checkDnsSearch, checkDnsServer, parseExtraHost } from '../network/etcFiles.js';
-import type { ContainerRecord, HostConfig, MountPoint } from './types.js';
+import type { ContainerRecord, EnvSource, HostConfig, MountPoint } from './types.js';
 import { checkNamespacesWithUserns, parseNamespaceFlags, utsHostname } from './namespaceModes.js';
 import { parseUsernsMode } from './userns.js';
 
@@ -30,6 +30,8 @@ export interface RecordInputs {
   flags: RunFlags;
   /** Contents of the --env-file files, in order. */
   envFiles: string[];
+  /** Where envFiles came from (kept in the record as EnvFiles). */
+  envSources?: EnvSource[];
   hostEnv?: NodeJS.ProcessEnv;
   now?: Date;
 }
@@ -88,6 +90,7 @@ export function makeRecord(i: RecordInputs): ContainerRecord {
     SnapshotKey: i.id,
     RestartCount: 0,
     State: { Status: 'created', Running: false, StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', Error: '' },
+    ...(i.envSources?.length ? { EnvFiles: i.envSources.map((s) => ({ ...s, Env: [...s.Env] })) } : {}),
   };
 }
 

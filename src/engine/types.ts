@@ -148,4 +148,9 @@ export interface ContainerRecord {
   NetworkEmptied?: boolean;
   /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */
   ProcessUser?: { uid: number; gid: number; additionalGids: number[] };
+  /** Where variables of Config.Env came from besides -e, in order (kube generate's ConfigMaps/Secrets); absent in older records. */
+  EnvFiles?: EnvSource[];
 }
+
+/** One `--env-file` (its absolute path) or, for `kube play`, one envFrom ConfigMap/Secret: the variables it gave, as read. */
+export interface EnvSource { File?: string; ConfigMap?: string; Secret?: string; /** envFrom's prefix (Env has the prefixed names). */ Prefix?: string; Env: string[] }

@@ -1,8 +1,10 @@
 /** One container of a Pod spec -> the `run` flags and command berth creates it with (the inverse of generateKube's containerSpec). */
 import { invalidArgument } from '../errors.js';
 import { emptyRunFlags, type RunFlags } from '../engine/runFlags.js';
+import type { EnvSource } from '../engine/types.js';
 import { isObj, type KubeFile, type Obj } from './readKubeFile.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './names.js';
+import { projectedVolume, type ProjectedVolume } from './projectedVolumes.js';
 
 const strings = (v: unknown, where: string): string[] => {
   if (v === undefined) return [];
@@ -12,7 +14,9 @@ const strings = (v: unknown, where: string): string[] => {
 
 const CNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export interface PlayedContainer { name: string; image: string; command: string[]; flags: RunFlags }
+/** `envSources`: the envFrom ConfigMaps/Secrets, recorded as the container's env sources (generate refers to them again). */
+/** `projected`: configMap/secret volumes, written and bind-mounted read-only by play (kube/projectedVolumes.ts). */
+export interface PlayedContainer { name: string; image: string; command: string[]; flags: RunFlags; envSources: EnvSource[]; projected: ProjectedVolume[] }
 
 export function containerFlags(c: unknown, podName: string, pod: Obj, file: KubeFile, idx: number): PlayedContainer {
   if (!isObj(c)) throw invalidArgument(`Pod ${podName} spec.containers[${idx}]: must be a mapping`);
@@ -23,21 +27,24 @@ export function containerFlags(c: unknown, podName: string, pod: Obj, file: Kube
   const command = strings(c.command, `${where}.command`);
   const args = strings(c.args, `${where}.args`);
   if (command.length) f.entrypoint = command[0];
-  f.env = envOf(c, file, where);
+  const env = envOf(c, file, where);
+  f.env = env.env;
   if (typeof c.workingDir === 'string') f.workdir = c.workingDir;
   resourcesOf(c.resources, f, where);
   probeOf(c.livenessProbe, f, where);
   securityOf(isObj(pod.securityContext) ? pod.securityContext : {}, isObj(c.securityContext) ? c.securityContext : {}, f);
-  for (const m of Array.isArray(c.volumeMounts) ? c.volumeMounts : []) mountOf(m, pod, f, where);
+  const projected: ProjectedVolume[] = [];
+  for (const m of Array.isArray(c.volumeMounts) ? c.volumeMounts : []) mountOf(m, pod, f, where, file, projected);
   if (c.tty === true) f.tty = true;
   if (c.stdin === true) f.interactive = true;
   const rp = pod.restartPolicy;
   f.restart = rp === 'Always' ? 'always' : rp === 'OnFailure' ? 'on-failure' : 'no';
-  return { name: c.name, image: c.image, command: [...command.slice(1), ...args], flags: f };
+  return { name: c.name, image: c.image, command: [...command.slice(1), ...args], flags: f, envSources: env.sources, projected };
 }
 
-function envOf(c: Obj, file: KubeFile, where: string): string[] {
+function envOf(c: Obj, file: KubeFile, where: string): { env: string[]; sources: EnvSource[] } {
   const out: string[] = [];
+  const sources: EnvSource[] = [];
   const lookup = (src: Map<string, Record<string, string>>, kind: string, ref: unknown, key?: unknown): Record<string, string> | string | undefined => {
     if (!isObj(ref) || typeof ref.name !== 'string') throw invalidArgument(`${where}: a ${kind} reference needs a name`);
     const data = src.get(ref.name);
@@ -56,7 +63,9 @@ function envOf(c: Obj, file: KubeFile, where: string): string[] {
     if (!isObj(e)) continue;
     const prefix = typeof e.prefix === 'string' ? e.prefix : '';
     const data = e.configMapRef ? lookup(file.configMaps, 'ConfigMap', e.configMapRef) : e.secretRef ? lookup(file.secrets, 'Secret', e.secretRef) : undefined;
-    if (isObj(data)) for (const [k, v] of Object.entries(data)) out.push(`${prefix}${k}=${v}`);
+    if (!isObj(data)) continue;
+    const name = String(((e.configMapRef ?? e.secretRef) as Obj).name);
+    sources.push({ ...(e.configMapRef ? { ConfigMap: name } : { Secret: name }), ...(prefix ? { Prefix: prefix } : {}), Env: Object.entries(data).map(([k, v]) => `${prefix}${k}=${v}`) });
   }
   for (const e of Array.isArray(c.env) ? c.env : []) {
     if (!isObj(e) || typeof e.name !== 'string' || !e.name) throw invalidArgument(`${where}: env entries need a name`);
@@ -70,7 +79,7 @@ function envOf(c: Obj, file: KubeFile, where: string): string[] {
     }
     out.push(`${e.name}=${e.value === undefined || e.value === null ? '' : String(e.value)}`);
   }
-  return out;
+  return { env: out, sources };
 }
 
 function resourcesOf(r: unknown, f: RunFlags, where: string): void {
@@ -120,15 +129,20 @@ function securityOf(pod: Obj, c: Obj, f: RunFlags): void {
   f.capDrop = strings(caps.drop, 'securityContext.capabilities.drop');
 }
 
-function mountOf(m: unknown, pod: Obj, f: RunFlags, where: string): void {
+function mountOf(m: unknown, pod: Obj, f: RunFlags, where: string, file: KubeFile, projected: ProjectedVolume[]): void {
   if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) throw invalidArgument(`${where}: volumeMounts need a name and an absolute mountPath`);
   const vols = Array.isArray(pod.volumes) ? pod.volumes : [];
   const v = vols.find((x) => isObj(x) && x.name === m.name);
   if (!isObj(v)) throw invalidArgument(`${where}: volume ${m.name} is not in the pod's volumes`);
   const ro = m.readOnly === true ? ':ro' : '';
+  const pv = projectedVolume(v, file, where);
+  if (pv) {
+    projected.push({ mountPath: m.mountPath, ...pv });
+    return;
+  }
   if (isObj(v.persistentVolumeClaim) && typeof v.persistentVolumeClaim.claimName === 'string') f.volume.push(`${v.persistentVolumeClaim.claimName}:${m.mountPath}${ro}`);
   else if (isObj(v.hostPath) && typeof v.hostPath.path === 'string' && v.hostPath.path.startsWith('/')) f.volume.push(`${v.hostPath.path}:${m.mountPath}${ro}`);
   else if (isObj(v.emptyDir) && v.emptyDir.medium === 'Memory') f.tmpfs.push(m.mountPath);
   else if (isObj(v.emptyDir)) f.volume.push(m.mountPath);
-  else throw invalidArgument(`${where}: volume ${m.name}: only persistentVolumeClaim, hostPath and emptyDir volumes are supported`);
+  else throw invalidArgument(`${where}: volume ${m.name}: only persistentVolumeClaim, hostPath, emptyDir, configMap and secret volumes are supported`);
 }

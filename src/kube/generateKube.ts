@@ -2,7 +2,7 @@
  * `kube generate CONTAINER|POD|PROJECT...`: Kubernetes objects for berth containers, pods and
  * compose projects — a Pod
  * (or a Deployment), a Service for the published ports (`--service`), a PersistentVolumeClaim
- * per named volume. The mapping is the one `kube play` reads back (kube/playKube.ts), so a
+ * per named volume, a ConfigMap/Secret per env file (kube/envObjects.ts). The mapping is the one `kube play` reads back (kube/playKube.ts), so a
  * generate → play → generate round trip gives the same YAML. Pure but for the reads.
  */
 import { invalidArgument, isBerthError, notFound } from '../errors.js';
@@ -13,6 +13,9 @@ import { POD_INFRA_LABEL, POD_LABEL } from '../engine/podLabel.js';
 import { podMembers } from '../engine/pods/podContainers.js';
 import { PodStore, type PodRecord } from '../engine/pods/PodStore.js';
 import type { ContainerRecord } from '../engine/types.js';
+import { envPlan, placeObjects } from './envObjects.js';
+import { readProjectedSource } from './projectedVolumes.js';
+import { isObj } from './readKubeFile.js';
 import { ANN_POD_CPUS, ANN_POD_MEMORY, LABEL_DEPLOYMENT, cpuQuantity, kubeName, memoryQuantity } from './names.js';
 
 export interface GenerateOptions { type?: 'pod' | 'deployment'; service?: boolean; replicas?: number }
@@ -34,11 +37,6 @@ export function portsOf(bindings: ContainerRecord['HostConfig']['PortBindings'])
     }
   }
   return out.sort((a, b) => a.containerPort - b.containerPort || (a.hostPort ?? 0) - (b.hostPort ?? 0));
-}
-
-function minus(list: string[], image: string[] | undefined): string[] {
-  const base = new Set(image ?? []);
-  return list.filter((x) => !base.has(x));
 }
 
 function healthProbe(rec: ContainerRecord): Obj | undefined {
@@ -85,7 +83,8 @@ function resources(rec: ContainerRecord): Obj | undefined {
   return Object.keys(r).length ? r : undefined;
 }
 
-interface VolumeUse { volumes: Obj[]; claims: string[] }
+/** What the containers of a unit need besides themselves: pod volumes, PVCs, ConfigMaps/Secrets. */
+interface VolumeUse { volumes: Obj[]; claims: string[]; config: Obj[]; root: string }
 
 function mounts(rec: ContainerRecord, prefix: string, use: VolumeUse): Obj[] {
   const out: Obj[] = [];
@@ -96,6 +95,18 @@ function mounts(rec: ContainerRecord, prefix: string, use: VolumeUse): Obj[] {
       const claim = kubeName(m.Name);
       vol = { name: kubeName(`${claim}-pvc`), persistentVolumeClaim: { claimName: claim } };
       if (!use.claims.includes(claim)) use.claims.push(claim);
+    } else if (m.Type === 'bind' && readProjectedSource(use.root, m.Source)) {
+      // kube play's configMap/secret volume: the volume and its object again (always read-only)
+      const src = readProjectedSource(use.root, m.Source)!;
+      vol = { name: src.name, ...structuredClone(src.volume) };
+      if (src.object) {
+        const placed = placeObjects(use.config, [{ kind: src.object.kind, data: new Map(Object.entries(src.object.data)) }], src.object.name);
+        if (src.object.kind === 'ConfigMap' && isObj(vol.configMap)) vol.configMap.name = placed;
+        if (src.object.kind === 'Secret' && isObj(vol.secret)) vol.secret.secretName = placed;
+      }
+      if (!use.volumes.some((v) => v.name === vol.name)) use.volumes.push(vol);
+      out.push({ name: vol.name, mountPath: m.Destination });
+      continue;
     } else if (m.Type === 'bind') {
       vol = { name: kubeName(`${prefix}-${m.Destination.replace(/\//g, '-')}-host`), hostPath: { path: m.Source, type: 'Directory' } };
     } else {
@@ -121,7 +132,9 @@ function containerSpec(rec: ContainerRecord, name: string, img: ContainerConfig,
     c.args = [...cmd];
   }
   if ((c.args as unknown[] | undefined)?.length === 0) delete c.args;
-  const env = minus(rec.Config.Env, img.Env).map((e) => {
+  const plan = envPlan(rec, name, img.Env ?? [], use.config);
+  if (plan.envFrom.length) c.envFrom = plan.envFrom;
+  const env = plan.inline.map((e) => {
     const i = e.indexOf('=');
     return i < 0 ? { name: e, value: '' } : { name: e.slice(0, i), value: e.slice(i + 1) };
   });
@@ -208,7 +221,7 @@ export function generateObjects(store: ContainerStore, ref: string, o: GenerateO
   const u = unitFor(store, ref);
   if (!u.recs.length) throw invalidArgument(`pod ${u.pod?.Name ?? ref} has no containers to generate`);
   const images = new ImageStore(store.root);
-  const use: VolumeUse = { volumes: [], claims: [] };
+  const use: VolumeUse = { volumes: [], claims: [], config: [], root: store.root };
   const containers = u.recs.map((rec, i) => {
     const img = imageConfigOf(images, rec);
     const bare = u.names?.[i] ?? (rec.Name.slice(1).startsWith(u.prefix) ? rec.Name.slice(1 + u.prefix.length) : rec.Name.slice(1));
@@ -226,6 +239,7 @@ export function generateObjects(store: ContainerStore, ref: string, o: GenerateO
   for (const claim of use.claims) {
     out.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claim }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
   }
+  out.push(...use.config);
   if ((o.type ?? 'pod') === 'deployment') {
     if (spec.restartPolicy !== 'Always') spec.restartPolicy = 'Always';
     const { [LABEL_DEPLOYMENT]: _d, ...podLabels } = u.labels;

@@ -1,12 +1,13 @@
 /**
  * `kube play FILE`: the file's Pods and Deployments (each replica a pod) run as berth pods;
  * Services publish their ports on the pods they select (nodePort, else port), ConfigMaps and
- * Secrets feed env/envFrom, PVCs become named volumes. `kube down FILE` removes those pods.
+ * Secrets feed env/envFrom and configMap/secret volumes (files, read-only), PVCs become named volumes. `kube down FILE` removes those pods.
  * Kinds berth does not run are reported, one line each.
  */
 import { alreadyExists, invalidArgument, isBerthError } from '../errors.js';
 import type { ContainerStore } from '../engine/ContainerStore.js';
 import { createContainer } from '../engine/createContainer.js';
+import { writeProjected } from './projectedVolumes.js';
 import { createPod } from '../engine/pods/createPod.js';
 import { removePod, startPod } from '../engine/pods/podLifecycle.js';
 import { PodStore } from '../engine/pods/PodStore.js';
@@ -84,7 +85,8 @@ export async function playKube(store: ContainerStore, text: string, o: { replace
     });
     const ids: string[] = [];
     try {
-      for (const c of played) ids.push((await createContainer(store, { image: c.image, command: c.command, flags: { ...c.flags, pod: pod.Id } })).Id);
+      played.forEach((c, i) => c.projected.forEach((v, j) => c.flags.volume.push(`${writeProjected(store.root, pod.Id, `${i}-${j}`, v)}:${v.mountPath}:ro`)));
+      for (const c of played) ids.push((await createContainer(store, { image: c.image, command: c.command, flags: { ...c.flags, pod: pod.Id }, envSources: c.envSources })).Id);
       if (o.start !== false) await startPod(store, pod.Id);
     } catch (e) {
       await removePod(store, pod.Id, true).catch(() => undefined);

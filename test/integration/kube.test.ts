@@ -54,7 +54,9 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
   test('generate of a pod validates; play runs it (localhost between its containers, Service port on the host); generate again is the same', async () => {
     e.ok(['volume', 'create', 'webdata']);
     e.ok(['pod', 'create', '--name', 'shop', '-p', `127.0.0.1:${port}:80`, '--memory', '256m', '--cpus', '1.5', '--label', 'tier=web']);
-    e.ok(['run', '-d', '--pod', 'shop', '--name', 'shop-web', '-e', 'GREETING=hi', '-v', 'webdata:/www', '--memory', '64m', '--cpus', '0.5',
+    const envFile = path.join(dir, 'app.env');
+    fs.writeFileSync(envFile, '# settings\nMODE=fast\nAPI_TOKEN=t0k\nGREETING=file\n');
+    e.ok(['run', '-d', '--pod', 'shop', '--name', 'shop-web', '--env-file', envFile, '-e', 'GREETING=hi', '-v', 'webdata:/www', '--memory', '64m', '--cpus', '0.5',
       '--health-cmd', 'wget -qO- http://127.0.0.1/index.html', '--health-interval', '30s', '--health-retries', '2', '--cap-drop', 'NET_RAW', '-w', '/www',
       'busybox', 'sh', '-c', 'echo shop-$GREETING > /www/index.html && exec httpd -f -p 80 -h /www']);
     e.ok(['run', '-d', '--pod', 'shop', '--name', 'shop-client', '-u', '1000:1000', '--read-only', 'busybox', 'sleep', '1000']);
@@ -63,7 +65,12 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     const y1 = e.ok(['kube', 'generate', '--service', 'shop']);
     const objs = docs(y1);
     await validateKube(objs);
-    assert.deepEqual(objs.map((o) => o.kind), ['PersistentVolumeClaim', 'Pod', 'Service']);
+    assert.deepEqual(objs.map((o) => o.kind), ['PersistentVolumeClaim', 'ConfigMap', 'Secret', 'Pod', 'Service']);
+    // the env file: a ConfigMap, its secret-looking variable a Secret; -e over the file stays inline
+    assert.deepEqual(objs.splice(1, 2), [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-app-env' }, data: { MODE: 'fast', GREETING: 'file' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-app-env' }, type: 'Opaque', data: { API_TOKEN: Buffer.from('t0k').toString('base64') } },
+    ]);
     const pod = objs[1];
     assert.equal(pod.metadata.name, 'shop');
     assert.equal(pod.metadata.annotations['berth.io/pod-memory'], '256Mi');
@@ -71,6 +78,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     const [web, client] = pod.spec.containers;
     assert.equal(web.name, 'web');
     assert.deepEqual(web.env, [{ name: 'GREETING', value: 'hi' }]);
+    assert.deepEqual(web.envFrom, [{ configMapRef: { name: 'web-app-env' } }, { secretRef: { name: 'web-app-env' } }]);
     assert.deepEqual(web.resources, { limits: { memory: '64Mi', cpu: '500m' } });
     assert.deepEqual(web.livenessProbe, { exec: { command: ['/bin/sh', '-c', 'wget -qO- http://127.0.0.1/index.html'] }, periodSeconds: 30, failureThreshold: 2 });
     assert.deepEqual(web.securityContext, { capabilities: { drop: ['NET_RAW'] } });
@@ -86,6 +94,8 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.equal(e.ok(['pod', 'inspect', 'shop', '--format', '{{.State}}']), 'Running');
     assert.equal(e.ok(['exec', 'shop-client', 'sh', '-c', WAIT_HTTP('http://localhost:80/index.html')]), 'shop-hi');
     assert.match(await fetchTcp('127.0.0.1', port), /shop-hi/);
+    assert.equal(e.ok(['exec', 'shop-web', 'sh', '-c', 'echo $MODE $API_TOKEN $GREETING']), 'fast t0k hi');
+    assert.deepEqual(e.inspect('shop-web').Config.Env.filter((x: string) => /^(MODE|API_TOKEN|GREETING)=/.test(x)).sort(), ['API_TOKEN=t0k', 'GREETING=hi', 'MODE=fast']);
     assert.equal(e.inspect('shop-web').HostConfig.Memory, 64 * 1024 * 1024);
     assert.equal(e.ok(['pod', 'inspect', 'shop', '--format', '{{.Memory}}']), String(256 * 1024 * 1024));
     const y2 = e.ok(['kube', 'generate', '--service', 'shop']);
@@ -124,11 +134,25 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.equal(e.ok(['pod', 'ls', '-q']).split('\n').filter(Boolean).length, 0);
   });
 
-  test('generate of a single container validates and plays', async () => {
-    e.ok(['run', '-d', '--name', 'solo', '-e', 'A=1', 'busybox', 'sleep', '1000']);
+  test('generate of a single container validates and plays; an env file from a record made before env files were kept stays inline', async () => {
+    const envFile = path.join(dir, 'solo.env');
+    fs.writeFileSync(envFile, 'B=2\nDB_PASSWORD=pw\n');
+    const id = e.ok(['run', '-d', '--name', 'solo', '-e', 'A=1', '--env-file', envFile, 'busybox', 'sleep', '1000']);
+    const withFiles = docs(e.ok(['kube', 'generate', 'solo']));
+    await validateKube(withFiles);
+    assert.deepEqual(withFiles.map((o) => o.kind), ['ConfigMap', 'Secret', 'Pod']);
+    assert.deepEqual(withFiles[2].spec.containers[0].env, [{ name: 'A', value: '1' }]);
+    // an old record (no EnvFiles): everything inline, as before
+    const recFile = path.join(e.root, 'containers', id, 'container.json');
+    const rec = JSON.parse(fs.readFileSync(recFile, 'utf8'));
+    assert.deepEqual(rec.EnvFiles, [{ File: envFile, Env: ['B=2', 'DB_PASSWORD=pw'] }]);
+    delete rec.EnvFiles;
+    fs.writeFileSync(recFile, JSON.stringify(rec));
     const y = e.ok(['kube', 'generate', 'solo']);
     const objs = docs(y);
     await validateKube(objs);
+    assert.deepEqual(objs[0].spec.containers[0].env, [{ name: 'B', value: '2' }, { name: 'DB_PASSWORD', value: 'pw' }, { name: 'A', value: '1' }]);
+    assert.equal(objs[0].spec.containers[0].envFrom, undefined);
     assert.equal(objs[0].metadata.name, 'solo-pod');
     assert.deepEqual(objs[0].spec.containers[0].args, ['sleep', '1000']);
     e.ok(['rm', '-f', 'solo']);
@@ -161,7 +185,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     e.ok(['kube', 'down', path.join(dir, 'kshop.yaml')]);
   });
 
-  test('play: ConfigMaps and Secrets reach env; unsupported kinds are one line each; nothing runnable exits 1', () => {
+  test('play: ConfigMaps and Secrets reach env and volumes; generate gives them back (round trip); unsupported kinds are one line each; nothing runnable exits 1', async () => {
     const file = path.join(dir, 'cfg.yaml');
     fs.writeFileSync(file, [
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {MODE: fast, LEVEL: "3"}',
@@ -169,13 +193,38 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
       'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec: {}',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: cfg}\nspec:\n  restartPolicy: Never\n  containers:\n    - name: main\n      image: busybox\n      command: [sleep]\n      args: ["1000"]\n'
         + '      envFrom: [{configMapRef: {name: settings}, prefix: CFG_}]\n'
-        + '      env:\n        - {name: PASS, valueFrom: {secretKeyRef: {name: creds, key: PASSWORD}}}\n        - {name: WHO, valueFrom: {secretKeyRef: {name: creds, key: USER}}}\n        - {name: PLAIN, value: x}\n',
+        + '      env:\n        - {name: PASS, valueFrom: {secretKeyRef: {name: creds, key: PASSWORD}}}\n        - {name: WHO, valueFrom: {secretKeyRef: {name: creds, key: USER}}}\n        - {name: PLAIN, value: x}\n'
+        + '      volumeMounts: [{name: conf, mountPath: /etc/conf}, {name: sec, mountPath: /etc/sec}]\n'
+        + '  volumes:\n    - {name: conf, configMap: {name: settings, items: [{key: MODE, path: sub/mode.txt}]}}\n    - {name: sec, secret: {secretName: creds}}\n',
     ].join('\n---\n'));
     const r = e.run(['kube', 'play', file]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, 'kube play: batch/v1/Job is not supported; skipped\n');
     assert.equal(e.ok(['exec', 'cfg-main', 'sh', '-c', 'echo $CFG_MODE $CFG_LEVEL $PASS $WHO $PLAIN']), 'fast 3 s3cret bob x');
+    // configMap/secret volumes: the keys (or items) as files, read-only
+    assert.equal(e.ok(['exec', 'cfg-main', 'sh', '-c', 'cat /etc/conf/sub/mode.txt; echo; ls /etc/conf; cat /etc/sec/PASSWORD /etc/sec/USER']), 'fast\nsub\ns3cretbob');
+    const w = e.run(['exec', 'cfg-main', 'sh', '-c', 'echo x > /etc/sec/USER']);
+    assert.notEqual(w.code, 0);
+    assert.match(w.stderr, /Read-only file system/);
+    // generate refers to the same objects again: envFrom (with its prefix) and the volumes
+    const y1 = e.ok(['kube', 'generate', 'cfg']);
+    const objs = docs(y1);
+    await validateKube(objs);
+    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`), ['ConfigMap/settings', 'Secret/creds', 'Pod/cfg']);
+    assert.deepEqual(objs[0].data, { MODE: 'fast', LEVEL: '3' });
+    assert.deepEqual(objs[1].data, { PASSWORD: Buffer.from('s3cret').toString('base64'), USER: Buffer.from('bob').toString('base64') });
+    assert.deepEqual(objs[2].spec.containers[0].envFrom, [{ configMapRef: { name: 'settings' }, prefix: 'CFG_' }]);
+    assert.deepEqual(objs[2].spec.containers[0].volumeMounts, [{ name: 'conf', mountPath: '/etc/conf' }, { name: 'sec', mountPath: '/etc/sec' }]);
+    assert.deepEqual(objs[2].spec.volumes, [{ name: 'conf', configMap: { name: 'settings', items: [{ key: 'MODE', path: 'sub/mode.txt' }] } }, { name: 'sec', secret: { secretName: 'creds' } }]);
+    const file2 = path.join(dir, 'cfg2.yaml');
+    fs.writeFileSync(file2, y1);
+    e.ok(['kube', 'play', '--replace', file2]);
+    assert.equal(e.ok(['exec', 'cfg-main', 'sh', '-c', 'echo $CFG_MODE $CFG_LEVEL $PASS $WHO $PLAIN; cat /etc/conf/sub/mode.txt /etc/sec/USER']), 'fast 3 s3cret bob x\nfastbob');
+    assert.equal(e.ok(['kube', 'generate', 'cfg']), y1);
+    const podId = e.ok(['pod', 'inspect', 'cfg', '--format', '{{.Id}}']);
+    assert.ok(fs.existsSync(path.join(e.root, 'pods', 'kube-volumes', podId)));
     e.ok(['kube', 'down', file]);
+    assert.equal(fs.existsSync(path.join(e.root, 'pods', 'kube-volumes', podId)), false);
 
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: k}\n');
@@ -191,6 +240,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
       ['apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n', /image is required/],
       ['apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {configMapKeyRef: {name: nope, key: k}}}]}]}\n', /ConfigMap nope is not in the file/],
       ['{ unclosed', /document 1/],
+      ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, volumeMounts: [{name: v, mountPath: /x}]}], volumes: [{name: v, configMap: {name: c, items: [{key: k, path: ../../etc/passwd}]}}]}\n', /must be relative, without '\.\.'/],
     ] as [string, RegExp][]) {
       fs.writeFileSync(bad, text);
       const x = e.run(['kube', 'play', bad]);

@@ -6,6 +6,10 @@ import { readKubeFile } from '../../src/kube/readKubeFile.js';
 import { containerFlags } from '../../src/kube/containerFlags.js';
 import { hostAliases, portsOf } from '../../src/kube/generateKube.js';
 import { isBerthError } from '../../src/errors.js';
+import { envPlan } from '../../src/kube/envObjects.js';
+import { projectedFiles } from '../../src/kube/projectedVolumes.js';
+import { makeRecord } from '../../src/engine/makeRecord.js';
+import { emptyRunFlags } from '../../src/engine/runFlags.js';
 
 describe('kube (no root)', () => {
   test('quantities both ways', () => {
@@ -85,7 +89,9 @@ describe('kube (no root)', () => {
     const fl = c.flags;
     assert.equal(fl.name, 'pod1-web');
     assert.equal(fl.entrypoint, 'httpd');
-    assert.deepEqual(fl.env, ['A=1', 'X=y']);
+    assert.deepEqual(fl.env, ['X=y']);
+    assert.deepEqual(c.envSources, [{ ConfigMap: 'c', Env: ['A=1'] }]);
+    assert.deepEqual(c.projected, []);
     assert.equal(fl.workdir, '/w');
     assert.equal(fl.memory, String(64 << 20));
     assert.equal(fl.cpus, '0.5');
@@ -102,5 +108,59 @@ describe('kube (no root)', () => {
     assert.equal(fl.restart, 'on-failure');
     assert.throws(() => containerFlags({ name: 'x', image: 'b', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, 'p', pod, f, 0), /volume nope is not in the pod's volumes/);
     assert.throws(() => containerFlags({ name: 'Bad', image: 'b' }, 'p', pod, f, 0), /name must be a DNS label/);
+  });
+
+  test('env files -> ConfigMaps (secret-looking names: Secrets), -e over a file inline, played sources keep kind and name', () => {
+    const objects: Record<string, unknown>[] = [];
+    const rec = {
+      Config: { Env: ['PATH=/bin', 'MODE=fast', 'DB_PASSWORD=pw', 'GREETING=hi', 'X=1', 'LEVEL=3', 'PLAIN=p'] },
+      EnvFiles: [{ File: '/srv/app.env', Env: ['MODE=fast', 'DB_PASSWORD=pw', 'GREETING=file'] }, { ConfigMap: 'shared', Env: ['LEVEL=3'] }, { File: '/x/other.env', Env: ['bad key=1'] }],
+    } as Parameters<typeof envPlan>[0];
+    const plan = envPlan(rec, 'web', ['PATH=/bin'], objects);
+    assert.deepEqual(plan.inline, ['GREETING=hi', 'X=1', 'PLAIN=p']);
+    assert.deepEqual(plan.envFrom, [{ configMapRef: { name: 'web-app-env' } }, { secretRef: { name: 'web-app-env' } }, { configMapRef: { name: 'shared' } }]);
+    assert.deepEqual(objects, [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-app-env' }, data: { MODE: 'fast', GREETING: 'file' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-app-env' }, type: 'Opaque', data: { DB_PASSWORD: Buffer.from('pw').toString('base64') } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' }, data: { LEVEL: '3' } },
+    ]);
+    // the same object again is shared; a different one under that name gets a suffix
+    assert.deepEqual(envPlan({ Config: { Env: ['LEVEL=3'] }, EnvFiles: [{ ConfigMap: 'shared', Env: ['LEVEL=3'] }] } as Parameters<typeof envPlan>[0], 'db', [], objects).envFrom, [{ configMapRef: { name: 'shared' } }]);
+    assert.deepEqual(envPlan({ Config: { Env: ['LEVEL=4'] }, EnvFiles: [{ ConfigMap: 'shared', Env: ['LEVEL=4'] }] } as Parameters<typeof envPlan>[0], 'db', [], objects).envFrom, [{ configMapRef: { name: 'shared-2' } }]);
+    assert.equal(objects.length, 4);
+    // a played envFrom with a prefix: the object's own names, the prefix on the reference
+    const pre: Record<string, unknown>[] = [];
+    assert.deepEqual(envPlan({ Config: { Env: ['CFG_A=1'] }, EnvFiles: [{ ConfigMap: 'c', Prefix: 'CFG_', Env: ['CFG_A=1'] }] } as Parameters<typeof envPlan>[0], 'x', [], pre), { envFrom: [{ configMapRef: { name: 'c' }, prefix: 'CFG_' }], inline: [] });
+    assert.deepEqual(pre, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { A: '1' } }]);
+    // a record from before EnvFiles: all inline
+    assert.deepEqual(envPlan({ Config: { Env: ['PATH=/bin', 'A=1'] } } as Parameters<typeof envPlan>[0], 'web', ['PATH=/bin'], []), { envFrom: [], inline: ['A=1'] });
+  });
+
+  test('the record keeps where env-file variables came from (and nothing when there were none)', () => {
+    const base = { id: 'a'.repeat(64), name: 'n', imageId: 'sha256:' + 'b'.repeat(64), imageRef: 'busybox', image: { Cmd: ['sh'], Env: ['A=0'] }, command: [] };
+    const rec = makeRecord({ ...base, flags: { ...emptyRunFlags(), env: ['A=2'] }, envFiles: ['A=1', 'B=1'], envSources: [{ File: '/f.env', Env: ['A=1', 'B=1'] }] });
+    assert.deepEqual(rec.Config.Env, ['A=2', 'B=1']);
+    assert.deepEqual(rec.EnvFiles, [{ File: '/f.env', Env: ['A=1', 'B=1'] }]);
+    assert.equal('EnvFiles' in makeRecord({ ...base, flags: emptyRunFlags(), envFiles: [] }), false);
+  });
+
+  test('configMap/secret volumes -> files: keys or items, optional, hostile paths refused', async () => {
+    const f = await readKubeFile('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a.conf: "x=1", b: "2"}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {token: t}');
+    assert.deepEqual(projectedFiles({ name: 'v', configMap: { name: 'c' } }, f, 'w'), [['a.conf', 'x=1'], ['b', '2']]);
+    assert.deepEqual(projectedFiles({ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: 'd/b.txt' }] } }, f, 'w'), [['d/b.txt', '2']]);
+    assert.deepEqual(projectedFiles({ name: 'v', secret: { secretName: 's' } }, f, 'w'), [['token', 't']]);
+    assert.deepEqual(projectedFiles({ name: 'v', secret: { secretName: 'nope', optional: true } }, f, 'w'), []);
+    assert.equal(projectedFiles({ name: 'v', emptyDir: {} }, f, 'w'), undefined);
+    for (const [v, re] of [
+      [{ name: 'v', secret: { secretName: 'nope' } }, /Secret nope is not in the file/],
+      [{ name: 'v', configMap: {} }, /configMap.name is required/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'zz', path: 'p' }] } }, /has no key zz/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'toString', path: 'p' }] } }, /has no key toString/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: '../x' }] } }, /must be relative/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: '/etc/x' }] } }, /must be relative/],
+      [{ name: 'v', configMap: { name: 'c', items: [{ key: 'b', path: 'a' }, { key: 'a.conf', path: 'a/b' }] } }, /given twice/],
+    ] as [Record<string, unknown>, RegExp][]) {
+      assert.throws(() => projectedFiles(v, f, 'w'), (e) => isBerthError(e, 'InvalidArgument') && re.test(e.message), JSON.stringify(v));
+    }
   });
 });

@@ -96,6 +96,7 @@ export class PodStore {
   }
 
   remove(p: PodRecord): void {
+    fs.rmSync(path.join(this.dir, 'kube-volumes', p.Id), { recursive: true, force: true }); // kube play's configMap/secret volume files
     fs.rmSync(this.file(p.Id), { force: true });
     if (this.nameOwner(p.Name) === p.Id) fs.rmSync(this.nameFile(p.Name), { force: true });
   }
