@@ -1,0 +1,59 @@
+/**
+ * Gaps in `berth serve` closed after the first cut: 50 parallel `docker run -d`, ShmSize and
+ * ConsoleSize at create, exec resize, detach keys, answers shaped by the request's version.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { requiresRoot } from '../helpers.js';
+import { ApiServer, hasDocker } from './apiHarness.js';
+
+const opts = !hasDocker ? { skip: 'the docker CLI is not installed at /usr/local/bin/docker' } : requiresRoot;
+
+function dockerAsync(s: ApiServer, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('/usr/local/bin/docker', args, { env: s.dockerEnv() });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => resolve({ code: code ?? 128, out, err }));
+  });
+}
+
+describe('berth serve: the gaps', opts, () => {
+  let s: ApiServer;
+  before(async () => {
+    s = await ApiServer.start();
+  });
+  after(async () => s?.cleanup());
+  const ok = (args: string[], input?: string) => {
+    const r = s.docker(args, input);
+    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  test('50 parallel docker run -d: 50 running, distinct names and addresses, nothing half-made', async (t) => {
+    const N = 50;
+    let ids: string[] = [];
+    t.after(() => {
+      const left = s.docker(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+      if (left.length) s.docker(['rm', '-f', ...left]);
+    });
+    const done = await Promise.all(Array.from({ length: N }, () => dockerAsync(s, ['run', '-d', 'busybox', 'sleep', '60'])));
+    ids = done.map((r) => r.out.trim()).filter(Boolean);
+    for (const r of done) assert.equal(r.code, 0, r.err);
+    assert.equal(new Set(ids).size, N);
+    const rows = ok(['inspect', '-f', '{{.Name}} {{.State.Running}} {{.NetworkSettings.IPAddress}}', ...ids]).trim().split('\n');
+    assert.equal(rows.length, N);
+    assert.ok(rows.every((r) => / true \d+\.\d+\.\d+\.\d+$/.test(r)), rows.join('\n'));
+    assert.equal(new Set(rows.map((r) => r.split(' ')[0])).size, N, 'distinct names');
+    assert.equal(new Set(rows.map((r) => r.split(' ')[2])).size, N, 'distinct addresses');
+    const all = ok(['ps', '-a', '--format', '{{.ID}} {{.State}}', '--no-trunc']).trim().split('\n');
+    assert.equal(all.length, N, `nothing else made: ${all.join('\n')}`);
+    assert.ok(all.every((r) => r.endsWith(' running')), all.join('\n'));
+    const rm = await Promise.all(ids.map((id) => dockerAsync(s, ['rm', '-f', id])));
+    for (const r of rm) assert.equal(r.code, 0, r.err);
+    assert.equal(ok(['ps', '-aq']), '');
+  });
+});
