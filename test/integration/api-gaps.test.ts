@@ -56,4 +56,22 @@ describe('berth serve: the gaps', opts, () => {
     for (const r of rm) assert.equal(r.code, 0, r.err);
     assert.equal(ok(['ps', '-aq']), '');
   });
+
+  test('HostConfig.ShmSize sizes /dev/shm; ConsoleSize is the TTY size from the start (no resize sent)', async () => {
+    const c = await s.request('POST', '/v1.47/containers/create', {
+      Image: 'busybox', Tty: true, Cmd: ['sh', '-c', 'stty size; df -k /dev/shm | tail -n 1 | tr -s " " | cut -d" " -f2'],
+      HostConfig: { NetworkMode: 'none', ShmSize: 32 << 20, ConsoleSize: [33, 111] },
+    });
+    assert.equal(c.status, 201, c.text);
+    const id = c.json.Id as string;
+    assert.deepEqual(c.json.Warnings, []);
+    assert.equal((await s.request('POST', `/v1.47/containers/${id}/start`)).status, 204);
+    const w = await s.request('POST', `/v1.47/containers/${id}/wait`);
+    assert.equal(w.json.StatusCode, 0, w.text);
+    const logs = await s.request('GET', `/v1.47/containers/${id}/logs?stdout=1&stderr=1`);
+    assert.equal(logs.text.replace(/\r/g, ''), '33 111\n32768\n');
+    const hc = (await s.request('GET', `/v1.47/containers/${id}/json`)).json.HostConfig;
+    assert.deepEqual([hc.ShmSize, hc.ConsoleSize], [32 << 20, [33, 111]]);
+    assert.equal((await s.request('DELETE', `/v1.47/containers/${id}`)).status, 204);
+  });
 });
