@@ -26,6 +26,10 @@ export interface ExecRequest {
   privileged?: boolean;
   /** The Engine API: the process's stdio as pipes (ignored with detach). */
   pipes?: import('../runtime/execContainer.js').ExecOptions['pipes'];
+  /** With tty and pipes: [rows, cols] of its pty from the start (the API's ConsoleSize). */
+  consoleSize?: [number, number];
+  /** With tty and pipes: gets the function that resizes its pty once it runs (the API's exec resize). */
+  resizer?: import('../runtime/execContainer.js').ExecOptions['resizer'];
 }
 
 export async function execInContainer(store: ContainerStore, ref: string, req: ExecRequest): Promise<number> {
@@ -37,6 +41,8 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   const proc = { ...spec.process! };
   proc.args = req.command;
   proc.terminal = !!req.tty;
+  if (req.tty && req.consoleSize) proc.consoleSize = { height: req.consoleSize[0], width: req.consoleSize[1] };
+  else delete proc.consoleSize;
   const execEnv = parseEnvArgs(req.env ?? []);
   // Docker's daemon environment for a tty exec: TERM=xterm, under the container's env and -e.
   const tty = req.tty && !(proc.env ?? []).some((e) => e.split('=')[0] === 'TERM') ? ['TERM=xterm'] : [];
@@ -64,7 +70,7 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
     seccomp = await compileSeccompFor(spec.linux.seccomp, store.runtimeRoot);
   }
   try {
-    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes });
+    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes, resizer: req.resizer });
   } catch (e) {
     // Docker's exec: whatever the runtime could not do (a command that cannot be found, a
     // working directory it cannot enter) is 126 ("OCI runtime exec failed"; run's are 127/125).

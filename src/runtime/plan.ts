@@ -221,6 +221,8 @@ export interface ExecPlanOptions {
   direct?: boolean;
   /** With direct and process.terminal: where the pty master goes. */
   consoleSocket?: string;
+  /** With process.terminal: the sync channel stays open for `resize ROWS COLS` lines (the Engine API's exec resize). */
+  resizable?: boolean;
 }
 
 /**
@@ -232,6 +234,7 @@ export function buildExecPlan(process: NonNullable<Spec['process']>, o: ExecPlan
   if (process.terminal) ops.push(['terminal', '-']);
   if (o.direct) ops.push(['direct']);
   if (o.direct && process.terminal && o.consoleSocket) ops.push(['console_socket', o.consoleSocket]);
+  if (o.resizable && process.terminal && !o.direct) ops.push(['resize_chan']);
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   ops.push(['begin']);
   if (process.terminal) ops.push(consoleOp(process.consoleSize));

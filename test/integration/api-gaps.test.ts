@@ -3,11 +3,12 @@
  * ConsoleSize at create, exec resize, detach keys, answers shaped by the request's version.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { requiresRoot } from '../helpers.js';
 import { ApiServer, hasDocker } from './apiHarness.js';
 
+const hasScript = spawnSync('script', ['--version']).status === 0;
 const opts = !hasDocker ? { skip: 'the docker CLI is not installed at /usr/local/bin/docker' } : requiresRoot;
 
 function dockerAsync(s: ApiServer, args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -73,5 +74,17 @@ describe('berth serve: the gaps', opts, () => {
     const hc = (await s.request('GET', `/v1.47/containers/${id}/json`)).json.HostConfig;
     assert.deepEqual([hc.ShmSize, hc.ConsoleSize], [32 << 20, [33, 111]]);
     assert.equal((await s.request('DELETE', `/v1.47/containers/${id}`)).status, 204);
+  });
+
+  test('exec resize: docker exec -it in a real terminal starts at its size and follows a resize (SIGWINCH -> POST /exec/{id}/resize)', { skip: !hasScript && 'script(1) is not installed' }, (t) => {
+    const id = ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '300']).trim();
+    t.after(() => s.docker(['rm', '-f', id]));
+    // The CLI runs in the background on the terminal (fd 3), and gets SIGWINCH until it ends: no timing.
+    const inner = `stty size; until [ "$(stty size)" = "50 140" ]; do sleep 0.1; done; echo resized; exit 4`;
+    const cmd = `stty rows 27 cols 93; exec 3<&0; docker exec -it ${id} sh -c '${inner}' <&3 & p=$!; stty rows 50 cols 140; while kill -WINCH $p 2>/dev/null; do sleep 0.2; done; wait $p`;
+    const r = spawnSync('script', ['-qefc', cmd, '/dev/null'], { encoding: 'utf8', env: s.dockerEnv(), timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(r.status, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /^27 93\r?$/m, "the size at create (ConsoleSize)");
+    assert.match(r.stdout, /resized/);
   });
 });

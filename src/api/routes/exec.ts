@@ -23,6 +23,9 @@ interface ExecRecord {
   exitCode: number | null;
   pid: number;
   endedAt?: number;
+  /** The size the last resize asked for, and the running pty's resizer once there is one. */
+  size?: [number, number];
+  resize?: (rows: number, cols: number) => void;
 }
 
 /** Ended execs are forgotten after this long (dockerd keeps them until the container goes). */
@@ -58,7 +61,7 @@ async function create(x: Exchange): Promise<void> {
   const req: ExecRequest = {
     command: cmd, tty: b.Tty === true, interactive: b.AttachStdin === true, env: strs(b.Env).filter((e) => e.includes('=')),
     user: typeof b.User === 'string' && b.User ? b.User : undefined, workdir: typeof b.WorkingDir === 'string' && b.WorkingDir ? b.WorkingDir : undefined,
-    privileged: b.Privileged === true,
+    privileged: b.Privileged === true, consoleSize: consoleSize(b.ConsoleSize),
   };
   execsOf(x.ctx).set(id, {
     id, containerId: rec.Id, req, running: false, started: false, exitCode: null, pid: 0,
@@ -67,13 +70,21 @@ async function create(x: Exchange): Promise<void> {
   x.sendJson(201, { Id: id });
 }
 
+/** ConsoleSize: [height, width] (1.42+); [0, 0] or absent is unset. */
+function consoleSize(v: unknown): [number, number] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ok = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
+  if (!Array.isArray(v) || v.length !== 2 || !ok(v[0]) || !ok(v[1])) throw badRequest('ConsoleSize: expected [height, width]');
+  return v[0] && v[1] ? [v[0], v[1]] : undefined;
+}
+
 async function start(x: Exchange): Promise<void> {
   const e = findExec(x);
   const b = (await x.json<Record<string, unknown>>()) ?? {};
   if (e.started) throw conflict(`exec ${e.id} has already been started`);
   e.started = true;
   const tty = b.Tty === true || !!e.req.tty;
-  const req = { ...e.req, tty };
+  const req: ExecRequest = { ...e.req, tty, consoleSize: e.size ?? e.req.consoleSize };
   if (b.Detach === true) {
     e.running = true;
     await execInContainer(x.ctx.store, e.containerId, { ...req, detach: true }).finally(() => {
@@ -84,13 +95,18 @@ async function start(x: Exchange): Promise<void> {
   const h = x.hijack(tty ? RAW : MULTIPLEXED);
   e.running = true;
   try {
-    e.exitCode = await execInContainer(x.ctx.store, e.containerId, { ...req, pipes: (child) => relay(h, child, e, tty) });
+    const resizer = (fn: (rows: number, cols: number) => void) => {
+      e.resize = fn;
+      if (e.size) fn(...e.size);
+    };
+    e.exitCode = await execInContainer(x.ctx.store, e.containerId, { ...req, pipes: (child) => relay(h, child, e, tty), resizer });
   } catch (err) {
     e.exitCode = isBerthError(err) && err.exitCode ? err.exitCode : 126;
     const msg = Buffer.from(`OCI runtime exec failed: ${describe(err)}\n`);
     h.write(tty ? msg : frame(2, msg));
   } finally {
     e.running = false;
+    e.resize = undefined;
     e.endedAt = Date.now();
   }
   h.end();
@@ -121,9 +137,14 @@ function inspect(x: Exchange): void {
   });
 }
 
-/** The exec's terminal follows the helper's own stdin, which is a pipe here: the size cannot be set (answered, not done). */
+/** The running pty gets the size at once; before it runs, the size is kept and is its size from the start (after it ended: nothing to do). */
 function resize(x: Exchange): void {
-  findExec(x);
+  const e = findExec(x);
+  const h = x.int('h');
+  const w = x.int('w');
+  if (h === undefined || w === undefined || h < 0 || w < 0 || h > 65535 || w > 65535) throw badRequest('resize: h and w must be numbers between 0 and 65535');
+  e.size = [h, w];
+  e.resize?.(h, w);
   x.send(201, '', { 'Content-Type': 'text/plain' });
 }
 
