@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { requiresRoot } from '../helpers.js';
 import { ApiServer, hasDocker } from './apiHarness.js';
@@ -19,6 +20,25 @@ function dockerAsync(s: ApiServer, args: string[]): Promise<{ code: number; out:
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
     p.on('close', (code) => resolve({ code: code ?? 128, out, err }));
+  });
+}
+
+/** A hijacked session: write `head` + `first`, once `seen` shows up write `then`, resolve with all output when the server closes. */
+function session(sock: string, head: string, first: string, seen: RegExp, then: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(sock);
+    let out = '';
+    let sent = false;
+    c.on('data', (d) => {
+      out += d.toString('latin1');
+      if (!sent && seen.test(out)) {
+        sent = true;
+        c.write(then);
+      }
+    });
+    c.on('error', reject);
+    c.on('close', () => resolve(out));
+    c.write(head + first);
   });
 }
 
@@ -79,12 +99,43 @@ describe('berth serve: the gaps', opts, () => {
   test('exec resize: docker exec -it in a real terminal starts at its size and follows a resize (SIGWINCH -> POST /exec/{id}/resize)', { skip: !hasScript && 'script(1) is not installed' }, (t) => {
     const id = ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '300']).trim();
     t.after(() => s.docker(['rm', '-f', id]));
-    // The CLI runs in the background on the terminal (fd 3), and gets SIGWINCH until it ends: no timing.
-    const inner = `stty size; until [ "$(stty size)" = "50 140" ]; do sleep 0.1; done; echo resized; exit 4`;
-    const cmd = `stty rows 27 cols 93; exec 3<&0; docker exec -it ${id} sh -c '${inner}' <&3 & p=$!; stty rows 50 cols 140; while kill -WINCH $p 2>/dev/null; do sleep 0.2; done; wait $p`;
+    // The CLI runs in the background on the terminal (fd 3); the terminal changes size once the
+    // exec runs (it says so in /tmp/ready), and the CLI gets SIGWINCH until it ends: no timing.
+    const inner = `stty size > /tmp/first; touch /tmp/ready; until [ "$(stty size)" = "50 140" ]; do sleep 0.1; done; echo resized; exit 4`;
+    const cmd = `stty rows 27 cols 93; exec 3<&0; docker exec -it ${id} sh -c '${inner}' <&3 & p=$!; until docker exec ${id} test -e /tmp/ready; do sleep 0.1; done; stty rows 50 cols 140; while kill -WINCH $p 2>/dev/null; do sleep 0.2; done; wait $p`;
     const r = spawnSync('script', ['-qefc', cmd, '/dev/null'], { encoding: 'utf8', env: s.dockerEnv(), timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
     assert.equal(r.status, 4, r.stdout + r.stderr);
-    assert.match(r.stdout, /^27 93\r?$/m, "the size at create (ConsoleSize)");
+    assert.equal(ok(['exec', id, 'cat', '/tmp/first']), '27 93\n', 'the size at create (ConsoleSize)');
     assert.match(r.stdout, /resized/);
+  });
+
+  const upgrade = (path: string, body = '') => `POST ${path} HTTP/1.1\r\nHost: api\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+  test('detach keys on attach: ctrl-p ctrl-q (and ?detachKeys=) let the client go, the container runs on', async (t) => {
+    const id = ok(['run', '-dit', '--network', 'none', 'busybox', 'sh']).trim();
+    t.after(() => s.docker(['rm', '-f', id]));
+    // The server ends the connection itself on the keys (the client never half-closes).
+    const out = await session(s.sock, upgrade(`/v1.47/containers/${id}/attach?stdin=1&stdout=1&stderr=1&stream=1`), 'echo one-$((40+2))\n', /one-42/, '\x10\x11');
+    assert.match(out, /one-42/);
+    assert.equal(ok(['inspect', '-f', '{{.State.Running}}', id]).trim(), 'true');
+    const custom = await session(s.sock, upgrade(`/v1.47/containers/${id}/attach?stdin=1&stdout=1&stream=1&detachKeys=ctrl-a,x`), 'echo two-$((40+3))\n', /two-43/, '\x10\x11\x01x');
+    assert.match(custom, /two-43/);
+    assert.equal(ok(['inspect', '-f', '{{.State.Running}}', id]).trim(), 'true');
+    assert.equal((await s.request('POST', `/v1.47/containers/${id}/attach?stdin=1&stream=1&detachKeys=ctrl-1`)).status, 400);
+  });
+
+  test('detach keys on exec: DetachKeys at create (default ctrl-p ctrl-q) let the client go, the exec runs on', async (t) => {
+    const id = ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '300']).trim();
+    t.after(() => s.docker(['rm', '-f', id]));
+    for (const [keys, seq] of [[undefined, '\x10\x11'], ['ctrl-x', '\x18']] as const) {
+      const c = await s.request('POST', `/v1.47/containers/${id}/exec`, { Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true, ...(keys ? { DetachKeys: keys } : {}) });
+      assert.equal(c.status, 201, c.text);
+      const out = await session(s.sock, upgrade(`/v1.47/exec/${c.json.Id}/start`, JSON.stringify({ Detach: false, Tty: true })), 'echo ex-$((50+1))\n', /ex-51/, seq);
+      assert.match(out, /ex-51/);
+      const e = await s.request('GET', `/v1.47/exec/${c.json.Id}/json`);
+      assert.deepEqual([e.json.Running, e.json.DetachKeys], [true, keys ?? '']);
+      assert.equal(ok(['inspect', '-f', '{{.State.Running}}', id]).trim(), 'true');
+    }
+    assert.equal((await s.request('POST', `/v1.47/containers/${id}/exec`, { Cmd: ['sh'], Tty: true, DetachKeys: 'ctrl-1' })).status, 400);
   });
 });

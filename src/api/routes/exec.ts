@@ -9,6 +9,7 @@ import { liveState } from '../../engine/containerState.js';
 import { conflict, describe, isBerthError, notFound } from '../../errors.js';
 import type { ApiContext } from '../context.js';
 import { badRequest } from '../errors.js';
+import { detachScanner } from '../detach.js';
 import type { Exchange, Hijacked } from '../exchange.js';
 import type { Router } from '../router.js';
 import { frame, MULTIPLEXED, RAW } from '../streams.js';
@@ -26,6 +27,8 @@ interface ExecRecord {
   /** The size the last resize asked for, and the running pty's resizer once there is one. */
   size?: [number, number];
   resize?: (rows: number, cols: number) => void;
+  /** DetachKeys at create ('' is Docker's default ctrl-p,ctrl-q). */
+  detachKeys: string;
 }
 
 /** Ended execs are forgotten after this long (dockerd keeps them until the container goes). */
@@ -57,6 +60,8 @@ async function create(x: Exchange): Promise<void> {
   const st = liveState(store, rec);
   if (!st.Running) throw conflict(`container ${rec.Id} is not running`);
   if (st.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+  const detachKeys = typeof b.DetachKeys === 'string' ? b.DetachKeys : '';
+  detachScanner(detachKeys);
   const id = randomBytes(32).toString('hex');
   const req: ExecRequest = {
     command: cmd, tty: b.Tty === true, interactive: b.AttachStdin === true, env: strs(b.Env).filter((e) => e.includes('=')),
@@ -64,7 +69,7 @@ async function create(x: Exchange): Promise<void> {
     privileged: b.Privileged === true, consoleSize: consoleSize(b.ConsoleSize),
   };
   execsOf(x.ctx).set(id, {
-    id, containerId: rec.Id, req, running: false, started: false, exitCode: null, pid: 0,
+    id, containerId: rec.Id, req, running: false, started: false, exitCode: null, pid: 0, detachKeys,
     attach: { stdin: b.AttachStdin === true, stdout: b.AttachStdout !== false, stderr: b.AttachStderr !== false },
   });
   x.sendJson(201, { Id: id });
@@ -115,8 +120,10 @@ async function start(x: Exchange): Promise<void> {
 /** The helper's pipes <-> the client: stdout/stderr framed (raw with a TTY), stdin until the client half-closes. */
 function relay(h: Hijacked, child: { stdin: NodeJS.WritableStream | null; stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null; pid?: number }, e: ExecRecord, tty: boolean): void {
   e.pid = child.pid ?? 0;
-  child.stdout?.on('data', (d: Buffer) => e.attach.stdout && h.write(tty ? d : frame(1, d)));
-  child.stderr?.on('data', (d: Buffer) => e.attach.stderr && h.write(tty ? d : frame(2, d)));
+  // With a TTY the detach keys let the client go; the process runs on, its output is drained.
+  const scan = tty ? detachScanner(e.detachKeys) : undefined;
+  child.stdout?.on('data', (d: Buffer) => e.attach.stdout && !scan?.detached && h.write(tty ? d : frame(1, d)));
+  child.stderr?.on('data', (d: Buffer) => e.attach.stderr && !scan?.detached && h.write(tty ? d : frame(2, d)));
   const stdin = child.stdin;
   if (!stdin) return;
   stdin.on('error', () => undefined);
@@ -124,7 +131,14 @@ function relay(h: Hijacked, child: { stdin: NodeJS.WritableStream | null; stdout
     stdin.end();
     return;
   }
-  h.input.pipe(stdin as NodeJS.WritableStream);
+  if (!scan) h.input.pipe(stdin as NodeJS.WritableStream);
+  else {
+    h.input.on('data', (d: Buffer) => {
+      const fwd = scan.push(d);
+      if (fwd.length) stdin.write(fwd);
+      if (scan.detached) h.end();
+    });
+  }
   h.input.resume();
   void h.closed.then(() => stdin.end());
 }
@@ -133,7 +147,7 @@ function inspect(x: Exchange): void {
   const e = findExec(x);
   x.sendJson(200, {
     ID: e.id, Running: e.running, ExitCode: e.exitCode, ProcessConfig: { tty: !!e.req.tty, entrypoint: e.req.command[0], arguments: e.req.command.slice(1), privileged: !!e.req.privileged, user: e.req.user ?? '' },
-    OpenStdin: e.attach.stdin, OpenStderr: e.attach.stderr, OpenStdout: e.attach.stdout, CanRemove: false, ContainerID: e.containerId, DetachKeys: '', Pid: e.pid,
+    OpenStdin: e.attach.stdin, OpenStderr: e.attach.stderr, OpenStdout: e.attach.stdout, CanRemove: false, ContainerID: e.containerId, DetachKeys: e.detachKeys, Pid: e.pid,
   });
 }
 
