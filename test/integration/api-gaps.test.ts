@@ -48,8 +48,8 @@ describe('berth serve: the gaps', opts, () => {
     s = await ApiServer.start();
   });
   after(async () => s?.cleanup());
-  const ok = (args: string[], input?: string) => {
-    const r = s.docker(args, input);
+  const ok = (args: string[], input?: string, env: NodeJS.ProcessEnv = {}) => {
+    const r = s.docker(args, input, env);
     assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
@@ -137,5 +137,24 @@ describe('berth serve: the gaps', opts, () => {
       assert.equal(ok(['inspect', '-f', '{{.State.Running}}', id]).trim(), 'true');
     }
     assert.equal((await s.request('POST', `/v1.47/containers/${id}/exec`, { Cmd: ['sh'], Tty: true, DetachKeys: 'ctrl-1' })).status, 400);
+  });
+
+  test('answers shaped by the request version: inspect below 1.45/1.44 as dockerd gives them, the newest shape otherwise', (t) => {
+    s.engine.ok(['network', 'create', 'gapnet']); // the CLI's: the API's network routes are another module
+    const id = ok(['run', '-d', '--network', 'gapnet', '--network-alias', 'web', 'busybox', 'sleep', '300']).trim();
+    t.after(() => {
+      s.docker(['rm', '-f', id]);
+      s.engine.run(['network', 'rm', 'gapnet']);
+    });
+    const at = (v: string) => JSON.parse(ok(['inspect', id], undefined, { DOCKER_API_VERSION: v }))[0];
+    const old = at('1.43');
+    const ep = old.NetworkSettings.Networks.gapnet;
+    assert.ok(ep.Aliases.includes(id.slice(0, 12)) && ep.Aliases.includes('web'), JSON.stringify(ep.Aliases));
+    assert.match(ep.MacAddress, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    assert.equal(old.Config.MacAddress, ep.MacAddress);
+    const now = at('1.47');
+    assert.deepEqual(now.NetworkSettings.Networks.gapnet.Aliases, ['web']);
+    assert.equal(now.Config.MacAddress, ep.MacAddress);
+    assert.equal(ok(['ps', '-q', '--no-trunc'], undefined, { DOCKER_API_VERSION: '1.43' }).trim(), id);
   });
 });
