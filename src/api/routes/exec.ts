@@ -138,6 +138,7 @@ function relay(h: Hijacked, child: { stdin: NodeJS.WritableStream | null; stdout
       if (fwd.length) stdin.write(fwd);
       if (scan.detached) h.end();
     });
+    h.input.once('end', () => stdin.end());
   }
   h.input.resume();
   void h.closed.then(() => stdin.end());
