@@ -3,14 +3,15 @@
  * one volume, a healthcheck chain db -> cache -> api -> web, and a worker), median wall time
  * of N rounds:
  *  - berth: `node bin/berth.js compose ...` (daemonless, in process on the engine);
- *  - docker-compose through `berth serve`: when BENCH_BERTH_SERVE_SOCKET names the socket of a
- *    running `berth serve` on this root and Debian's `docker-compose` is installed;
+ *  - docker-compose through `berth serve`: when Debian's `docker-compose` is installed, through a
+ *    `berth serve` the bench starts on its own root and socket (or, when BENCH_BERTH_SERVE_SOCKET
+ *    names one, the already running server there; it must serve a root holding busybox);
  *  - docker compose on dockerd: when `docker compose version` works and dockerd answers
  *    (busybox loaded into it from berth's `save`, never pulled).
  * A ratio is printed only against a baseline measured in this run. Target: berth's up -d
  * <= 0.3 x docker compose on dockerd. Needs root. Usage: node dist/bench/compose.js [rounds]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +24,8 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 
+// No top-level `name:` (docker-compose 1.29 refuses it): every engine gets `-p benchcompose`.
 const PROJECT = `
-name: benchcompose
 services:
   db:
     image: busybox
@@ -89,24 +90,46 @@ function measure(e: Engine): { up: number; down: number } {
 
 const works = (argv: string[], env?: NodeJS.ProcessEnv) => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: env ?? process.env }).status === 0;
 
+let serve: ChildProcess | undefined;
+
+/** `berth serve` on the bench's root and a socket in its project dir; resolves once it listens. */
+async function startServe(): Promise<string> {
+  const sock = path.join(dir, 'api.sock');
+  const p = spawn(process.execPath, [berthBin, '--root', root, 'serve', '-H', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  serve = p;
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    p.stderr!.on('data', (d) => {
+      log += d;
+      if (log.includes('API listening')) resolve();
+    });
+    p.once('exit', () => reject(new Error(`berth serve did not start: ${log.slice(-500)}`)));
+  });
+  return sock;
+}
+
 const results: { name: string; up: number; down: number }[] = [];
 const missing: string[] = [];
 try {
   await createBusyboxImage(root);
-  const berth = [process.execPath, berthBin, '--root', root, 'compose', '-f', file];
+  const berth = [process.execPath, berthBin, '--root', root, 'compose', '-p', 'benchcompose', '-f', file];
   results.push({ name: 'berth compose', ...measure({ name: 'berth', up: [...berth, 'up', '-d'], down: [...berth, 'down', '-v', '-t', '0'] }) });
 
-  const sock = process.env.BENCH_BERTH_SERVE_SOCKET;
-  if (sock && works(['docker-compose', 'version'])) {
+  if (works(['docker-compose', 'version'])) {
+    const sock = process.env.BENCH_BERTH_SERVE_SOCKET || (await startServe());
     const env = { ...process.env, DOCKER_HOST: `unix://${sock}` };
-    const dc = ['docker-compose', '-f', file];
-    results.push({ name: 'docker-compose via berth serve', ...measure({ name: 'serve', up: [...dc, 'up', '-d'], down: [...dc, 'down', '-v', '-t', '0'], env }) });
-  } else missing.push(sock ? 'docker-compose via berth serve (docker-compose not installed)' : 'docker-compose via berth serve (set BENCH_BERTH_SERVE_SOCKET to a running `berth serve` socket on this root)');
+    const dc = ['docker-compose', '-p', 'benchcompose', '-f', file];
+    try {
+      results.push({ name: 'docker-compose via berth serve', ...measure({ name: 'serve', up: [...dc, 'up', '-d'], down: [...dc, 'down', '-v', '-t', '0'], env }) });
+    } finally {
+      spawnSync(dc[0], [...dc.slice(1), 'down', '-v', '-t', '0'], { stdio: 'ignore', env });
+    }
+  } else missing.push('docker-compose via berth serve (Debian docker-compose not installed)');
 
   if (works(['docker', 'compose', 'version']) && works(['docker', 'info'])) {
     const save = spawnSync(process.execPath, [berthBin, '--root', root, 'save', 'busybox'], { maxBuffer: 256 << 20 });
     if (save.status !== 0 || spawnSync('docker', ['load'], { input: save.stdout }).status !== 0) throw new Error('could not load busybox into dockerd');
-    const dc = ['docker', 'compose', '-f', file];
+    const dc = ['docker', 'compose', '-p', 'benchcompose', '-f', file];
     results.push({ name: 'docker compose on dockerd', ...measure({ name: 'dockerd', up: [...dc, 'up', '-d'], down: [...dc, 'down', '-v', '-t', '0'] }) });
   } else missing.push('docker compose on dockerd (no dockerd answering, or no compose plugin)');
 
@@ -118,7 +141,12 @@ try {
   if (serve) console.log(`  ratio berth/docker-compose-via-serve up -d: ${(results[0].up / serve.up).toFixed(2)}`);
   for (const m of missing) console.log(`  not measured: ${m}`);
 } finally {
-  spawnSync(process.execPath, [berthBin, '--root', root, 'compose', '-f', file, 'down', '-v', '-t', '0'], { stdio: 'ignore' });
+  if (serve && serve.exitCode === null) {
+    const done = new Promise((r) => serve!.once('exit', r));
+    serve.kill('SIGTERM');
+    await done;
+  }
+  spawnSync(process.execPath, [berthBin, '--root', root, 'compose', '-p', 'benchcompose', '-f', file, 'down', '-v', '-t', '0'], { stdio: 'ignore' });
   spawnSync(process.execPath, [berthBin, '--root', root, 'system', 'reset', '-f'], { stdio: 'ignore' });
   fs.rmSync(root, { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });

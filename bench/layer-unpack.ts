@@ -21,6 +21,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readFileChunks } from '../src/image/chunkPool.js';
 import { ImageStore } from '../src/image/ImageStore.js';
 import { importImage } from '../src/image/importImage.js';
 import { loadArchive } from '../src/image/loadArchive.js';
@@ -37,8 +38,8 @@ const targetMB = Number(opt('mb', '120'));
 const rounds = Number(opt('rounds', '3'));
 const only = opt('only', '');
 const big = args.includes('--big');
-/** Read as the CLI reads an -i file (src/cli/image/io.ts). */
-const RS = { highWaterMark: 1 << 20 };
+/** Read as the CLI reads an -i file (src/cli/image/io.ts: 1 MB pooled reads). */
+const input = (file: string) => readFileChunks(file);
 const projectDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
@@ -167,9 +168,9 @@ async function measure(label: string, dir: string, inp: Inputs, onDisk: boolean)
       r.berth.push(await timeAsync(() => unpackLayer(file, b, 'bench')));
     }
     const cases: [string, () => Promise<unknown>, Row][] = [
-      ['import', () => importImage(ImageStore.open(root), fs.createReadStream(inp.tar, RS), { tag: 'bench:1' }), row('unpack tar')],
-      ['load docker', () => loadArchive(ImageStore.open(root), fs.createReadStream(inp.docker, RS)), row('unpack tar')],
-      ['load oci.gz', () => loadArchive(ImageStore.open(root), fs.createReadStream(inp.oci, RS)), row('unpack tgz')],
+      ['import', () => importImage(ImageStore.open(root), input(inp.tar), { tag: 'bench:1' }), row('unpack tar')],
+      ['load docker', () => loadArchive(ImageStore.open(root), input(inp.docker)), row('unpack tar')],
+      ['load oci.gz', () => loadArchive(ImageStore.open(root), input(inp.oci)), row('unpack tgz')],
     ];
     for (const [k, fn, base] of cases) {
       const r = row(k);
@@ -181,7 +182,7 @@ async function measure(label: string, dir: string, inp: Inputs, onDisk: boolean)
     }
     // save: the store of the last load (gzip blob) and one of the plain tar, vs tar -c of the tree
     const plainRoot = path.join(dir, 'root-plain');
-    if (round === 0) await importImage(ImageStore.open(fresh(plainRoot)), fs.createReadStream(inp.tar, RS), { tag: 'bench:1' });
+    if (round === 0) await importImage(ImageStore.open(fresh(plainRoot)), input(inp.tar), { tag: 'bench:1' });
     for (const [k, r0, format] of [['save docker', plainRoot, 'docker'], ['save oci', plainRoot, 'oci'], ['save docker (gz blob)', root, 'docker'], ['save oci (gz blob)', root, 'oci']] as const) {
       const r = row(k);
       const out = path.join(dir, 'out.tar');
@@ -221,9 +222,9 @@ async function breakdown(dir: string, inp: Inputs): Promise<void> {
     const steps: [string, () => Promise<unknown>][] = [
       ['unpack tar', () => unpackLayer(inp.tar, fresh(b), 'bench')],
       ['unpack tgz', () => unpackLayer(inp.tgz, fresh(b), 'bench')],
-      ['import', () => importImage(ImageStore.open(fresh(root)), fs.createReadStream(inp.tar, RS), { tag: 'bench:1' })],
-      ['load docker', () => loadArchive(ImageStore.open(fresh(root)), fs.createReadStream(inp.docker, RS))],
-      ['load oci.gz', () => loadArchive(ImageStore.open(fresh(root)), fs.createReadStream(inp.oci, RS))],
+      ['import', () => importImage(ImageStore.open(fresh(root)), input(inp.tar), { tag: 'bench:1' })],
+      ['load docker', () => loadArchive(ImageStore.open(fresh(root)), input(inp.docker))],
+      ['load oci.gz', () => loadArchive(ImageStore.open(fresh(root)), input(inp.oci))],
       ['save docker', async () => { const s = ImageStore.open(root); await saveArchive(s, saveItems(s, ['bench:1']), fs.createWriteStream(path.join(dir, 'out.tar')), 'docker'); }],
     ];
     for (const [k, fn] of steps) {

@@ -116,6 +116,14 @@ function restartFlag(rp: unknown): string | undefined {
   return name === 'on-failure' && n ? `${name}:${n}` : name;
 }
 
+/** `src:dst[:opts]` or a bare `dst` -> dst. */
+function bindTarget(b: string): string {
+  const parts = b.split(':');
+  return parts.length === 1 ? parts[0] : parts[1];
+}
+
+const cleanPath = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+
 /** The create body -> the engine's request; `warnings` gets what berth ignores. */
 export function createRequestFrom(body: CreateBody, query: { name?: string; platform?: string }, warnings: string[] = []): CreateRequest {
   if (!isObj(body)) throw badRequest('expected a JSON object');
@@ -141,8 +149,13 @@ export function createRequestFrom(body: CreateBody, query: { name?: string; plat
   if (body.Entrypoint !== undefined && body.Entrypoint !== null) f.entrypointArgv = strings(body.Entrypoint, 'Entrypoint');
   f.expose = Object.keys(isObj(body.ExposedPorts) ? body.ExposedPorts : {});
   healthFlags(f, body.Healthcheck);
-  f.volume = [...strings(hc.Binds, 'HostConfig.Binds'), ...Object.keys(isObj(body.Volumes) ? body.Volumes : {})];
-  f.mount = (Array.isArray(hc.Mounts) ? hc.Mounts : []).map(mountFlag);
+  const binds = strings(hc.Binds, 'HostConfig.Binds');
+  const mounts = Array.isArray(hc.Mounts) ? hc.Mounts : [];
+  // dockerd: a Binds or Mounts entry at a path wins over Config.Volumes' anonymous volume there
+  // (docker-compose and docker-py send both for every bind).
+  const taken = new Set([...binds.map(bindTarget), ...mounts.map((m) => (isObj(m) && typeof m.Target === 'string' ? m.Target : ''))].map(cleanPath));
+  f.volume = [...binds, ...Object.keys(isObj(body.Volumes) ? body.Volumes : {}).filter((d) => !taken.has(cleanPath(d)))];
+  f.mount = mounts.map(mountFlag);
   f.tmpfs = Object.entries(map(hc.Tmpfs, 'HostConfig.Tmpfs')).map(([d, o]) => (o ? `${d}:${o}` : d));
   f.publish = publishFlags(hc.PortBindings);
   f.publishAll = hc.PublishAllPorts === true;

@@ -43,7 +43,7 @@ export class Router {
   match(method: string, rawPath: string): Match {
     let path = rawPath;
     let version = API_VERSION;
-    const v = /^\/v([^/]*)(\/.*)$/.exec(rawPath);
+    const v = /^\/v(\d[^/]*)(\/.*)$/.exec(rawPath); // a digit: /volumes/... is no version prefix
     if (v) {
       if (!/^\d+(\.\d+)?$/.test(v[1])) throw pageNotFound();
       const problem = versionProblem(v[1]);

@@ -4,6 +4,7 @@
  * stages, missing context sources), then build those stages in order and publish the
  * target's image under its tags.
  */
+import { recordEvent } from '../engine/eventLog.js';
 import { ensureImage } from '../engine/ensureImage.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -246,6 +247,8 @@ async function build(o: BuildOptions, progress: Progress): Promise<ImageId> {
   for (const t of o.tags) p.line(`naming to ${t} done`);
   p.done();
   if (o.iidfile) fs.writeFileSync(o.iidfile, img.id);
+  recordEvent(o.root, 'image', 'build', img.id, { name: o.tags[0] ?? img.id });
+  for (const t of o.tags) recordEvent(o.root, 'image', 'tag', img.id, { name: t });
   return img.id;
 }
 

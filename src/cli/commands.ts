@@ -15,6 +15,7 @@ const GROUPS: { verbs: string[]; load: (argv: readonly string[]) => Promise<Regi
   { verbs: ['kube'], load: async () => (await import('./kube/index.js')).registerKubeCommands },
   { verbs: ['pod'], load: async () => (await import('./pod/index.js')).registerPodCommands },
   { verbs: ['network'], load: async () => (await import('./network/index.js')).registerNetworkCommands },
+  { verbs: ['events'], load: async () => (await import('./events.js')).registerEventsCommand },
   {
     verbs: ['images', 'image', 'history', 'tag', 'rmi', 'import', 'save', 'load', 'export', 'system', 'pull', 'push', 'login', 'logout', 'manifest', 'build', 'builder'],
     load: async () => (await import('./image/index.js')).registerImageCommands,

@@ -3,6 +3,7 @@ import { conflict } from '../errors.js';
 import { attachSession, connectAttach, parseDetachKeys } from './attachClient.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
+import { containerEvent } from './containerEvents.js';
 import type { RunIo } from './runContainer.js';
 import { attachSocketPath } from './startContainer.js';
 import { waitExit } from './stopContainer.js';
@@ -13,6 +14,7 @@ export async function attachContainer(store: ContainerStore, ref: string, io: Ru
   if (!st.Running) throw conflict('You cannot attach to a stopped container, start it first');
   if (st.Paused) throw conflict('You cannot attach to a paused container, unpause it first');
   const sock = await connectAttach(attachSocketPath(store, rec.Id));
+  containerEvent(store, rec, 'attach');
   const tty = rec.Config.Tty;
   const stdin = o.noStdin || !rec.Config.OpenStdin ? null : io.stdin ?? null;
   const raw = tty && !!stdin?.isTTY;

@@ -1,4 +1,5 @@
 /** `commit`: the container's config and writable layer -> a new image (paused meanwhile, as Docker); a --userns container's layer carries its own ids. */
+import { containerEvent } from './containerEvents.js';
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerConfig } from '../image/manifest.js';
 import type { ContainerStore } from './ContainerStore.js';
@@ -22,6 +23,7 @@ export async function commitContainer(store: ContainerStore, ref: string, req: C
       tag: req.tag, config, changes: req.changes, author: req.author, comment: req.comment, createdBy: [rec.Path, ...rec.Args].join(' '),
       owners: upperOwners(store, rec),
     });
+    containerEvent(store, rec, 'commit', { comment: req.comment ?? '', imageID: id, imageRef: req.tag ?? '' });
     return id;
   });
 }

@@ -13,6 +13,7 @@ import { humanDuration } from './humanDuration.js';
 import type { ContainerStore } from './ContainerStore.js';
 import type { ExitRecord, InitRecord } from '../runtime/state.js';
 import type { ContainerRecord } from './types.js';
+import { noteExit, noteRestart } from './containerEvents.js';
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -101,6 +102,9 @@ export function liveState(store: ContainerStore, rec: ContainerRecord, opts: { o
   if (rt.init?.startedAt) base.StartedAt = rt.init.startedAt;
   const oom = () => !!(s.cgroupPath && opts.oom?.(s));
   const exited = (code: number, fin: string, error = base.Error): LiveState => ({ ...base, Status: 'exited', ExitCode: code, FinishedAt: fin, OOMKilled: oom(), Error: error });
+  // The monitor alone sees the exit: the first berth process to read it records `die` (once).
+  if (rt.exit) noteExit(store, rec, rt.exit, () => !rt.exit!.restarting && oom());
+  if (rt.init && rt.init.restartCount > 0 && rt.init.pid !== rt.exit?.pid) noteRestart(store, rec, rt.init.pid, rt.init.startedAt);
   if (rt.exit && !rt.exit.restarting) {
     if (rt.exit.monitorLost) return { ...exited(rt.exit.exitCode, rt.exit.finishedAt, base.Error || monitorGoneError(s.monitorPid, false)), monitorGone: true };
     return exited(rt.exit.exitCode, rt.exit.finishedAt);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { isBerthError, notFound } from '../errors.js';
 import { ImageStore } from '../image/ImageStore.js';
 import type { ContainerStore } from './ContainerStore.js';
+import { containerEvent } from './containerEvents.js';
 import { deviceInfo, seccompProfileFor } from './hostInputs.js';
 import { makeRecord } from './makeRecord.js';
 import { newContainerId, randomName, validateName } from './names.js';
@@ -95,6 +96,7 @@ async function createRecord(store: ContainerStore, req: CreateRequest): Promise<
         await prepareMounts(store, rec, images);
         store.write(rec);
       }
+      containerEvent(store, rec, 'create');
       return rec;
     });
   } catch (e) {

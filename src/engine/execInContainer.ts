@@ -3,6 +3,8 @@
  * (env, user, caps, cwd) with the exec flags applied, run by the helper in exec mode
  * (joins every namespace and the cgroup).
  */
+import { randomBytes } from 'node:crypto';
+import { containerEvent } from './containerEvents.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError, conflict, isBerthError } from '../errors.js';
@@ -30,6 +32,8 @@ export interface ExecRequest {
   consoleSize?: [number, number];
   /** With tty and pipes: gets the function that resizes its pty once it runs (the API's exec resize). */
   resizer?: import('../runtime/execContainer.js').ExecOptions['resizer'];
+  /** The exec's ID in its events (the Engine API's exec ID); a new one when absent. */
+  execId?: string;
 }
 
 export async function execInContainer(store: ContainerStore, ref: string, req: ExecRequest): Promise<number> {
@@ -69,8 +73,15 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
     const { compileSeccompFor } = await import('../runtime/seccompFor.js');
     seccomp = await compileSeccompFor(spec.linux.seccomp, store.runtimeRoot);
   }
+  // Docker's exec events: the action names the command (`exec_start: sh -c date`).
+  const cmd = req.command.join(' ');
+  const execID = req.execId ?? randomBytes(32).toString('hex');
+  containerEvent(store, rec, `exec_create: ${cmd}`, { execID });
+  containerEvent(store, rec, `exec_start: ${cmd}`, { execID });
   try {
-    return await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes, resizer: req.resizer });
+    const code = await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes, resizer: req.resizer });
+    if (!req.detach) containerEvent(store, rec, 'exec_die', { execID, exitCode: code });
+    return code;
   } catch (e) {
     // Docker's exec: whatever the runtime could not do (a command that cannot be found, a
     // working directory it cannot enter) is 126 ("OCI runtime exec failed"; run's are 127/125).

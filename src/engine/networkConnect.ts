@@ -47,6 +47,10 @@ export async function connectNetwork(store: ContainerStore, ref: string, network
   if (o.aliases?.length && net.isDefault) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
   await store.withLock(found.Id, async () => {
     const rec = store.read(found.Id) ?? found;
+    if (rec.NetworkEmptied && netModeOf(rec) === 'none') {
+      await reconnectPrimary(store, rec, net.name, o);
+      return;
+    }
     checkConnectable(rec);
     const primary = networkNameOf(rec) === net.name && !rec.HostConfig.NetworkMode.startsWith('container:');
     if (primary || rec.ConnectedNetworks?.[net.name]) throw conflict(`endpoint with name ${nameOf(rec)} already exists in network ${net.name}`);
@@ -130,6 +134,7 @@ function promoteNextNetwork(rec: ContainerRecord): void {
   const [next] = Object.keys(rec.ConnectedNetworks ?? {});
   if (!next) {
     rec.HostConfig.NetworkMode = 'none';
+    rec.NetworkEmptied = true;
     return;
   }
   const c = rec.ConnectedNetworks![next];
@@ -138,6 +143,24 @@ function promoteNextNetwork(rec: ContainerRecord): void {
   const rest = { ...rec.ConnectedNetworks };
   delete rest[next];
   rec.ConnectedNetworks = Object.keys(rest).length ? rest : undefined;
+}
+
+/**
+ * Connecting a container whose last network was disconnected (docker-compose disconnects and
+ * connects again to set its aliases): the network becomes its primary one, published ports
+ * and all; a running one is attached at once.
+ */
+async function reconnectPrimary(store: ContainerStore, rec: ContainerRecord, network: string, o: ConnectOptions): Promise<void> {
+  const netns = runningNetns(store, rec);
+  if (netns) {
+    const { attachContainer } = await import('../network/attach.js');
+    await attachContainer({ root: store.root, containerId: rec.Id, name: nameOf(rec), aliases: o.aliases, netnsPath: netns, network, ip: o.ip, hostname: rec.Config.Hostname });
+  }
+  rec.HostConfig.NetworkMode = network;
+  rec.NetworkExtras = { ...(rec.NetworkExtras ?? {}), Aliases: o.aliases?.length ? [...o.aliases] : undefined, IPv4Address: o.ip };
+  delete rec.NetworkEmptied;
+  store.write(rec);
+  if (netns) await refreshEtcFiles(store, rec);
 }
 
 /**

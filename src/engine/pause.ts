@@ -3,6 +3,7 @@ import { conflict } from '../errors.js';
 import { containerCgroup, type CgroupRecord } from '../runtime/hostCgroupLayout.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
+import { containerEvent } from './containerEvents.js';
 
 export function thawCgroup(cgroup: CgroupRecord): void {
   containerCgroup(cgroup)?.thaw();
@@ -17,6 +18,7 @@ export function pauseContainer(store: ContainerStore, ref: string, pause: boolea
   const cg = containerCgroup(st)!;
   if (pause) cg.freeze();
   else cg.thaw();
+  containerEvent(store, rec, pause ? 'pause' : 'unpause');
   return rec.Id;
 }
 

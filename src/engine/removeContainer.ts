@@ -13,6 +13,7 @@ import { containerCgroup } from '../runtime/hostCgroupLayout.js';
 import { unregisterCgroup } from '../runtime/cgroupOwners.js';
 import { damagedError, isDamaged, type ContainerStore, type DamagedRecord } from './ContainerStore.js';
 import { liveState } from './containerState.js';
+import { containerEvent, noteForcedDie } from './containerEvents.js';
 import type { ContainerRecord } from './types.js';
 import { disconnectNetwork, disconnectNetworkOf } from './disconnectNetwork.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
@@ -46,6 +47,8 @@ export async function removeContainer(store: ContainerStore, ref: string, opts: 
 /** Everything but the lock; used by rm, --rm and a failed create. */
 export async function removeContainerFiles(store: ContainerStore, rec: ContainerRecord, volumes: boolean): Promise<void> {
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
+    const st = liveState(store, rec);
+    if (st.Running) noteForcedDie(store, rec, st.Pid);
     requestStop(store, rec.Id);
     markReleasedByCaller(store, rec.Id); // disconnectNetwork below, not the monitor's on_exit
     await deleteContainer(store.runtimeRoot, rec.Id, true, { keepParents: true });
@@ -61,6 +64,7 @@ export async function removeContainerFiles(store: ContainerStore, rec: Container
   fs.rmSync(store.recordFile(rec.Id), { force: true });
   fs.rmSync(store.dir(rec.Id), { recursive: true, force: true });
   store.releaseName(rec.Name.replace(/^\//, ''), rec.Id);
+  containerEvent(store, rec, 'destroy');
 }
 
 /**

@@ -1,6 +1,7 @@
 /** `rename`: claim the new name (O_EXCL), update the record, release the old one. */
 import { invalidArgument } from '../errors.js';
 import type { ContainerStore } from './ContainerStore.js';
+import { containerEvent } from './containerEvents.js';
 import { validateName } from './names.js';
 
 export function renameContainer(store: ContainerStore, ref: string, newName: string): void {
@@ -15,5 +16,6 @@ export function renameContainer(store: ContainerStore, ref: string, newName: str
     rec.Name = `/${name}`;
     store.write(rec);
     store.releaseName(old, found.Id);
+    containerEvent(store, rec, 'rename', { oldName: `/${old}` });
   });
 }

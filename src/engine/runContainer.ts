@@ -11,6 +11,8 @@ import { removeContainerFiles } from './removeContainer.js';
 import { attachSocketPath, startRecord } from './startContainer.js';
 import type { Created } from '../runtime/createContainer.js';
 import type { ContainerRecord } from './types.js';
+import type { ExitRecord } from '../runtime/state.js';
+import { noteExit } from './containerEvents.js';
 import { signalPid } from '../sys/signal.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
@@ -74,7 +76,7 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   for (const s of FORWARDED) process.off(s, forward);
   lap('exited');
   created.helper.detach();
-  const exitCode = exitCodeOf(store, rec.Id, await code);
+  const exitCode = exitCodeOf(store, rec, await code);
   if (rec.HostConfig.AutoRemove) {
     await removeAfterExit(store, rec);
     lap('removed');
@@ -86,9 +88,11 @@ export async function runContainer(store: ContainerStore, req: CreateRequest, io
   return { id: rec.Id, exitCode };
 }
 
-function exitCodeOf(store: ContainerStore, id: string, helperCode: number): number {
+function exitCodeOf(store: ContainerStore, rec: ContainerRecord, helperCode: number): number {
   try {
-    return (JSON.parse(fs.readFileSync(`${store.runtimeRoot}/${id}/exit.json`, 'utf8')) as { exitCode: number }).exitCode;
+    const exit = JSON.parse(fs.readFileSync(`${store.runtimeRoot}/${rec.Id}/exit.json`, 'utf8')) as ExitRecord;
+    noteExit(store, rec, exit);
+    return exit.exitCode;
   } catch { /* fall back to the helper's status */ }
   return helperCode;
 }
@@ -118,7 +122,7 @@ async function runAttached(store: ContainerStore, rec: ContainerRecord, created:
     created.helper.detach();
     return { id: rec.Id, exitCode: 0, detached: true };
   }
-  const code = exitCodeOf(store, rec.Id, await created.helper.exited);
+  const code = exitCodeOf(store, rec, await created.helper.exited);
   created.helper.detach();
   if (rec.HostConfig.AutoRemove) await removeAfterExit(store, rec);
   else store.update(rec.Id, (r) => {

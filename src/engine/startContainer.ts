@@ -16,6 +16,7 @@ import { Snapshotter } from '../image/Snapshotter.js';
 import { buildSpec } from './buildSpec.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState } from './containerState.js';
+import { containerEvent, markStarted, volumeMountEvents } from './containerEvents.js';
 import { deviceInfo, hostBounding, seccompProfileFor, writeEtcFiles } from './hostInputs.js';
 import { snapshotRoot, userFiles } from './containerFiles.js';
 import { layeredStat, resolveUser } from './imageFiles.js';
@@ -55,6 +56,7 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   if (rec.Config.Labels?.[POD_LABEL]) await (await import('./pods/podCgroup.js')).preparePodStart(store, rec, rec.Config.Labels[POD_LABEL]);
   const images = new ImageStore(store.root);
   if (fs.existsSync(path.join(store.runtimeRoot, rec.Id))) {
+    liveState(store, rec); // the last run's exit is recorded (die) before its state goes
     fs.writeFileSync(path.join(store.runtimeRoot, rec.Id, 'stop-requested'), '');
     await deleteContainer(store.runtimeRoot, rec.Id, true, { keepParents: true });
   }
@@ -111,6 +113,9 @@ export async function startRecord(store: ContainerStore, rec: ContainerRecord, o
   rec.State = { Status: 'running', Running: true, StartedAt: created.state.created, FinishedAt: '0001-01-01T00:00:00Z', Error: '', ExitCode: 0 };
   rec.ProcessUser = user;
   store.write(rec);
+  markStarted(store, created.state.pid, rec.Id);
+  volumeMountEvents(store, rec, 'mount');
+  containerEvent(store, rec, 'start');
   return { created, record: rec };
 }
 

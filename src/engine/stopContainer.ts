@@ -5,6 +5,7 @@ import { conflict } from '../errors.js';
 import { parseSignal } from '../runtime/lifecycle.js';
 import type { ContainerStore } from './ContainerStore.js';
 import { liveState, runtimeDir, type LiveState } from './containerState.js';
+import { containerEvent } from './containerEvents.js';
 import { disconnectNetwork } from './disconnectNetwork.js';
 import { markReleasedByCaller } from './cleanupContainer.js';
 import { endWithoutMonitor } from './endWithoutMonitor.js';
@@ -59,15 +60,19 @@ export async function stopContainer(store: ContainerStore, ref: string, timeoutS
     requestStop(store, rec.Id);
     markReleasedByCaller(store, rec.Id); // released below, not by the monitor's on_exit
     if (st.Paused) thaw(st);
-    signalPid(st.Pid, parseSignal(signal ?? rec.Config.StopSignal));
+    const sig = parseSignal(signal ?? rec.Config.StopSignal);
+    containerEvent(store, rec, 'kill', { signal: sig });
+    signalPid(st.Pid, sig);
     let after = await waitExit(store, rec.Id, t < 0 ? Infinity : t * 1000);
     if (after?.Running) {
+      containerEvent(store, rec, 'kill', { signal: 9 });
       signalPid(st.Pid, 9);
       after = await waitExit(store, rec.Id);
     }
     if (st.monitorGone || after?.monitorGone) after = endWithoutMonitor(store, rec, st.Pid);
     markStopped(store, rec, after, true);
     await disconnectNetwork(store, rec); // Docker releases the address and ports on stop; start attaches again
+    containerEvent(store, rec, 'stop');
   });
 }
 
@@ -91,6 +96,7 @@ export async function killContainer(store: ContainerStore, ref: string, signal?:
   const st = liveState(store, rec);
   if (!st.Running || st.Restarting) throw conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
   if (sig === 9 || sig === 15) requestStop(store, rec.Id);
+  containerEvent(store, rec, 'kill', { signal: sig });
   signalPid(st.Pid, sig);
   if (sig === 9) {
     const after = await waitExit(store, rec.Id);

@@ -148,6 +148,8 @@ export interface ContainerRecord {
   NetworkExtras?: { Aliases?: string[]; IPv4Address?: string; Rate?: string; MacAddress?: string };
   /** Networks joined with `network connect` besides HostConfig.NetworkMode's, by name; attached again at every start. */
   ConnectedNetworks?: Record<string, ConnectedNetwork>;
+  /** Set when `network disconnect` took the last network away (NetworkMode became none): the next connect makes its network the primary one again, as dockerd lets it. */
+  NetworkEmptied?: boolean;
   /** Resolved process user (uid/gid/groups) so restarts do not reread /etc/passwd. */
   ProcessUser?: { uid: number; gid: number; additionalGids: number[] };
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { conflict, errnoCode, invalidArgument, notFound } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../sys/atomicWrite.js';
 import type { ContainerStore } from './ContainerStore.js';
+import { recordEvent } from './eventLog.js';
 
 export interface Volume {
   CreatedAt: string;
@@ -70,6 +71,7 @@ export class VolumeStore {
       Mountpoint: path.join(vdir, '_data'), Name: n, Options: null, Scope: 'local', ...(anonymous ? { Anonymous: true } : {}),
     };
     writeJsonAtomic(this.meta(n), volume);
+    recordEvent(this.root, 'volume', 'create', n, { driver: 'local' });
     return { volume, created: true };
   }
 
@@ -109,6 +111,7 @@ export class VolumeStore {
       throw e;
     }
     fs.rmSync(trash, { recursive: true, force: true });
+    recordEvent(this.root, 'volume', 'destroy', name, { driver: 'local' });
   }
 
   isEmpty(name: string): boolean {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { recordEvent } from '../engine/eventLog.js';
 import path from 'node:path';
 import { conflict, invalidArgument, notFound } from '../errors.js';
 import type { Writable } from 'node:stream';
@@ -225,6 +226,7 @@ export class ImageStore {
       idx.manifests.push({ ...this.manifestDescriptor(img.manifestDigests[0]), annotations: { [REF_NAME]: t } });
       this.keepDangling(idx.manifests, before);
     });
+    recordEvent(this.root, 'image', 'tag', img.id, { name: familiarString(parseTagReference(target)) });
   }
 
   /** Remove one tag; returns true when the image now has no tags left. */

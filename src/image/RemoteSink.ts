@@ -1,13 +1,14 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BlobCopy, Sink, SinkResult } from './LayerSink.js';
+import { CHUNK, recycle, takeFree } from './chunkPool.js';
 import { ioProfile } from './unpackProfile.js';
 import { deserializeError, type WorkerReply, type WorkerRequest } from './workerProtocol.js';
 
 /** Bytes sent to a worker and not yet consumed there, before `drained()` makes the sender wait. */
 const IN_FLIGHT = 2 << 20;
 /** Size of the buffers copied chunks are gathered into before they are sent. */
-const COALESCE = 1 << 20;
+const COALESCE = CHUNK;
 /** Copied bytes wait at most this long for their 1 MB buffer to fill before they are sent. */
 const PENDING_MS = 20;
 /** Workers at most (each ~10 MB of heap): layers beyond that wait for one to be free. */
@@ -15,53 +16,41 @@ const MAX_WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
 /** An idle worker is ended after this long. */
 const IDLE_MS = 30_000;
 
-/** Atomics.waitAsync (ES2024; in Node 20, not in TypeScript's ES2022 lib). */
-const waitAsync = (a: Int32Array, value: number): { async: boolean; value: Promise<unknown> | string } =>
-  (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync(a, 0, value);
-
 interface Pooled {
   w: Worker;
   onReply?: (m: WorkerReply) => void;
   onCrash?: (e: Error) => void;
   idle?: NodeJS.Timeout;
+  /** Exited, crashed or told to stop: never handed a layer again. */
+  dead?: boolean;
 }
 
 const idle: Pooled[] = [];
 const waiting: ((p: Pooled) => void)[] = [];
 let live = 0;
 let jobs = 0;
-/** 1 MB buffers the workers gave back once consumed (so a worker never holds garbage chunks). */
-const free: ArrayBuffer[] = [];
-const FREE_MAX = 8;
-
-/**
- * A fresh 1 MB buffer for layer bytes, from the buffers workers returned when there is one:
- * a stream of a gigabyte goes through the same few megabytes instead of leaving each
- * worker's heap full of transferred chunks its garbage collector has not yet found.
- */
-export function chunkBuffer(): Buffer {
-  return Buffer.from(free.pop() ?? new ArrayBuffer(COALESCE));
-}
-
-function recycle(b: ArrayBuffer): void {
-  if (b.byteLength === COALESCE && free.length < FREE_MAX) free.push(b);
-}
-
 function spawn(): Pooled {
   // a small young generation: a worker's garbage is per-entry strings, a big one only costs RSS
   const w = new Worker(new URL('./unpackWorker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   const p: Pooled = { w };
   live++;
-  w.on('message', (m: WorkerReply) => (m.t === 'free' ? recycle(m.buf) : p.onReply?.(m)));
-  let dead = false;
+  w.on('message', (m: WorkerReply) => {
+    if (m.t === 'free') recycle(m.buf);
+    p.onReply?.(m);
+  });
+  let exited = false;
   const gone = (e: Error) => {
-    if (dead) return;
-    dead = true;
+    if (exited) return;
+    exited = true;
+    p.dead = true;
     live--;
     const i = idle.indexOf(p);
     if (i >= 0) idle.splice(i, 1);
     p.onCrash?.(e);
     p.onCrash = p.onReply = undefined;
+    // a layer waiting for a worker gets a new one in its place
+    const next = live < MAX_WORKERS ? waiting.shift() : undefined;
+    if (next) next(spawn());
   };
   w.on('error', gone);
   w.on('exit', (code) => gone(new Error(`unpack worker exited (${code})`)));
@@ -81,10 +70,18 @@ function acquire(): Promise<Pooled> {
 
 function release(p: Pooled): void {
   p.onReply = p.onCrash = undefined;
+  if (p.dead) return;
   const next = waiting.shift();
   if (next) return next(p);
   p.w.unref();
-  p.idle = setTimeout(() => void p.w.terminate(), IDLE_MS).unref();
+  p.idle = setTimeout(() => {
+    // out of the pool before it is told to stop: its 'exit' comes later, and a layer handed
+    // to it in between failed with "unpack worker exited (1)"
+    const i = idle.indexOf(p);
+    if (i >= 0) idle.splice(i, 1);
+    p.dead = true;
+    void p.w.terminate();
+  }, IDLE_MS).unref();
   idle.push(p);
 }
 
@@ -95,10 +92,8 @@ function release(p: Pooled): void {
  */
 export class RemoteSink implements Sink {
   private inflight = 0;
-  /** Sizes of the chunks sent and not yet counted as consumed. */
+  /** Sizes of the chunks sent and not yet handed back. */
   private sent: number[] = [];
-  private seen = 0;
-  private readonly consumed = new Int32Array(new SharedArrayBuffer(4));
   private waiters: (() => void)[] = [];
   private failure?: Error;
   private result?: Promise<SinkResult>;
@@ -115,7 +110,7 @@ export class RemoteSink implements Sink {
     this.result.catch(() => {});
     p.onReply = (m) => this.onReply(m);
     p.onCrash = (e) => this.finish(e);
-    this.post({ t: 'start', job: this.job, dest, profile: ioProfile() !== undefined, consumed: this.consumed, blob });
+    this.post({ t: 'start', job: this.job, dest, profile: ioProfile() !== undefined, blob });
   }
 
   /** A sink on a worker from the pool (waits while all are busy). */
@@ -129,7 +124,11 @@ export class RemoteSink implements Sink {
 
   private onReply(m: WorkerReply): void {
     if (m.job !== this.job) return;
-    if (m.t === 'done') {
+    if (m.t === 'free') {
+      // a chunk consumed (its memory came back with the message): room for more
+      this.inflight -= this.sent.shift() ?? 0;
+      if (this.inflight <= IN_FLIGHT) this.wake();
+    } else if (m.t === 'done') {
       ioProfile()?.merge(m.prof);
       this.finish(undefined, m.result);
     } else if (m.t === 'error') {
@@ -146,12 +145,6 @@ export class RemoteSink implements Sink {
     if (r && !this.failure) this.settle.res(r);
     else this.settle.rej(this.failure ?? new Error('unpack failed'));
     this.wake();
-  }
-
-  /** Take in what the worker has consumed since the last look. */
-  private update(): void {
-    const n = Atomics.load(this.consumed, 0);
-    for (; this.seen < n; this.seen++) this.inflight -= this.sent.shift()!;
   }
 
   private wake(): void {
@@ -173,7 +166,7 @@ export class RemoteSink implements Sink {
     }
     for (let off = 0; off < chunk.length;) {
       if (!this.pend) {
-        this.pend = new Uint8Array(free.pop() ?? new ArrayBuffer(COALESCE));
+        this.pend = new Uint8Array(takeFree() ?? new ArrayBuffer(COALESCE));
         // a source that goes quiet (a stalled download) still has what it sent reach the worker
         this.pendTimer = setTimeout(() => this.flush(), PENDING_MS).unref();
       }
@@ -203,14 +196,10 @@ export class RemoteSink implements Sink {
   }
 
   async drained(): Promise<void> {
-    let stop: Promise<void> | undefined;
     for (;;) {
       if (this.failure) throw this.failure;
-      this.update();
       if (this.inflight <= IN_FLIGHT || this.finished) return;
-      stop ??= new Promise<void>((res) => this.waiters.push(res));
-      const w = waitAsync(this.consumed, this.seen);
-      if (w.async) await Promise.race([w.value, stop]);
+      await new Promise<void>((res) => this.waiters.push(res));
     }
   }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../errors.js';
+import { giveBack } from './chunkPool.js';
 import { detectCompression, decompressor } from './decompress.js';
 import type { Digest } from './digest.js';
 import { LayerFeed } from './LayerFeed.js';
@@ -215,6 +216,8 @@ export async function stageArchive(src: AsyncIterable<Buffer | string>, dir: str
       if (p.done) continue;
       p.write(chunk);
       await st.ready();
+      // parsed, hashed, written and copied where it goes: a pooled chunk's memory is read into again
+      giveBack(chunk);
     }
     p.end();
     await st.synced();

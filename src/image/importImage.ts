@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { recordEvent } from '../engine/eventLog.js';
 import { applyChanges } from './changes.js';
 import { crashPoint } from './crashPoint.js';
 import type { ImageId } from './digest.js';
@@ -46,6 +47,7 @@ export async function importImage(store: ImageStore, input: AsyncIterable<Buffer
         store.layers.commit(staged);
         crashPoint('import:before-index');
         store.addManifest(manifest, opts.tag ? [opts.tag] : []);
+        recordEvent(store.root, 'image', 'import', config.digest, { name: opts.tag ?? config.digest });
         return config.digest;
       } catch (e) {
         store.layers.discard(staged);

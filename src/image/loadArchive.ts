@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors.js';
+import { recordEvent } from '../engine/eventLog.js';
 import { ArchiveStaging, stageArchive, type StagedFile } from './archiveStaging.js';
 import { crashPoint } from './crashPoint.js';
 import { readHead } from './fileHead.js';
@@ -145,7 +146,9 @@ export async function loadArchive(store: ImageStore, input: AsyncIterable<Buffer
       store.layers.sync(staged, [st.dir]);
       for (const f of st.files.values()) f.synced = true;
       crashPoint('load:layers-staged');
-      return { images: plan.map((img) => commitImage(store, img, done)) };
+      const images = plan.map((img) => commitImage(store, img, done));
+      for (const i of images) recordEvent(store.root, 'image', 'load', i.id, { name: i.tags[0] ?? i.id });
+      return { images };
     } finally {
       for (const s of staged) store.layers.discard(s);
       st.remove();

@@ -1,5 +1,6 @@
 import { conflict, isBerthError } from '../errors.js';
 import { shortId } from './digest.js';
+import { recordEvent } from '../engine/eventLog.js';
 import { collectGarbage } from './gc.js';
 import type { ImageStore } from './ImageStore.js';
 import { isRunning, listContainers } from './containers.js';
@@ -43,6 +44,7 @@ function removeOne(store: ImageStore, ref: string, force: boolean, lines: string
   if (tag && img.tags.length > 1) {
     store.untag(tag);
     lines.push(`Untagged: ${tag}`);
+    recordEvent(store.root, 'image', 'untag', img.id, { name: img.id });
     return;
   }
   if (users.length && !force) {
@@ -56,8 +58,10 @@ function removeOne(store: ImageStore, ref: string, force: boolean, lines: string
   for (const t of img.tags) {
     store.untag(t);
     lines.push(`Untagged: ${t}`);
+    recordEvent(store.root, 'image', 'untag', img.id, { name: img.id });
   }
   if (users.length) return; // forced: kept as <none> for its containers
   store.forget(img.id);
   lines.push(`Deleted: ${img.id}`);
+  recordEvent(store.root, 'image', 'delete', img.id, { name: img.id });
 }

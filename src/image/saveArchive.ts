@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { recordEvent } from '../engine/eventLog.js';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { internal } from '../errors.js';
@@ -146,4 +147,5 @@ export async function saveArchive(store: ImageStore, items: SaveItem[], out: Wri
   if (format === 'oci') await saveOci(store, items, w);
   else await saveDocker(store, items, w);
   await w.finish();
+  for (const i of items) recordEvent(store.root, 'image', 'save', i.image.id, { name: i.tags[0] ?? i.image.id });
 }

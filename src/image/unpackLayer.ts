@@ -5,7 +5,7 @@ import { type Digest } from './digest.js';
 import { detectCompression, type Compression } from './decompress.js';
 import type { ApplyResult } from './LayerApplier.js';
 import { LayerFeed, type UnpackThread } from './LayerFeed.js';
-import { chunkBuffer } from './RemoteSink.js';
+import { isGiven, readFileChunks } from './chunkPool.js';
 import { ioProfile, now } from './unpackProfile.js';
 
 export interface UnpackResult extends ApplyResult {
@@ -25,23 +25,6 @@ export interface UnpackOptions {
   blobFile?: string;
   /** Where the file system work runs (default: a worker thread for layers over a few MB). */
   thread?: UnpackThread;
-}
-
-const READ_SIZE = 1 << 20;
-
-/** A file in 1 MB buffers of its own (each can be handed to a worker as is, and comes back). */
-async function* fileChunks(file: string): AsyncGenerator<Buffer> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    for (;;) {
-      const b = chunkBuffer();
-      const { bytesRead } = await fh.read(b, 0, READ_SIZE, null);
-      if (bytesRead === 0) return;
-      yield bytesRead === READ_SIZE ? b : b.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
 }
 
 function writeAll(fd: number, b: Buffer): void {
@@ -76,7 +59,8 @@ async function unpackChunks(src: AsyncIterable<Buffer | string>, owned: boolean,
       if (p) t = p.add('sha256', t);
       size += b.length;
       if (fd !== undefined) writeAll(fd, b);
-      feed.push(b, owned);
+      // a chunk read into a pooled buffer is ours: its memory goes to the worker as it is
+      feed.push(b, owned || isGiven(b));
       await feed.ready();
       if (p) t = p.add('handoff', t);
     }
@@ -99,7 +83,7 @@ async function unpackChunks(src: AsyncIterable<Buffer | string>, owned: boolean,
  * `what` names the layer in errors.
  */
 export async function unpackLayer(blobFile: string, dest: string, what: string, expected?: Digest, o: UnpackOptions = {}): Promise<UnpackResult> {
-  const r = await unpackChunks(fileChunks(blobFile), true, dest, what, expected, { ...o, blobFile: undefined });
+  const r = await unpackChunks(readFileChunks(blobFile), true, dest, what, expected, { ...o, blobFile: undefined });
   return { diffId: r.diffId, tarSize: r.tarSize, size: r.size, opaque: r.opaque, whiteouts: r.whiteouts };
 }
 

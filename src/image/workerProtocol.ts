@@ -4,8 +4,7 @@ import type { PhaseTimes } from './unpackProfile.js';
 
 /** Main thread -> unpack worker. */
 export type WorkerRequest =
-  /** `consumed`: an Int32Array over shared memory; the worker adds 1 per data chunk it is done with. */
-  | { t: 'start'; job: number; dest: string; profile: boolean; consumed: Int32Array; blob?: BlobCopy }
+  | { t: 'start'; job: number; dest: string; profile: boolean; blob?: BlobCopy }
   | { t: 'data'; job: number; buf: ArrayBuffer }
   | { t: 'end'; job: number }
   | { t: 'abort'; job: number };
@@ -14,7 +13,10 @@ export type WorkerRequest =
 export type WorkerReply =
   | { t: 'done'; job: number; result: SinkResult; prof: PhaseTimes }
   | { t: 'error'; job: number; error: SerializedError; prof: PhaseTimes }
-  /** A data chunk's memory handed back (transferred) once nothing in the worker refers to it. */
+  /**
+   * A data chunk's memory handed back (transferred) once nothing in the worker refers to it,
+   * one per data message, in order: the sender counts them to bound what is in flight.
+   */
   | { t: 'free'; job: number; buf: ArrayBuffer };
 
 /** An error as it crosses threads: BerthError fields, or a Node/zlib error's code and syscall. */

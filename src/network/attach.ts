@@ -13,6 +13,7 @@ import { firewallTrust, syncFirewall } from './applyFirewall.js';
 import { ensureDns, hasDns, stopDns } from './dns/manage.js';
 import { hostnameFile, hostsFile, parseResolvConf, resolvConfFile } from './etcFiles.js';
 import type { AttachResult, Endpoint, NetworkState } from './types.js';
+import { recordEvent } from '../engine/eventLog.js';
 
 import { containerRatePlan } from './rate/index.js';
 import { runTcCommands } from '../sys/runTc.js';
@@ -150,6 +151,7 @@ export async function attachContainer(o: AttachOptions): Promise<AttachResult> {
     await detachContainer({ root: o.root, containerId: o.containerId, network: net.name }).catch(() => undefined);
     throw e;
   }
+  recordEvent(o.root, 'network', 'connect', net.id, { container: o.containerId, name: net.name, type: 'bridge' });
   const prefixLen = Number(net.subnet.split('/')[1]);
   const hostname = o.hostname ?? o.containerId.slice(0, 12);
   return {
@@ -206,6 +208,8 @@ async function detachOne(store: NetworkStore, name: string, containerId: string,
     return found;
   });
   if (!ep) return;
+  const net = store.find(name);
+  if (net) recordEvent(store.root, 'network', 'disconnect', net.id, { container: containerId, name: net.name, type: 'bridge' });
   if (ep.ports.length) await syncFirewall(() => [store.get(name)]);
   if (!keepLinks && linkExists(ep.hostIfname)) {
     try {

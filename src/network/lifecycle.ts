@@ -8,6 +8,7 @@ import { forgetFirewallVerified, syncFirewall } from './applyFirewall.js';
 import { logFileFor, stopDns } from './dns/manage.js';
 import { registerNetwork, sweepOrphanedNetworks, unregisterNetwork } from './orphans.js';
 import type { NetworkState } from './types.js';
+import { recordEvent } from '../engine/eventLog.js';
 
 /** Extra settings a test (or `network create`) may give; dnsUpstream points forwarding elsewhere. */
 export interface NetworkExtras {
@@ -26,6 +27,7 @@ export async function createNetwork(root: string, opts: CreateOptions & NetworkE
     return n;
   });
   await ensureNetworkUp(store, net.name);
+  recordEvent(root, 'network', 'create', net.id, { name: net.name, type: 'bridge' });
   return store.get(net.name);
 }
 
@@ -81,6 +83,7 @@ export async function removeNetwork(root: string, ref: string, opts: { allowDefa
     store.delete(net.name);
     unregisterNetwork(net);
     fs.rmSync(logFileFor(path.join(store.dir, `${net.name}.json`)), { force: true });
+    recordEvent(root, 'network', 'destroy', net.id, { name: net.name, type: 'bridge' });
     return net;
   });
 }

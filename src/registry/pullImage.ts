@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { recordEvent } from '../engine/eventLog.js';
 import fs from 'node:fs';
 import { invalidArgument, isBerthError } from '../errors.js';
 import { shortId, type Digest, type ImageId } from '../image/digest.js';
@@ -160,6 +161,7 @@ async function pullFrom(store: ImageStore, ref: RemoteRef, client: RegistryClien
   if (have && (tag ? current === id : true)) {
     if (viaIndex && !tag && !safeResolve(store, `${ref.repository}@${viaIndex}`)) store.addManifest(desc, [], viaIndex);
     report.line(`Digest: ${top}`);
+    recordEvent(store.root, 'image', 'pull', what, { name: ref.repository });
     return { id, digest: top, tag, downloaded: false };
   }
   return store.lease(async () => {
@@ -215,6 +217,7 @@ async function pullFrom(store: ImageStore, ref: RemoteRef, client: RegistryClien
       }
     }
     report.line(`Digest: ${top}`);
+    recordEvent(store.root, 'image', 'pull', what, { name: ref.repository });
     return { id, digest: top, tag, downloaded: true };
   });
 }

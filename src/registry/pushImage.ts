@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { recordEvent } from '../engine/eventLog.js';
 import { notFound } from '../errors.js';
 import { shortId, type Digest } from '../image/digest.js';
 import type { ImageStore } from '../image/ImageStore.js';
@@ -58,6 +59,7 @@ export async function pushImage(store: ImageStore, ref: RemoteRef & { tag: strin
     const mediaType = typeof (JSON.parse(buf.toString('utf8')) as { mediaType?: unknown }).mediaType === 'string' ? m.mediaType! : mdesc.mediaType ?? MT.ociManifest;
     const digest = await client.putManifest(ref.path, ref.tag, mediaType, buf);
     report.line(`${ref.tag}: digest: ${digest} size: ${buf.length}`);
+    recordEvent(store.root, 'image', 'push', tag, { name: ref.repository });
     return { tag: ref.tag, digest, size: buf.length };
   });
 }

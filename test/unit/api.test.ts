@@ -114,3 +114,12 @@ test('frames: 8-byte headers, split across reads', () => {
 test('berth serve and system service never run warm', () => {
   for (const argv of [['serve'], ['serve', '-H', 'unix:///x'], ['system', 'service'], ['--root', '/r', 'serve']]) assert.equal(warmable(argv), false, argv.join(' '));
 });
+
+test('create body: a Binds or Mounts path wins over the same path in Config.Volumes (docker-compose sends both)', () => {
+  const r = createRequestFrom({
+    Image: 'busybox',
+    Volumes: { '/www': {}, '/data/': {}, '/m': {}, '/anon': {} },
+    HostConfig: { Binds: ['/srv/html:/www:ro', 'proj_data:/data:rw'], Mounts: [{ Type: 'tmpfs', Target: '/m' }] },
+  }, {});
+  assert.deepEqual(r.flags.volume, ['/srv/html:/www:ro', 'proj_data:/data:rw', '/anon']);
+});

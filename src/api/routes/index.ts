@@ -8,6 +8,11 @@ const MODULES: (() => Promise<{ register: (r: Router) => void }>)[] = [
   () => import('./system.js'),
   () => import('./containers.js'),
   () => import('./exec.js'),
+  () => import('./images.js'),
+  () => import('./build.js'),
+  () => import('./networks.js'),
+  () => import('./volumes.js'),
+  () => import('./events.js'),
 ];
 
 export async function registerRoutes(router: Router): Promise<void> {

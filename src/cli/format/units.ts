@@ -1,8 +1,9 @@
 /** go-units' human sizes and durations, as Docker's CLI prints them. */
 import { humanDuration } from '../../engine/humanDuration.js';
 
-/** Docker's `units.HumanSizeWithPrecision(n, 3)`: decimal units, 3 significant digits. */
-export function humanSize(n: number): string {
+/** Docker's `units.HumanSizeWithPrecision(n, precision)`: decimal units, 3 significant digits by
+ * default (`units.HumanSize`, as the progress bars use it, is precision 4). */
+export function humanSize(n: number, precision = 3): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let i = 0;
   let v = n;
@@ -10,7 +11,7 @@ export function humanSize(n: number): string {
     v /= 1000;
     i++;
   }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
+  return `${Number(v.toPrecision(precision))}${units[i]}`;
 }
 
 /** `images`/`history` CreatedSince: "2 weeks ago"; N/A when unknown. */

@@ -1,4 +1,5 @@
 import type { Reporter } from '../../registry/Reporter.js';
+import { humanSize } from '../format/units.js';
 
 /** Where progress goes: the CLI's stdout, or nothing. */
 export interface ProgressSink {
@@ -8,16 +9,7 @@ export interface ProgressSink {
 }
 
 /** Docker's units.HumanSize: decimal units, 4 significant digits (`2.349MB`). */
-function size(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(4))}${units[i]}`;
-}
+const size = (n: number): string => humanSize(n, 4);
 
 /** Docker's `[=====>      ]  12.3MB/40MB` (jsonmessage's progress bar, 50 wide). */
 export function bar(done: number, total: number): string {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { errnoCode, invalidArgument, notFound } from '../../errors.js';
+import { readFileChunks } from '../../image/chunkPool.js';
 
 /** An input stream: a file, or stdin (refused when it is a terminal). */
 export function inputStream(file: string | undefined, what: string): AsyncIterable<Buffer> {
@@ -13,7 +14,7 @@ export function inputStream(file: string | undefined, what: string): AsyncIterab
       throw invalidArgument(`open ${file}: ${errnoCode(e) ?? (e as Error).message}`);
     }
     if (fs.statSync(file).isDirectory()) throw invalidArgument(`${file} is a directory, not a tar archive`);
-    return fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+    return readFileChunks(file);
   }
   if (process.stdin.isTTY) throw invalidArgument(`requested ${what} from stdin, but stdin is a terminal`, { hint: 'use -i/--input or a pipe' });
   return process.stdin as AsyncIterable<Buffer>;

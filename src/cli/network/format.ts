@@ -21,7 +21,9 @@ export function inspectJson(n: NetworkState): Record<string, unknown> {
         { Name: e.name, EndpointID: e.hostIfname, MacAddress: e.mac, IPv4Address: `${e.ip}/${n.subnet.split('/')[1]}`, IPv6Address: '' },
       ]),
     ),
-    Options: { 'com.docker.network.bridge.name': n.bridge, ...(n.isDefault ? { 'com.docker.network.bridge.default_bridge': 'true' } : {}) },
+    // As dockerd: the default bridge names its bridge; a user network shows only the options it was
+    // created with (none), which docker-compose compares against the file's driver_opts.
+    Options: n.isDefault ? { 'com.docker.network.bridge.name': n.bridge, 'com.docker.network.bridge.default_bridge': 'true' } : {},
     Labels: n.labels,
   };
 }
