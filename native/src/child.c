@@ -305,7 +305,7 @@ static int run_op(struct child *c, const struct op *o, const char **what)
 	if (!strcmp(n, "oom_score_adj")) { *what = "/proc/self/oom_score_adj"; return -write_file(*what, a0); }
 	if (!strcmp(n, "umask")) { umask((mode_t)strtoul(a0, NULL, 8)); return 0; }
 	if (!strcmp(n, "cwd")) return enter_cwd(a0);
-	if (!strcmp(n, "console")) { *what = "/dev/ptmx"; return setup_console(c->sync); }
+	if (!strcmp(n, "console")) { *what = "/dev/ptmx"; return setup_console(c->sync, atoi(a0), atoi(op_arg(o, 1))); }
 	if (!strcmp(n, "check_exec")) return resolve_exec(c, a0, c->exec_path, sizeof(c->exec_path));
 	if (!strcmp(n, "wait_start")) { *what = "exec.fifo"; return wait_start(c); }
 	if (!strcmp(n, "hook_state")) return read_all_file(a0, &c->hook_state);

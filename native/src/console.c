@@ -41,8 +41,8 @@ int recv_fd(int sock, char *buf, size_t len, int *fd)
 }
 
 /* In the container (after /dev/pts is mounted): new pty, the slave becomes stdio and the
- * controlling terminal, the master goes to the monitor. */
-int setup_console(int sync_fd)
+ * controlling terminal, the master goes to the monitor. rows/cols > 0: its size from the start. */
+int setup_console(int sync_fd, int rows, int cols)
 {
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0) return errno;
@@ -50,6 +50,10 @@ int setup_console(int sync_fd)
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0) return errno;
 	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0) return errno;
+	if (rows > 0 && cols > 0 && rows <= 65535 && cols <= 65535) {
+		struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+		if (ioctl(slave, TIOCSWINSZ, &ws) < 0) return errno;
+	}
 	int n = 0;
 	char name[64] = "console";
 	if (ioctl(master, TIOCGPTN, &n) == 0) snprintf(name, sizeof(name), "/dev/pts/%d", n);

@@ -86,6 +86,23 @@ static void copy_winsize(int from, int to)
 	if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
 }
 
+/* The caller's resize channel (the Engine API's exec resize): lines `resize\tROWS\tCOLS` set
+ * the pty's size; on EOF or error it is closed and marked -1. */
+static void read_resize(int *ctl, int pty, char *line, size_t *n, size_t cap)
+{
+	char c[64];
+	ssize_t r = read(*ctl, c, sizeof(c));
+	if (r < 0 && (errno == EINTR || errno == EAGAIN)) return;
+	if (r <= 0) { close(*ctl); *ctl = -1; return; }
+	for (ssize_t i = 0; i < r; i++) {
+		if (c[i] != '\n') { if (*n < cap - 1) line[(*n)++] = c[i]; continue; }
+		line[*n] = 0;
+		*n = 0;
+		struct winsize ws = { 0 };
+		if (pty >= 0 && sscanf(line, "resize\t%hu\t%hu", &ws.ws_row, &ws.ws_col) == 2) ioctl(pty, TIOCSWINSZ, &ws);
+	}
+}
+
 /* Copy one read from `from` to `to`; on EOF or error close `from` and mark it -1. */
 static void pump(int *from, int to, char *buf, size_t len)
 {
@@ -98,13 +115,14 @@ static void pump(int *from, int to, char *buf, size_t len)
 
 /* Proxy our stdio and the process's (its pty, or its stdout/stderr pipes; our stdin goes to
  * `in`) until it ends and its output is drained; returns its wait status. */
-static int proxy(pid_t pid, int out, int err, int in, int sfd)
+static int proxy(pid_t pid, int out, int err, int in, int sfd, int ctl)
 {
 	int status = 0, done = 0, stdin_open = in >= 0;
-	char buf[32768];
+	char buf[32768], line[64];
+	size_t nline = 0;
 	while (!done || out >= 0 || err >= 0) {
-		struct pollfd fds[4] = { { .fd = sfd, .events = POLLIN }, { .fd = out, .events = POLLIN }, { .fd = stdin_open ? 0 : -1, .events = POLLIN }, { .fd = err, .events = POLLIN } };
-		int r = poll(fds, 4, done ? 0 : -1);
+		struct pollfd fds[5] = { { .fd = sfd, .events = POLLIN }, { .fd = out, .events = POLLIN }, { .fd = stdin_open ? 0 : -1, .events = POLLIN }, { .fd = err, .events = POLLIN }, { .fd = ctl, .events = POLLIN } };
+		int r = poll(fds, 5, done ? 0 : -1);
 		if (r < 0 && errno == EINTR) continue;
 		if (r <= 0 && done) break;
 		if (fds[1].revents) pump(&out, 1, buf, sizeof(buf));
@@ -117,6 +135,7 @@ static int proxy(pid_t pid, int out, int err, int in, int sfd)
 				if (in != out) { close(in); in = -1; } /* EOF on a pipe; a pty keeps its master */
 			}
 		}
+		if (fds[4].revents) read_resize(&ctl, out == in ? out : -1, line, &nline, sizeof(line));
 		if (!(fds[0].revents & POLLIN)) continue;
 		struct signalfd_siginfo si;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -145,7 +164,7 @@ static void send_console(const char *path, int master, const char *name, int out
 
 int exec_main(struct plan *p, int pid, int ts)
 {
-	int terminal = 0, direct = 0, fds[NNS];
+	int terminal = 0, direct = 0, resizable = 0, fds[NNS];
 	const char *console_socket = NULL;
 	const char *cgroups[16];
 	int ncg = 0;
@@ -155,6 +174,8 @@ int exec_main(struct plan *p, int pid, int ts)
 		/* direct: the process keeps our stdio and goes to our nearest subreaper (a containerd shim)
 		 * once it runs; we do not wait for it (runc exec --detach). */
 		else if (!strcmp(o->name, "direct")) direct = 1;
+		/* resize_chan: after `exec`, the sync channel stays open for `resize` lines (a pty without a terminal on our stdin). */
+		else if (!strcmp(o->name, "resize_chan")) resizable = 1;
 		else if (!strcmp(o->name, "console_socket")) console_socket = op_arg(o, 0);
 		else if (!strcmp(o->name, "cgroup_procs") && ncg < 16) cgroups[ncg++] = op_arg(o, 0);
 	}
@@ -212,9 +233,14 @@ int exec_main(struct plan *p, int pid, int ts)
 		}
 	}
 	close(sp[0]);
-	if (ts >= 0) { send_line(ts, "exec\t0\t0"); close(ts); }
+	int ctl = -1;
+	if (ts >= 0) {
+		send_line(ts, "exec\t0\t0");
+		if (resizable && terminal && !direct) ctl = ts;
+		else close(ts);
+	}
 	if (direct) return 0;
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (terminal) return status_code_of(proxy(child, pty, -1, pty, sfd));
-	return status_code_of(proxy(child, pipes[1][1], pipes[2][1], pipes[0][1], sfd));
+	if (terminal) return status_code_of(proxy(child, pty, -1, pty, sfd, ctl));
+	return status_code_of(proxy(child, pipes[1][1], pipes[2][1], pipes[0][1], sfd, -1));
 }

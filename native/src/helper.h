@@ -59,7 +59,7 @@ int do_cred_op(const struct op *o, const char **what);
 int run_hook(const struct op *o, const char *state_json);
 
 /* console.c */
-int setup_console(int sync_fd);
+int setup_console(int sync_fd, int rows, int cols);
 int send_fd(int sock, int fd, const char *payload);
 int recv_fd(int sock, char *buf, size_t len, int *fd);
 

@@ -214,10 +214,19 @@ export function createRequestFrom(body: CreateBody, query: { name?: string; plat
   const log = isObj(hc.LogConfig) ? hc.LogConfig : {};
   f.logDriver = str(log.Type, 'LogConfig.Type');
   f.logOpt = Object.entries(map(log.Config, 'LogConfig.Config')).map(([k, v]) => `${k}=${v}`);
-  if (num(hc.ShmSize, 'HostConfig.ShmSize')) warnings.push('HostConfig.ShmSize is not supported by berth: /dev/shm keeps its default size');
+  f.shmSize = pos(hc.ShmSize, 'HostConfig.ShmSize');
+  f.consoleSize = consoleSize(hc.ConsoleSize);
   endpointFlags(f, body.NetworkingConfig);
   const cmd = body.Cmd === undefined || body.Cmd === null ? [] : strings(body.Cmd, 'Cmd');
   return { image, command: cmd, flags: f };
+}
+
+/** HostConfig.ConsoleSize: [height, width] (the docker CLI sends its terminal's); [0, 0] is unset. */
+function consoleSize(v: unknown): [number, number] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ok = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
+  if (!Array.isArray(v) || v.length !== 2 || !ok(v[0]) || !ok(v[1])) throw badRequest('HostConfig.ConsoleSize: expected [height, width]');
+  return v[0] && v[1] ? [v[0], v[1]] : undefined;
 }
 
 /** NetworkingConfig.EndpointsConfig[net]: aliases and a fixed address (`--network-alias`, `--ip`). */

@@ -56,18 +56,25 @@ export function processEnv(rec: ContainerRecord, home?: string): string[] {
   return [...pre, ...env, ...(home !== undefined && !has('HOME') ? [`HOME=${home}`] : [])];
 }
 
+/** --shm-size: the private /dev/shm tmpfs at that size (a shared or host one keeps its own). */
+function withShmSize(mounts: Mount[], size: number | undefined): Mount[] {
+  if (!size) return mounts;
+  return mounts.map((m) => (m.destination === '/dev/shm' && m.type === 'tmpfs' ? { ...m, options: [...(m.options ?? []).filter((o) => !o.startsWith('size=')), `size=${size}`] } : m));
+}
+
 export function buildSpec(rec: ContainerRecord, i: SpecInputs): Spec {
   const hc = rec.HostConfig;
   const sec = containerSecurity({
     privileged: hc.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], securityOpt: hc.SecurityOpt ?? [],
     readOnly: hc.ReadonlyRootfs, hostBounding: i.hostBounding, seccompProfile: i.seccompProfile, uid: i.user.uid,
   });
-  const defaults = shmMounts(sec.mounts, hc, i.joined ?? {}, i.shmDir ?? '');
+  const defaults = withShmSize(shmMounts(sec.mounts, hc, i.joined ?? {}, i.shmDir ?? ''), hc.ShmSize);
   const args = rec.HostConfig.Init ? [INIT_PATH, '--', rec.Path, ...rec.Args] : [rec.Path, ...rec.Args];
   const spec: Spec = {
     ociVersion: '1.2.0',
     process: {
       terminal: rec.Config.Tty,
+      ...(rec.Config.Tty && hc.ConsoleSize ? { consoleSize: { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } } : {}),
       user: { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids.length ? { additionalGids: i.user.additionalGids } : {}) },
       args,
       env: processEnv(rec, i.user.home ?? (i.user.uid === 0 ? '/root' : '/')),

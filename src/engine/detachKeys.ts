@@ -19,3 +19,33 @@ export function detachKeysFlag(value: string): string {
   if (value !== '') parseDetachKeys(value);
   return value;
 }
+
+/**
+ * Docker's escape proxy on a TTY's input: the bytes to forward, until the whole sequence is
+ * typed (then `detached`, and the sequence itself is never forwarded). A partial match is
+ * held back and forwarded as soon as a byte breaks it.
+ */
+export class DetachScanner {
+  detached = false;
+  private held = 0;
+  constructor(private readonly keys: readonly number[]) {}
+
+  push(d: Buffer): Buffer {
+    if (this.detached) return Buffer.alloc(0);
+    if (!this.keys.length) return d;
+    const out: number[] = [];
+    for (const b of d) {
+      if (b !== this.keys[this.held]) {
+        for (let i = 0; i < this.held; i++) out.push(this.keys[i]);
+        this.held = 0;
+      }
+      if (b === this.keys[this.held]) {
+        if (++this.held === this.keys.length) {
+          this.detached = true;
+          break;
+        }
+      } else out.push(b);
+    }
+    return Buffer.from(out);
+  }
+}

@@ -28,6 +28,10 @@ export interface ExecRequest {
   privileged?: boolean;
   /** The Engine API: the process's stdio as pipes (ignored with detach). */
   pipes?: import('../runtime/execContainer.js').ExecOptions['pipes'];
+  /** With tty and pipes: [rows, cols] of its pty from the start (the API's ConsoleSize). */
+  consoleSize?: [number, number];
+  /** With tty and pipes: gets the function that resizes its pty once it runs (the API's exec resize). */
+  resizer?: import('../runtime/execContainer.js').ExecOptions['resizer'];
   /** The exec's ID in its events (the Engine API's exec ID); a new one when absent. */
   execId?: string;
 }
@@ -41,6 +45,8 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   const proc = { ...spec.process! };
   proc.args = req.command;
   proc.terminal = !!req.tty;
+  if (req.tty && req.consoleSize) proc.consoleSize = { height: req.consoleSize[0], width: req.consoleSize[1] };
+  else delete proc.consoleSize;
   const execEnv = parseEnvArgs(req.env ?? []);
   // Docker's daemon environment for a tty exec: TERM=xterm, under the container's env and -e.
   const tty = req.tty && !(proc.env ?? []).some((e) => e.split('=')[0] === 'TERM') ? ['TERM=xterm'] : [];
@@ -73,7 +79,7 @@ export async function execInContainer(store: ContainerStore, ref: string, req: E
   containerEvent(store, rec, `exec_create: ${cmd}`, { execID });
   containerEvent(store, rec, `exec_start: ${cmd}`, { execID });
   try {
-    const code = await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes });
+    const code = await execContainer({ root: store.runtimeRoot, id: rec.Id, process: proc, seccomp, detach: req.detach, stdin: !!req.interactive, pipes: req.pipes, resizer: req.resizer });
     if (!req.detach) containerEvent(store, rec, 'exec_die', { execID, exitCode: code });
     return code;
   } catch (e) {

@@ -47,7 +47,8 @@ export function inspectContainer(store: ContainerStore, rec: ContainerRecord): R
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: withResourceDefaults(rec.HostConfig),
+    // As Docker: the 64m /dev/shm and a [0, 0] console are shown, not left out.
+    HostConfig: { ...withResourceDefaults(rec.HostConfig), ShmSize: rec.HostConfig.ShmSize || 64 << 20, ConsoleSize: rec.HostConfig.ConsoleSize ?? [0, 0] },
     GraphDriver: { Name: Snapshotter.driver, Data: { UpperDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'upper'), WorkDir: path.join(store.root, 'snapshots', rec.SnapshotKey, 'work') } },
     Mounts: rec.Mounts.map((m) => ({
       Type: m.Type, ...(m.Type === 'volume' ? { Name: m.Name } : {}), Source: m.Source, Destination: m.Destination,

@@ -169,6 +169,8 @@ function hostConfig(f: RunFlags): HostConfig {
     Sysctls: Object.keys(sysctls).length ? sysctls : null,
     OomScoreAdj: f.oomScoreAdj ? parseIntFlag(f.oomScoreAdj, '--oom-score-adj', -1000, 1000) : 0,
     CgroupParent: f.cgroupParent ?? '',
+    ShmSize: f.shmSize ? parseBytes(f.shmSize, '--shm-size') : 0,
+    ...(f.consoleSize && f.consoleSize[0] > 0 && f.consoleSize[1] > 0 ? { ConsoleSize: f.consoleSize } : {}),
     ...resourceHostConfig(f),
   };
 }

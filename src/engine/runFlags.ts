@@ -58,6 +58,10 @@ export interface RunFlags extends ResourceFlagValues {
   logOpt: string[];
   logDriver?: string;
   oomScoreAdj?: string;
+  /** --shm-size: the size of the private /dev/shm (bytes, k, m, g). */
+  shmSize?: string;
+  /** The API's ConsoleSize at create: [rows, cols], the TTY's size before any resize. */
+  consoleSize?: [number, number];
   cgroupParent?: string;
   network?: string;
   publish: string[];

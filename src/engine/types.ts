@@ -77,6 +77,10 @@ export interface HostConfig {
   Sysctls: Record<string, string> | null;
   OomScoreAdj: number;
   CgroupParent: string;
+  /** --shm-size in bytes (0: the default 64m); absent in older records. */
+  ShmSize?: number;
+  /** [rows, cols] of the TTY at start (the API's ConsoleSize); absent: the kernel's default until a resize. */
+  ConsoleSize?: [number, number];
   /** --pid, --ipc, --uts, --cgroupns (engine/namespaceModes.ts); absent in older records: new namespaces. */
   PidMode?: string;
   IpcMode?: string;

@@ -28,12 +28,14 @@ export interface ExecOptions {
   direct?: boolean;
   consoleSocket?: string;
   pidFile?: string;
+  /** With a terminal and pipes: called once the process runs with a function that sets its pty's size. */
+  resizer?: (resize: (rows: number, cols: number) => void) => void;
 }
 
 /** Write the exec plan for a container; the monitor's health checks use the same form. */
-export function writeExecPlan(file: string, process: NonNullable<Spec['process']>, cgroup: CgroupRecord, seccomp?: ExecOptions['seccomp'], direct?: { consoleSocket?: string }): void {
+export function writeExecPlan(file: string, process: NonNullable<Spec['process']>, cgroup: CgroupRecord, seccomp?: ExecOptions['seccomp'], direct?: { consoleSocket?: string }, resizable = false): void {
   const cgroupProcs = containerCgroup(cgroup)?.procsFiles();
-  const ops = buildExecPlan(process, { capMask: capsToMask, seccomp, cgroupProcs, direct: !!direct, consoleSocket: direct?.consoleSocket });
+  const ops = buildExecPlan(process, { capMask: capsToMask, seccomp, cgroupProcs, direct: !!direct, consoleSocket: direct?.consoleSocket, resizable });
   fs.writeFileSync(file, serializePlan(ops), { mode: 0o600 });
 }
 
@@ -45,7 +47,8 @@ export async function execContainer(o: ExecOptions): Promise<number> {
   if (!s || status !== 'running') throw failedPrecondition(`container \`${o.id}\` is not running (${status})`);
   checkAppArmor(o.process);
   const plan = path.join(sd.dir, `exec-${randomBytes(6).toString('hex')}.plan`);
-  writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp, o.direct ? { consoleSocket: o.consoleSocket } : undefined);
+  const resizable = !!(o.resizer && o.pipes && o.process.terminal && !o.detach && !o.direct);
+  writeExecPlan(plan, hostCapabilitiesFor(o.process), s, o.seccomp, o.direct ? { consoleSocket: o.consoleSocket } : undefined, resizable);
   const stdio = o.direct ? 'inherit' : o.detach ? 'ignore' : o.pipes ? 'pipe' : o.stdin === false ? 'output' : 'inherit';
   const helper = spawnHelper(plan, stdio, s.pid, !!o.detach);
   if (o.pipes && !o.detach && !o.direct) o.pipes(helper.child);
@@ -68,5 +71,6 @@ export async function execContainer(o: ExecOptions): Promise<number> {
     helper.detach();
     return 0;
   }
+  if (resizable) o.resizer!((rows, cols) => helper.send(`resize\t${Math.trunc(rows)}\t${Math.trunc(cols)}`));
   return helper.exited;
 }

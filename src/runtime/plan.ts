@@ -169,7 +169,7 @@ function pushFilesystem(ops: Op[], spec: Spec, o: PlanOptions, rootfs: string): 
   }
   pushHooks(ops, spec.hooks?.createContainer, o);
   ops.push([o.noPivot ? 'move_root' : 'pivot_root']);
-  if (spec.process?.terminal) ops.push(['console']);
+  if (spec.process?.terminal) ops.push(consoleOp(spec.process.consoleSize));
   for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) ops.push(['sysctl', k, v]);
   for (const p of spec.linux?.maskedPaths ?? []) ops.push(['mask', p]);
   for (const p of spec.linux?.readonlyPaths ?? []) ops.push(['readonly', p]);
@@ -221,6 +221,8 @@ export interface ExecPlanOptions {
   direct?: boolean;
   /** With direct and process.terminal: where the pty master goes. */
   consoleSocket?: string;
+  /** With process.terminal: the sync channel stays open for `resize ROWS COLS` lines (the Engine API's exec resize). */
+  resizable?: boolean;
 }
 
 /**
@@ -232,9 +234,10 @@ export function buildExecPlan(process: NonNullable<Spec['process']>, o: ExecPlan
   if (process.terminal) ops.push(['terminal', '-']);
   if (o.direct) ops.push(['direct']);
   if (o.direct && process.terminal && o.consoleSocket) ops.push(['console_socket', o.consoleSocket]);
+  if (o.resizable && process.terminal && !o.direct) ops.push(['resize_chan']);
   for (const f of o.cgroupProcs ?? []) ops.push(['cgroup_procs', f]);
   ops.push(['begin']);
-  if (process.terminal) ops.push(['console']);
+  if (process.terminal) ops.push(consoleOp(process.consoleSize));
   pushLimits(ops, { ociVersion: '', process });
   pushCredentials(ops, { ociVersion: '', process }, { ...o, id: '', bundle: '', stateDir: '', stdio: { mode: 'null' } });
   return ops.filter((op) => op[0] !== 'wait_start');
@@ -275,4 +278,9 @@ function encode(v: string | number): string {
 
 export function serializePlan(ops: Op[]): string {
   return ops.map((op) => op.map(encode).join('\t')).join('\n') + '\n';
+}
+
+/** The pty in the container, at process.consoleSize when given (rows cols), else the kernel's 0x0 until a resize. */
+function consoleOp(size: { height: number; width: number } | undefined): Op {
+  return size && size.height > 0 && size.width > 0 ? ['console', size.height, size.width] : ['console'];
 }

@@ -78,7 +78,7 @@ export function spawnHelper(planFile: string, stdio: 'inherit' | 'ignore' | 'out
       return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
     },
     send(line: string) {
-      chan.write(line + '\n');
+      if (chan.writable) chan.write(line + '\n');
     },
     detach() {
       chan.destroy();

@@ -80,9 +80,11 @@ test('create body -> run flags: Docker fields, zero values unset, env without a 
   assert.deepEqual(f.tmpfs, ['/run:size=1m']);
   assert.deepEqual(f.logOpt, ['max-size=1m']);
   assert.deepEqual([f.networkAlias, f.ip, f.readOnly, f.init, f.stopTimeout], [['web'], '10.9.0.5', true, true, '3']);
-  const warnings: string[] = [];
-  createRequestFrom({ Image: 'busybox', HostConfig: { ShmSize: 5 } }, {}, warnings);
-  assert.match(warnings[0], /ShmSize/);
+  assert.equal(f.shmSize, String(1 << 20));
+  const c = createRequestFrom({ Image: 'busybox', HostConfig: { ConsoleSize: [30, 100] } }, {});
+  assert.deepEqual(c.flags.consoleSize, [30, 100]);
+  assert.equal(createRequestFrom({ Image: 'busybox', HostConfig: { ConsoleSize: [0, 0] } }, {}).flags.consoleSize, undefined);
+  assert.throws(() => createRequestFrom({ Image: 'busybox', HostConfig: { ConsoleSize: [1] } }, {}), /ConsoleSize/);
 });
 
 test('create body: wrong types are 400s naming the field', () => {

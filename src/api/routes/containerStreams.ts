@@ -9,6 +9,8 @@ import { conflict } from '../../errors.js';
 import { sessionsOf, type PendingAttach } from '../containerSessions.js';
 import { waitFor, type WaitCondition } from '../containerLifecycle.js';
 import { badRequest } from '../errors.js';
+import { detachScanner } from '../detach.js';
+import type { DetachScanner } from '../../engine/detachKeys.js';
 import type { Exchange, Hijacked } from '../exchange.js';
 import type { Router } from '../router.js';
 import { Deframer, frame, MULTIPLEXED, RAW } from '../streams.js';
@@ -19,7 +21,7 @@ const RESIZE = 3;
 const CLOSE_STDIN = 4;
 
 /** Pump between the client and the monitor's attach socket until the container's output ends. */
-function pump(h: Hijacked, sock: net.Socket, o: { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }): void {
+function pump(h: Hijacked, sock: net.Socket, o: { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean; detach?: DetachScanner }): void {
   const passThrough = !o.tty && o.stdout && o.stderr;
   const de = new Deframer((stream, data) => {
     if ((stream === 1 && o.stdout) || (stream === 2 && o.stderr)) h.write(o.tty ? data : frame(stream, data));
@@ -28,7 +30,16 @@ function pump(h: Hijacked, sock: net.Socket, o: { tty: boolean; stdin: boolean; 
   sock.on('close', () => h.end());
   sock.on('error', () => h.end());
   if (o.stdin) {
-    h.input.on('data', (d: Buffer) => sock.write(frame(STDIN, d)));
+    // With a TTY the detach keys end this attach (only this client's: the container runs on).
+    const scan = o.tty ? o.detach : undefined;
+    h.input.on('data', (d: Buffer) => {
+      const fwd = scan ? scan.push(d) : d;
+      if (fwd.length && sock.writable) sock.write(frame(STDIN, fwd));
+      if (scan?.detached) {
+        sock.destroy();
+        h.end();
+      }
+    });
     h.input.once('end', () => sock.writable && sock.write(frame(CLOSE_STDIN, Buffer.alloc(0))));
     h.input.resume();
   }
@@ -53,7 +64,7 @@ function emitEntry(e: LogEntry, tty: boolean, o: { stdout: boolean; stderr: bool
 async function attach(x: Exchange): Promise<void> {
   const store = x.ctx.store;
   const rec = store.find(x.params.id);
-  const o = { tty: rec.Config.Tty, stdin: x.bool('stdin') && rec.Config.OpenStdin, stdout: x.bool('stdout'), stderr: x.bool('stderr') };
+  const o = { tty: rec.Config.Tty, stdin: x.bool('stdin') && rec.Config.OpenStdin, stdout: x.bool('stdout'), stderr: x.bool('stderr'), detach: detachScanner(x.query('detachKeys')) };
   const h = x.hijack(o.tty ? RAW : MULTIPLEXED);
   if (x.bool('logs')) logsToFrames(snapshotLogs(store.logPath(rec.Id), {}).entries, o.tty, o, (b) => h.write(b));
   if (!x.bool('stream')) return h.end();

@@ -11,6 +11,7 @@ import { readNetworkSettings } from '../../engine/network.js';
 import { createRequestFrom, type CreateBody } from '../containerConfig.js';
 import { startForApi } from '../containerLifecycle.js';
 import { badRequest } from '../errors.js';
+import { shapeForVersion } from '../version.js';
 import type { Exchange } from '../exchange.js';
 import type { Router } from '../router.js';
 import { registerContainerFiles } from './containerFiles.js';
@@ -59,7 +60,7 @@ async function list(x: Exchange): Promise<void> {
   const limit = x.int('limit');
   const entries = listContainers(store, { all: x.bool('all'), last: limit !== undefined && limit > 0 ? limit : undefined, filters: x.filters() });
   const size = x.bool('size');
-  x.sendJson(200, await Promise.all(entries.map((e) => summary(x, e, size))));
+  x.sendJson(200, (await Promise.all(entries.map((e) => summary(x, e, size)))).map((d) => shapeForVersion('containerList', x.version, d)));
 }
 
 async function create(x: Exchange): Promise<void> {
@@ -82,7 +83,7 @@ async function inspect(x: Exchange): Promise<void> {
     const sz = containerSizes(store, rec, new ImageStore(store.root));
     Object.assign(out, { SizeRw: sz.rw, SizeRootFs: sz.rootFs });
   }
-  x.sendJson(200, out);
+  x.sendJson(200, shapeForVersion('containerInspect', x.version, structuredClone(out) as Record<string, unknown>));
 }
 
 async function start(x: Exchange): Promise<void> {
