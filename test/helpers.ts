@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -80,4 +81,24 @@ export function blockDevice(): { path: string; num: string } {
     } catch { /* no node */ }
   }
   throw new Error('no block device node under /dev');
+}
+
+/** Read until EOF (or `want` bytes), retrying refused/reset connections (the server may still be starting). */
+export async function fetchTcp(host: string, port: number, send = 'GET / HTTP/1.0\r\n\r\n'): Promise<string> {
+  for (let i = 0; ; i++) {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const s = net.connect(port, host);
+        let out = '';
+        s.setTimeout(10_000, () => s.destroy(new Error('timeout')));
+        s.on('connect', () => s.write(send));
+        s.on('data', (d) => (out += d));
+        s.on('end', () => (out ? resolve(out) : reject(new Error('empty'))));
+        s.on('error', reject);
+      });
+    } catch (e) {
+      if (i > 200) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }

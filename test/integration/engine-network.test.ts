@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { requiresRoot } from '../helpers.js';
+import { fetchTcp, requiresRoot } from '../helpers.js';
 import { Engine, until } from './engineHarness.js';
 import { NetworkStore, removeNetwork } from '../../src/network/index.js';
 
@@ -21,25 +21,6 @@ function links(): string[] {
 }
 const rules = () => execFileSync('iptables-save', { encoding: 'utf8' });
 
-/** Read until EOF (or `want` bytes), retrying refused/reset connections (the server may still be starting). */
-async function fetchTcp(host: string, port: number, send = 'GET / HTTP/1.0\r\n\r\n'): Promise<string> {
-  for (let i = 0; ; i++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const s = net.connect(port, host);
-        let out = '';
-        s.setTimeout(10_000, () => s.destroy(new Error('timeout')));
-        s.on('connect', () => s.write(send));
-        s.on('data', (d) => (out += d));
-        s.on('end', () => (out ? resolve(out) : reject(new Error('empty'))));
-        s.on('error', reject);
-      });
-    } catch (e) {
-      if (i > 200) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 describe('engine: networking end to end', requiresRoot, () => {
   const e = new Engine('berth-engnet-');

@@ -8,34 +8,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { requiresRoot } from '../helpers.js';
+import { fetchTcp, requiresRoot } from '../helpers.js';
 import { Engine } from './engineHarness.js';
 import { validateKube } from '../kubeSchemas.js';
 
 const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Record<string, any>);
 const WAIT_HTTP = (url: string) => `for i in $(seq 200); do wget -qO- ${url} && exit 0; sleep 0.05; done; exit 1`;
 
-async function fetchTcp(host: string, port: number): Promise<string> {
-  for (let i = 0; ; i++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const s = net.connect(port, host);
-        let out = '';
-        s.setTimeout(10_000, () => s.destroy(new Error('timeout')));
-        s.on('connect', () => s.write('GET /index.html HTTP/1.0\r\n\r\n'));
-        s.on('data', (d) => (out += d));
-        s.on('end', () => (out ? resolve(out) : reject(new Error('empty'))));
-        s.on('error', reject);
-      });
-    } catch (e) {
-      if (i > 200) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 describe('kube generate / play / down (real kernel)', requiresRoot, () => {
   let e: Engine;
@@ -93,7 +74,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     assert.match(out, /^Volume:\nwebdata\nPod:\n[0-9a-f]{64}\nContainers:\n[0-9a-f]{64}\n[0-9a-f]{64}$/);
     assert.equal(e.ok(['pod', 'inspect', 'shop', '--format', '{{.State}}']), 'Running');
     assert.equal(e.ok(['exec', 'shop-client', 'sh', '-c', WAIT_HTTP('http://localhost:80/index.html')]), 'shop-hi');
-    assert.match(await fetchTcp('127.0.0.1', port), /shop-hi/);
+    assert.match(await fetchTcp('127.0.0.1', port, 'GET /index.html HTTP/1.0\r\n\r\n'), /shop-hi/);
     assert.equal(e.ok(['exec', 'shop-web', 'sh', '-c', 'echo $MODE $API_TOKEN $GREETING']), 'fast t0k hi');
     assert.deepEqual(e.inspect('shop-web').Config.Env.filter((x: string) => /^(MODE|API_TOKEN|GREETING)=/.test(x)).sort(), ['API_TOKEN=t0k', 'GREETING=hi', 'MODE=fast']);
     assert.equal(e.inspect('shop-web').HostConfig.Memory, 64 * 1024 * 1024);
@@ -180,7 +161,7 @@ describe('kube generate / play / down (real kernel)', requiresRoot, () => {
     fs.writeFileSync(path.join(dir, 'kshop.yaml'), y1);
     e.ok(['kube', 'play', path.join(dir, 'kshop.yaml')]);
     assert.equal(e.ok(['exec', 'kshop-client', 'sh', '-c', WAIT_HTTP('http://web:80/index.html')]), 'compose-web');
-    assert.match(await fetchTcp('127.0.0.1', cport), /compose-web/);
+    assert.match(await fetchTcp('127.0.0.1', cport, 'GET /index.html HTTP/1.0\r\n\r\n'), /compose-web/);
     assert.equal(e.ok(['kube', 'generate', 'kshop']), y1);
     e.ok(['kube', 'down', path.join(dir, 'kshop.yaml')]);
   });

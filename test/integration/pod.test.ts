@@ -7,9 +7,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { requiresRoot } from '../helpers.js';
+import { fetchTcp, requiresRoot } from '../helpers.js';
 import { Engine } from './engineHarness.js';
 
 const WAIT_HTTP = (url: string) => `for i in $(seq 200); do wget -qO- ${url} && exit 0; sleep 0.05; done; exit 1`;
@@ -38,24 +37,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function fetchTcp(host: string, port: number): Promise<string> {
-  for (let i = 0; ; i++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const s = net.connect(port, host);
-        let out = '';
-        s.setTimeout(10_000, () => s.destroy(new Error('timeout')));
-        s.on('connect', () => s.write('GET /index.html HTTP/1.0\r\n\r\n'));
-        s.on('data', (d) => (out += d));
-        s.on('end', () => (out ? resolve(out) : reject(new Error('empty'))));
-        s.on('error', reject);
-      });
-    } catch (e) {
-      if (i > 200) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 describe('pods (real kernel)', requiresRoot, () => {
   let e: Engine;
@@ -82,7 +63,7 @@ describe('pods (real kernel)', requiresRoot, () => {
     assert.equal(b, `${a}\nin-shm`);
     assert.match(a.split('\n')[1], /^\d+\.\d+\.\d+\.\d+\/\d+$/);
     // the port published on the pod reaches the server in it
-    assert.match(await fetchTcp('127.0.0.1', port), /hello-pod/);
+    assert.match(await fetchTcp('127.0.0.1', port, 'GET /index.html HTTP/1.0\r\n\r\n'), /hello-pod/);
     const ins = JSON.parse(e.ok(['pod', 'inspect', 'web']))[0];
     assert.equal(ins.Id, id);
     assert.equal(ins.State, 'Running');
