@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { exit1, storeOf } from './common.js';
 
-const HEADERS = { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+export const STATS_HEADERS = { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
 const DEFAULT = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
 /** `stats [-a] [--no-stream] [--no-trunc] [--format] [CONTAINER...]`: live until interrupted unless --no-stream. */
@@ -24,7 +24,7 @@ export function addStatsCommand(parent: Command): Command {
         await sleep(o.stream ? 1000 : 500);
         const cur = recs().map((r) => sample(store, r));
         const rows = cur.map((c) => statsRow(prev.get(c.rec.Id) ?? c, c, o.trunc));
-        const text = printFormatted(o.format ?? DEFAULT, rows, HEADERS);
+        const text = printFormatted(o.format ?? DEFAULT, rows, STATS_HEADERS);
         if (!o.stream) {
           process.stdout.write(text);
           return;

@@ -1,6 +1,7 @@
 /** `pod top`, `pod stats`, `pod logs`: the container verbs over every container of a pod. */
 import type { Command } from 'commander';
 import { exit1, storeOf } from '../container/common.js';
+import { STATS_HEADERS } from '../container/stats.js';
 import type { ContainerStore } from '../../engine/ContainerStore.js';
 
 async function members(store: ContainerStore, ref: string, withInfra: boolean) {
@@ -31,7 +32,7 @@ export function addPodTopCommand(pod: Command): Command {
     }));
 }
 
-const STATS_HEADERS = { ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS', Pod: 'POD' };
+const POD_STATS_HEADERS = { ...STATS_HEADERS, Pod: 'POD' };
 const STATS_DEFAULT = 'table {{.Pod}}\t{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
 export function addPodStatsCommand(pod: Command): Command {
@@ -62,7 +63,7 @@ export function addPodStatsCommand(pod: Command): Command {
         const list = await recs();
         const cur = list.map((x) => ({ pod: x.pod, s: sample(store, x.rec) }));
         const rows = cur.map((c) => ({ ...statsRow(prev.get(c.s.rec.Id) ?? c.s, c.s, o.trunc), Pod: c.pod }));
-        const text = printFormatted(o.format ?? STATS_DEFAULT, rows, STATS_HEADERS);
+        const text = printFormatted(o.format ?? STATS_DEFAULT, rows, POD_STATS_HEADERS);
         if (!o.stream) {
           process.stdout.write(text);
           return;
